@@ -1,0 +1,157 @@
+"""Lazy access to Keras (TensorFlow backend), seeding, threads and fast predict.
+
+Nothing here imports TensorFlow or Keras at module import time: ``import skrnn``
+stays instant, and the backend is loaded by the first call to :func:`get_keras`
+(first ``fit``, ``predict`` or unpickling of a fitted estimator).
+"""
+
+import contextlib
+import logging
+import os
+import random
+import threading
+
+import numpy as np
+from sklearn.utils import check_random_state
+
+_LOCK = threading.Lock()
+_KERAS = None
+
+# Variables through which joblib/loky (and users) cap the threads of a worker.
+_THREAD_VARS = ("SKRNN_NUM_THREADS", "OMP_NUM_THREADS")
+
+# Batches of one sample are computed as two identical rows: matrix-vector kernels
+# round differently from matrix-matrix ones, and a prediction must not depend on
+# the size of the batch it is made in.
+_MIN_BATCH = 2
+_PREDICT_CHUNK = 1024
+
+
+def get_keras():
+    """Import Keras with the TensorFlow backend once, configured, and return it."""
+    global _KERAS
+    if _KERAS is None:
+        with _LOCK:
+            if _KERAS is None:
+                os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+                os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+                import keras
+
+                if keras.backend.backend() != "tensorflow":
+                    raise ImportError(
+                        "skrnn needs Keras with the TensorFlow backend, but Keras was "
+                        f"loaded with the {keras.backend.backend()!r} backend. Set "
+                        "KERAS_BACKEND=tensorflow before importing Keras."
+                    )
+                _configure_threads()
+                _quiet_retracing_warnings()
+                _KERAS = keras
+    return _KERAS
+
+
+def get_tf():
+    """Return the ``tensorflow`` module (importing Keras first)."""
+    get_keras()
+    import tensorflow
+
+    return tensorflow
+
+
+class _RetracingFilter(logging.Filter):
+    """Drop TensorFlow's retracing notice: each fitted model traces its own function."""
+
+    def filter(self, record):
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
+def _quiet_retracing_warnings():
+    logging.getLogger("tensorflow").addFilter(_RetracingFilter())
+
+
+def _thread_limit():
+    for name in _THREAD_VARS:
+        value = os.environ.get(name, "")
+        if value.isdigit() and int(value) > 0:
+            return int(value)
+    return None
+
+
+def _configure_threads():
+    """Cap TensorFlow's thread pools where the process was given a thread budget.
+
+    joblib's process workers set ``OMP_NUM_THREADS`` to their share of the cores;
+    honouring it keeps parallel grid searches from oversubscribing the machine.
+    """
+    n_threads = _thread_limit()
+    if n_threads is None:
+        return
+    import tensorflow as tf
+
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(n_threads)
+        tf.config.threading.set_inter_op_parallelism_threads(min(n_threads, 2))
+    except RuntimeError:  # the runtime was already initialised by the user
+        pass
+
+
+def resolve_seed(random_state):
+    """Turn a scikit-learn ``random_state`` into one integer seed."""
+    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
+        return int(random_state) % (2**31 - 1)
+    return int(check_random_state(random_state).randint(2**31 - 1))
+
+
+@contextlib.contextmanager
+def seeded(seed):
+    """Seed Keras and TensorFlow for model building and training.
+
+    Python's and NumPy's global generators are restored afterwards, so fitting an
+    estimator does not change the random numbers the rest of a notebook draws.
+    """
+    keras = get_keras()
+    python_state = random.getstate()
+    numpy_state = np.random.get_state()
+    keras.utils.set_random_seed(seed)
+    try:
+        yield
+    finally:
+        random.setstate(python_state)
+        np.random.set_state(numpy_state)
+
+
+class CompiledPredictor:
+    """A traced forward pass of a Keras model, called directly on NumPy arrays.
+
+    ``Model.predict`` builds a dataset and a progress loop per call (tens of
+    milliseconds); this calls one ``tf.function`` per chunk instead, so a single
+    sample costs well under a millisecond on a CPU.
+    """
+
+    def __init__(self, model):
+        tf = get_tf()
+        signature = [
+            tf.TensorSpec([None] + list(tensor.shape[1:]), tensor.dtype)
+            for tensor in model.inputs
+        ]
+        self._function = tf.function(
+            lambda inputs: model(inputs, training=False),
+            input_signature=signature,
+            reduce_retracing=True,
+        )
+
+    def __call__(self, X):
+        n_samples = X.shape[0]
+        if n_samples <= _PREDICT_CHUNK:
+            return self._run(X)
+        chunks = [
+            self._run(X[start : start + _PREDICT_CHUNK])
+            for start in range(0, n_samples, _PREDICT_CHUNK)
+        ]
+        return np.concatenate(chunks, axis=0)
+
+    def _run(self, X):
+        n_samples = X.shape[0]
+        if n_samples < _MIN_BATCH:
+            padded = np.concatenate([X] * _MIN_BATCH, axis=0)
+            return self._function(padded).numpy()[:n_samples]
+        return self._function(X).numpy()

@@ -1,0 +1,343 @@
+"""The estimator shared by RNNRegressor and RNNClassifier: parameters and the fit loop.
+
+The data path reads top to bottom: validate -> encode inputs -> build the Keras
+model -> train -> decode outputs. Subclasses only say how targets are encoded
+and decoded and which output layer and loss they need.
+"""
+
+import os
+import tempfile
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.model_selection import train_test_split
+from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+
+from . import _backend
+from ._inputs import validate_sequences
+from ._network import build_network, make_optimizer
+
+
+class BaseRNN(BaseEstimator):
+    """Parameters, training loop, fast prediction and pickling of skrnn networks.
+
+    Not meant to be used directly: use :class:`RNNRegressor` or
+    :class:`RNNClassifier`.
+    """
+
+    _parameter_constraints = {
+        "cell": [StrOptions({"lstm", "gru", "simple"})],
+        "units": [Interval(Integral, 1, None, closed="left"), tuple, list],
+        "bidirectional": ["boolean"],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "recurrent_dropout": [Interval(Real, 0, 1, closed="left")],
+        "mask_value": [Real, None],
+        "model": [callable, None],
+        "epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "optimizer": [StrOptions({"adam", "adamw", "nadam", "rmsprop", "sgd", "adagrad"})],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "warm_start": ["boolean"],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+    }
+
+    # Whether the early-stopping hold-out keeps class proportions.
+    _stratify_validation = False
+
+    def __init__(
+        self,
+        cell="lstm",
+        units=32,
+        *,
+        bidirectional=False,
+        dropout=0.0,
+        recurrent_dropout=0.0,
+        mask_value=None,
+        model=None,
+        epochs=100,
+        batch_size=32,
+        optimizer="adam",
+        learning_rate=1e-3,
+        loss="auto",
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+    ):
+        self.cell = cell
+        self.units = units
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.recurrent_dropout = recurrent_dropout
+        self.mask_value = mask_value
+        self.model = model
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.loss = loss
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.warm_start = warm_start
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ hooks
+    def _encode_targets(self, y, *, reset, classes=None):
+        """Validate y and return ``(targets for Keras, per-sample class weights)``."""
+        raise NotImplementedError
+
+    def _output_spec(self):
+        """Return ``(n_outputs, output_activation, keras_loss)`` after targets are set."""
+        raise NotImplementedError
+
+    # -------------------------------------------------------------- public API
+    def fit(self, X, y, sample_weight=None):
+        """Train the network on sequences X and targets y.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps, n_features) or (n_samples, n_steps)
+            Training sequences; a 2-D array or DataFrame holds one feature per step.
+        y : array-like
+            Targets, see the estimator's documentation.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights of the loss.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        self._validate_params()
+        incremental = self.warm_start and self._is_fitted()
+        return self._fit_guarded(
+            X, y, sample_weight, incremental=incremental, epochs=self.epochs
+        )
+
+    def partial_fit(self, X, y, sample_weight=None):
+        """Train for a single epoch, continuing from the current weights.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps, n_features) or (n_samples, n_steps)
+            Training sequences.
+        y : array-like
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights of the loss.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        if not self._is_fitted():
+            self._validate_params()
+        return self._fit_guarded(
+            X, y, sample_weight, incremental=self._is_fitted(), epochs=1, validation=False
+        )
+
+    # --------------------------------------------------------------- training
+    def _is_fitted(self):
+        return hasattr(self, "model_")
+
+    def _fit_guarded(self, X, y, sample_weight, **kwargs):
+        # A failed fit must leave a previously fitted estimator as it was.
+        saved_state = dict(self.__dict__)
+        try:
+            return self._fit(X, y, sample_weight, **kwargs)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved_state)
+            raise
+
+    def _fit(
+        self, X, y, sample_weight, *, incremental, epochs, validation=True, classes=None
+    ):
+        reset = not incremental
+        X = validate_sequences(self, X, reset=reset)
+        targets, class_weights = self._encode_targets(y, reset=reset, classes=classes)
+        if len(targets) != len(X):
+            raise ValueError(
+                f"X and y have different numbers of samples: {len(X)} and {len(targets)}."
+            )
+        weights = self._sample_weights(sample_weight, X, class_weights)
+        units = self._check_units()
+        seed = _backend.resolve_seed(self.random_state)
+        if reset:
+            self._seed = seed
+        with _backend.seeded(self._seed if incremental else seed):
+            if reset:
+                self.model_ = self._build_model(X, units)
+                self.history_ = {}
+                self.n_iter_ = 0
+            self._train(X, targets, weights, epochs, validation=validation)
+        self._predictor = _backend.CompiledPredictor(self.model_)
+        return self
+
+    def _check_units(self):
+        units = self.units
+        if isinstance(units, (Integral, np.integer)):
+            return (int(units),)
+        if len(units) == 0 or not all(
+            isinstance(u, (Integral, np.integer)) and not isinstance(u, bool) and u >= 1
+            for u in units
+        ):
+            raise InvalidParameterError(
+                f"The 'units' parameter of {type(self).__name__} must be a positive int "
+                f"or a non-empty tuple of positive ints. Got {units!r} instead."
+            )
+        return tuple(int(u) for u in units)
+
+    def _sample_weights(self, sample_weight, X, class_weights):
+        if sample_weight is None and class_weights is None:
+            return None
+        weights = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        if class_weights is not None:
+            weights = weights * class_weights
+        total = weights.sum()
+        if total <= 0:
+            raise ValueError("The sample weights sum to zero: nothing to train on.")
+        # Keras averages the weighted loss over the batch size; weights of mean 1
+        # make a weight of k act as k repeated samples, whatever their scale.
+        return (weights * (len(weights) / total)).astype(np.float32)
+
+    def _build_model(self, X, units):
+        keras = _backend.get_keras()
+        n_outputs, activation, loss = self._output_spec()
+        input_shape = (None, X.shape[2])
+        if self.model is not None:
+            model = self.model(
+                input_shape=input_shape,
+                n_outputs=n_outputs,
+                output_activation=activation,
+            )
+            if not isinstance(model, keras.Model):
+                raise TypeError(
+                    "The 'model' callable must return a keras.Model; got "
+                    f"{type(model).__name__}."
+                )
+        else:
+            model = build_network(
+                input_shape=input_shape,
+                n_outputs=n_outputs,
+                output_activation=activation,
+                cell=self.cell,
+                units=units,
+                bidirectional=self.bidirectional,
+                dropout=self.dropout,
+                recurrent_dropout=self.recurrent_dropout,
+                mask_value=self.mask_value,
+            )
+        model.compile(
+            optimizer=make_optimizer(self.optimizer, self.learning_rate), loss=loss
+        )
+        return model
+
+    def _validation_split(self, X, targets, weights):
+        stratify = self._stratify_targets(targets) if self._stratify_validation else None
+        arrays = [X, targets] + ([weights] if weights is not None else [])
+        parts = train_test_split(
+            *arrays,
+            test_size=self.validation_fraction,
+            random_state=self._seed,
+            stratify=stratify,
+        )
+        train, val = parts[0::2], parts[1::2]
+        if weights is None:
+            train.append(None)
+            val.append(None)
+        return train, tuple(val)
+
+    def _stratify_targets(self, targets):
+        return None
+
+    def _train(self, X, targets, weights, epochs, *, validation):
+        keras = _backend.get_keras()
+        callbacks = []
+        validation_data = None
+        if validation and self.early_stopping:
+            (X, targets, weights), validation_data = self._validation_split(
+                X, targets, weights
+            )
+            if validation_data[2] is None:
+                validation_data = validation_data[:2]
+            callbacks.append(
+                keras.callbacks.EarlyStopping(
+                    monitor="val_loss",
+                    patience=self.n_iter_no_change,
+                    restore_best_weights=True,
+                )
+            )
+        history = self.model_.fit(
+            X,
+            targets,
+            sample_weight=weights,
+            batch_size=self.batch_size,
+            epochs=epochs,
+            validation_data=validation_data,
+            callbacks=callbacks,
+            shuffle=True,
+            verbose=self.verbose,
+        )
+        for name, values in history.history.items():
+            self.history_.setdefault(name, []).extend(float(v) for v in values)
+        self.n_iter_ += len(history.epoch)
+
+    # -------------------------------------------------------------- predicting
+    def _forward(self, X):
+        """Validate X and return the network's raw outputs as float64."""
+        check_is_fitted(self)
+        X = validate_sequences(self, X, reset=False)
+        return self._predictor(X).astype(np.float64)
+
+    # ------------------------------------------------------------- persistence
+    def __getstate__(self):
+        state = dict(super().__getstate__())
+        state.pop("_predictor", None)
+        model = state.pop("model_", None)
+        if model is not None:
+            state["_model_bytes"] = _model_to_bytes(model)
+        return state
+
+    def __setstate__(self, state):
+        state = dict(state)
+        model_bytes = state.pop("_model_bytes", None)
+        if model_bytes is not None:
+            state["model_"] = _model_from_bytes(model_bytes)
+            state["_predictor"] = _backend.CompiledPredictor(state["model_"])
+        super().__setstate__(state)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        return tags
+
+
+def _model_to_bytes(model):
+    """Serialise a Keras model, weights and optimizer state, in the .keras format."""
+    _backend.get_keras()
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "model.keras")
+        model.save(path)
+        with open(path, "rb") as file:
+            return file.read()
+
+
+def _model_from_bytes(data):
+    keras = _backend.get_keras()
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "model.keras")
+        with open(path, "wb") as file:
+            file.write(data)
+        return keras.saving.load_model(path)

@@ -1,0 +1,325 @@
+"""RNNClassifier: recurrent networks for class labels."""
+
+import numpy as np
+from sklearn.base import ClassifierMixin
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.class_weight import compute_class_weight
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
+from sklearn.utils.validation import check_array, column_or_1d
+
+from ._base import BaseRNN
+
+_SINGLE_LABEL = ("binary", "multiclass")
+
+
+class RNNClassifier(ClassifierMixin, BaseRNN):
+    """Recurrent neural network classifier (SimpleRNN, LSTM or GRU on Keras 3).
+
+    A stack of recurrent layers reads each sequence; a dense layer with a
+    sigmoid (binary and multilabel) or softmax (multiclass) activation gives the
+    class probabilities.
+
+    Parameters
+    ----------
+    cell : {"lstm", "gru", "simple"}, default="lstm"
+        Recurrent cell: ``keras.layers.LSTM``, ``GRU`` or ``SimpleRNN``.
+    units : int or tuple of int, default=32
+        Units of the recurrent layer; a tuple stacks layers, e.g. ``(64, 32)``.
+    bidirectional : bool, default=False
+        Wrap each recurrent layer in ``keras.layers.Bidirectional``.
+    dropout : float in [0, 1), default=0.0
+        Dropout on the inputs of each recurrent layer.
+    recurrent_dropout : float in [0, 1), default=0.0
+        Dropout on the recurrent state (disables the fused cuDNN kernels on GPU).
+    mask_value : float or None, default=None
+        Time steps whose features all equal this value are skipped.
+    model : callable or None, default=None
+        Your own architecture: called as ``model(input_shape=(None, n_features),
+        n_outputs=k, output_activation=a)``, returning an uncompiled
+        ``keras.Model`` ending in ``k`` units with activation ``a``.
+    epochs : int, default=100
+        Number of passes over the training data (the most, with early stopping).
+    batch_size : int, default=32
+        Samples per gradient step.
+    optimizer : {"adam", "adamw", "nadam", "rmsprop", "sgd", "adagrad"}, default="adam"
+        Keras optimizer.
+    learning_rate : float, default=1e-3
+        Learning rate of the optimizer.
+    loss : {"auto", "log_loss"}, default="auto"
+        Training loss: the cross-entropy matching the target type.
+    class_weight : dict, "balanced" or None, default=None
+        Weights of the classes in the loss, as ``{label: weight}``; "balanced"
+        weighs classes inversely to their frequency. Not for multilabel targets.
+    early_stopping : bool, default=False
+        Hold out a stratified ``validation_fraction`` of the training data and stop
+        when its loss has not improved for ``n_iter_no_change`` epochs, restoring
+        the best weights.
+    validation_fraction : float in (0, 1), default=0.1
+        Share of the training data held out for early stopping.
+    n_iter_no_change : int, default=10
+        Patience of early stopping, in epochs.
+    warm_start : bool, default=False
+        When fitted already, ``fit`` continues training for ``epochs`` more epochs.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation, shuffling and dropout.
+    verbose : int, default=0
+        Keras' verbosity: 0 silent, 1 a progress bar, 2 one line per epoch.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        Class labels (for multilabel targets, the label indices).
+    model_ : keras.Model
+        The trained network.
+    history_ : dict of str to list of float
+        Loss (and ``val_loss`` with early stopping) per epoch.
+    n_iter_ : int
+        Number of epochs trained.
+    n_features_in_ : int
+        Number of columns of 2-D X, or number of features per time step of 3-D X.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of a DataFrame X, when it had string column names.
+    input_shape_ : tuple of int
+        ``(n_steps, n_features)`` of one training sample.
+    n_outputs_ : int
+        Units of the output layer.
+
+    See Also
+    --------
+    RNNRegressor : The same networks for numeric targets.
+    sklearn.neural_network.MLPClassifier : A feed-forward network classifier.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skrnn import RNNClassifier
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(100, 8, 2))
+    >>> y = np.where(X[:, :, 0].sum(axis=1) > 0, "up", "down")
+    >>> clf = RNNClassifier(units=8, epochs=20, random_state=0).fit(X, y)
+    >>> clf.classes_
+    array(['down', 'up'], dtype='<U4')
+    >>> clf.predict_proba(X[:3]).shape
+    (3, 2)
+    """
+
+    _parameter_constraints = {
+        **BaseRNN._parameter_constraints,
+        "loss": [StrOptions({"auto", "log_loss"})],
+        "class_weight": [dict, StrOptions({"balanced"}), None],
+    }
+    _stratify_validation = True
+
+    def __init__(
+        self,
+        cell="lstm",
+        units=32,
+        *,
+        bidirectional=False,
+        dropout=0.0,
+        recurrent_dropout=0.0,
+        mask_value=None,
+        model=None,
+        epochs=100,
+        batch_size=32,
+        optimizer="adam",
+        learning_rate=1e-3,
+        loss="auto",
+        class_weight=None,
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        warm_start=False,
+        random_state=None,
+        verbose=0,
+    ):
+        super().__init__(
+            cell=cell,
+            units=units,
+            bidirectional=bidirectional,
+            dropout=dropout,
+            recurrent_dropout=recurrent_dropout,
+            mask_value=mask_value,
+            model=model,
+            epochs=epochs,
+            batch_size=batch_size,
+            optimizer=optimizer,
+            learning_rate=learning_rate,
+            loss=loss,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            warm_start=warm_start,
+            random_state=random_state,
+            verbose=verbose,
+        )
+        self.class_weight = class_weight
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Train for a single epoch, continuing from the current weights.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps, n_features) or (n_samples, n_steps)
+            Training sequences.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels.
+        classes : array-like of shape (n_classes,), default=None
+            All the classes that y may hold. Required on the first call, since a
+            single batch need not show every class.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights of the loss.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        first_call = not self._is_fitted()
+        if first_call:
+            self._validate_params()
+            if classes is None and type_of_target(y) in _SINGLE_LABEL:
+                raise ValueError(
+                    "classes must be passed on the first call to partial_fit."
+                )
+        return self._fit_guarded(
+            X,
+            y,
+            sample_weight,
+            incremental=not first_call,
+            epochs=1,
+            validation=False,
+            classes=classes,
+        )
+
+    # ------------------------------------------------------------- targets
+    def _encode_targets(self, y, *, reset, classes=None):
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
+        if not hasattr(y, "__array__") and not isinstance(y, (list, tuple)):
+            y = list(y)
+        check_classification_targets(y)
+        target_type = type_of_target(y, input_name="y")
+        if target_type == "multilabel-indicator":
+            return self._encode_multilabel(y, reset=reset)
+        if target_type not in _SINGLE_LABEL:
+            raise ValueError(
+                f"{type(self).__name__} supports binary, multiclass and multilabel-"
+                f"indicator targets; got {target_type!r}."
+            )
+        y = column_or_1d(y, warn=True)
+        if reset:
+            encoder = LabelEncoder().fit(y if classes is None else classes)
+            if len(encoder.classes_) < 2:
+                raise ValueError(
+                    f"{type(self).__name__} needs samples of at least 2 classes in the "
+                    f"data, but the data contain only one class: {encoder.classes_[0]!r}."
+                )
+            if classes is not None and not np.isin(y, encoder.classes_).all():
+                raise ValueError(
+                    "y contains labels that are not in `classes`: "
+                    f"{sorted(set(np.unique(y)) - set(encoder.classes_))}."
+                )
+            self.classes_ = encoder.classes_
+            self._multilabel = False
+            self.n_outputs_ = 1 if len(self.classes_) == 2 else len(self.classes_)
+        elif self._multilabel:
+            raise ValueError("y is single-label, but the classifier was fitted multilabel.")
+        unseen = ~np.isin(y, self.classes_)
+        if unseen.any():
+            raise ValueError(
+                f"y contains labels not seen in the first fit: {np.unique(y[unseen])!r}."
+            )
+        codes = np.searchsorted(self.classes_, y)
+        targets = codes.astype(np.float32).reshape(-1, 1)
+        return targets, self._class_weights(y, codes)
+
+    def _encode_multilabel(self, y, *, reset):
+        y = check_array(y, dtype=np.float32, input_name="y", estimator=self)
+        if self.class_weight is not None:
+            raise ValueError("class_weight is not supported for multilabel targets.")
+        if reset:
+            self.classes_ = np.arange(y.shape[1])
+            self._multilabel = True
+            self.n_outputs_ = y.shape[1]
+        elif not self._multilabel or y.shape[1] != self.n_outputs_:
+            raise ValueError(
+                f"y has {y.shape[1]} labels, which does not match the fitted classifier."
+            )
+        return y, None
+
+    def _class_weights(self, y, codes):
+        if self.class_weight is None:
+            return None
+        if self.class_weight == "balanced":
+            present = np.unique(codes)
+            weights = np.ones(len(self.classes_))
+            weights[present] = compute_class_weight(
+                "balanced", classes=self.classes_[present], y=y
+            )
+        else:
+            weights = np.array(
+                [self.class_weight.get(label, 1.0) for label in self.classes_],
+                dtype=float,
+            )
+        return weights[codes]
+
+    def _stratify_targets(self, targets):
+        if self._multilabel:
+            return None
+        return targets[:, 0]
+
+    def _output_spec(self):
+        if self._multilabel:
+            return self.n_outputs_, "sigmoid", "binary_crossentropy"
+        if self.n_outputs_ == 1:
+            return 1, "sigmoid", "binary_crossentropy"
+        return self.n_outputs_, "softmax", "sparse_categorical_crossentropy"
+
+    # ---------------------------------------------------------- predicting
+    def predict_proba(self, X):
+        """Class probabilities for sequences X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps, n_features) or (n_samples, n_steps)
+            Sequences to classify.
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes)
+            Probability of each class in ``classes_`` order; for multilabel
+            targets, the probability of each label independently.
+        """
+        proba = self._forward(X)
+        if self._multilabel:
+            return proba
+        if self.n_outputs_ == 1:
+            proba = np.hstack([1.0 - proba, proba])
+        return proba / proba.sum(axis=1, keepdims=True)
+
+    def predict(self, X):
+        """Predict class labels for sequences X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps, n_features) or (n_samples, n_steps)
+            Sequences to classify.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,) or (n_samples, n_labels)
+            Predicted labels; a 0/1 indicator matrix for multilabel targets.
+        """
+        proba = self.predict_proba(X)
+        if self._multilabel:
+            return (proba > 0.5).astype(int)
+        return self.classes_[np.argmax(proba, axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.classifier_tags.multi_label = True
+        return tags

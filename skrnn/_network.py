@@ -1,0 +1,85 @@
+"""The one place that turns estimator parameters into Keras layers."""
+
+from ._backend import get_keras
+
+_CELLS = {"lstm": "LSTM", "gru": "GRU", "simple": "SimpleRNN"}
+
+_OPTIMIZERS = {
+    "adam": "Adam",
+    "adamw": "AdamW",
+    "nadam": "Nadam",
+    "rmsprop": "RMSprop",
+    "sgd": "SGD",
+    "adagrad": "Adagrad",
+}
+
+
+def build_network(
+    *,
+    input_shape,
+    n_outputs,
+    output_activation,
+    cell="lstm",
+    units=(32,),
+    bidirectional=False,
+    dropout=0.0,
+    recurrent_dropout=0.0,
+    mask_value=None,
+    vocabulary_size=None,
+    embedding_dim=None,
+    return_sequences=False,
+):
+    """Build an uncompiled recurrent network.
+
+    Parameters
+    ----------
+    input_shape : tuple
+        ``(n_steps, n_features)`` of one sample; ``n_steps`` may be ``None``.
+        With ``vocabulary_size``, samples are integer codes of shape ``(n_steps,)``
+        and ``n_features`` is ignored.
+    n_outputs : int
+        Units of the final dense layer.
+    output_activation : str or None
+        Activation of the final dense layer.
+    cell, units, bidirectional, dropout, recurrent_dropout, mask_value :
+        As documented on the estimators.
+    vocabulary_size, embedding_dim : int or None
+        Size of the symbol vocabulary (code 0 is padding) and of its embedding.
+    return_sequences : bool
+        Whether the last recurrent layer, and so the output, is per time step.
+
+    Returns
+    -------
+    model : keras.Model
+    """
+    keras = get_keras()
+    layers = keras.layers
+    n_steps, n_features = input_shape
+    if vocabulary_size is not None:
+        inputs = keras.Input(shape=(n_steps,), dtype="int32", name="codes")
+        x = layers.Embedding(vocabulary_size, embedding_dim, mask_zero=True)(inputs)
+    else:
+        inputs = keras.Input(shape=(n_steps, n_features), name="sequences")
+        x = inputs
+        if mask_value is not None:
+            x = layers.Masking(mask_value=mask_value)(x)
+    cell_class = getattr(layers, _CELLS[cell])
+    for depth, n_units in enumerate(units):
+        is_last = depth == len(units) - 1
+        recurrent = cell_class(
+            n_units,
+            dropout=dropout,
+            recurrent_dropout=recurrent_dropout,
+            return_sequences=return_sequences or not is_last,
+        )
+        if bidirectional:
+            recurrent = layers.Bidirectional(recurrent)
+        x = recurrent(x)
+    outputs = layers.Dense(n_outputs, activation=output_activation, name="output")(x)
+    return keras.Model(inputs, outputs)
+
+
+def make_optimizer(name, learning_rate):
+    """Instantiate a Keras optimizer from its scikit-learn style name."""
+    keras = get_keras()
+    return getattr(keras.optimizers, _OPTIMIZERS[name])(learning_rate=learning_rate)

@@ -1,0 +1,29 @@
+"""scikit-learn's own estimator checks on the skrnn estimators."""
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from skrnn import RNNClassifier, RNNRegressor
+
+# Small networks keep the ~50 checks per estimator quick; they still have to learn
+# the checks' toy problems (R^2 > 0.5, accuracy > 0.83).
+ESTIMATORS = [
+    RNNRegressor(units=16, epochs=40, learning_rate=0.01, random_state=0),
+    RNNClassifier(units=16, epochs=40, learning_rate=0.01, random_state=0),
+]
+
+_WEIGHTS_REASON = (
+    "float32 minibatch training: a fit with integer sample weights matches the fit on "
+    "repeated samples to ~1e-7 (regressor) / ~1e-4 (classifier), not bit for bit"
+)
+EXPECTED_FAILED_CHECKS = {
+    "RNNRegressor": {"check_sample_weight_equivalence_on_dense_data": _WEIGHTS_REASON},
+    "RNNClassifier": {"check_sample_weight_equivalence_on_dense_data": _WEIGHTS_REASON},
+}
+
+
+@parametrize_with_checks(
+    ESTIMATORS,
+    expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS.get(type(est).__name__, {}),
+)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
