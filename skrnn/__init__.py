@@ -13,12 +13,20 @@ __version__ = "0.1.0.dev0"
 _PUBLIC = {
     "RNNClassifier": "._classifier",
     "RNNRegressor": "._regressor",
+    "SequenceForecaster": "._forecaster",
+    "WindowTransformer": "._windows",
+    "make_windows": "._windows",
 }
 
-__all__ = sorted(_PUBLIC) + ["__version__"]
+__all__ = sorted(_PUBLIC) + ["datasets", "__version__"]
+
+
+_SUBPACKAGES = {"datasets"}
 
 
 def __getattr__(name):
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f".{name}", __name__)
     if name in _PUBLIC:
         value = getattr(importlib.import_module(_PUBLIC[name], __name__), name)
         globals()[name] = value

@@ -96,7 +96,9 @@ def _configure_threads():
 
 def resolve_seed(random_state):
     """Turn a scikit-learn ``random_state`` into one integer seed."""
-    if isinstance(random_state, (int, np.integer)) and not isinstance(random_state, bool):
+    if isinstance(random_state, (int, np.integer)) and not isinstance(
+        random_state, bool
+    ):
         return int(random_state) % (2**31 - 1)
     return int(check_random_state(random_state).randint(2**31 - 1))
 

@@ -5,6 +5,7 @@ model -> train -> decode outputs. Subclasses only say how targets are encoded
 and decoded and which output layer and loss they need.
 """
 
+import functools
 import os
 import tempfile
 from numbers import Integral, Real
@@ -18,6 +19,26 @@ from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 from . import _backend
 from ._inputs import validate_sequences
 from ._network import build_network, make_optimizer
+
+
+def restore_on_failure(method):
+    """Decorate a fitting method so that, if it raises, the estimator is left as it was.
+
+    Validation happens while attributes are being set; without this, a bad second
+    ``fit`` would leave a previously fitted estimator half-updated.
+    """
+
+    @functools.wraps(method)
+    def guarded(self, *args, **kwargs):
+        saved_state = dict(self.__dict__)
+        try:
+            return method(self, *args, **kwargs)
+        except BaseException:
+            self.__dict__.clear()
+            self.__dict__.update(saved_state)
+            raise
+
+    return guarded
 
 
 class BaseRNN(BaseEstimator):
@@ -37,7 +58,9 @@ class BaseRNN(BaseEstimator):
         "model": [callable, None],
         "epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "optimizer": [StrOptions({"adam", "adamw", "nadam", "rmsprop", "sgd", "adagrad"})],
+        "optimizer": [
+            StrOptions({"adam", "adamw", "nadam", "rmsprop", "sgd", "adagrad"})
+        ],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "early_stopping": ["boolean"],
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
@@ -47,8 +70,10 @@ class BaseRNN(BaseEstimator):
         "verbose": ["verbose"],
     }
 
-    # Whether the early-stopping hold-out keeps class proportions.
+    # Whether the early-stopping hold-out keeps class proportions, and whether it is
+    # drawn at random (False: the last samples, for windows cut from one series).
     _stratify_validation = False
+    _shuffle_validation = True
 
     def __init__(
         self,
@@ -120,7 +145,7 @@ class BaseRNN(BaseEstimator):
         """
         self._validate_params()
         incremental = self.warm_start and self._is_fitted()
-        return self._fit_guarded(
+        return self._fit(
             X, y, sample_weight, incremental=incremental, epochs=self.epochs
         )
 
@@ -143,24 +168,20 @@ class BaseRNN(BaseEstimator):
         """
         if not self._is_fitted():
             self._validate_params()
-        return self._fit_guarded(
-            X, y, sample_weight, incremental=self._is_fitted(), epochs=1, validation=False
+        return self._fit(
+            X,
+            y,
+            sample_weight,
+            incremental=self._is_fitted(),
+            epochs=1,
+            validation=False,
         )
 
     # --------------------------------------------------------------- training
     def _is_fitted(self):
         return hasattr(self, "model_")
 
-    def _fit_guarded(self, X, y, sample_weight, **kwargs):
-        # A failed fit must leave a previously fitted estimator as it was.
-        saved_state = dict(self.__dict__)
-        try:
-            return self._fit(X, y, sample_weight, **kwargs)
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(saved_state)
-            raise
-
+    @restore_on_failure
     def _fit(
         self, X, y, sample_weight, *, incremental, epochs, validation=True, classes=None
     ):
@@ -245,12 +266,16 @@ class BaseRNN(BaseEstimator):
         return model
 
     def _validation_split(self, X, targets, weights):
-        stratify = self._stratify_targets(targets) if self._stratify_validation else None
+        shuffle = self._shuffle_validation
+        stratify = None
+        if shuffle and self._stratify_validation:
+            stratify = self._stratify_targets(targets)
         arrays = [X, targets] + ([weights] if weights is not None else [])
         parts = train_test_split(
             *arrays,
             test_size=self.validation_fraction,
-            random_state=self._seed,
+            random_state=self._seed if shuffle else None,
+            shuffle=shuffle,
             stratify=stratify,
         )
         train, val = parts[0::2], parts[1::2]

@@ -183,7 +183,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
                 raise ValueError(
                     "classes must be passed on the first call to partial_fit."
                 )
-        return self._fit_guarded(
+        return self._fit(
             X,
             y,
             sample_weight,
@@ -216,7 +216,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             if len(encoder.classes_) < 2:
                 raise ValueError(
                     f"{type(self).__name__} needs samples of at least 2 classes in the "
-                    f"data, but the data contain only one class: {encoder.classes_[0]!r}."
+                    f"data, but the data contain only one class: '{encoder.classes_[0]}'."
                 )
             if classes is not None and not np.isin(y, encoder.classes_).all():
                 raise ValueError(
@@ -227,11 +227,13 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             self._multilabel = False
             self.n_outputs_ = 1 if len(self.classes_) == 2 else len(self.classes_)
         elif self._multilabel:
-            raise ValueError("y is single-label, but the classifier was fitted multilabel.")
+            raise ValueError(
+                "y is single-label, but the classifier was fitted multilabel."
+            )
         unseen = ~np.isin(y, self.classes_)
         if unseen.any():
             raise ValueError(
-                f"y contains labels not seen in the first fit: {np.unique(y[unseen])!r}."
+                f"y contains labels not seen in the first fit: {np.unique(y[unseen]).tolist()}."
             )
         codes = np.searchsorted(self.classes_, y)
         targets = codes.astype(np.float32).reshape(-1, 1)

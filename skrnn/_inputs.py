@@ -66,9 +66,7 @@ def validate_sequences(estimator, X, *, reset):
 
 
 def _validate_3d(estimator, X, *, reset):
-    X3 = check_array(
-        X, dtype=DTYPE, allow_nd=True, estimator=estimator, input_name="X"
-    )
+    X3 = check_array(X, dtype=DTYPE, allow_nd=True, estimator=estimator, input_name="X")
     n_samples, n_steps, n_features = X3.shape
     if n_steps == 0 or n_features == 0:
         raise ValueError(

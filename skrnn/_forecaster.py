@@ -1,0 +1,489 @@
+"""SequenceForecaster: fit a series, forecast its future, update, backtest."""
+
+from numbers import Integral
+
+import numpy as np
+import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.metrics import r2_score
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+
+from ._base import restore_on_failure
+from ._regressor import RNNRegressor
+from ._series import continue_index, series_index, steps_after
+from ._target import TargetTransform
+from ._windows import make_windows
+
+# Parameters handed unchanged to the network (see RNNRegressor).
+_NETWORK_PARAMS = (
+    "cell",
+    "units",
+    "bidirectional",
+    "dropout",
+    "recurrent_dropout",
+    "epochs",
+    "batch_size",
+    "optimizer",
+    "learning_rate",
+    "loss",
+    "early_stopping",
+    "validation_fraction",
+    "n_iter_no_change",
+    "random_state",
+    "verbose",
+)
+
+
+class _WindowRegressor(RNNRegressor):
+    """RNNRegressor whose early-stopping hold-out is the latest windows, not a shuffle."""
+
+    _shuffle_validation = False
+
+
+class SequenceForecaster(RegressorMixin, BaseEstimator):
+    """Forecast a time series with a recurrent network.
+
+    ``fit(series)`` cuts the series into windows of ``window`` steps, each followed
+    by the values to predict, and trains an :class:`RNNRegressor` on them.
+    ``predict()`` then forecasts the ``horizon`` steps after the data seen so far;
+    ``update(new_values)`` appends observations without refitting. With covariates,
+    ``fit(X, y)`` forecasts ``y`` from its past and from ``X``, known at every step
+    including the future ones passed to ``predict(X)``.
+
+    Parameters
+    ----------
+    window : int, default=12
+        Number of past steps the network reads for each forecast.
+    horizon : int, default=1
+        Number of steps ``predict()`` forecasts.
+    strategy : {"recursive", "direct"}, default="recursive"
+        "recursive" trains a one-step network and feeds its forecasts back in;
+        "direct" (MIMO) trains a network with ``horizon`` outputs that forecasts
+        the whole horizon at once. Covariates need "recursive".
+    log : bool, default=False
+        Model the logarithm of the series (multiplicative trend or seasonality).
+    differences : tuple of int, default=()
+        Lags at which to difference the (log) series before scaling, in order,
+        e.g. ``(12,)`` for monthly data with a yearly season, ``(1,)`` for a trend.
+    scale : bool, default=True
+        Standardise the (differenced) series and the covariates, with statistics
+        of the training data only.
+    cell, units, bidirectional, dropout, recurrent_dropout, epochs, batch_size, \
+optimizer, learning_rate, loss, early_stopping, validation_fraction, \
+n_iter_no_change, random_state, verbose :
+        Network and training parameters, as in :class:`RNNRegressor`. Early
+        stopping holds out the latest windows.
+
+    Attributes
+    ----------
+    regressor_ : RNNRegressor
+        The network trained on the windows.
+    history_ : dict of str to list of float
+        Training loss per epoch (the regressor's ``history_``).
+    n_iter_ : int
+        Number of epochs trained.
+    n_features_in_ : int
+        Number of columns of X seen in ``fit``: series columns, or covariates.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of a DataFrame X with string column names.
+    n_targets_ : int
+        Number of target series forecast together.
+    y_ : ndarray of shape (n_steps, n_targets_)
+        The target history forecasts continue from (grows with ``update``).
+    index_ : pandas.Index or None
+        Time index of ``y_`` when the data was pandas with a time axis.
+
+    See Also
+    --------
+    RNNRegressor : The network it trains, for data already cut into windows.
+    make_windows : Cut a series into (window, next values) samples yourself.
+
+    Examples
+    --------
+    >>> from skrnn import SequenceForecaster
+    >>> from skrnn.datasets import load_airline
+    >>> y = load_airline()
+    >>> fc = SequenceForecaster(window=12, horizon=3, log=True, differences=(12,),
+    ...                         epochs=5, random_state=0).fit(y)
+    >>> forecast = fc.predict()
+    >>> forecast.index.astype(str).tolist()
+    ['1961-01', '1961-02', '1961-03']
+    """
+
+    _parameter_constraints = {
+        "window": [Interval(Integral, 1, None, closed="left")],
+        "horizon": [Interval(Integral, 1, None, closed="left")],
+        "strategy": [StrOptions({"recursive", "direct"})],
+        "log": ["boolean"],
+        "differences": [tuple, list],
+        "scale": ["boolean"],
+        **{name: RNNRegressor._parameter_constraints[name] for name in _NETWORK_PARAMS},
+    }
+
+    def __init__(
+        self,
+        window=12,
+        horizon=1,
+        *,
+        strategy="recursive",
+        log=False,
+        differences=(),
+        scale=True,
+        cell="lstm",
+        units=32,
+        bidirectional=False,
+        dropout=0.0,
+        recurrent_dropout=0.0,
+        epochs=100,
+        batch_size=32,
+        optimizer="adam",
+        learning_rate=1e-3,
+        loss="auto",
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        random_state=None,
+        verbose=0,
+    ):
+        self.window = window
+        self.horizon = horizon
+        self.strategy = strategy
+        self.log = log
+        self.differences = differences
+        self.scale = scale
+        self.cell = cell
+        self.units = units
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.recurrent_dropout = recurrent_dropout
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.loss = loss
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------ validation
+    def _check_differences(self):
+        lags = tuple(self.differences)
+        if not all(
+            isinstance(lag, (Integral, np.integer)) and lag >= 1 for lag in lags
+        ):
+            raise ValueError(
+                f"differences must be a tuple of positive ints, got {self.differences!r}."
+            )
+        return tuple(int(lag) for lag in lags)
+
+    def _validate_target(self, y, *, reset, input_name):
+        """Validate a target series; return (values of shape (n, k), time index)."""
+        index = series_index(y)
+        values = check_array(
+            y, ensure_2d=False, dtype=np.float64, input_name=input_name, estimator=self
+        )
+        if values.ndim == 1:
+            values = values[:, np.newaxis]
+        if values.ndim != 2:
+            raise ValueError(
+                f"The series must be 1-D or 2-D; got shape {values.shape}."
+            )
+        if reset:
+            self.n_targets_ = values.shape[1]
+            self._target_kind = _kind_of(y)
+            self._target_columns = getattr(y, "columns", None)
+            self._target_name = getattr(y, "name", None)
+        elif values.shape[1] != self.n_targets_:
+            raise ValueError(
+                f"The series has {values.shape[1]} columns, but {type(self).__name__} "
+                f"was fitted on {self.n_targets_}."
+            )
+        return values, index
+
+    def _check_length(self, n_steps):
+        step_out = self._network_steps
+        needed = self.window + step_out + sum(self._check_differences())
+        if n_steps < needed:
+            raise ValueError(
+                f"{type(self).__name__} needs a series of at least {needed} steps "
+                f"(window={self.window} + {step_out} target step(s) + differencing "
+                f"{sum(self._check_differences())}), but got n_samples = {n_steps}."
+            )
+
+    # -------------------------------------------------------------- fitting
+    @restore_on_failure
+    def fit(self, X, y=None):
+        """Fit the network on a series, or on a target series and its covariates.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_steps,) or (n_steps, n_series)
+            The series to forecast when ``y`` is None (numpy, pandas Series or
+            DataFrame; a DatetimeIndex or PeriodIndex is kept). Otherwise the
+            covariates, one row per step of ``y``.
+        y : array-like of shape (n_steps,) or (n_steps, n_targets), default=None
+            The target series, when X holds covariates.
+
+        Returns
+        -------
+        self : SequenceForecaster
+            The fitted forecaster.
+        """
+        self._validate_params()
+        lags = self._check_differences()
+        # Steps the network outputs at once; fixed once it is trained.
+        self._network_steps = 1 if self.strategy == "recursive" else self.horizon
+        if y is None:
+            target, index = self._validate_target(X, reset=True, input_name="X")
+            validate_data(self, _as_2d(X), reset=True, dtype=np.float64)
+            covariates = None
+        else:
+            if self.strategy != "recursive":
+                raise ValueError(
+                    "Covariates need strategy='recursive': a direct forecaster would "
+                    "not see the covariates of the steps after the first."
+                )
+            covariates = validate_data(self, X, reset=True, dtype=np.float64)
+            target, index = self._validate_target(y, reset=True, input_name="y")
+            if len(covariates) != len(target):
+                raise ValueError(
+                    f"X and y have different numbers of steps: {len(covariates)} and "
+                    f"{len(target)}."
+                )
+        self._with_covariates = covariates is not None
+        self._check_length(len(target))
+
+        self.target_transform_ = TargetTransform(self.log, lags, self.scale).fit(target)
+        self.covariate_scaler_ = None
+        if covariates is not None and self.scale:
+            self.covariate_scaler_ = StandardScaler().fit(covariates)
+        windows, next_values = self._training_windows(target, covariates)
+
+        params = {name: getattr(self, name) for name in _NETWORK_PARAMS}
+        self.regressor_ = _WindowRegressor(**params).fit(windows, next_values)
+        self.history_ = self.regressor_.history_
+        self.n_iter_ = self.regressor_.n_iter_
+        self.y_ = target
+        self.X_ = covariates
+        self.index_ = index
+        return self
+
+    def _scale_covariates(self, covariates):
+        if self.covariate_scaler_ is None:
+            return covariates
+        return self.covariate_scaler_.transform(covariates)
+
+    def _network_inputs(self, target, covariates):
+        """Per-step network inputs: the transformed target and the next step's covariates.
+
+        Row j holds the transformed target of step j (counted after the rows that
+        differencing consumes) and the covariates of the step after it, so the last
+        row of a window carries the covariates of the step being forecast.
+        """
+        transformed = self.target_transform_.transform(target)
+        if covariates is None:
+            return transformed
+        following = self._scale_covariates(covariates)[
+            self.target_transform_.n_lost + 1 :
+        ]
+        rows = min(len(transformed), len(following))
+        return np.hstack([transformed[:rows], following[:rows]])
+
+    def _training_windows(self, target, covariates):
+        """Windows of network inputs and the transformed values that follow each."""
+        inputs = self._network_inputs(target, covariates)
+        transformed = self.target_transform_.transform(target)
+        _, next_values = make_windows(
+            transformed, self.window, horizon=self._network_steps
+        )
+        windows = sliding_window_view(inputs, self.window, axis=0).transpose(0, 2, 1)
+        n_windows = len(next_values)
+        return windows[:n_windows], next_values.reshape(n_windows, -1)
+
+    # ---------------------------------------------------------- forecasting
+    def _forecast(self, n_steps, future_covariates=None):
+        """Forecast ``n_steps`` steps after ``y_``; returns (n_steps, n_targets)."""
+        target = self.y_
+        if future_covariates is None:
+            inputs = self._network_inputs(target, None)
+        else:
+            scaled = self._scale_covariates(future_covariates)
+            known = np.concatenate([self.X_, future_covariates[:1]])
+            inputs = self._network_inputs(target, known)
+        window = inputs[-self.window :]
+        step_out = self._network_steps
+        forecasts = []
+        while sum(len(block) for block in forecasts) < n_steps:
+            block = self.regressor_.predict(window[np.newaxis]).reshape(
+                step_out, self.n_targets_
+            )
+            forecasts.append(block)
+            if future_covariates is not None:
+                done = sum(len(b) for b in forecasts)
+                if done >= n_steps:
+                    break
+                block = np.hstack([block, scaled[done : done + 1]])
+            window = np.concatenate([window, block])[-self.window :]
+        future = np.concatenate(forecasts)[:n_steps]
+        return self.target_transform_.inverse(future, target)
+
+    def predict(self, X=None):
+        """Forecast the steps after the data seen so far.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_future, n_covariates), default=None
+            Future covariates, one row per step to forecast; only for forecasters
+            fitted with covariates. Without covariates, leave it None.
+
+        Returns
+        -------
+        forecast : ndarray or pandas object
+            ``horizon`` steps (or ``len(X)`` with covariates), shaped like the
+            fitted target: 1-D for a 1-D series, 2-D for several columns, a pandas
+            Series/DataFrame whose index continues the series' time index.
+        """
+        check_is_fitted(self)
+        future_covariates = self._check_future_covariates(X)
+        n_steps = self.horizon if future_covariates is None else len(future_covariates)
+        values = self._forecast(n_steps, future_covariates)
+        return self._wrap(values, continue_index(self.index_, n_steps))
+
+    def _check_future_covariates(self, X):
+        if not self._with_covariates:
+            if X is not None:
+                raise ValueError(
+                    f"This {type(self).__name__} was fitted without covariates: call "
+                    "predict() without X. To add new observations use update()."
+                )
+            return None
+        if X is None:
+            raise ValueError(
+                "This forecaster was fitted with covariates: pass their future values "
+                "as X, one row per step to forecast."
+            )
+        return validate_data(self, X, reset=False, dtype=np.float64)
+
+    def _wrap(self, values, index):
+        kind = self._target_kind
+        if kind == "frame":
+            return pd.DataFrame(values, index=index, columns=self._target_columns)
+        if kind == "series":
+            return pd.Series(values[:, 0], index=index, name=self._target_name)
+        return values[:, 0] if kind == "1d" else values
+
+    # --------------------------------------------------------------- update
+    @restore_on_failure
+    def update(self, X, y=None):
+        """Append new observations to the history forecasts start from; no refit.
+
+        Parameters
+        ----------
+        X : array-like
+            The new values of the series (shaped like the fitted series), or the
+            new covariates when the forecaster was fitted with them.
+        y : array-like, default=None
+            The new target values, with covariates.
+
+        Returns
+        -------
+        self : SequenceForecaster
+        """
+        check_is_fitted(self)
+        target_data = X if not self._with_covariates else y
+        if self._with_covariates:
+            if y is None:
+                raise ValueError("This forecaster has covariates: call update(X, y).")
+            covariates = validate_data(self, X, reset=False, dtype=np.float64)
+        else:
+            if y is not None:
+                raise ValueError(
+                    "This forecaster has no covariates: call update(new_values)."
+                )
+            validate_data(self, _as_2d(X), reset=False, dtype=np.float64)
+        target, index = self._validate_target(
+            target_data, reset=False, input_name="y" if self._with_covariates else "X"
+        )
+        if self._with_covariates and len(covariates) != len(target):
+            raise ValueError("X and y have different numbers of steps.")
+        if self.index_ is not None and index is not None:
+            if steps_after(self.index_, index) != 0:
+                raise ValueError(
+                    f"update() needs the steps right after {self.index_[-1]}; the new "
+                    f"data starts at {index[0]}."
+                )
+            self.index_ = self.index_.append(index)
+            if not isinstance(self.index_, pd.PeriodIndex):
+                self.index_ = pd.DatetimeIndex(self.index_, freq=index.freq)
+        self.y_ = np.concatenate([self.y_, target])
+        if self._with_covariates:
+            self.X_ = np.concatenate([self.X_, covariates])
+        return self
+
+    # ---------------------------------------------------------------- score
+    def score(self, X, y=None, sample_weight=None):
+        """R^2 of the forecast of the steps that follow the data seen so far.
+
+        For backtesting with ``GridSearchCV(..., cv=TimeSeriesSplit())``: each
+        fold fits on a stretch of the series and scores the forecast of the
+        stretch that follows.
+
+        Parameters
+        ----------
+        X : array-like
+            The actual values that follow the fitted series; or, with
+            covariates, the covariates of the following steps.
+        y : array-like, default=None
+            The actual target values, with covariates.
+        sample_weight : array-like of shape (n_steps,), default=None
+            Weights of the steps in the R^2.
+
+        Returns
+        -------
+        score : float
+            Coefficient of determination of the forecast.
+        """
+        check_is_fitted(self)
+        if self._with_covariates:
+            if y is None:
+                raise ValueError("This forecaster has covariates: call score(X, y).")
+            future_covariates = validate_data(self, X, reset=False, dtype=np.float64)
+            actual, _ = self._validate_target(y, reset=False, input_name="y")
+            forecast = self._forecast(len(actual), future_covariates)
+        else:
+            validate_data(self, _as_2d(X), reset=False, dtype=np.float64)
+            actual, index = self._validate_target(X, reset=False, input_name="X")
+            gap = steps_after(self.index_, index)
+            forecast = self._forecast(gap + len(actual))[gap:]
+        return r2_score(actual, forecast, sample_weight=sample_weight)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = False
+        tags.target_tags.multi_output = True
+        # Forecasts continue the training series, so the checks' "predict the
+        # training rows" tasks are not forecasting problems.
+        tags.regressor_tags.poor_score = True
+        return tags
+
+
+def _kind_of(data):
+    if isinstance(data, pd.DataFrame):
+        return "frame"
+    if isinstance(data, pd.Series):
+        return "series"
+    return "1d" if np.ndim(data) == 1 else "2d"
+
+
+def _as_2d(data):
+    """A 1-D series as one column, so validate_data records one feature."""
+    if isinstance(data, pd.Series):
+        return data.to_frame()
+    if np.ndim(data) == 1:
+        return np.asarray(data).reshape(-1, 1)
+    return data

@@ -1,0 +1,68 @@
+"""Time series bookkeeping for forecasting: pandas indexes, frequencies, continuity."""
+
+import numpy as np
+import pandas as pd
+
+
+def series_index(data):
+    """Return the pandas index of ``data`` if it carries a time axis, else None.
+
+    DatetimeIndex and PeriodIndex need a regular frequency (given, or inferred
+    from the values); integer indexes are continued by counting.
+    """
+    index = getattr(data, "index", None)
+    if not isinstance(index, pd.Index):
+        return None
+    if isinstance(index, pd.DatetimeIndex):
+        if index.freq is None:
+            freq = pd.infer_freq(index) if len(index) >= 3 else None
+            if freq is None:
+                raise ValueError(
+                    "The series' DatetimeIndex has no regular frequency (irregular or "
+                    "missing time stamps). Resample it, e.g. series.asfreq('MS'), and "
+                    "fill the gaps first."
+                )
+            index = pd.DatetimeIndex(index, freq=freq)
+        return index
+    if isinstance(index, pd.PeriodIndex):
+        expected = pd.period_range(index[0], periods=len(index), freq=index.freq)
+        if not index.equals(expected):
+            raise ValueError(
+                "The series' PeriodIndex is not regular: periods are missing, repeated "
+                "or out of order."
+            )
+        return index
+    return None
+
+
+def continue_index(index, n_steps, offset=0):
+    """The ``n_steps`` time stamps following ``index`` (after skipping ``offset``)."""
+    if index is None:
+        return None
+    start = index[-1] + (offset + 1) * index.freq
+    if isinstance(index, pd.PeriodIndex):
+        return pd.period_range(start, periods=n_steps, freq=index.freq, name=index.name)
+    return pd.date_range(start, periods=n_steps, freq=index.freq, name=index.name)
+
+
+def steps_after(index, new_index):
+    """How many steps lie between the end of ``index`` and the start of ``new_index``.
+
+    0 means ``new_index`` starts right after ``index``.
+    """
+    if index is None or new_index is None:
+        return 0
+    expected = continue_index(index, len(new_index) + 1)
+    first = new_index[0]
+    if first <= index[-1]:
+        raise ValueError(
+            f"The new data starts at {first}, which is not after the end of the data "
+            f"seen so far ({index[-1]})."
+        )
+    position = np.flatnonzero(expected == first)
+    if len(position) == 0:
+        raise ValueError(
+            f"The new data's index ({first}) is not on the series' frequency "
+            f"({index.freq})."
+        )
+    return int(position[0])

@@ -1,0 +1,227 @@
+"""Behaviour shared by both estimators: parameters, errors, determinism, state."""
+
+import pickle
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+from sklearn.model_selection import GridSearchCV, KFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+from sklearn.utils._param_validation import InvalidParameterError
+
+from skrnn import RNNClassifier, RNNRegressor
+
+FAST = dict(epochs=2, units=4, random_state=0)
+
+
+def _data(n=30, steps=5, features=2, seed=0):
+    X = np.random.RandomState(seed).rand(n, steps, features)
+    return X, X[:, -1, 0] + X[:, 0, 1]
+
+
+def test_import_is_lazy_and_light():
+    code = textwrap.dedent(
+        """
+        import sys, time
+        start = time.perf_counter()
+        import skrnn
+        elapsed = time.perf_counter() - start
+        from sklearn.base import clone
+        reg = skrnn.RNNRegressor(units=(8, 4))
+        clone(reg).set_params(cell="gru").get_params(); repr(reg)
+        heavy = [m for m in ("tensorflow", "keras") if m in sys.modules]
+        print(elapsed, heavy)
+        """
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    elapsed, heavy = out.stdout.split(" ", 1)
+    assert heavy.strip() == "[]"
+    assert float(elapsed) < 0.5
+
+
+@pytest.mark.parametrize("Estimator", [RNNRegressor, RNNClassifier])
+def test_unknown_parameter_value_names_the_parameter(Estimator):
+    X, y = _data()
+    y = (y > y.mean()).astype(int)
+    for params, name in [
+        ({"cell": "transformer"}, "cell"),
+        ({"units": 0}, "units"),
+        ({"units": (8, 0)}, "units"),
+        ({"dropout": 1.5}, "dropout"),
+        ({"optimizer": "adamax2"}, "optimizer"),
+        ({"loss": "hinge"}, "loss"),
+    ]:
+        with pytest.raises(InvalidParameterError, match=f"'{name}' parameter"):
+            Estimator(**params).fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "X, message",
+    [
+        (np.full((10, 4, 1), np.nan), "NaN"),
+        (np.full((10, 4, 1), np.inf), "infinity"),
+        (np.zeros((10, 4, 1, 1)), "4 dimensions"),
+        (np.zeros((0, 4, 1)), "0 sample"),
+        (np.zeros((10, 0, 1)), "at least 1 time step"),
+        (np.array([["a", "b"]] * 10), "could not convert"),
+    ],
+)
+def test_bad_X_is_a_clear_error(X, message):
+    with pytest.raises(ValueError, match=message):
+        RNNRegressor(**FAST).fit(X, np.arange(len(X), dtype=float))
+
+
+def test_bad_y_is_a_clear_error():
+    X, y = _data()
+    with pytest.raises(ValueError, match="y.*NaN"):
+        RNNRegressor(**FAST).fit(X, np.where(y > 0.5, np.nan, y))
+    with pytest.raises(ValueError, match="different numbers of samples"):
+        RNNRegressor(**FAST).fit(X, y[:-1])
+
+
+def test_predict_before_fit_is_not_fitted_error():
+    with pytest.raises(NotFittedError):
+        RNNRegressor().predict(np.zeros((2, 3, 1)))
+    with pytest.raises(NotFittedError):
+        RNNClassifier().predict_proba(np.zeros((2, 3, 1)))
+
+
+def test_wrong_number_of_features_at_predict():
+    X, y = _data()
+    reg = RNNRegressor(**FAST).fit(X[:, :, 0], y)
+    with pytest.raises(
+        ValueError, match="X has 4 features, but RNNRegressor is expecting 5"
+    ):
+        reg.predict(X[:, :4, 0])
+
+
+def test_failed_fit_leaves_fitted_estimator_intact():
+    X, y = _data()
+    reg = RNNRegressor(**FAST).fit(X, y)
+    before = reg.predict(X)
+    model = reg.model_
+    with pytest.raises(ValueError, match="NaN"):
+        reg.fit(np.full((10, 5, 3), np.nan), np.zeros(10))
+    assert reg.model_ is model and reg.n_features_in_ == 2
+    np.testing.assert_array_equal(reg.predict(X), before)
+
+
+def test_same_random_state_same_predictions():
+    X, y = _data()
+    first = RNNRegressor(dropout=0.2, **FAST).fit(X, y).predict(X)
+    second = RNNRegressor(dropout=0.2, **FAST).fit(X, y).predict(X)
+    other = (
+        RNNRegressor(dropout=0.2, epochs=2, units=4, random_state=1)
+        .fit(X, y)
+        .predict(X)
+    )
+    np.testing.assert_array_equal(first, second)
+    assert not np.allclose(first, other)
+
+
+def test_fit_leaves_global_random_generators_alone():
+    X, y = _data()
+    np.random.seed(123)
+    expected = np.random.rand()
+    np.random.seed(123)
+    RNNRegressor(**FAST).fit(X, y)
+    assert np.random.rand() == expected
+
+
+def test_identical_predictions_across_processes(tmp_path):
+    code = textwrap.dedent(
+        """
+        import numpy as np, sys
+        from skrnn import RNNRegressor
+        X = np.random.RandomState(0).rand(30, 5, 2)
+        y = X[:, -1, 0] + X[:, 0, 1]
+        pred = RNNRegressor(epochs=2, units=4, random_state=0).fit(X, y).predict(X)
+        sys.stdout.write(pred.tobytes().hex())
+        """
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout
+        for _ in range(2)
+    ]
+    X, y = _data()
+    here = RNNRegressor(**FAST).fit(X, y).predict(X).tobytes().hex()
+    assert runs[0] == runs[1] == here
+
+
+def test_warm_start_continues_training():
+    X, y = _data()
+    reg = RNNRegressor(warm_start=True, **FAST).fit(X, y)
+    model = reg.model_
+    reg.fit(X, y)
+    assert reg.model_ is model
+    assert reg.n_iter_ == 4 and len(reg.history_["loss"]) == 4
+    cold = RNNRegressor(**FAST).fit(X, y)
+    cold.fit(X, y)
+    assert cold.n_iter_ == 2
+
+
+def test_partial_fit_one_epoch_each_and_checks_features():
+    X, y = _data()
+    reg = RNNRegressor(units=4, random_state=0)
+    reg.partial_fit(X, y).partial_fit(X, y).partial_fit(X, y)
+    assert reg.n_iter_ == 3
+    with pytest.raises(ValueError, match="features per time step"):
+        reg.partial_fit(X[:, :, :1], y)
+
+
+def test_early_stopping_records_validation_loss():
+    X, y = _data(n=60)
+    reg = RNNRegressor(
+        early_stopping=True,
+        validation_fraction=0.2,
+        n_iter_no_change=2,
+        epochs=300,
+        units=4,
+        learning_rate=0.05,
+        random_state=0,
+    ).fit(X, y)
+    assert len(reg.history_["val_loss"]) == len(reg.history_["loss"]) == reg.n_iter_
+    assert reg.n_iter_ < 300
+
+
+def test_sample_weight_zero_ignores_samples():
+    X, y = _data(n=20)
+    weights = np.r_[np.ones(10), np.zeros(10)]
+    weighted = RNNRegressor(batch_size=64, **FAST).fit(X, y, sample_weight=weights)
+    dropped = RNNRegressor(batch_size=64, **FAST).fit(X[:10], y[:10])
+    np.testing.assert_allclose(weighted.predict(X), dropped.predict(X), rtol=1e-4)
+
+
+def test_verbose_zero_prints_nothing(capfd):
+    X, y = _data()
+    RNNRegressor(**FAST).fit(X, y).predict(X)
+    assert capfd.readouterr().out == ""
+
+
+def test_pickle_round_trip_and_clone():
+    X, y = _data()
+    reg = RNNRegressor(**FAST).fit(X, y)
+    restored = pickle.loads(pickle.dumps(reg))
+    np.testing.assert_array_equal(restored.predict(X), reg.predict(X))
+    fresh = clone(reg)
+    assert not hasattr(fresh, "model_")
+    assert fresh.get_params() == reg.get_params()
+
+
+def test_pipeline_and_grid_search():
+    X, y = _data(n=40)
+    flatten_last = FunctionTransformer(lambda X: X[:, :, :1])
+    pipe = make_pipeline(flatten_last, RNNRegressor(**FAST))
+    search = GridSearchCV(pipe, {"rnnregressor__cell": ["lstm", "gru"]}, cv=KFold(2))
+    search.fit(X, y)
+    assert search.best_params_["rnnregressor__cell"] in {"lstm", "gru"}
+    assert search.predict(X).shape == (40,)

@@ -1,0 +1,114 @@
+"""RNNClassifier: labels, probabilities, weights, learning."""
+
+import numpy as np
+import pytest
+
+from skrnn import RNNClassifier
+
+FAST = dict(epochs=3, units=4, random_state=0)
+
+
+def test_learns_sign_rule_with_string_labels(sign_data):
+    X, y = sign_data
+    clf = RNNClassifier(units=16, epochs=40, learning_rate=0.01, random_state=0)
+    clf.fit(X[:150], y[:150])
+    majority = max(np.mean(y[150:] == "up"), np.mean(y[150:] == "down"))
+    assert list(clf.classes_) == ["down", "up"]
+    assert clf.score(X[150:], y[150:]) > max(0.85, majority)
+    assert set(clf.predict(X[150:])) <= {"up", "down"}
+
+
+def test_binary_probabilities(sign_data):
+    X, y = sign_data
+    clf = RNNClassifier(**FAST).fit(X, y)
+    proba = clf.predict_proba(X)
+    assert proba.shape == (200, 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    np.testing.assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(axis=1)])
+    assert clf.n_outputs_ == 1  # one sigmoid unit
+
+
+def test_multiclass_integer_labels():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 5, 1))
+    y = np.digitize(X[:, -1, 0], [-0.5, 0.5]) + 10  # labels 10, 11, 12
+    clf = RNNClassifier(**FAST).fit(X, y)
+    assert list(clf.classes_) == [10, 11, 12]
+    proba = clf.predict_proba(X)
+    assert proba.shape == (60, 3)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+    assert set(clf.predict(X)) <= {10, 11, 12}
+
+
+def test_multilabel_indicator():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 5, 2))
+    Y = np.stack([X[:, -1, 0] > 0, X[:, -1, 1] > 0, X[:, 0, 0] > 0], axis=1).astype(int)
+    clf = RNNClassifier(**FAST).fit(X, Y)
+    assert clf.predict(X).shape == (60, 3)
+    assert set(np.unique(clf.predict(X))) <= {0, 1}
+    proba = clf.predict_proba(X)
+    assert proba.shape == (60, 3) and (proba >= 0).all() and (proba <= 1).all()
+
+
+def test_single_class_is_a_clear_error():
+    X = np.random.RandomState(0).rand(10, 4, 1)
+    with pytest.raises(ValueError, match="at least 2 classes.*only one class: 'a'"):
+        RNNClassifier(**FAST).fit(X, ["a"] * 10)
+
+
+def test_continuous_target_is_rejected():
+    X = np.random.RandomState(0).rand(10, 4, 1)
+    with pytest.raises(ValueError, match="Unknown label type"):
+        RNNClassifier(**FAST).fit(X, np.linspace(0, 1, 10))
+
+
+def test_class_weight_balanced_shifts_predictions_to_minority():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(120, 4, 1))
+    y = np.where(np.arange(120) < 100, "common", "rare")  # labels carry no signal
+    plain = RNNClassifier(**FAST).fit(X, y)
+    balanced = RNNClassifier(class_weight="balanced", **FAST).fit(X, y)
+    rare = list(plain.classes_).index("rare")
+    assert (
+        balanced.predict_proba(X)[:, rare].mean()
+        > plain.predict_proba(X)[:, rare].mean()
+    )
+
+
+def test_class_weight_dict_equals_sample_weight():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 4, 1))
+    y = np.array(["a", "b"] * 20)
+    by_class = RNNClassifier(class_weight={"a": 3.0}, **FAST).fit(X, y)
+    by_sample = RNNClassifier(**FAST).fit(
+        X, y, sample_weight=np.where(y == "a", 3.0, 1.0)
+    )
+    np.testing.assert_allclose(by_class.predict_proba(X), by_sample.predict_proba(X))
+
+
+def test_partial_fit_needs_classes_first_and_trains_one_epoch(sign_data):
+    X, y = sign_data
+    clf = RNNClassifier(units=4, random_state=0)
+    with pytest.raises(ValueError, match="classes must be passed"):
+        clf.partial_fit(X[:50], y[:50])
+    clf.partial_fit(X[:50], y[:50], classes=["down", "up"])
+    clf.partial_fit(X[50:100], y[50:100])
+    assert clf.n_iter_ == 2 and len(clf.history_["loss"]) == 2
+    with pytest.raises(ValueError, match="not seen in the first fit"):
+        clf.partial_fit(X[:3], ["down", "up", "sideways"])
+
+
+def test_early_stopping_is_stratified_and_restores_best(sign_data):
+    X, y = sign_data
+    clf = RNNClassifier(
+        units=4,
+        epochs=200,
+        early_stopping=True,
+        n_iter_no_change=3,
+        learning_rate=0.05,
+        random_state=0,
+    ).fit(X, y)
+    val_loss = clf.history_["val_loss"]
+    assert clf.n_iter_ == len(val_loss) < 200
+    assert np.argmin(val_loss) == len(val_loss) - 1 - 3

@@ -1,0 +1,137 @@
+"""RNNRegressor: architectures, input forms, learning, targets."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import r2_score
+
+from skrnn import RNNRegressor
+
+FAST = dict(epochs=3, units=4, random_state=0)
+
+
+def test_seed_model_has_19_parameters():
+    # The seeds' airline model: SimpleRNN(3) + Dense(1) on 12 steps x 1 feature.
+    X = np.random.RandomState(0).rand(30, 12, 1)
+    reg = RNNRegressor(cell="simple", units=3, epochs=1, random_state=0).fit(
+        X, X[:, -1, 0]
+    )
+    assert reg.model_.count_params() == 19
+    kinds = [type(layer).__name__ for layer in reg.model_.layers]
+    assert kinds == ["InputLayer", "SimpleRNN", "Dense"]
+
+
+@pytest.mark.parametrize(
+    "cell, layer_name", [("lstm", "LSTM"), ("gru", "GRU"), ("simple", "SimpleRNN")]
+)
+def test_cell_selects_keras_layer(cell, layer_name):
+    X = np.random.RandomState(0).rand(20, 5, 2)
+    reg = RNNRegressor(cell=cell, **FAST).fit(X, X[:, 0, 0])
+    assert layer_name in [type(layer).__name__ for layer in reg.model_.layers]
+
+
+def test_stacked_and_bidirectional_layers():
+    X = np.random.RandomState(0).rand(20, 5, 2)
+    reg = RNNRegressor(units=(6, 4), bidirectional=True, epochs=1, random_state=0)
+    reg.fit(X, X[:, 0, 0])
+    recurrent = [
+        layer for layer in reg.model_.layers if type(layer).__name__ == "Bidirectional"
+    ]
+    assert len(recurrent) == 2
+    assert recurrent[0].output.shape[1:] == (None, 12)  # returns sequences, 2 x 6 units
+    assert recurrent[1].output.shape[1:] == (8,)
+
+
+def test_learns_sum_of_last_steps(sum_data):
+    X, y = sum_data
+    X_train, X_test, y_train, y_test = X[:150], X[150:], y[:150], y[150:]
+    reg = RNNRegressor(units=16, epochs=60, learning_rate=0.01, random_state=0)
+    reg.fit(X_train, y_train)
+    baseline = r2_score(y_test, np.full_like(y_test, y_train.mean()))
+    assert reg.score(X_test, y_test) > 0.8 > baseline
+
+
+def test_two_d_input_is_one_feature_per_step():
+    rng = np.random.RandomState(0)
+    X = rng.rand(30, 6)
+    reg = RNNRegressor(**FAST).fit(X, X[:, -1])
+    assert reg.n_features_in_ == 6
+    assert reg.input_shape_ == (6, 1)
+    np.testing.assert_array_equal(reg.predict(X), reg.predict(X[:, :, np.newaxis]))
+
+
+def test_dataframe_records_feature_names():
+    frame = pd.DataFrame(
+        np.random.RandomState(0).rand(30, 4), columns=["t-3", "t-2", "t-1", "t"]
+    )
+    reg = RNNRegressor(**FAST).fit(frame, frame["t"])
+    assert list(reg.feature_names_in_) == ["t-3", "t-2", "t-1", "t"]
+    with pytest.raises(ValueError, match="feature names"):
+        reg.predict(frame[["t", "t-1", "t-2", "t-3"]])
+
+
+def test_three_d_input_accepts_other_lengths_at_predict():
+    X = np.random.RandomState(0).rand(30, 6, 3)
+    reg = RNNRegressor(**FAST).fit(X, X[:, -1, 0])
+    assert reg.n_features_in_ == 3
+    assert reg.predict(X[:, :4]).shape == (30,)
+    with pytest.raises(ValueError, match="2 features per time step.*expecting 3"):
+        reg.predict(X[:, :, :2])
+
+
+def test_multi_output_targets():
+    X = np.random.RandomState(0).rand(30, 5, 2)
+    Y = np.stack([X[:, -1, 0], X[:, -1, 1], X[:, 0, 0]], axis=1)
+    reg = RNNRegressor(**FAST).fit(X, Y)
+    assert reg.n_outputs_ == 3
+    assert reg.predict(X).shape == (30, 3)
+    column = RNNRegressor(**FAST).fit(X, Y[:, :1])
+    assert column.predict(X).shape == (30, 1)
+
+
+@pytest.mark.parametrize(
+    "loss", ["squared_error", "absolute_error", "huber", "mse", "mae"]
+)
+def test_losses(loss):
+    X = np.random.RandomState(0).rand(20, 4, 1)
+    reg = RNNRegressor(loss=loss, **FAST).fit(X, X[:, -1, 0])
+    assert len(reg.history_["loss"]) == 3
+
+
+def test_predictions_are_float64_and_batch_invariant(sum_data):
+    X, y = sum_data
+    reg = RNNRegressor(**FAST).fit(X, y)
+    full = reg.predict(X)
+    assert full.dtype == np.float64
+    one_by_one = np.array([reg.predict(X[i : i + 1])[0] for i in range(0, 200, 37)])
+    np.testing.assert_array_equal(full[::37], one_by_one)
+
+
+def test_mask_value_skips_padded_steps():
+    rng = np.random.RandomState(0)
+    X = rng.rand(30, 5, 1) + 1.0
+    reg = RNNRegressor(mask_value=0.0, **FAST).fit(X, X[:, -1, 0])
+    padded = np.concatenate([np.zeros((30, 3, 1)), X], axis=1)
+    np.testing.assert_allclose(reg.predict(padded), reg.predict(X), rtol=1e-5)
+
+
+def test_custom_model_callable():
+    def small_gru(input_shape, n_outputs, output_activation):
+        import keras
+
+        inputs = keras.Input(shape=input_shape)
+        hidden = keras.layers.GRU(3)(inputs)
+        return keras.Model(
+            inputs, keras.layers.Dense(n_outputs, output_activation)(hidden)
+        )
+
+    X = np.random.RandomState(0).rand(20, 4, 2)
+    reg = RNNRegressor(model=small_gru, epochs=2, random_state=0).fit(X, X[:, 0, 0])
+    assert [type(layer).__name__ for layer in reg.model_.layers][1] == "GRU"
+    assert reg.predict(X).shape == (20,)
+
+
+def test_custom_model_must_return_a_keras_model():
+    X = np.random.RandomState(0).rand(20, 4, 2)
+    with pytest.raises(TypeError, match="must return a keras.Model"):
+        RNNRegressor(model=lambda **kwargs: "nope", epochs=1).fit(X, X[:, 0, 0])
