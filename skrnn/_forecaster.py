@@ -187,15 +187,16 @@ n_iter_no_change, random_state, verbose :
         values = check_array(
             y, ensure_2d=False, dtype=np.float64, input_name=input_name, estimator=self
         )
-        if values.ndim == 1:
-            values = values[:, np.newaxis]
-        if values.ndim != 2:
+        if values.ndim not in (1, 2):
             raise ValueError(
                 f"The series must be 1-D or 2-D; got shape {values.shape}."
             )
+        kind = _kind_of(y, values.ndim)
+        if values.ndim == 1:
+            values = values[:, np.newaxis]
         if reset:
             self.n_targets_ = values.shape[1]
-            self._target_kind = _kind_of(y)
+            self._target_kind = kind
             self._target_columns = getattr(y, "columns", None)
             self._target_name = getattr(y, "name", None)
         elif values.shape[1] != self.n_targets_:
@@ -472,18 +473,20 @@ n_iter_no_change, random_state, verbose :
         return tags
 
 
-def _kind_of(data):
+def _kind_of(data, ndim):
+    """How forecasts are returned: like the fitted target's type and shape."""
     if isinstance(data, pd.DataFrame):
         return "frame"
     if isinstance(data, pd.Series):
         return "series"
-    return "1d" if np.ndim(data) == 1 else "2d"
+    return "1d" if ndim == 1 else "2d"
 
 
 def _as_2d(data):
     """A 1-D series as one column, so validate_data records one feature."""
     if isinstance(data, pd.Series):
         return data.to_frame()
-    if np.ndim(data) == 1:
-        return np.asarray(data).reshape(-1, 1)
-    return data
+    if isinstance(data, pd.DataFrame):
+        return data
+    values = np.asarray(data)
+    return values.reshape(-1, 1) if values.ndim == 1 else values

@@ -1,7 +1,10 @@
 """Time series bookkeeping for forecasting: pandas indexes, frequencies, continuity."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
+from pandas.tseries.frequencies import to_offset
 
 
 def series_index(data):
@@ -15,7 +18,7 @@ def series_index(data):
         return None
     if isinstance(index, pd.DatetimeIndex):
         if index.freq is None:
-            freq = pd.infer_freq(index) if len(index) >= 3 else None
+            freq = _infer_freq(index)
             if freq is None:
                 raise ValueError(
                     "The series' DatetimeIndex has no regular frequency (irregular or "
@@ -33,6 +36,17 @@ def series_index(data):
             )
         return index
     return None
+
+
+def _infer_freq(index):
+    if len(index) < 3:
+        return None
+    with warnings.catch_warnings():
+        # pandas 3 warns that infer_freq will return an offset instead of a string;
+        # to_offset accepts both.
+        warnings.simplefilter("ignore")
+        freq = pd.infer_freq(index)
+    return None if freq is None else to_offset(freq)
 
 
 def continue_index(index, n_steps, offset=0):

@@ -1,0 +1,186 @@
+"""SequenceForecaster: the notebook story, pandas indexes, update, backtesting."""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+
+from skrnn import SequenceForecaster
+from skrnn.datasets import load_airline
+
+FAST = dict(units=8, epochs=5, random_state=0)
+
+
+def _sine(n=120, period=12):
+    return np.sin(2 * np.pi * np.arange(n) / period) + 0.05 * np.arange(n) / n
+
+
+def test_airline_in_four_lines():
+    passengers = load_airline()
+    model = SequenceForecaster(
+        window=12, horizon=6, log=True, differences=(1, 12), **FAST
+    )
+    forecast = model.fit(passengers).predict()
+    assert isinstance(forecast, pd.Series) and forecast.name == "passengers"
+    assert list(forecast.index.astype(str)) == [f"1961-0{m}" for m in range(1, 7)]
+    assert forecast.index.freqstr == passengers.index.freqstr
+    # log + differencing keep the forecast on the series' scale and season.
+    assert 350 < forecast.mean() < 600
+    assert forecast.idxmax().month in (6, 7, 8) or forecast.iloc[-1] > forecast.iloc[0]
+
+
+def test_learns_a_seasonal_series_better_than_repeating_the_last_value():
+    series = _sine(150)
+    train, test = series[:138], series[138:]
+    model = SequenceForecaster(
+        window=12, horizon=12, units=16, epochs=60, random_state=0
+    )
+    forecast = model.fit(train).predict()
+    naive = np.full(12, train[-1])
+    assert forecast.shape == (12,)
+    rmse = np.sqrt(np.mean((forecast - test) ** 2))
+    assert rmse < 0.5 * np.sqrt(np.mean((naive - test) ** 2))
+
+
+def test_numpy_and_multivariate_shapes():
+    series = np.column_stack([_sine(60), _sine(60, period=6)])
+    model = SequenceForecaster(window=6, horizon=4, **FAST).fit(series)
+    assert model.n_targets_ == 2
+    assert model.predict().shape == (4, 2)
+    frame = pd.DataFrame(series, columns=["a", "b"], index=pd.RangeIndex(60))
+    forecast = SequenceForecaster(window=6, horizon=4, **FAST).fit(frame).predict()
+    assert list(forecast.columns) == ["a", "b"] and forecast.shape == (4, 2)
+
+
+def test_datetime_index_frequency_is_continued_or_inferred():
+    index = pd.date_range("2020-01-06", periods=40, freq="W-MON")
+    series = pd.Series(_sine(40), index=index)
+    forecast = SequenceForecaster(window=4, horizon=3, **FAST).fit(series).predict()
+    expected = pd.date_range("2020-10-12", periods=3, freq="W-MON")
+    assert forecast.index.equals(expected)
+    no_freq = pd.Series(_sine(40), index=pd.DatetimeIndex(list(index)))
+    assert no_freq.index.freq is None
+    forecast = SequenceForecaster(window=4, horizon=3, **FAST).fit(no_freq).predict()
+    assert forecast.index.equals(expected)
+
+
+def test_irregular_index_is_a_clear_error():
+    index = pd.DatetimeIndex(
+        ["2020-01-01", "2020-01-02", "2020-01-05", "2020-01-06"] * 1
+    )
+    index = index.append(pd.date_range("2020-02-01", periods=20, freq="D"))
+    series = pd.Series(_sine(24), index=index)
+    with pytest.raises(ValueError, match="no regular frequency"):
+        SequenceForecaster(window=3, **FAST).fit(series)
+    periods = pd.PeriodIndex(
+        ["2020-01", "2020-02", "2020-04"] + [f"2021-{m:02d}" for m in range(1, 13)],
+        freq="M",
+    )
+    with pytest.raises(ValueError, match="PeriodIndex is not regular"):
+        SequenceForecaster(window=3, **FAST).fit(pd.Series(_sine(15), index=periods))
+
+
+@pytest.mark.parametrize(
+    "series, params, message",
+    [
+        (np.arange(10.0), dict(window=12), "at least 13 steps.*n_samples = 10"),
+        (np.arange(19.0), dict(window=6, differences=(1, 12)), "at least 20 steps"),
+        (np.r_[np.arange(30.0), np.nan], dict(window=3), "NaN"),
+        (np.arange(30.0) - 5, dict(window=3, log=True), "strictly positive"),
+        (np.arange(30.0), dict(window=3, differences=(0,)), "positive ints"),
+        (np.arange(30.0), dict(window=3, strategy="mimo"), "'strategy' parameter"),
+    ],
+)
+def test_bad_series_and_parameters(series, params, message):
+    with pytest.raises(ValueError, match=message):
+        SequenceForecaster(**{**FAST, **params}).fit(series)
+
+
+def test_update_appends_history_without_refitting():
+    passengers = load_airline()
+    model = SequenceForecaster(
+        window=12, horizon=3, log=True, differences=(12,), **FAST
+    )
+    model.fit(passengers[:120])
+    regressor = model.regressor_
+    model.update(passengers[120:132])
+    assert model.regressor_ is regressor
+    assert len(model.y_) == 132 and model.index_[-1] == pd.Period("1959-12", "M")
+    refit_free = model.predict()
+    assert str(refit_free.index[0]) == "1960-01"
+    # Forecasting from the longer history equals a model fitted the same way whose
+    # history was given at once.
+    same = SequenceForecaster(window=12, horizon=3, log=True, differences=(12,), **FAST)
+    same.fit(passengers[:120])
+    same.y_ = np.asarray(passengers[:132], dtype=float)[:, None]
+    np.testing.assert_allclose(refit_free.to_numpy(), same._forecast(3)[:, 0])
+    with pytest.raises(ValueError, match="right after 1959-12"):
+        model.update(passengers[133:135])
+    assert len(model.y_) == 132  # a failed update changes nothing
+
+
+def test_direct_strategy_outputs_the_whole_horizon():
+    model = SequenceForecaster(window=12, horizon=5, strategy="direct", **FAST).fit(
+        _sine(80)
+    )
+    assert model.regressor_.n_outputs_ == 5
+    assert model.predict().shape == (5,)
+    model.set_params(horizon=12)  # longer forecasts chain blocks of 5
+    assert model.predict().shape == (12,)
+
+
+def test_covariates_drive_the_forecast():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(200, 2))
+    y = 2.0 * X[:, 0] - X[:, 1] + 0.05 * rng.normal(size=200)
+    model = SequenceForecaster(window=4, units=16, epochs=60, random_state=0)
+    model.fit(X[:180], y[:180])
+    forecast = model.predict(X[180:])
+    assert forecast.shape == (20,)
+    rmse = np.sqrt(np.mean((forecast - y[180:]) ** 2))
+    assert rmse < 0.5 * np.std(y[180:])
+    with pytest.raises(ValueError, match="pass their future values"):
+        model.predict()
+    with pytest.raises(ValueError, match="X has 1 features"):
+        model.predict(X[180:, :1])
+    with pytest.raises(ValueError, match="strategy='recursive'"):
+        SequenceForecaster(window=4, strategy="direct", **FAST).fit(X, y)
+
+
+def test_predict_without_covariates_rejects_X():
+    model = SequenceForecaster(window=4, **FAST).fit(_sine(40))
+    with pytest.raises(ValueError, match="without covariates"):
+        model.predict(np.zeros((3, 1)))
+
+
+def test_grid_search_backtests_with_time_series_split():
+    passengers = load_airline()
+    search = GridSearchCV(
+        SequenceForecaster(log=True, differences=(12,), **FAST),
+        {"window": [6, 12]},
+        cv=TimeSeriesSplit(n_splits=2, test_size=12),
+        error_score="raise",
+    )
+    search.fit(passengers)
+    assert search.best_params_["window"] in (6, 12)
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    assert str(search.best_estimator_.predict().index[0]) == "1961-01"
+
+
+def test_score_skips_a_gap_between_fit_and_test():
+    passengers = load_airline()
+    model = SequenceForecaster(window=12, log=True, differences=(12,), **FAST)
+    model.fit(passengers[:100])
+    gap_score = model.score(passengers[110:122])
+    forecast = model.set_params(horizon=22).predict()
+    from sklearn.metrics import r2_score
+
+    assert gap_score == pytest.approx(r2_score(passengers[110:122], forecast[10:]))
+
+
+def test_pickle_round_trip_keeps_forecasts():
+    model = SequenceForecaster(window=6, horizon=4, **FAST).fit(load_airline())
+    restored = pickle.loads(pickle.dumps(model))
+    pd.testing.assert_series_equal(restored.predict(), model.predict())
