@@ -18,10 +18,10 @@ _PUBLIC = {
     "make_windows": "._windows",
 }
 
-__all__ = sorted(_PUBLIC) + ["datasets", "__version__"]
+__all__ = sorted(_PUBLIC) + ["datasets", "plotting", "__version__"]
 
 
-_SUBPACKAGES = {"datasets"}
+_SUBPACKAGES = {"datasets", "plotting"}
 
 
 def __getattr__(name):

@@ -17,8 +17,10 @@ from sklearn.utils._param_validation import Interval, InvalidParameterError, Str
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from . import _backend
-from ._inputs import validate_sequences
+from ._batching import sequence_dataset
+from ._inputs import FIRST_CODE, PAD_VALUE, validate_sequences
 from ._network import build_network, make_optimizer
+from ._truncated import truncated_bptt_fit
 
 
 def restore_on_failure(method):
@@ -55,6 +57,9 @@ class BaseRNN(BaseEstimator):
         "dropout": [Interval(Real, 0, 1, closed="left")],
         "recurrent_dropout": [Interval(Real, 0, 1, closed="left")],
         "mask_value": [Real, None],
+        "embedding_dim": [Interval(Integral, 1, None, closed="left")],
+        "return_sequences": ["boolean"],
+        "tbptt_steps": [Interval(Integral, 1, None, closed="left"), None],
         "model": [callable, None],
         "epochs": [Interval(Integral, 1, None, closed="left")],
         "batch_size": [Interval(Integral, 1, None, closed="left")],
@@ -84,6 +89,9 @@ class BaseRNN(BaseEstimator):
         dropout=0.0,
         recurrent_dropout=0.0,
         mask_value=None,
+        embedding_dim=16,
+        return_sequences=False,
+        tbptt_steps=None,
         model=None,
         epochs=100,
         batch_size=32,
@@ -103,6 +111,9 @@ class BaseRNN(BaseEstimator):
         self.dropout = dropout
         self.recurrent_dropout = recurrent_dropout
         self.mask_value = mask_value
+        self.embedding_dim = embedding_dim
+        self.return_sequences = return_sequences
+        self.tbptt_steps = tbptt_steps
         self.model = model
         self.epochs = epochs
         self.batch_size = batch_size
@@ -117,8 +128,11 @@ class BaseRNN(BaseEstimator):
         self.verbose = verbose
 
     # ------------------------------------------------------------------ hooks
-    def _encode_targets(self, y, *, reset, classes=None):
-        """Validate y and return ``(targets for Keras, per-sample class weights)``."""
+    def _encode_targets(self, y, *, reset, lengths, classes=None):
+        """Validate y and return ``(targets for Keras, per-sample class weights)``.
+
+        ``lengths`` are the samples' numbers of steps, for per-step targets.
+        """
         raise NotImplementedError
 
     def _output_spec(self):
@@ -187,7 +201,9 @@ class BaseRNN(BaseEstimator):
     ):
         reset = not incremental
         X = validate_sequences(self, X, reset=reset)
-        targets, class_weights = self._encode_targets(y, reset=reset, classes=classes)
+        targets, class_weights = self._encode_targets(
+            y, reset=reset, lengths=X.lengths, classes=classes
+        )
         if len(targets) != len(X):
             raise ValueError(
                 f"X and y have different numbers of samples: {len(X)} and {len(targets)}."
@@ -223,7 +239,9 @@ class BaseRNN(BaseEstimator):
     def _sample_weights(self, sample_weight, X, class_weights):
         if sample_weight is None and class_weights is None:
             return None
-        weights = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        weights = _check_sample_weight(
+            sample_weight, np.empty(len(X)), dtype=np.float64
+        )
         if class_weights is not None:
             weights = weights * class_weights
         total = weights.sum()
@@ -236,10 +254,9 @@ class BaseRNN(BaseEstimator):
     def _build_model(self, X, units):
         keras = _backend.get_keras()
         n_outputs, activation, loss = self._output_spec()
-        input_shape = (None, X.shape[2])
         if self.model is not None:
             model = self.model(
-                input_shape=input_shape,
+                input_shape=self._network_input_shape(X),
                 n_outputs=n_outputs,
                 output_activation=activation,
             )
@@ -249,40 +266,53 @@ class BaseRNN(BaseEstimator):
                     f"{type(model).__name__}."
                 )
         else:
-            model = build_network(
-                input_shape=input_shape,
-                n_outputs=n_outputs,
-                output_activation=activation,
-                cell=self.cell,
-                units=units,
-                bidirectional=self.bidirectional,
-                dropout=self.dropout,
-                recurrent_dropout=self.recurrent_dropout,
-                mask_value=self.mask_value,
-            )
+            model = self._network(X, units)
+        self._compile(model)
+        return model
+
+    def _network_input_shape(self, X):
+        return (None,) if self._input_kind == "symbols" else (None,) + X.sample_shape
+
+    def _network(self, X, units, **options):
+        """Build this estimator's network for samples like X (uncompiled)."""
+        n_outputs, activation, _ = self._output_spec()
+        symbols = self._input_kind == "symbols"
+        return build_network(
+            input_shape=self._network_input_shape(X),
+            n_outputs=n_outputs,
+            output_activation=activation,
+            cell=self.cell,
+            units=units,
+            bidirectional=self.bidirectional,
+            dropout=self.dropout,
+            recurrent_dropout=self.recurrent_dropout,
+            mask_value=PAD_VALUE if self._input_kind == "ragged" else self.mask_value,
+            vocabulary_size=len(self.vocabulary_) + FIRST_CODE if symbols else None,
+            embedding_dim=self.embedding_dim,
+            return_sequences=self.return_sequences,
+            **options,
+        )
+
+    def _compile(self, model):
+        _, _, loss = self._output_spec()
         model.compile(
             optimizer=make_optimizer(self.optimizer, self.learning_rate), loss=loss
         )
-        return model
 
-    def _validation_split(self, X, targets, weights):
+    def _validation_split(self, targets):
+        """Indices of the training and early-stopping parts."""
+        indices = np.arange(len(targets))
         shuffle = self._shuffle_validation
         stratify = None
         if shuffle and self._stratify_validation:
             stratify = self._stratify_targets(targets)
-        arrays = [X, targets] + ([weights] if weights is not None else [])
-        parts = train_test_split(
-            *arrays,
+        return train_test_split(
+            indices,
             test_size=self.validation_fraction,
             random_state=self._seed if shuffle else None,
             shuffle=shuffle,
             stratify=stratify,
         )
-        train, val = parts[0::2], parts[1::2]
-        if weights is None:
-            train.append(None)
-            val.append(None)
-        return train, tuple(val)
 
     def _stratify_targets(self, targets):
         return None
@@ -290,13 +320,9 @@ class BaseRNN(BaseEstimator):
     def _train(self, X, targets, weights, epochs, *, validation):
         keras = _backend.get_keras()
         callbacks = []
-        validation_data = None
+        train, val = np.arange(len(X)), None
         if validation and self.early_stopping:
-            (X, targets, weights), validation_data = self._validation_split(
-                X, targets, weights
-            )
-            if validation_data[2] is None:
-                validation_data = validation_data[:2]
+            train, val = self._validation_split(targets)
             callbacks.append(
                 keras.callbacks.EarlyStopping(
                     monitor="val_loss",
@@ -304,7 +330,30 @@ class BaseRNN(BaseEstimator):
                     restore_best_weights=True,
                 )
             )
-        history = self.model_.fit(
+        if self.tbptt_steps is not None:
+            history = truncated_bptt_fit(self, X, targets, weights, epochs)
+        elif X.is_dense and not isinstance(targets, list):
+            history = self._fit_arrays(
+                X.dense, targets, weights, train, val, epochs, callbacks
+            )
+        else:
+            history = self._fit_buckets(
+                X, targets, weights, train, val, epochs, callbacks
+            )
+        for name, values in history.history.items():
+            self.history_.setdefault(name, []).extend(float(v) for v in values)
+        self.n_iter_ += len(history.epoch)
+
+    def _fit_arrays(self, X, targets, weights, train, val, epochs, callbacks):
+        """Equal-length samples: Keras' own array path, as fast as raw Keras."""
+        validation_data = None
+        if val is not None:
+            validation_data = (X[val], targets[val])
+            if weights is not None:
+                validation_data += (weights[val],)
+            X, targets = X[train], targets[train]
+            weights = None if weights is None else weights[train]
+        return self.model_.fit(
             X,
             targets,
             sample_weight=weights,
@@ -315,16 +364,50 @@ class BaseRNN(BaseEstimator):
             shuffle=True,
             verbose=self.verbose,
         )
-        for name, values in history.history.items():
-            self.history_.setdefault(name, []).extend(float(v) for v in values)
-        self.n_iter_ += len(history.epoch)
+
+    def _fit_buckets(self, X, targets, weights, train, val, epochs, callbacks):
+        """Variable-length samples: batches of similar length, padded and masked."""
+        seed = int(self._seed + self.n_iter_)
+        options = dict(batch_size=self.batch_size, seed=seed)
+        dataset, steps = sequence_dataset(
+            X, targets, weights, train, shuffle=True, **options
+        )
+        validation_data = None
+        if val is not None:
+            validation_data, _ = sequence_dataset(
+                X, targets, weights, val, shuffle=False, **options
+            )
+        return self.model_.fit(
+            dataset,
+            epochs=epochs,
+            steps_per_epoch=steps,
+            validation_data=validation_data,
+            callbacks=callbacks,
+            shuffle=False,  # the dataset reshuffles its batches every pass
+            verbose=self.verbose,
+        )
 
     # -------------------------------------------------------------- predicting
     def _forward(self, X):
-        """Validate X and return the network's raw outputs as float64."""
+        """Validate X and return the network's raw outputs as float64.
+
+        An array ``(n_samples, ...)``, or for variable-length samples with
+        ``return_sequences`` a list with one ``(n_steps_i, n_outputs)`` array each.
+        Variable-length samples are predicted in groups of equal length, so no
+        padding enters a prediction.
+        """
         check_is_fitted(self)
         X = validate_sequences(self, X, reset=False)
-        return self._predictor(X).astype(np.float64)
+        if X.is_dense:
+            return self._predictor(X.dense).astype(np.float64)
+        outputs = [None] * len(X)
+        for length in np.unique(X.lengths):
+            group = np.flatnonzero(X.lengths == length)
+            for index, output in zip(
+                group, self._predictor(X.batch(group)), strict=True
+            ):
+                outputs[index] = output.astype(np.float64)
+        return outputs if self.return_sequences else np.stack(outputs)
 
     # ------------------------------------------------------------- persistence
     def __getstate__(self):

@@ -9,6 +9,7 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from sklearn.utils.validation import check_array, column_or_1d
 
 from ._base import BaseRNN
+from ._inputs import per_step_targets
 
 _SINGLE_LABEL = ("binary", "multiclass")
 
@@ -120,6 +121,9 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         dropout=0.0,
         recurrent_dropout=0.0,
         mask_value=None,
+        embedding_dim=16,
+        return_sequences=False,
+        tbptt_steps=None,
         model=None,
         epochs=100,
         batch_size=32,
@@ -141,6 +145,9 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             dropout=dropout,
             recurrent_dropout=recurrent_dropout,
             mask_value=mask_value,
+            embedding_dim=embedding_dim,
+            return_sequences=return_sequences,
+            tbptt_steps=tbptt_steps,
             model=model,
             epochs=epochs,
             batch_size=batch_size,
@@ -194,11 +201,15 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         )
 
     # ------------------------------------------------------------- targets
-    def _encode_targets(self, y, *, reset, classes=None):
+    def _encode_targets(self, y, *, reset, lengths, classes=None):
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
+        if self.return_sequences:
+            return self._encode_step_labels(
+                y, lengths, reset=reset, classes=classes
+            ), None
         if not hasattr(y, "__array__") and not isinstance(y, (list, tuple)):
             y = list(y)
         check_classification_targets(y)
@@ -211,6 +222,12 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
                 f"indicator targets; got {target_type!r}."
             )
         y = column_or_1d(y, warn=True)
+        codes = self._encode_labels(y, reset=reset, classes=classes)
+        targets = codes.astype(np.float32).reshape(-1, 1)
+        return targets, self._class_weights(y, codes)
+
+    def _encode_labels(self, y, *, reset, classes):
+        """Integer codes of 1-D labels y; on reset, learn ``classes_`` first."""
         if reset:
             encoder = LabelEncoder().fit(y if classes is None else classes)
             if len(encoder.classes_) < 2:
@@ -235,9 +252,29 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             raise ValueError(
                 f"y contains labels not seen in the first fit: {np.unique(y[unseen]).tolist()}."
             )
-        codes = np.searchsorted(self.classes_, y)
-        targets = codes.astype(np.float32).reshape(-1, 1)
-        return targets, self._class_weights(y, codes)
+        return np.searchsorted(self.classes_, y)
+
+    def _encode_step_labels(self, y, lengths, *, reset, classes):
+        """Per-step labels: one code per time step, padded steps are masked."""
+        if self.class_weight is not None:
+            raise ValueError(
+                "class_weight is not supported with return_sequences=True; pass "
+                "sample_weight instead."
+            )
+        steps = per_step_targets(y, lengths, estimator=self, numeric=False)
+        if any(np.ndim(labels) != 1 for labels in steps):
+            raise ValueError(
+                "With return_sequences=True, y holds one label per time step: "
+                "(n_samples, n_steps) or a list of 1-D label arrays."
+            )
+        flat = np.concatenate([np.asarray(labels) for labels in steps])
+        check_classification_targets(flat)
+        codes = self._encode_labels(flat, reset=reset, classes=classes)
+        codes = codes.astype(np.float32)[:, np.newaxis]
+        per_sample = np.split(codes, np.cumsum(lengths)[:-1])
+        if isinstance(steps, list):
+            return per_sample
+        return np.stack(per_sample)
 
     def _encode_multilabel(self, y, *, reset):
         y = check_array(y, dtype=np.float32, input_name="y", estimator=self)
@@ -270,7 +307,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         return weights[codes]
 
     def _stratify_targets(self, targets):
-        if self._multilabel:
+        if self._multilabel or self.return_sequences:
             return None
         return targets[:, 0]
 
@@ -294,14 +331,22 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         -------
         proba : ndarray of shape (n_samples, n_classes)
             Probability of each class in ``classes_`` order; for multilabel
-            targets, the probability of each label independently.
+            targets, the probability of each label independently. With
+            ``return_sequences=True``, per time step: ``(n_samples, n_steps,
+            n_classes)``, or a list of per-sample arrays for sequences of
+            different lengths.
         """
-        proba = self._forward(X)
+        raw = self._forward(X)
+        if isinstance(raw, list):
+            return [self._probabilities(steps) for steps in raw]
+        return self._probabilities(raw)
+
+    def _probabilities(self, raw):
         if self._multilabel:
-            return proba
+            return raw
         if self.n_outputs_ == 1:
-            proba = np.hstack([1.0 - proba, proba])
-        return proba / proba.sum(axis=1, keepdims=True)
+            raw = np.concatenate([1.0 - raw, raw], axis=-1)
+        return raw / raw.sum(axis=-1, keepdims=True)
 
     def predict(self, X):
         """Predict class labels for sequences X.
@@ -314,12 +359,16 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         Returns
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_labels)
-            Predicted labels; a 0/1 indicator matrix for multilabel targets.
+            Predicted labels; a 0/1 indicator matrix for multilabel targets. With
+            ``return_sequences=True``, one label per time step:
+            ``(n_samples, n_steps)`` or a list of per-sample label arrays.
         """
         proba = self.predict_proba(X)
+        if isinstance(proba, list):
+            return [self.classes_[np.argmax(steps, axis=-1)] for steps in proba]
         if self._multilabel:
             return (proba > 0.5).astype(int)
-        return self.classes_[np.argmax(proba, axis=1)]
+        return self.classes_[np.argmax(proba, axis=-1)]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -1,97 +1,302 @@
-"""The accepted input forms, validated and turned into 3-D float arrays.
+"""The accepted input forms, validated and turned into sequences the network reads.
 
 * 3-D array-like ``(n_samples, n_steps, n_features)``: used as is.
 * 2-D array-like or DataFrame ``(n_samples, n_steps)``: one feature per step, so a
   frame of lag columns works; column names are kept in ``feature_names_in_``.
+* A list of sequences of different lengths, each ``(n_steps_i, n_features)`` or
+  1-D: padded per batch and masked inside the network.
+* Strings (DNA, peptides, text: one symbol per character) or lists of tokens:
+  the vocabulary is learned in ``fit`` and symbols become integer codes for an
+  embedding layer; unknown symbols at predict time map to an out-of-vocabulary code.
 
 For 2-D input ``n_features_in_`` follows scikit-learn (the number of columns);
-for 3-D input it is the number of features per time step, and samples of any
-number of steps can be predicted.
+for 3-D and ragged input it is the number of features per time step, and samples
+of any number of steps can be predicted.
 """
 
 import numpy as np
 from sklearn.utils.validation import check_array, validate_data
 
 DTYPE = np.float32
+# Padding of ragged numeric sequences, masked by a Keras Masking layer; no real
+# measurement takes this value.
+PAD_VALUE = -1.0e30
+# Codes of symbol sequences: 0 pads, 1 stands for symbols unseen in fit.
+PAD_CODE, OOV_CODE, FIRST_CODE = 0, 1, 2
 
 
-def _ndim(X):
-    ndim = getattr(X, "ndim", None)
-    if ndim is not None:
-        return ndim
-    shape = getattr(X, "shape", None)
-    if shape is not None:
-        return len(shape)
-    try:
-        return np.asarray(X).ndim
-    except ValueError as exc:  # ragged nesting
-        raise ValueError(
-            "X holds sequences of different lengths; pass a 3-D array "
-            "(n_samples, n_steps, n_features) or a 2-D array (n_samples, n_steps)."
-        ) from exc
+class Sequences:
+    """Validated samples: one dense array, or a list of variable-length arrays.
+
+    Parameters
+    ----------
+    dense : ndarray or None
+        ``(n_samples, n_steps, n_features)`` floats or ``(n_samples, n_steps)``
+        codes, when every sample has the same length.
+    items : list of ndarray or None
+        One array per sample otherwise.
+    pad_value : float or int
+        Value of the steps added when samples are padded to a common length.
+    """
+
+    def __init__(self, dense=None, items=None, pad_value=PAD_VALUE):
+        self.dense = dense
+        self.items = items
+        self.pad_value = pad_value
+        if dense is not None:
+            self.lengths = np.full(len(dense), dense.shape[1])
+        else:
+            self.lengths = np.array([len(item) for item in items])
+
+    def __len__(self):
+        return len(self.lengths)
+
+    @property
+    def is_dense(self):
+        return self.dense is not None
+
+    @property
+    def sample_shape(self):
+        """Shape of one step: ``(n_features,)`` or ``()`` for codes."""
+        first = self.dense[0] if self.is_dense else self.items[0]
+        return first.shape[1:]
+
+    def batch(self, indices):
+        """Samples ``indices``, padded at the end to their longest length."""
+        if self.is_dense:
+            return self.dense[indices]
+        chosen = [self.items[i] for i in indices]
+        longest = max(len(item) for item in chosen)
+        dtype = chosen[0].dtype
+        out = np.full((len(chosen), longest) + self.sample_shape, self.pad_value, dtype)
+        for row, item in enumerate(chosen):
+            out[row, : len(item)] = item
+        return out
 
 
 def _name(estimator):
     return type(estimator).__name__
 
 
+def _input_kind(X):
+    """Classify X as 'array', 'ragged', 'strings' or 'tokens' without copying it."""
+    if isinstance(X, (str, bytes)):
+        raise ValueError(
+            "X must be a collection of sequences; got a single string. Wrap it in a "
+            "list: [sequence]."
+        )
+    dtype = getattr(X, "dtype", None)
+    if dtype is not None and getattr(X, "ndim", 1) != 1:
+        return "array"  # numeric arrays, DataFrames, sparse matrices
+    if dtype is not None and dtype.kind in "biufc":
+        return "array"  # 1-D numeric: rejected with scikit-learn's message
+    items = list(X) if not hasattr(X, "columns") else None
+    if items is None:
+        return "array"
+    if len(items) == 0:
+        raise ValueError(
+            "Found array with 0 sample(s) (shape=(0,)) while a minimum of 1 is "
+            "required by the estimator."
+        )
+    is_text = [isinstance(item, str) for item in items]
+    if all(is_text):
+        return "strings"
+    if any(is_text):
+        raise ValueError(
+            "X mixes strings and other values; pass only strings (one symbol per "
+            "character) or only numeric sequences."
+        )
+    if all(_is_token_list(item) for item in items):
+        return "tokens"
+    if any(_is_token_list(item) for item in items):
+        raise ValueError("X mixes token sequences (strings) and numeric sequences.")
+    lengths = {np.shape(item)[0] if np.ndim(item) else -1 for item in items}
+    return "array" if len(lengths) == 1 else "ragged"
+
+
+def _is_token_list(item):
+    if isinstance(item, str) or np.ndim(item) != 1 or len(item) == 0:
+        return False
+    return all(isinstance(token, str) for token in item)
+
+
 def validate_sequences(estimator, X, *, reset):
-    """Validate X and return it as a float32 array (n_samples, n_steps, n_features).
+    """Validate X and return it as :class:`Sequences`.
 
     With ``reset=True`` the input layout is recorded on ``estimator``
-    (``n_features_in_``, ``feature_names_in_`` and ``input_shape_``); otherwise X
-    is checked against it.
+    (``n_features_in_``, ``feature_names_in_``, ``input_shape_``, ``vocabulary_``);
+    otherwise X is checked against it.
     """
-    ndim = _ndim(X)
+    kind = _input_kind(X)
+    if kind in ("strings", "tokens"):
+        return _validate_symbols(estimator, X, kind, reset=reset)
+    fitted_kind = None if reset else estimator._input_kind
+    if fitted_kind == "symbols":
+        raise ValueError(
+            f"{_name(estimator)} was fitted on symbol sequences (strings or tokens); "
+            "got numeric X."
+        )
+    if kind == "ragged":
+        return _validate_ragged(estimator, X, reset=reset)
+    return Sequences(dense=_validate_array(estimator, X, reset=reset))
+
+
+def _validate_array(estimator, X, *, reset):
+    ndim = getattr(X, "ndim", None)
+    if ndim is None:
+        ndim = np.asarray(X).ndim
     if ndim > 3:
         raise ValueError(
             f"X must be 2-D (n_samples, n_steps) or 3-D (n_samples, n_steps, "
             f"n_features); got an array with {ndim} dimensions."
         )
     if ndim == 3:
-        return _validate_3d(estimator, X, reset=reset)
-    if not reset and getattr(estimator, "_input_ndim", 2) == 3:
-        if estimator.n_features_in_ != 1:
-            raise ValueError(
-                f"X is 2-D, but {_name(estimator)} was fitted on 3-D sequences with "
-                f"{estimator.n_features_in_} features per step; pass a 3-D array."
-            )
+        X3 = check_array(
+            X, dtype=DTYPE, allow_nd=True, estimator=estimator, input_name="X"
+        )
+        _check_steps_and_features(estimator, X3.shape)
+        _record_or_check_features(
+            estimator, X3.shape[2], reset=reset, kind="3d", n_steps=X3.shape[1]
+        )
+        return X3
+    if not reset and estimator._input_kind != "2d":
         X2 = check_array(X, dtype=DTYPE, estimator=estimator, input_name="X")
+        _record_or_check_features(estimator, 1, reset=False, kind="3d")
         return X2[:, :, np.newaxis]
     X2 = validate_data(estimator, X, reset=reset, dtype=DTYPE, ensure_all_finite=True)
     if reset:
-        estimator._input_ndim = 2
+        estimator._input_kind = "2d"
         estimator.input_shape_ = (X2.shape[1], 1)
     return X2[:, :, np.newaxis]
 
 
-def _validate_3d(estimator, X, *, reset):
-    X3 = check_array(X, dtype=DTYPE, allow_nd=True, estimator=estimator, input_name="X")
-    n_samples, n_steps, n_features = X3.shape
-    if n_steps == 0 or n_features == 0:
+def _check_steps_and_features(estimator, shape):
+    if shape[1] == 0 or shape[2] == 0:
         raise ValueError(
-            f"Found array with shape {X3.shape}: at least 1 time step and 1 feature "
+            f"Found array with shape {shape}: at least 1 time step and 1 feature "
             f"are required by {_name(estimator)}."
         )
+
+
+def _record_or_check_features(estimator, n_features, *, reset, kind, n_steps=None):
+    """Record features per step on reset, else compare them with the fitted ones."""
     if reset:
         if hasattr(estimator, "feature_names_in_"):
             del estimator.feature_names_in_
-        estimator._input_ndim = 3
+        estimator._input_kind = kind
         estimator.n_features_in_ = n_features
         estimator.input_shape_ = (n_steps, n_features)
-        return X3
-    if estimator._input_ndim == 2:
-        expected_steps = estimator.n_features_in_
-        if n_features != 1 or n_steps != expected_steps:
-            raise ValueError(
-                f"X has shape {X3.shape}, but {_name(estimator)} was fitted on 2-D X "
-                f"with {expected_steps} columns; pass (n_samples, {expected_steps}) or "
-                f"(n_samples, {expected_steps}, 1)."
-            )
-        return X3
+        return
+    if estimator._input_kind == "2d":
+        if n_features == 1 and n_steps == estimator.n_features_in_:
+            return  # (n_samples, n_columns, 1): the fitted 2-D layout, made explicit
+        raise ValueError(
+            f"{_name(estimator)} was fitted on 2-D X with {estimator.n_features_in_} "
+            "columns (one feature per step); pass a 2-D array of that many columns."
+        )
     if n_features != estimator.n_features_in_:
         raise ValueError(
             f"X has {n_features} features per time step, but {_name(estimator)} is "
             f"expecting {estimator.n_features_in_} features per time step as input."
         )
-    return X3
+
+
+def _validate_ragged(estimator, X, *, reset):
+    items = []
+    for position, sequence in enumerate(X):
+        values = check_array(
+            sequence,
+            ensure_2d=False,
+            dtype=DTYPE,
+            ensure_min_samples=0,
+            input_name=f"X[{position}]",
+            estimator=estimator,
+        )
+        if values.ndim == 1:
+            values = values[:, np.newaxis]
+        if values.ndim != 2:
+            raise ValueError(
+                f"Sequence X[{position}] must be 1-D (n_steps,) or 2-D (n_steps, "
+                f"n_features); got shape {values.shape}."
+            )
+        if len(values) == 0:
+            raise ValueError(
+                f"Sequence X[{position}] is empty: every sequence needs at least 1 step."
+            )
+        if items and values.shape[1] != items[0].shape[1]:
+            raise ValueError(
+                f"Sequences have different numbers of features: X[0] has "
+                f"{items[0].shape[1]}, X[{position}] has {values.shape[1]}."
+            )
+        items.append(values)
+    n_features = items[0].shape[1]
+    _record_or_check_features(estimator, n_features, reset=reset, kind="3d")
+    if reset:
+        estimator._input_kind = "ragged"
+    return Sequences(items=items)
+
+
+def _validate_symbols(estimator, X, kind, *, reset):
+    sequences = [list(item) for item in X]
+    for position, sequence in enumerate(sequences):
+        if len(sequence) == 0:
+            raise ValueError(
+                f"Sequence X[{position}] is empty: every sequence needs at least 1 symbol."
+            )
+    if reset:
+        symbols = sorted({symbol for sequence in sequences for symbol in sequence})
+        estimator.vocabulary_ = np.array(symbols, dtype=object)
+        estimator._input_kind = "symbols"
+        if hasattr(estimator, "feature_names_in_"):
+            del estimator.feature_names_in_
+        estimator.n_features_in_ = 1
+        estimator.input_shape_ = (None, 1)
+    elif estimator._input_kind != "symbols":
+        raise ValueError(
+            f"{_name(estimator)} was fitted on numeric sequences; got "
+            f"{'strings' if kind == 'strings' else 'token lists'}."
+        )
+    codes = {
+        symbol: code for code, symbol in enumerate(estimator.vocabulary_, FIRST_CODE)
+    }
+    items = [
+        np.array([codes.get(symbol, OOV_CODE) for symbol in sequence], dtype=np.int32)
+        for sequence in sequences
+    ]
+    if len({len(item) for item in items}) == 1:
+        return Sequences(dense=np.stack(items), pad_value=PAD_CODE)
+    return Sequences(items=items, pad_value=PAD_CODE)
+
+
+def per_step_targets(y, lengths, *, estimator, numeric):
+    """Split per-step targets into one array per sample, checked against X's lengths.
+
+    Returns an array ``(n_samples, n_steps, ...)`` when all samples have the same
+    length, else a list of ``(n_steps_i, ...)`` arrays.
+    """
+    items = [np.asarray(sample) for sample in y]
+    if len(items) != len(lengths):
+        raise ValueError(
+            f"X and y have different numbers of samples: {len(lengths)} and {len(items)}."
+        )
+    for position, (item, length) in enumerate(zip(items, lengths, strict=True)):
+        if item.ndim == 0 or len(item) != length:
+            steps = 0 if item.ndim == 0 else len(item)
+            raise ValueError(
+                f"Per-step targets y[{position}] have {steps} steps, but X[{position}] "
+                f"has {length}; with return_sequences=True y needs one target per step."
+            )
+    if numeric:
+        items = [
+            check_array(
+                item,
+                ensure_2d=False,
+                dtype=DTYPE,
+                input_name=f"y[{position}]",
+                estimator=estimator,
+            )
+            for position, item in enumerate(items)
+        ]
+    if len(set(lengths.tolist())) == 1:
+        return np.stack(items)
+    return items

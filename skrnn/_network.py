@@ -28,6 +28,8 @@ def build_network(
     vocabulary_size=None,
     embedding_dim=None,
     return_sequences=False,
+    batch_size=None,
+    stateful=False,
 ):
     """Build an uncompiled recurrent network.
 
@@ -47,6 +49,9 @@ def build_network(
         Size of the symbol vocabulary (code 0 is padding) and of its embedding.
     return_sequences : bool
         Whether the last recurrent layer, and so the output, is per time step.
+    batch_size, stateful : int or None, bool
+        A fixed batch size and recurrent layers that carry their state from one
+        batch to the next (truncated backpropagation through time).
 
     Returns
     -------
@@ -54,12 +59,16 @@ def build_network(
     """
     keras = get_keras()
     layers = keras.layers
-    n_steps, n_features = input_shape
+    n_steps, n_features = input_shape[0], input_shape[-1]
     if vocabulary_size is not None:
-        inputs = keras.Input(shape=(n_steps,), dtype="int32", name="codes")
+        inputs = keras.Input(
+            shape=(n_steps,), batch_size=batch_size, dtype="int32", name="codes"
+        )
         x = layers.Embedding(vocabulary_size, embedding_dim, mask_zero=True)(inputs)
     else:
-        inputs = keras.Input(shape=(n_steps, n_features), name="sequences")
+        inputs = keras.Input(
+            shape=(n_steps, n_features), batch_size=batch_size, name="sequences"
+        )
         x = inputs
         if mask_value is not None:
             x = layers.Masking(mask_value=mask_value)(x)
@@ -71,6 +80,7 @@ def build_network(
             dropout=dropout,
             recurrent_dropout=recurrent_dropout,
             return_sequences=return_sequences or not is_last,
+            stateful=stateful,
         )
         if bidirectional:
             recurrent = layers.Bidirectional(recurrent)

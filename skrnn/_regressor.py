@@ -6,6 +6,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_array
 
 from ._base import BaseRNN
+from ._inputs import per_step_targets
 
 _LOSSES = {
     "auto": "mean_squared_error",
@@ -122,29 +123,41 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         "loss": [StrOptions(set(_LOSSES))],
     }
 
-    def _encode_targets(self, y, *, reset, classes=None):
+    def _encode_targets(self, y, *, reset, lengths, classes=None):
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
-        y = check_array(
-            y, ensure_2d=False, dtype=np.float32, input_name="y", estimator=self
-        )
-        if y.ndim not in (1, 2):
-            raise ValueError(
-                f"y must be 1-D (n_samples,) or 2-D (n_samples, n_outputs); got shape "
-                f"{y.shape}."
+        if self.return_sequences:
+            targets = per_step_targets(y, lengths, estimator=self, numeric=True)
+            first = targets[0]
+            sample_ndim = first.ndim  # 1: a number per step, 2: a vector per step
+        else:
+            targets = check_array(
+                y, ensure_2d=False, dtype=np.float32, input_name="y", estimator=self
             )
-        n_outputs = 1 if y.ndim == 1 else y.shape[1]
+            if targets.ndim not in (1, 2):
+                raise ValueError(
+                    f"y must be 1-D (n_samples,) or 2-D (n_samples, n_outputs); got "
+                    f"shape {targets.shape}. For one target per time step set "
+                    "return_sequences=True."
+                )
+            first, sample_ndim = targets[0], targets.ndim - 1
+        if sample_ndim not in (0, 1) + ((2,) if self.return_sequences else ()):
+            raise ValueError(
+                f"Each sample's targets must be at most 2-D; got {first.shape}."
+            )
+        n_outputs = 1 if sample_ndim == int(self.return_sequences) else first.shape[-1]
         if reset:
             self.n_outputs_ = n_outputs
-            self._y_ndim = y.ndim
+            self._y_sample_ndim = sample_ndim
         elif n_outputs != self.n_outputs_:
             raise ValueError(
                 f"y has {n_outputs} outputs, but {type(self).__name__} was fitted with "
                 f"{self.n_outputs_}."
             )
-        return y.reshape(len(y), n_outputs), None
+        scalar = sample_ndim == int(self.return_sequences)
+        return _with_output_axis(targets, scalar), None
 
     def _output_spec(self):
         return self.n_outputs_, None, _LOSSES[self.loss]
@@ -160,14 +173,28 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         Returns
         -------
         y_pred : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            Predictions, 1-D when the model was fitted on a 1-D y.
+            Predictions, 1-D when the model was fitted on a 1-D y. With
+            ``return_sequences=True``, one prediction per time step:
+            ``(n_samples, n_steps[, n_outputs])``, or a list of per-sample arrays
+            for sequences of different lengths.
         """
         y_pred = self._forward(X)
-        if self._y_ndim == 1:
-            return y_pred[:, 0]
+        if self._y_sample_ndim == int(self.return_sequences):
+            if isinstance(y_pred, list):
+                return [steps[:, 0] for steps in y_pred]
+            return y_pred[..., 0]
         return y_pred
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         return tags
+
+
+def _with_output_axis(targets, scalar):
+    """Targets with a trailing output axis, as the network's last layer yields them."""
+    if not scalar:
+        return targets
+    if isinstance(targets, list):
+        return [item[:, np.newaxis] for item in targets]
+    return targets[..., np.newaxis]
