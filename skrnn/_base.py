@@ -145,7 +145,8 @@ class BaseRNN(BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_steps, n_features) or (n_samples, n_steps)
+        X : array-like of shape (n_samples, n_steps, n_features) or (n_samples, n_steps), \
+                or list of sequences
             Training sequences; a 2-D array or DataFrame holds one feature per step.
         y : array-like
             Targets, see the estimator's documentation.
@@ -168,7 +169,8 @@ class BaseRNN(BaseEstimator):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_steps, n_features) or (n_samples, n_steps)
+        X : array-like of shape (n_samples, n_steps, n_features) or (n_samples, n_steps), \
+                or list of sequences
             Training sequences.
         y : array-like
             Targets.

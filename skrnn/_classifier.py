@@ -21,6 +21,12 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     sigmoid (binary and multilabel) or softmax (multiclass) activation gives the
     class probabilities.
 
+    X may be a 3-D array ``(n_samples, n_steps, n_features)``, a 2-D array or
+    DataFrame ``(n_samples, n_steps)`` with one feature per step, a list of
+    sequences of different lengths (padded per batch and masked), or strings /
+    token lists such as DNA or peptides (integer-encoded and embedded; symbols
+    unseen in ``fit`` map to an out-of-vocabulary code).
+
     Parameters
     ----------
     cell : {"lstm", "gru", "simple"}, default="lstm"
@@ -35,6 +41,18 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         Dropout on the recurrent state (disables the fused cuDNN kernels on GPU).
     mask_value : float or None, default=None
         Time steps whose features all equal this value are skipped.
+    embedding_dim : int, default=16
+        Size of the learned embedding of each symbol, when X holds strings
+        (one symbol per character) or lists of tokens. Ignored for numbers.
+    return_sequences : bool, default=False
+        Predict one target per time step (sequence labelling, many-to-many
+        regression): y then holds a target per step, ``(n_samples, n_steps)``
+        or a list of per-sample arrays for sequences of different lengths.
+    tbptt_steps : int or None, default=None
+        Truncated backpropagation through time for very long sequences with
+        per-step targets: train on chunks of this many steps, carrying the
+        recurrent state from chunk to chunk, so memory is bounded by the chunk,
+        not the sequence. Needs ``return_sequences=True`` and equal lengths.
     model : callable or None, default=None
         Your own architecture: called as ``model(input_shape=(None, n_features),
         n_outputs=k, output_activation=a)``, returning an uncompiled
@@ -85,6 +103,8 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         ``(n_steps, n_features)`` of one training sample.
     n_outputs_ : int
         Units of the output layer.
+    vocabulary_ : ndarray of object
+        The symbols seen in ``fit``, when X held strings or token lists.
 
     See Also
     --------
@@ -168,7 +188,8 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_steps, n_features) or (n_samples, n_steps)
+        X : array-like of shape (n_samples, n_steps, n_features) or (n_samples, n_steps), \
+                or list of sequences
             Training sequences.
         y : array-like of shape (n_samples,) or (n_samples, n_labels)
             Class labels.
@@ -324,7 +345,8 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_steps, n_features) or (n_samples, n_steps)
+        X : array-like of shape (n_samples, n_steps, n_features) or (n_samples, n_steps), \
+                or list of sequences
             Sequences to classify.
 
         Returns
@@ -353,7 +375,8 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_steps, n_features) or (n_samples, n_steps)
+        X : array-like of shape (n_samples, n_steps, n_features) or (n_samples, n_steps), \
+                or list of sequences
             Sequences to classify.
 
         Returns

@@ -22,7 +22,13 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     """Recurrent neural network regressor (SimpleRNN, LSTM or GRU on Keras 3).
 
     A stack of recurrent layers reads each sequence; a dense layer maps the
-    last hidden state to one or more numeric targets.
+    last hidden state (or, with ``return_sequences``, every step's state) to one
+    or more numeric targets.
+
+    X may be a 3-D array ``(n_samples, n_steps, n_features)``, a 2-D array or
+    DataFrame ``(n_samples, n_steps)`` with one feature per step, a list of
+    sequences of different lengths (padded per batch and masked), or strings /
+    token lists (integer-encoded and embedded).
 
     Parameters
     ----------
@@ -40,6 +46,18 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         Time steps whose features all equal this value are skipped (a
         ``keras.layers.Masking`` layer), e.g. the padding of
         :class:`WindowTransformer`.
+    embedding_dim : int, default=16
+        Size of the learned embedding of each symbol, when X holds strings
+        (one symbol per character) or lists of tokens. Ignored for numbers.
+    return_sequences : bool, default=False
+        Predict one target per time step (sequence labelling, many-to-many
+        regression): y then holds a target per step, ``(n_samples, n_steps)``
+        or a list of per-sample arrays for sequences of different lengths.
+    tbptt_steps : int or None, default=None
+        Truncated backpropagation through time for very long sequences with
+        per-step targets: train on chunks of this many steps, carrying the
+        recurrent state from chunk to chunk, so memory is bounded by the chunk,
+        not the sequence. Needs ``return_sequences=True`` and equal lengths.
     model : callable or None, default=None
         Escape hatch for your own architecture: called as
         ``model(input_shape=(None, n_features), n_outputs=k, output_activation=a)``
@@ -91,7 +109,9 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     input_shape_ : tuple of int
         ``(n_steps, n_features)`` of one training sample.
     n_outputs_ : int
-        Number of targets.
+        Number of targets (per time step with ``return_sequences``).
+    vocabulary_ : ndarray of object
+        The symbols seen in ``fit``, when X held strings or token lists.
 
     See Also
     --------
@@ -167,7 +187,8 @@ class RNNRegressor(RegressorMixin, BaseRNN):
 
         Parameters
         ----------
-        X : array-like of shape (n_samples, n_steps, n_features) or (n_samples, n_steps)
+        X : array-like of shape (n_samples, n_steps, n_features) or (n_samples, n_steps), \
+                or list of sequences
             Sequences to predict.
 
         Returns

@@ -1,0 +1,152 @@
+"""Learning from variable-length, symbolic and per-step data (known rules)."""
+
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV, KFold
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from skrnn import RNNClassifier, RNNRegressor
+
+
+def _upper(words):
+    return [word.upper() for word in words]
+
+
+def _ragged(n, rng, low=3, high=30, features=2):
+    return [rng.normal(size=(rng.randint(low, high), features)) for _ in range(n)]
+
+
+def test_ragged_regression_learns_the_sum_and_is_batch_invariant():
+    rng = np.random.RandomState(0)
+    X = _ragged(300, rng)
+    y = np.array([x[:, 0].sum() for x in X])
+    reg = RNNRegressor(units=16, epochs=30, learning_rate=0.01, random_state=0)
+    reg.fit(X[:250], y[:250])
+    baseline = np.mean((y[250:] - y[:250].mean()) ** 2)
+    assert np.mean((reg.predict(X[250:]) - y[250:]) ** 2) < 0.2 * baseline
+    together = reg.predict(X[:20])
+    alone = np.array([reg.predict([x])[0] for x in X[:20]])
+    np.testing.assert_allclose(alone, together, atol=1e-5)
+    # A dense 3-D array of equal-length samples goes through the same network.
+    equal = np.stack([x[:5] for x in X[:4]])
+    np.testing.assert_allclose(reg.predict(equal), reg.predict(list(equal)), atol=1e-5)
+
+
+def test_dna_strings_gc_content_beats_majority():
+    rng = np.random.RandomState(0)
+    X = ["".join(rng.choice(list("ACGT"), rng.randint(5, 20))) for _ in range(400)]
+    y = np.array(
+        ["GC" if (s.count("G") + s.count("C")) / len(s) > 0.5 else "AT" for s in X]
+    )
+    clf = RNNClassifier(units=16, epochs=30, learning_rate=0.01, random_state=0)
+    clf.fit(X[:300], y[:300])
+    majority = max(np.mean(y[300:] == "GC"), np.mean(y[300:] == "AT"))
+    assert clf.score(X[300:], y[300:]) > max(0.9, majority + 0.2)
+    assert list(clf.vocabulary_) == list("ACGT")
+    assert clf.predict(["GGGCCCNN"])[0] == "GC"  # N was never seen: out of vocabulary
+
+
+def test_peptide_last_residue_from_prefix():
+    # The seeds' question: the last residue follows from the prefix (here, it
+    # repeats the residue three places before the end).
+    rng = np.random.RandomState(1)
+    residues = list("ACDEFGHIKL")
+    prefixes = ["".join(rng.choice(residues, rng.randint(4, 12))) for _ in range(600)]
+    last = np.array([p[-3] for p in prefixes])
+    clf = RNNClassifier(
+        cell="gru", units=32, epochs=40, learning_rate=0.01, random_state=0
+    )
+    clf.fit(prefixes[:500], last[:500])
+    majority = np.max(np.unique(last[500:], return_counts=True)[1]) / 100
+    assert clf.score(prefixes[500:], last[500:]) > majority + 0.5
+
+
+def test_token_lists_classify_by_a_keyword():
+    rng = np.random.RandomState(2)
+    words = ["good", "bad", "film", "plot", "actor", "the"]
+    X = [list(rng.choice(words[2:], rng.randint(2, 6))) for _ in range(200)]
+    y = rng.randint(0, 2, 200)
+    for tokens, label in zip(X, y, strict=True):
+        tokens.insert(rng.randint(len(tokens) + 1), "good" if label else "bad")
+    clf = RNNClassifier(units=8, epochs=30, learning_rate=0.01, random_state=0).fit(
+        X[:150], y[:150]
+    )
+    assert clf.score(X[150:], y[150:]) > 0.9
+
+
+def test_per_step_regression_dense():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(120, 15, 1))
+    y = np.cumsum(X[:, :, 0], axis=1)  # running sum: needs memory of every step
+    reg = RNNRegressor(
+        units=16, epochs=40, learning_rate=0.01, return_sequences=True, random_state=0
+    )
+    reg.fit(X[:100], y[:100])
+    pred = reg.predict(X[100:])
+    assert pred.shape == (20, 15)
+    assert np.mean((pred - y[100:]) ** 2) < 0.1 * np.var(y[100:])
+
+
+def test_per_residue_labelling_with_ragged_sequences():
+    rng = np.random.RandomState(0)
+    X = _ragged(200, rng, 3, 15, features=1)
+    # Label each step by whether the running sum so far is positive.
+    y = [np.where(np.cumsum(x[:, 0]) > 0, "pos", "neg") for x in X]
+    clf = RNNClassifier(
+        units=16, epochs=30, learning_rate=0.01, return_sequences=True, random_state=0
+    )
+    clf.fit(X[:160], y[:160])
+    pred = clf.predict(X[160:])
+    assert [len(p) for p in pred] == [len(x) for x in X[160:]]
+    accuracy = np.mean(np.concatenate(pred) == np.concatenate(y[160:]))
+    assert accuracy > 0.85
+    proba = clf.predict_proba(X[160:163])
+    assert [p.shape for p in proba] == [(len(x), 2) for x in X[160:163]]
+
+
+def test_truncated_bptt_on_a_long_sequence():
+    rng = np.random.RandomState(0)
+    x = rng.normal(size=(1, 100_000, 1)).astype(np.float32)
+    y = np.roll(x[:, :, 0], 1, axis=1)  # echo the previous step
+    y[:, 0] = 0
+    reg = RNNRegressor(
+        units=8,
+        epochs=1,
+        return_sequences=True,
+        tbptt_steps=500,
+        batch_size=1,
+        learning_rate=0.01,
+        random_state=0,
+    ).fit(x, y)
+    assert reg.n_iter_ == 1
+    pred = reg.predict(x[:, :5000])
+    assert pred.shape == (1, 5000)
+    assert np.corrcoef(pred[0, 1:], y[0, 1:5000])[0, 1] > 0.9
+
+
+def test_truncated_bptt_needs_per_step_targets():
+    with pytest.raises(ValueError, match="needs return_sequences=True"):
+        RNNRegressor(tbptt_steps=10, epochs=1).fit(np.zeros((1, 50, 1)), [0.0])
+
+
+def test_strings_in_pipeline_grid_search_clone_and_pickle():
+    rng = np.random.RandomState(3)
+    X = np.array(
+        ["".join(rng.choice(list("AB"), rng.randint(2, 8))) for _ in range(60)],
+        dtype=object,
+    )
+    y = np.array([s.count("A") > s.count("B") for s in X])
+    pipe = make_pipeline(
+        FunctionTransformer(_upper), RNNClassifier(units=4, epochs=2, random_state=0)
+    )
+    search = GridSearchCV(
+        pipe, {"rnnclassifier__cell": ["gru", "lstm"]}, cv=KFold(2)
+    ).fit(X, y)
+    restored = pickle.loads(pickle.dumps(search))
+    np.testing.assert_array_equal(restored.predict_proba(X), search.predict_proba(X))
+    fresh = clone(search.best_estimator_)
+    assert not hasattr(fresh[-1], "vocabulary_")
