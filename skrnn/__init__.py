@@ -16,6 +16,8 @@ _PUBLIC = {
     "SequenceForecaster": "._forecaster",
     "WindowTransformer": "._windows",
     "make_windows": "._windows",
+    "save_estimator": "._persistence",
+    "load_estimator": "._persistence",
 }
 
 __all__ = sorted(_PUBLIC) + ["datasets", "plotting", "__version__"]

@@ -121,6 +121,22 @@ def seeded(seed):
         np.random.set_state(numpy_state)
 
 
+def distribution_scope(distribution):
+    """The ``tf.distribute`` scope a network is built and compiled in.
+
+    None builds outside any strategy; "default" uses TensorFlow's current
+    strategy (the default one unless the caller entered another); "mirrored"
+    replicates the network on every visible GPU (or the CPU) with
+    ``tf.distribute.MirroredStrategy``, splitting each batch across them.
+    """
+    if distribution is None:
+        return contextlib.nullcontext()
+    tf = get_tf()
+    if distribution == "mirrored":
+        return tf.distribute.MirroredStrategy().scope()
+    return tf.distribute.get_strategy().scope()
+
+
 class CompiledPredictor:
     """A traced forward pass of a Keras model, called directly on NumPy arrays.
 

@@ -6,8 +6,6 @@ and decoded and which output layer and loss they need.
 """
 
 import functools
-import os
-import tempfile
 from numbers import Integral, Real
 
 import numpy as np
@@ -20,6 +18,7 @@ from . import _backend
 from ._batching import sequence_dataset
 from ._inputs import FIRST_CODE, PAD_VALUE, validate_sequences
 from ._network import build_network, make_optimizer
+from ._persistence import model_from_bytes, model_to_bytes
 from ._truncated import truncated_bptt_fit
 
 
@@ -71,6 +70,7 @@ class BaseRNN(BaseEstimator):
         "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
         "warm_start": ["boolean"],
+        "distribution": [StrOptions({"default", "mirrored"}), None],
         "random_state": ["random_state"],
         "verbose": ["verbose"],
     }
@@ -102,6 +102,7 @@ class BaseRNN(BaseEstimator):
         validation_fraction=0.1,
         n_iter_no_change=10,
         warm_start=False,
+        distribution=None,
         random_state=None,
         verbose=0,
     ):
@@ -124,6 +125,7 @@ class BaseRNN(BaseEstimator):
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
         self.warm_start = warm_start
+        self.distribution = distribution
         self.random_state = random_state
         self.verbose = verbose
 
@@ -254,6 +256,10 @@ class BaseRNN(BaseEstimator):
         return (weights * (len(weights) / total)).astype(np.float32)
 
     def _build_model(self, X, units):
+        with _backend.distribution_scope(self.distribution):
+            return self._build_model_in_scope(X, units)
+
+    def _build_model_in_scope(self, X, units):
         keras = _backend.get_keras()
         n_outputs, activation, loss = self._output_spec()
         if self.model is not None:
@@ -334,7 +340,9 @@ class BaseRNN(BaseEstimator):
             )
         if self.tbptt_steps is not None:
             history = truncated_bptt_fit(self, X, targets, weights, epochs)
-        elif X.is_dense and not isinstance(targets, list):
+        elif (
+            X.is_dense and not isinstance(targets, list) and not _is_large_view(X.dense)
+        ):
             history = self._fit_arrays(
                 X.dense, targets, weights, train, val, epochs, callbacks
             )
@@ -417,14 +425,15 @@ class BaseRNN(BaseEstimator):
         state.pop("_predictor", None)
         model = state.pop("model_", None)
         if model is not None:
-            state["_model_bytes"] = _model_to_bytes(model)
+            state["_model_bytes"] = model_to_bytes(model)
         return state
 
     def __setstate__(self, state):
         state = dict(state)
         model_bytes = state.pop("_model_bytes", None)
         if model_bytes is not None:
-            state["model_"] = _model_from_bytes(model_bytes)
+            # A pickle is trusted code already; allow custom layers of a `model`.
+            state["model_"] = model_from_bytes(model_bytes, safe_mode=False)
             state["_predictor"] = _backend.CompiledPredictor(state["model_"])
         super().__setstate__(state)
 
@@ -434,20 +443,10 @@ class BaseRNN(BaseEstimator):
         return tags
 
 
-def _model_to_bytes(model):
-    """Serialise a Keras model, weights and optimizer state, in the .keras format."""
-    _backend.get_keras()
-    with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "model.keras")
-        model.save(path)
-        with open(path, "rb") as file:
-            return file.read()
+# Above this size a strided view (overlapping windows of one series) is streamed
+# batch by batch instead of being handed to Keras, which would copy it whole.
+_MAX_VIEW_BYTES = 64 * 2**20
 
 
-def _model_from_bytes(data):
-    keras = _backend.get_keras()
-    with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "model.keras")
-        with open(path, "wb") as file:
-            file.write(data)
-        return keras.saving.load_model(path)
+def _is_large_view(array):
+    return not array.flags.c_contiguous and array.nbytes > _MAX_VIEW_BYTES

@@ -80,6 +80,12 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         Patience of early stopping, in epochs.
     warm_start : bool, default=False
         When fitted already, ``fit`` continues training for ``epochs`` more epochs.
+    distribution : {"default", "mirrored"} or None, default=None
+        Train through ``tf.distribute``: "mirrored" replicates the network on all
+        visible GPUs (``MirroredStrategy``; batches are split across them, so
+        scale ``batch_size`` with the number of GPUs); "default" uses the
+        strategy in effect, e.g. one the caller entered with
+        ``strategy.scope()``. None (default) uses no strategy.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling and dropout.
     verbose : int, default=0
@@ -155,6 +161,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         validation_fraction=0.1,
         n_iter_no_change=10,
         warm_start=False,
+        distribution=None,
         random_state=None,
         verbose=0,
     ):
@@ -178,6 +185,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             validation_fraction=validation_fraction,
             n_iter_no_change=n_iter_no_change,
             warm_start=warm_start,
+            distribution=distribution,
             random_state=random_state,
             verbose=verbose,
         )

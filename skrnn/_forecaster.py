@@ -12,6 +12,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._base import restore_on_failure
+from ._inputs import Sequences
 from ._regressor import RNNRegressor
 from ._series import continue_index, series_index, steps_after
 from ._target import TargetTransform
@@ -32,6 +33,7 @@ _NETWORK_PARAMS = (
     "early_stopping",
     "validation_fraction",
     "n_iter_no_change",
+    "distribution",
     "random_state",
     "verbose",
 )
@@ -73,7 +75,7 @@ class SequenceForecaster(RegressorMixin, BaseEstimator):
         of the training data only.
     cell, units, bidirectional, dropout, recurrent_dropout, epochs, batch_size, \
 optimizer, learning_rate, loss, early_stopping, validation_fraction, \
-n_iter_no_change, random_state, verbose :
+n_iter_no_change, distribution, random_state, verbose :
         Network and training parameters, as in :class:`RNNRegressor`. Early
         stopping holds out the latest windows.
 
@@ -145,6 +147,7 @@ n_iter_no_change, random_state, verbose :
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,
+        distribution=None,
         random_state=None,
         verbose=0,
     ):
@@ -167,6 +170,7 @@ n_iter_no_change, random_state, verbose :
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.distribution = distribution
         self.random_state = random_state
         self.verbose = verbose
 
@@ -266,7 +270,10 @@ n_iter_no_change, random_state, verbose :
         windows, next_values = self._training_windows(target, covariates)
 
         params = {name: getattr(self, name) for name in _NETWORK_PARAMS}
-        self.regressor_ = _WindowRegressor(**params).fit(windows, next_values)
+        # The windows are a strided view of the series: a long series is streamed
+        # to the network batch by batch, never copied whole.
+        regressor = _WindowRegressor(**params)
+        self.regressor_ = regressor.fit(Sequences(dense=windows), next_values)
         self.history_ = self.regressor_.history_
         self.n_iter_ = self.regressor_.n_iter_
         self.y_ = target
@@ -297,7 +304,7 @@ n_iter_no_change, random_state, verbose :
 
     def _training_windows(self, target, covariates):
         """Windows of network inputs and the transformed values that follow each."""
-        inputs = self._network_inputs(target, covariates)
+        inputs = self._network_inputs(target, covariates).astype(np.float32)
         transformed = self.target_transform_.transform(target)
         _, next_values = make_windows(
             transformed, self.window, horizon=self._network_steps

@@ -86,6 +86,12 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     warm_start : bool, default=False
         When fitted already, ``fit`` continues training the existing network for
         ``epochs`` more epochs instead of starting again.
+    distribution : {"default", "mirrored"} or None, default=None
+        Train through ``tf.distribute``: "mirrored" replicates the network on all
+        visible GPUs (``MirroredStrategy``; batches are split across them, so
+        scale ``batch_size`` with the number of GPUs); "default" uses the
+        strategy in effect, e.g. one the caller entered with
+        ``strategy.scope()``. None (default) uses no strategy.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, shuffling and dropout. An int makes fits
         reproducible, in one process and across processes.
