@@ -155,6 +155,7 @@ class CompiledPredictor:
             lambda inputs: model(inputs, training=False),
             input_signature=signature,
             reduce_retracing=True,
+            autograph=False,  # a plain forward pass: nothing to convert
         )
 
     def __call__(self, X):
