@@ -462,6 +462,11 @@ n_iter_no_change, distribution, random_state, verbose :
                 raise ValueError("This forecaster has covariates: call score(X, y).")
             future_covariates = validate_data(self, X, reset=False, dtype=np.float64)
             actual, _ = self._validate_target(y, reset=False, input_name="y")
+            if len(future_covariates) != len(actual):
+                raise ValueError(
+                    f"X and y have different numbers of steps: {len(future_covariates)} "
+                    f"and {len(actual)}; X must hold the covariates of each step of y."
+                )
             forecast = self._forecast(len(actual), future_covariates)
         else:
             validate_data(self, _as_2d(X), reset=False, dtype=np.float64)

@@ -85,6 +85,8 @@ def _input_kind(X):
             "X must be a collection of sequences; got a single string. Wrap it in a "
             "list: [sequence]."
         )
+    if hasattr(X, "__array__") and not hasattr(X, "dtype"):
+        X = np.asarray(X)  # array-likes that only convert (numpy's protocol)
     dtype = getattr(X, "dtype", None)
     if dtype is not None and getattr(X, "ndim", 1) != 1:
         return "array"  # numeric arrays, DataFrames, sparse matrices

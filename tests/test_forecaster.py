@@ -145,6 +145,8 @@ def test_covariates_drive_the_forecast():
         model.predict()
     with pytest.raises(ValueError, match="X has 1 features"):
         model.predict(X[180:, :1])
+    with pytest.raises(ValueError, match="different numbers of steps: 20 and 19"):
+        model.score(X[180:], y[180:199])
     with pytest.raises(ValueError, match="strategy='recursive'"):
         SequenceForecaster(window=4, strategy="direct", **FAST).fit(X, y)
 
