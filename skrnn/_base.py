@@ -356,6 +356,8 @@ class BaseRNN(BaseEstimator):
 
     def _fit_arrays(self, X, targets, weights, train, val, epochs, callbacks):
         """Equal-length samples: Keras' own array path, as fast as raw Keras."""
+        if weights is not None and targets.ndim == 3:  # one weight per step
+            weights = np.repeat(weights[:, np.newaxis], targets.shape[1], axis=1)
         validation_data = None
         if val is not None:
             validation_data = (X[val], targets[val])
@@ -403,21 +405,34 @@ class BaseRNN(BaseEstimator):
 
         An array ``(n_samples, ...)``, or for variable-length samples with
         ``return_sequences`` a list with one ``(n_steps_i, n_outputs)`` array each.
-        Variable-length samples are predicted in groups of equal length, so no
-        padding enters a prediction.
         """
         check_is_fitted(self)
         X = validate_sequences(self, X, reset=False)
         if X.is_dense:
             return self._predictor(X.dense).astype(np.float64)
         outputs = [None] * len(X)
-        for length in np.unique(X.lengths):
-            group = np.flatnonzero(X.lengths == length)
-            for index, output in zip(
-                group, self._predictor(X.batch(group)), strict=True
-            ):
+        for group in self._prediction_groups(X.lengths):
+            batch = self._predictor(X.batch(group))
+            for index, output in zip(group, batch, strict=True):
+                if self.return_sequences:  # drop the padded steps
+                    output = output[: X.lengths[index]]
                 outputs[index] = output.astype(np.float64)
         return outputs if self.return_sequences else np.stack(outputs)
+
+    def _prediction_groups(self, lengths):
+        """Samples predicted together: padding is harmless only where it is masked.
+
+        A network trained on variable-length data masks padding, so samples sorted
+        by length are predicted in padded chunks; otherwise samples of exactly the
+        same length go together, unpadded.
+        """
+        if self._input_kind in ("ragged", "symbols"):
+            order = np.argsort(lengths, kind="stable")
+            return [
+                order[i : i + _PREDICT_GROUP]
+                for i in range(0, len(order), _PREDICT_GROUP)
+            ]
+        return [np.flatnonzero(lengths == length) for length in np.unique(lengths)]
 
     # ------------------------------------------------------------- persistence
     def __getstate__(self):
@@ -442,6 +457,9 @@ class BaseRNN(BaseEstimator):
         tags.input_tags.three_d_array = True
         return tags
 
+
+# Samples per padded chunk when predicting variable-length data.
+_PREDICT_GROUP = 256
 
 # Above this size a strided view (overlapping windows of one series) is streamed
 # batch by batch instead of being handed to Keras, which would copy it whole.

@@ -2,19 +2,30 @@
 
 Padding every sequence to the longest one makes a batch of short sequences cost
 as much as a batch of long ones. Here each batch holds sequences of similar
-length and is padded only to its own longest member; batch order is shuffled
-every epoch, and samples of equal length are shuffled among themselves.
+length and is padded only to its own longest member; which samples share a batch
+varies from epoch to epoch (lengths are jittered before sorting) and batch order
+is shuffled.
+
+Every batch has the same number of rows: TensorFlow runs a traced step with a
+known batch size markedly faster than one traced for any size. The last, short
+batch is filled with copies of its first sample at zero weight, and its real
+samples' weights are scaled so that the batch loss equals the loss of the real
+samples alone.
 """
 
 import numpy as np
 
 from ._backend import get_tf
 
+# Lengths are multiplied by a random factor in [1 - _JITTER, 1 + _JITTER] before
+# sorting, so batches differ between epochs but keep similar lengths.
+_JITTER = 0.1
+
 
 def bucket_batches(lengths, batch_size, rng):
     """Split sample indices into batches of similar length, in random batch order."""
-    permutation = rng.permutation(len(lengths))
-    by_length = permutation[np.argsort(lengths[permutation], kind="stable")]
+    jittered = lengths * rng.uniform(1 - _JITTER, 1 + _JITTER, size=len(lengths))
+    by_length = np.argsort(jittered, kind="stable")
     batches = [
         by_length[start : start + batch_size]
         for start in range(0, len(by_length), batch_size)
@@ -31,12 +42,8 @@ def _pad_targets(targets, indices, n_steps):
     return out
 
 
-def _spec_of(example, tf, leading):
-    return tf.TensorSpec((None,) * leading + example.shape[leading:], example.dtype)
-
-
 def sequence_dataset(X, targets, weights, indices, *, batch_size, seed, shuffle):
-    """A ``tf.data.Dataset`` of padded ``(x, y[, w])`` batches and its steps per pass.
+    """A ``tf.data.Dataset`` of padded ``(x, y, w)`` batches and its steps per pass.
 
     Parameters
     ----------
@@ -45,45 +52,59 @@ def sequence_dataset(X, targets, weights, indices, *, batch_size, seed, shuffle)
     targets : ndarray or list of ndarray
         One row per sample, or one per-step array per sample.
     weights : ndarray of shape (n_samples,) or None
-        Sample weights.
+        Sample weights (ones when None).
     indices : ndarray of int
         The samples to use (e.g. the training part of an early-stopping split).
     batch_size : int
-        Samples per batch.
+        Samples per batch (fewer if there are fewer samples).
     seed : int
         Seeds the batch composition and order.
     shuffle : bool
-        Reshuffle every pass and repeat forever (training), or make one fixed
-        pass (validation).
+        Reshuffle every pass and repeat forever (training), or make one pass
+        (validation).
     """
     tf = get_tf()
     rng = np.random.RandomState(seed)
     lengths = X.lengths[indices]
     ragged_targets = isinstance(targets, list)
+    rows = min(batch_size, len(indices))
+    if weights is None:
+        weights = np.ones(len(X), dtype=np.float32)
 
     def make_batch(batch):
         chosen = indices[batch]
+        n_real = len(chosen)
+        batch_weights = weights[chosen]
+        if (
+            n_real < rows
+        ):  # fill with zero-weight copies; keep the loss of the real rows
+            chosen = np.concatenate([chosen, np.repeat(chosen[:1], rows - n_real)])
+            batch_weights = np.concatenate(
+                [batch_weights * (rows / n_real), np.zeros(rows - n_real, np.float32)]
+            )
         x = X.batch(chosen)
         if ragged_targets:
             y = _pad_targets(targets, chosen, x.shape[1])
         else:
             y = targets[chosen]
-        if weights is None:
-            return x, y
-        return x, y, weights[chosen]
+        if y.ndim == 3:  # per-step targets take one weight per step
+            batch_weights = np.repeat(batch_weights[:, np.newaxis], y.shape[1], axis=1)
+        return x, y, batch_weights.astype(np.float32)
 
     def passes():
         while True:
-            yield from (
-                make_batch(batch) for batch in bucket_batches(lengths, batch_size, rng)
-            )
+            for batch in bucket_batches(lengths, batch_size, rng):
+                yield make_batch(batch)
             if not shuffle:
                 return
 
-    first = make_batch(np.arange(min(2, len(indices))))
-    leading = [2, 2 if ragged_targets else 1, 1]
-    signature = tuple(
-        _spec_of(part, tf, lead) for part, lead in zip(first, leading, strict=False)
+    x, y, w = make_batch(np.arange(rows))
+    # Steps vary from batch to batch (for per-step targets too); rows do not.
+    y_shape = (rows, None) + y.shape[2:] if ragged_targets else (rows,) + y.shape[1:]
+    signature = (
+        tf.TensorSpec((rows, None) + x.shape[2:], x.dtype),
+        tf.TensorSpec(y_shape, y.dtype),
+        tf.TensorSpec((rows,) + (None,) * (w.ndim - 1), w.dtype),
     )
     dataset = tf.data.Dataset.from_generator(passes, output_signature=signature)
     n_batches = int(np.ceil(len(indices) / batch_size))

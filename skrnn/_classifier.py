@@ -103,7 +103,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         Number of epochs trained.
     n_features_in_ : int
         Number of columns of 2-D X, or number of features per time step of 3-D X.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names of a DataFrame X, when it had string column names.
     input_shape_ : tuple of int
         ``(n_steps, n_features)`` of one training sample.

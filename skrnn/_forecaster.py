@@ -89,11 +89,11 @@ n_iter_no_change, distribution, random_state, verbose :
         Number of epochs trained.
     n_features_in_ : int
         Number of columns of X seen in ``fit``: series columns, or covariates.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names of a DataFrame X with string column names.
     n_targets_ : int
         Number of target series forecast together.
-    y_ : ndarray of shape (n_steps, n_targets_)
+    y_ : ndarray of shape (n_steps, `n_targets_`)
         The target history forecasts continue from (grows with ``update``).
     index_ : pandas.Index or None
         Time index of ``y_`` when the data was pandas with a time axis.

@@ -110,7 +110,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     n_features_in_ : int
         Number of columns of 2-D X (one feature per time step, so the number of
         steps), or number of features per time step of 3-D X.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names of a DataFrame X. Defined only when X had string column names.
     input_shape_ : tuple of int
         ``(n_steps, n_features)`` of one training sample.

@@ -182,7 +182,10 @@ class ForecastDisplay:
     ``PeriodIndex``), the x axis is their time index. Arrays, and pandas objects
     without a time axis, are placed by position: the history at steps ``0`` to
     ``n - 1``, the forecast and the actual values from step ``n`` on (or after
-    the history's last time stamp, at its frequency). Build one from a fitted
+    the history's last time stamp, at its frequency). The history and the
+    actual values are drawn in near-black (the actuals dotted) and the forecast
+    in the next colour of the axes' cycle, so several forecasts plotted on the
+    same axes get distinct colours. Build one from a fitted
     :class:`~skrnn.SequenceForecaster` with :meth:`from_estimator`, or from the
     data with the constructor and then call :meth:`plot`.
 
