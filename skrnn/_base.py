@@ -326,6 +326,10 @@ class BaseRNN(BaseEstimator):
         return None
 
     def _train(self, X, targets, weights, epochs, *, validation):
+        with _backend.released_custom_gradients():
+            self._train_epochs(X, targets, weights, epochs, validation=validation)
+
+    def _train_epochs(self, X, targets, weights, epochs, *, validation):
         keras = _backend.get_keras()
         callbacks = []
         train, val = np.arange(len(X)), None
