@@ -41,11 +41,11 @@ What is measured
    :func:`run_child`).
 
 3. Predict on the 1024 ragged sequences, for information, with the models
-   section 1 fitted last: skrnn groups them by exact length (one forward pass
-   per distinct length, no padding) against the same model on one padded,
-   masked array, on length-sorted chunks of 256 padded per chunk (done by this
-   script), and the padded estimator on the padded array. The largest
-   difference from the exact-length predictions is printed beside.
+   section 1 fitted last: skrnn predicts a network trained on ragged data in
+   length-sorted chunks of 256, padded and masked, against the same model on one
+   padded, masked array, on the same chunks built by this script (a
+   cross-check), and the padded estimator on the padded array. The largest
+   difference from skrnn's ragged predictions is printed beside.
 
 The script always exits 0 unless ``--strict`` is given, in which case a missed
 target exits 1.
