@@ -388,9 +388,9 @@ class BaseRNN(BaseEstimator):
         dataset, steps = sequence_dataset(
             X, targets, weights, train, shuffle=True, **options
         )
-        validation_data = None
+        validation_data, validation_steps = None, None
         if val is not None:
-            validation_data, _ = sequence_dataset(
+            validation_data, validation_steps = sequence_dataset(
                 X, targets, weights, val, shuffle=False, **options
             )
         return self.model_.fit(
@@ -398,6 +398,7 @@ class BaseRNN(BaseEstimator):
             epochs=epochs,
             steps_per_epoch=steps,
             validation_data=validation_data,
+            validation_steps=validation_steps,
             callbacks=callbacks,
             shuffle=False,  # the dataset reshuffles its batches every pass
             verbose=self.verbose,
