@@ -158,3 +158,18 @@ def test_strings_in_pipeline_grid_search_clone_and_pickle():
     np.testing.assert_array_equal(restored.predict_proba(X), search.predict_proba(X))
     fresh = clone(search.best_estimator_)
     assert not hasattr(fresh[-1], "vocabulary_")
+
+
+def test_ragged_early_stopping_validates_every_epoch_without_warnings():
+    import warnings
+
+    rng = np.random.RandomState(0)
+    X = _ragged(80, rng, 3, 12)
+    y = np.array([x[:, 0].sum() for x in X])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        reg = RNNRegressor(
+            units=4, epochs=4, early_stopping=True, n_iter_no_change=10, random_state=0
+        ).fit(X, y)
+    assert len(reg.history_["val_loss"]) == 4
+    assert np.isfinite(reg.history_["val_loss"]).all()
