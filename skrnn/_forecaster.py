@@ -210,6 +210,31 @@ n_iter_no_change, distribution, random_state, verbose :
             )
         return values, index
 
+    def _validate_observations(self, X, y, *, reset, method="fit"):
+        """Validate a stretch of observations: ``(covariates or None, target, index)``.
+
+        Without covariates X is the series itself; with them X holds the
+        covariates of each step of the target y.
+        """
+        if not reset and self._with_covariates and y is None:
+            raise ValueError(f"This forecaster has covariates: call {method}(X, y).")
+        if not reset and not self._with_covariates and y is not None:
+            raise ValueError(
+                f"This forecaster has no covariates: call {method}(new_values)."
+            )
+        if y is None:
+            validate_data(self, _as_2d(X), reset=reset, dtype=np.float64)
+            target, index = self._validate_target(X, reset=reset, input_name="X")
+            return None, target, index
+        covariates = validate_data(self, X, reset=reset, dtype=np.float64)
+        target, index = self._validate_target(y, reset=reset, input_name="y")
+        if len(covariates) != len(target):
+            raise ValueError(
+                f"X and y have different numbers of steps: {len(covariates)} and "
+                f"{len(target)}; X must hold the covariates of each step of y."
+            )
+        return covariates, target, index
+
     def _check_length(self, n_steps):
         step_out = self._network_steps
         needed = self.window + step_out + sum(self._check_differences())
@@ -243,24 +268,13 @@ n_iter_no_change, distribution, random_state, verbose :
         lags = self._check_differences()
         # Steps the network outputs at once; fixed once it is trained.
         self._network_steps = 1 if self.strategy == "recursive" else self.horizon
-        if y is None:
-            target, index = self._validate_target(X, reset=True, input_name="X")
-            validate_data(self, _as_2d(X), reset=True, dtype=np.float64)
-            covariates = None
-        else:
-            if self.strategy != "recursive":
-                raise ValueError(
-                    "Covariates need strategy='recursive': a direct forecaster would "
-                    "not see the covariates of the steps after the first."
-                )
-            covariates = validate_data(self, X, reset=True, dtype=np.float64)
-            target, index = self._validate_target(y, reset=True, input_name="y")
-            if len(covariates) != len(target):
-                raise ValueError(
-                    f"X and y have different numbers of steps: {len(covariates)} and "
-                    f"{len(target)}."
-                )
-        self._with_covariates = covariates is not None
+        if y is not None and self.strategy != "recursive":
+            raise ValueError(
+                "Covariates need strategy='recursive': a direct forecaster would "
+                "not see the covariates of the steps after the first."
+            )
+        self._with_covariates = y is not None
+        covariates, target, index = self._validate_observations(X, y, reset=True)
         self._check_length(len(target))
 
         self.target_transform_ = TargetTransform(self.log, lags, self.scale).fit(target)
@@ -403,22 +417,9 @@ n_iter_no_change, distribution, random_state, verbose :
         self : SequenceForecaster
         """
         check_is_fitted(self)
-        target_data = X if not self._with_covariates else y
-        if self._with_covariates:
-            if y is None:
-                raise ValueError("This forecaster has covariates: call update(X, y).")
-            covariates = validate_data(self, X, reset=False, dtype=np.float64)
-        else:
-            if y is not None:
-                raise ValueError(
-                    "This forecaster has no covariates: call update(new_values)."
-                )
-            validate_data(self, _as_2d(X), reset=False, dtype=np.float64)
-        target, index = self._validate_target(
-            target_data, reset=False, input_name="y" if self._with_covariates else "X"
+        covariates, target, index = self._validate_observations(
+            X, y, reset=False, method="update"
         )
-        if self._with_covariates and len(covariates) != len(target):
-            raise ValueError("X and y have different numbers of steps.")
         if self.index_ is not None and index is not None:
             if steps_after(self.index_, index) != 0:
                 raise ValueError(
@@ -457,20 +458,12 @@ n_iter_no_change, distribution, random_state, verbose :
             Coefficient of determination of the forecast.
         """
         check_is_fitted(self)
-        if self._with_covariates:
-            if y is None:
-                raise ValueError("This forecaster has covariates: call score(X, y).")
-            future_covariates = validate_data(self, X, reset=False, dtype=np.float64)
-            actual, _ = self._validate_target(y, reset=False, input_name="y")
-            if len(future_covariates) != len(actual):
-                raise ValueError(
-                    f"X and y have different numbers of steps: {len(future_covariates)} "
-                    f"and {len(actual)}; X must hold the covariates of each step of y."
-                )
-            forecast = self._forecast(len(actual), future_covariates)
+        covariates, actual, index = self._validate_observations(
+            X, y, reset=False, method="score"
+        )
+        if covariates is not None:
+            forecast = self._forecast(len(actual), covariates)
         else:
-            validate_data(self, _as_2d(X), reset=False, dtype=np.float64)
-            actual, index = self._validate_target(X, reset=False, input_name="X")
             gap = steps_after(self.index_, index)
             forecast = self._forecast(gap + len(actual))[gap:]
         return r2_score(actual, forecast, sample_weight=sample_weight)
