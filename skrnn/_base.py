@@ -298,6 +298,7 @@ class BaseRNN(BaseEstimator):
             vocabulary_size=len(self.vocabulary_) + FIRST_CODE if symbols else None,
             embedding_dim=self.embedding_dim,
             return_sequences=self.return_sequences,
+            seed=self._seed,
             **options,
         )
 

@@ -1,5 +1,7 @@
 """The one place that turns estimator parameters into Keras layers."""
 
+import numpy as np
+
 from ._backend import get_keras
 
 _CELLS = {"lstm": "LSTM", "gru": "GRU", "simple": "SimpleRNN"}
@@ -30,8 +32,13 @@ def build_network(
     return_sequences=False,
     batch_size=None,
     stateful=False,
+    seed=0,
 ):
     """Build an uncompiled recurrent network.
+
+    Every random initializer and dropout layer gets its own seed drawn from
+    ``seed``, so the network does not depend on the global random generators
+    (which other threads, e.g. those of a dask worker, may draw from at any time).
 
     Parameters
     ----------
@@ -52,6 +59,8 @@ def build_network(
     batch_size, stateful : int or None, bool
         A fixed batch size and recurrent layers that carry their state from one
         batch to the next (truncated backpropagation through time).
+    seed : int
+        Seed of the initial weights and of the dropout masks.
 
     Returns
     -------
@@ -59,12 +68,23 @@ def build_network(
     """
     keras = get_keras()
     layers = keras.layers
+    init = keras.initializers
+    seeds = np.random.RandomState(seed)
+
+    def draw():
+        return int(seeds.randint(1, 2**31 - 1))
+
     n_steps, n_features = input_shape[0], input_shape[-1]
     if vocabulary_size is not None:
         inputs = keras.Input(
             shape=(n_steps,), batch_size=batch_size, dtype="int32", name="codes"
         )
-        x = layers.Embedding(vocabulary_size, embedding_dim, mask_zero=True)(inputs)
+        x = layers.Embedding(
+            vocabulary_size,
+            embedding_dim,
+            mask_zero=True,
+            embeddings_initializer=init.RandomUniform(-0.05, 0.05, seed=draw()),
+        )(inputs)
     else:
         inputs = keras.Input(
             shape=(n_steps, n_features), batch_size=batch_size, name="sequences"
@@ -73,19 +93,35 @@ def build_network(
         if mask_value is not None:
             x = layers.Masking(mask_value=mask_value)(x)
     cell_class = getattr(layers, _CELLS[cell])
-    for depth, n_units in enumerate(units):
-        is_last = depth == len(units) - 1
-        recurrent = cell_class(
+
+    def recurrent_layer(n_units, sequences, go_backwards=False):
+        return cell_class(
             n_units,
             dropout=dropout,
             recurrent_dropout=recurrent_dropout,
-            return_sequences=return_sequences or not is_last,
+            return_sequences=sequences,
             stateful=stateful,
+            go_backwards=go_backwards,
+            kernel_initializer=init.GlorotUniform(seed=draw()),
+            recurrent_initializer=init.Orthogonal(seed=draw()),
+            seed=draw(),
         )
+
+    for depth, n_units in enumerate(units):
+        sequences = return_sequences or depth < len(units) - 1
+        recurrent = recurrent_layer(n_units, sequences)
         if bidirectional:
-            recurrent = layers.Bidirectional(recurrent)
+            recurrent = layers.Bidirectional(
+                recurrent,
+                backward_layer=recurrent_layer(n_units, sequences, go_backwards=True),
+            )
         x = recurrent(x)
-    outputs = layers.Dense(n_outputs, activation=output_activation, name="output")(x)
+    outputs = layers.Dense(
+        n_outputs,
+        activation=output_activation,
+        kernel_initializer=init.GlorotUniform(seed=draw()),
+        name="output",
+    )(x)
     return keras.Model(inputs, outputs)
 
 

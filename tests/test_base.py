@@ -1,9 +1,12 @@
 """Behaviour shared by both estimators: parameters, errors, determinism, state."""
 
 import pickle
+import random
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 
 import numpy as np
 import pytest
@@ -135,6 +138,45 @@ def test_fit_leaves_global_random_generators_alone():
     assert np.random.rand() == expected
 
 
+@pytest.mark.parametrize(
+    "params",
+    [dict(dropout=0.2, recurrent_dropout=0.1), dict(bidirectional=True, units=(3, 2))],
+    ids=["dropout", "bidirectional-stacked"],
+)
+def test_fit_ignores_random_numbers_other_threads_draw(params):
+    # dask workers, Jupyter kernels and web servers draw from the global
+    # generators in background threads while a fit runs.
+    X, y = _data()
+    params = {**FAST, **params}
+    expected = RNNRegressor(**params).fit(X, y).predict(X)
+    stop = threading.Event()
+
+    def draw_forever():
+        while not stop.is_set():
+            random.random()
+            np.random.rand()
+            time.sleep(1e-4)
+
+    thread = threading.Thread(target=draw_forever, daemon=True)
+    thread.start()
+    try:
+        disturbed = [RNNRegressor(**params).fit(X, y).predict(X) for _ in range(2)]
+    finally:
+        stop.set()
+        thread.join()
+    for pred in disturbed:
+        np.testing.assert_array_equal(pred, expected)
+
+
+def test_bidirectional_directions_start_from_different_weights():
+    X, y = _data()
+    reg = RNNRegressor(bidirectional=True, epochs=1, units=3, random_state=0)
+    weights = reg.fit(X, y).model_.layers[1].get_weights()
+    forward, backward = weights[: len(weights) // 2], weights[len(weights) // 2 :]
+    assert not np.allclose(forward[0], backward[0])
+    assert not np.allclose(forward[1], backward[1])
+
+
 def test_identical_predictions_across_processes(tmp_path):
     code = textwrap.dedent(
         """
@@ -252,5 +294,7 @@ def test_memory_stays_flat_over_many_fits():
         print(rss_mb() - start)
         """
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert float(out.stdout.split()[-1]) < 60

@@ -58,6 +58,10 @@ def test_grid_search_on_a_dask_local_cluster(local_search):
         with parallel_backend("dask"):
             search = _search(-1).fit(X, y)
     assert search.best_params_ == local_search.best_params_
+    np.testing.assert_allclose(
+        search.cv_results_["mean_test_score"],
+        local_search.cv_results_["mean_test_score"],
+    )
 
 
 def test_worker_thread_budget_caps_tensorflow():
