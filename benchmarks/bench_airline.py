@@ -2,9 +2,9 @@
 
 Run from the repository root (about 1 minute on 2 CPU cores)::
 
-    python benchmarks/bench_airline.py            # 5 seeds of the skrnn recipe
+    python benchmarks/bench_airline.py            # 10 seeds of the skrnn recipe
     python benchmarks/bench_airline.py --quick    # 1 seed, a smoke test
-    python benchmarks/bench_airline.py --seeds 10 # more seeds
+    python benchmarks/bench_airline.py --seeds 20 # more seeds
     python benchmarks/bench_airline.py --help
 
 What is measured
@@ -41,7 +41,7 @@ Rows
    scaled, differenced series makes exactly this forecast: it is where the skrnn
    recipe starts from.
 7. skrnn: ``SequenceForecaster(**RECIPE, random_state=seed)`` for seeds
-   0..N-1 (``--seeds``, default 5); mean, min and max over the seeds. 48-step
+   0..N-1 (``--seeds``, default 10); mean, min and max over the seeds. 48-step
    from ``predict()`` with ``horizon=48``; one-step after
    ``set_params(horizon=1)``, 48 times ``predict()`` then
    ``update(test.iloc[i:i + 1])``.
@@ -94,7 +94,8 @@ RECIPE = {
     "horizon": 48,
     "log": True,
     "differences": (1, 12),
-    "units": 8,
+    "strategy": "direct",
+    "units": 16,
     "epochs": 200,
     "early_stopping": True,
 }
@@ -293,8 +294,8 @@ def parse_args(argv=None):
     parser.add_argument(
         "--seeds",
         type=int,
-        default=5,
-        help="skrnn seeds: random_state 0..N-1 (default 5)",
+        default=10,
+        help="skrnn seeds: random_state 0..N-1 (default 10)",
     )
     parser.add_argument("--quick", action="store_true", help="smoke test: 1 seed")
     parser.add_argument(

@@ -64,7 +64,10 @@ class SequenceForecaster(RegressorMixin, BaseEstimator):
     strategy : {"recursive", "direct"}, default="recursive"
         "recursive" trains a one-step network and feeds its forecasts back in;
         "direct" (MIMO) trains a network with ``horizon`` outputs that forecasts
-        the whole horizon at once. Covariates need "recursive".
+        the whole horizon at once. Covariates need "recursive". A direct
+        network forecasts in blocks of the horizon it was fitted with: setting
+        a smaller ``horizon`` after fitting keeps a block's first steps, a
+        larger one feeds whole blocks back in.
     log : bool, default=False
         Model the logarithm of the series (multiplicative trend or seasonality).
     differences : tuple of int, default=()
