@@ -32,7 +32,7 @@ def build_network(
     return_sequences=False,
     batch_size=None,
     stateful=False,
-    seed=0,
+    seed,
 ):
     """Build an uncompiled recurrent network.
 
