@@ -244,7 +244,7 @@ def bench_predict(args, scikeras):
 
     # Where the time goes inside skrnn: the traced forward pass alone (private API,
     # shown only while it exists under this name).
-    predictor = getattr(reg, "_predictor", None)
+    predictor = reg._compiled_predictor()
     if predictor is not None:
         inner = summarize(
             time_calls(lambda: predictor(x), n_calls=args.calls, n_warmup=args.warmup)

@@ -203,6 +203,7 @@ class CompiledPredictor:
 
     def __init__(self, model):
         tf = get_tf()
+        self.model = model
         signature = [
             tf.TensorSpec([None] + list(tensor.shape[1:]), tensor.dtype)
             for tensor in model.inputs

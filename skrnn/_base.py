@@ -75,6 +75,9 @@ class BaseRNN(BaseEstimator):
         "verbose": ["verbose"],
     }
 
+    # Attributes rebuilt when needed, never pickled or saved to a file.
+    _transient_attributes = ("_predictor",)
+
     # Whether the early-stopping hold-out keeps class proportions, and whether it is
     # drawn at random (False: the last samples, for windows cut from one series).
     _stratify_validation = False
@@ -223,7 +226,7 @@ class BaseRNN(BaseEstimator):
                 self.history_ = {}
                 self.n_iter_ = 0
             self._train(X, targets, weights, epochs, validation=validation)
-        self._predictor = _backend.CompiledPredictor(self.model_)
+        self.__dict__.pop("_predictor", None)
         return self
 
     def _check_units(self):
@@ -414,16 +417,25 @@ class BaseRNN(BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_sequences(self, X, reset=False)
+        predictor = self._compiled_predictor()
         if X.is_dense:
-            return self._predictor(X.dense).astype(np.float64)
+            return predictor(X.dense).astype(np.float64)
         outputs = [None] * len(X)
         for group in self._prediction_groups(X.lengths):
-            batch = self._predictor(X.batch(group))
+            batch = predictor(X.batch(group))
             for index, output in zip(group, batch, strict=True):
                 if self.return_sequences:  # drop the padded steps
                     output = output[: X.lengths[index]]
                 outputs[index] = output.astype(np.float64)
         return outputs if self.return_sequences else np.stack(outputs)
+
+    def _compiled_predictor(self):
+        """The traced forward pass of ``model_``, built on first use after a fit or load."""
+        predictor = self.__dict__.get("_predictor")
+        if predictor is None or predictor.model is not self.model_:
+            predictor = _backend.CompiledPredictor(self.model_)
+            self._predictor = predictor
+        return predictor
 
     def _prediction_groups(self, lengths):
         """Samples predicted together: padding is harmless only where it is masked.
@@ -443,7 +455,8 @@ class BaseRNN(BaseEstimator):
     # ------------------------------------------------------------- persistence
     def __getstate__(self):
         state = dict(super().__getstate__())
-        state.pop("_predictor", None)
+        for name in self._transient_attributes:
+            state.pop(name, None)
         model = state.pop("model_", None)
         if model is not None:
             state["_model_bytes"] = model_to_bytes(model)
@@ -455,7 +468,6 @@ class BaseRNN(BaseEstimator):
         if model_bytes is not None:
             # A pickle is trusted code already; allow custom layers of a `model`.
             state["model_"] = model_from_bytes(model_bytes, safe_mode=False)
-            state["_predictor"] = _backend.CompiledPredictor(state["model_"])
         super().__setstate__(state)
 
     def __sklearn_tags__(self):

@@ -22,7 +22,7 @@ import zipfile
 import numpy as np
 import pandas as pd
 
-from ._backend import CompiledPredictor, get_keras
+from ._backend import get_keras
 
 FORMAT = "skrnn-estimator"
 FORMAT_VERSION = 1
@@ -42,8 +42,6 @@ TRUSTED_CLASSES = frozenset(
     }
 )
 
-# Attributes rebuilt on load rather than stored.
-_TRANSIENT = ("_predictor",)
 
 
 # ----------------------------------------------------------------- pickling
@@ -142,7 +140,8 @@ class _Writer:
                 f"{where} is {what}, which the safe format cannot store. Use "
                 "joblib.dump (load only trusted files) for such estimators."
             )
-        state = {k: v for k, v in vars(value).items() if k not in _TRANSIENT}
+        transient = getattr(type(value), "_transient_attributes", ())
+        state = {k: v for k, v in vars(value).items() if k not in transient}
         return {"__object__": name, "state": self.encode(state, name)}
 
 
@@ -195,8 +194,6 @@ class _Reader:
         cls = getattr(importlib.import_module(module), qualname)
         obj = cls.__new__(cls)
         obj.__dict__.update(self.decode(node["state"]))
-        if hasattr(obj, "model_") and "_predictor" not in obj.__dict__:
-            obj._predictor = CompiledPredictor(obj.model_)
         return obj
 
 
