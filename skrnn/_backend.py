@@ -8,7 +8,6 @@ stays instant, and the backend is loaded by the first call to :func:`get_keras`
 import contextlib
 import logging
 import os
-import random
 import threading
 
 import numpy as np
@@ -103,24 +102,6 @@ def resolve_seed(random_state):
     return int(check_random_state(random_state).randint(2**31 - 1))
 
 
-@contextlib.contextmanager
-def seeded(seed):
-    """Seed Keras and TensorFlow for model building and training.
-
-    Python's and NumPy's global generators are restored afterwards, so fitting an
-    estimator does not change the random numbers the rest of a notebook draws.
-    """
-    keras = get_keras()
-    python_state = random.getstate()
-    numpy_state = np.random.get_state()
-    keras.utils.set_random_seed(seed)
-    try:
-        yield
-    finally:
-        random.setstate(python_state)
-        np.random.set_state(numpy_state)
-
-
 def _gradient_registry():
     """TensorFlow's global registry of gradient functions (private), or None."""
     try:
@@ -131,49 +112,93 @@ def _gradient_registry():
         return None
 
 
-def _trace_finished(entry):
-    """Whether a ``tf.custom_gradient`` entry belongs to a graph already traced.
+# tensorflow/tensorflow#97697: every tf.custom_gradient traced in graph mode stays
+# in a global registry forever, and with it the whole traced training step. The
+# fix is merged upstream; releases from this version on carry it, and the
+# workaround below switches itself off there.
+_REGISTRY_LEAK_FIXED_IN = (2, 22)
 
-    The entry's gradient function closes over the forward results; their graph
-    has outputs once its trace is complete. Anything unexpected counts as
-    unfinished, so the entry is kept.
+
+def _tf_version():
+    tf = get_tf()
+    return tuple(int(part) for part in tf.__version__.split(".")[:2] if part.isdigit())
+
+
+def _graphs_of(entry):
+    """The graph of a custom-gradient entry's forward results and its outer graphs.
+
+    Anything unexpected (another TensorFlow layout) yields nothing, so the entry
+    is kept.
     """
     try:
         outer = entry["type"]
-        tape_grad_fn = dict(
-            zip(outer.__code__.co_freevars, outer.__closure__, strict=True)
-        )
-        tape_grad_fn = tape_grad_fn["tape_grad_fn"].cell_contents
+        cells = dict(zip(outer.__code__.co_freevars, outer.__closure__, strict=True))
+        tape_grad_fn = cells["tape_grad_fn"].cell_contents
         cells = dict(
             zip(
                 tape_grad_fn.__code__.co_freevars, tape_grad_fn.__closure__, strict=True
             )
         )
         result = cells["result"].cell_contents
-        return bool(result) and len(result[0].graph.outputs) > 0
-    except Exception:  # a TensorFlow version with another layout: keep the entry
-        return False
+        graph = result[0].graph if result else None
+    except Exception:
+        return []
+    graphs = []
+    while graph is not None:
+        graphs.append(graph)
+        graph = getattr(graph, "outer_graph", None)
+    return graphs
+
+
+def _variable_ids(model):
+    """Identities of the TensorFlow variables of a Keras model and its optimizer."""
+    variables = list(model.variables)
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None:
+        variables += list(optimizer.variables)
+    return {id(getattr(variable, "value", variable)) for variable in variables}
+
+
+def _belongs_to(entry, variable_ids):
+    """Whether a registry entry was traced for a step that uses these variables."""
+    for graph in _graphs_of(entry):
+        used = getattr(graph, "variables", None) or ()
+        if any(id(variable) in variable_ids for variable in used):
+            return True
+    return False
+
+
+def registry_workaround_active():
+    """Whether this TensorFlow needs :func:`released_custom_gradients` to act."""
+    return _gradient_registry() is not None and _tf_version() < _REGISTRY_LEAK_FIXED_IN
 
 
 @contextlib.contextmanager
-def released_custom_gradients():
-    """Free the traced training steps of a fit once it is done.
+def released_custom_gradients(model):
+    """Free the custom-gradient registry entries of ``model``'s training once done.
 
     In graph mode every ``tf.custom_gradient`` (Keras' optimizer uses one to sum
     gradients across replicas) registers a gradient function in a global
     registry that is never emptied, and it keeps the whole traced training step
     alive: about 10 MB per fit, forever (tensorflow/tensorflow#97697). This
-    removes the entries registered during the block whose trace is complete.
-    It relies on TensorFlow internals and does nothing where they differ.
+    removes the entries that were registered during the block AND whose traced
+    step uses ``model``'s variables -- never an entry of another thread's fit. It
+    relies on TensorFlow internals, does nothing where they differ, and nothing
+    on a TensorFlow that carries the upstream fix.
     """
+    if not registry_workaround_active():
+        yield
+        return
     registry = _gradient_registry()
-    before = set(registry) if registry is not None else set()
+    before = set(registry)
     try:
         yield
     finally:
-        if registry is not None:
-            for key in set(registry) - before:
-                if key.startswith("CustomGradient-") and _trace_finished(registry[key]):
+        ours = _variable_ids(model)
+        for key in set(registry) - before:
+            entry = registry.get(key)
+            if key.startswith("CustomGradient-") and entry is not None:
+                if _belongs_to(entry, ours):
                     registry.pop(key, None)
 
 

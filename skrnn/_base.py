@@ -1,87 +1,41 @@
-"""The estimator shared by RNNRegressor and RNNClassifier: parameters and the fit loop.
+"""The estimator shared by RNNRegressor and RNNClassifier: the scikit-learn contract.
 
-The data path reads top to bottom: validate -> encode inputs -> build the Keras
-model -> train -> decode outputs. Subclasses only say how targets are encoded
-and decoded and which output layer and loss they need.
+``fit`` reads top to bottom: validate the parameters and every input -> encode
+inputs and targets with fitted encoders -> let the engine (:mod:`skrnn._engine`)
+build and train the network -> set the fitted attributes, all at once. Until
+that last step the estimator is untouched, so a fit that fails leaves it as it
+was. Subclasses only say how targets are encoded and decoded and which output
+layer and loss they need.
 """
 
-import functools
-from numbers import Integral, Real
-
 import numpy as np
-from sklearn.base import BaseEstimator
-from sklearn.model_selection import train_test_split
-from sklearn.utils._param_validation import Interval, InvalidParameterError, StrOptions
+from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-from . import _backend
-from ._batching import sequence_dataset
-from ._inputs import FIRST_CODE, PAD_VALUE, validate_sequences
-from ._network import build_network, make_optimizer
-from ._persistence import model_from_bytes, model_to_bytes
-from ._truncated import truncated_bptt_fit
+from . import _backend, _engine
+from ._encoders import InputEncoder
+from ._inputs import FIRST_CODE, validate_sequences
+from ._model_state import KerasModelMixin
+from ._params import (
+    SEQUENCE_PARAMS,
+    SHARED_PARAMS,
+    architecture,
+    check_units,
+    constraints,
+)
 
 
-def restore_on_failure(method):
-    """Decorate a fitting method so that, if it raises, the estimator is left as it was.
-
-    Validation happens while attributes are being set; without this, a bad second
-    ``fit`` would leave a previously fitted estimator half-updated.
-    """
-
-    @functools.wraps(method)
-    def guarded(self, *args, **kwargs):
-        saved_state = dict(self.__dict__)
-        try:
-            return method(self, *args, **kwargs)
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(saved_state)
-            raise
-
-    return guarded
-
-
-class BaseRNN(BaseEstimator):
-    """Parameters, training loop, fast prediction and pickling of skrnn networks.
+class BaseRNN(KerasModelMixin, BaseEstimator):
+    """Parameters, fit loop, fast prediction and pickling of skrnn networks.
 
     Not meant to be used directly: use :class:`RNNRegressor` or
     :class:`RNNClassifier`.
     """
 
-    _parameter_constraints = {
-        "cell": [StrOptions({"lstm", "gru", "simple"})],
-        "units": [Interval(Integral, 1, None, closed="left"), tuple, list],
-        "bidirectional": ["boolean"],
-        "dropout": [Interval(Real, 0, 1, closed="left")],
-        "recurrent_dropout": [Interval(Real, 0, 1, closed="left")],
-        "mask_value": [Real, None],
-        "embedding_dim": [Interval(Integral, 1, None, closed="left")],
-        "return_sequences": ["boolean"],
-        "tbptt_steps": [Interval(Integral, 1, None, closed="left"), None],
-        "model": [callable, None],
-        "epochs": [Interval(Integral, 1, None, closed="left")],
-        "batch_size": [Interval(Integral, 1, None, closed="left")],
-        "optimizer": [
-            StrOptions({"adam", "adamw", "nadam", "rmsprop", "sgd", "adagrad"})
-        ],
-        "learning_rate": [Interval(Real, 0, None, closed="neither")],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
-        "warm_start": ["boolean"],
-        "distribution": [StrOptions({"default", "mirrored"}), None],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
-    }
+    _parameter_constraints = constraints(SHARED_PARAMS, SEQUENCE_PARAMS)
 
-    # Attributes rebuilt when needed, never pickled or saved to a file.
-    _transient_attributes = ("_predictor",)
-
-    # Whether the early-stopping hold-out keeps class proportions, and whether it is
-    # drawn at random (False: the last samples, for windows cut from one series).
+    # Whether the early-stopping hold-out keeps class proportions.
     _stratify_validation = False
-    _shuffle_validation = True
 
     def __init__(
         self,
@@ -95,6 +49,7 @@ class BaseRNN(BaseEstimator):
         embedding_dim=16,
         return_sequences=False,
         tbptt_steps=None,
+        scale_inputs=True,
         model=None,
         epochs=100,
         batch_size=32,
@@ -118,6 +73,7 @@ class BaseRNN(BaseEstimator):
         self.embedding_dim = embedding_dim
         self.return_sequences = return_sequences
         self.tbptt_steps = tbptt_steps
+        self.scale_inputs = scale_inputs
         self.model = model
         self.epochs = epochs
         self.batch_size = batch_size
@@ -136,15 +92,22 @@ class BaseRNN(BaseEstimator):
     def _encode_targets(self, y, *, reset, lengths, classes=None):
         """Validate y and return ``(targets for Keras, per-sample class weights)``.
 
+        Runs on the scratch copy of the estimator that ``fit`` works on, so it
+        may record fitted attributes (``classes_``, ``n_outputs_``) on ``self``.
         ``lengths`` are the samples' numbers of steps, for per-step targets.
         """
         raise NotImplementedError
+
+    def _encode_scale(self, targets, weights, *, reset):
+        """Targets on the scale the network trains on (fitted on reset)."""
+        return targets
 
     def _output_spec(self):
         """Return ``(n_outputs, output_activation, keras_loss)`` after targets are set."""
         raise NotImplementedError
 
     # -------------------------------------------------------------- public API
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Train the network on sequences X and targets y.
 
@@ -163,12 +126,23 @@ class BaseRNN(BaseEstimator):
         self : object
             The fitted estimator.
         """
-        self._validate_params()
         incremental = self.warm_start and self._is_fitted()
         return self._fit(
             X, y, sample_weight, incremental=incremental, epochs=self.epochs
         )
 
+    def _partial_fit(self, X, y, sample_weight=None, classes=None):
+        return self._fit(
+            X,
+            y,
+            sample_weight,
+            incremental=self._is_fitted(),
+            epochs=1,
+            validation=False,
+            classes=classes,
+        )
+
+    @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
         """Train for a single epoch, continuing from the current weights.
 
@@ -187,226 +161,114 @@ class BaseRNN(BaseEstimator):
         self : object
             The updated estimator.
         """
-        if not self._is_fitted():
-            self._validate_params()
-        return self._fit(
-            X,
-            y,
-            sample_weight,
-            incremental=self._is_fitted(),
-            epochs=1,
-            validation=False,
-        )
+        return self._partial_fit(X, y, sample_weight)
 
     # --------------------------------------------------------------- training
     def _is_fitted(self):
         return hasattr(self, "model_")
 
-    @restore_on_failure
     def _fit(
         self, X, y, sample_weight, *, incremental, epochs, validation=True, classes=None
     ):
         reset = not incremental
-        X = validate_sequences(self, X, reset=reset)
-        targets, class_weights = self._encode_targets(
+        est = self._scratch(reset)
+        X = validate_sequences(est, X, reset=reset)
+        targets, class_weights = est._encode_targets(
             y, reset=reset, lengths=X.lengths, classes=classes
         )
         if len(targets) != len(X):
             raise ValueError(
                 f"X and y have different numbers of samples: {len(X)} and {len(targets)}."
             )
-        weights = self._sample_weights(sample_weight, X, class_weights)
-        units = self._check_units()
-        seed = _backend.resolve_seed(self.random_state)
+        weights = _sample_weights(sample_weight, len(X), class_weights)
+        targets = est._encode_scale(targets, weights, reset=reset)
+        units = check_units(est)
+        if self.tbptt_steps is not None:
+            _check_truncated(est)
         if reset:
-            self._seed = seed
-        with _backend.seeded(self._seed if incremental else seed):
-            if reset:
-                self.model_ = self._build_model(X, units)
-                self.history_ = {}
-                self.n_iter_ = 0
-            self._train(X, targets, weights, epochs, validation=validation)
-        self.__dict__.pop("_predictor", None)
+            est._seed = _backend.resolve_seed(est.random_state)
+            est._architecture = architecture(est, units)
+            est.input_encoder_ = est._make_input_encoder().fit(X, weights)
+        else:
+            est._check_architecture(units)
+        data = est.input_encoder_.transform(X) if est._numeric else X
+        spec = est._network_spec(data, units)
+        model = _engine.build_model(spec) if reset else est.model_
+        config = _engine.TrainingConfig(
+            epochs=epochs,
+            batch_size=est.batch_size,
+            # A different seed for each call continues, not repeats, the shuffling.
+            seed=int(est._seed + (0 if reset else est.n_iter_)),
+            early_stopping=validation and est.early_stopping,
+            validation=_engine.ValidationSplit(
+                est.validation_fraction,
+                stratify=est._stratify_targets(targets),
+            ),
+            n_iter_no_change=est.n_iter_no_change,
+            tbptt_steps=est.tbptt_steps,
+            verbose=est.verbose,
+        )
+        result = _engine.train(model, data, targets, weights, config, spec=spec)
+        self._commit(est, model, result, reset=reset)
         return self
 
-    def _check_units(self):
-        units = self.units
-        if isinstance(units, (Integral, np.integer)):
-            return (int(units),)
-        if len(units) == 0 or not all(
-            isinstance(u, (Integral, np.integer)) and not isinstance(u, bool) and u >= 1
-            for u in units
-        ):
-            raise InvalidParameterError(
-                f"The 'units' parameter of {type(self).__name__} must be a positive int "
-                f"or a non-empty tuple of positive ints. Got {units!r} instead."
-            )
-        return tuple(int(u) for u in units)
+    @property
+    def _numeric(self):
+        return self._input_kind != "symbols"
 
-    def _sample_weights(self, sample_weight, X, class_weights):
-        if sample_weight is None and class_weights is None:
-            return None
-        weights = _check_sample_weight(
-            sample_weight, np.empty(len(X)), dtype=np.float64
+    @property
+    def _masked(self):
+        return self._input_kind == "ragged" or self.mask_value is not None
+
+    def _make_input_encoder(self):
+        return InputEncoder(
+            scale=bool(self.scale_inputs) and self._numeric,
+            masked=self._numeric and self._masked,
+            mask_value=self.mask_value if self._input_kind != "ragged" else None,
         )
-        if class_weights is not None:
-            weights = weights * class_weights
-        total = weights.sum()
-        if total <= 0:
-            raise ValueError("The sample weights sum to zero: nothing to train on.")
-        # Keras averages the weighted loss over the batch size; weights of mean 1
-        # make a weight of k act as k repeated samples, whatever their scale.
-        return (weights * (len(weights) / total)).astype(np.float32)
 
-    def _build_model(self, X, units):
-        with _backend.distribution_scope(self.distribution):
-            return self._build_model_in_scope(X, units)
-
-    def _build_model_in_scope(self, X, units):
-        keras = _backend.get_keras()
-        n_outputs, activation, loss = self._output_spec()
-        if self.model is not None:
-            model = self.model(
-                input_shape=self._network_input_shape(X),
-                n_outputs=n_outputs,
-                output_activation=activation,
+    def _check_architecture(self, units):
+        fitted, wanted = self._architecture, architecture(self, units)
+        changed = [name for name in wanted if wanted[name] != fitted[name]]
+        if changed:
+            raise ValueError(
+                f"warm_start=True continues training the fitted network, but "
+                f"{', '.join(changed)} changed since it was built "
+                f"({', '.join(f'{n}={fitted[n]!r}' for n in changed)}). Set "
+                "warm_start=False to build a new network with the new parameters."
             )
-            if not isinstance(model, keras.Model):
-                raise TypeError(
-                    "The 'model' callable must return a keras.Model; got "
-                    f"{type(model).__name__}."
-                )
-        else:
-            model = self._network(X, units)
-        self._compile(model)
-        return model
 
-    def _network_input_shape(self, X):
-        return (None,) if self._input_kind == "symbols" else (None,) + X.sample_shape
+    def _network_input_shape(self, data):
+        if self._input_kind == "symbols":
+            return (None,)
+        return (None,) + data.sample_shape
 
-    def _network(self, X, units, **options):
-        """Build this estimator's network for samples like X (uncompiled)."""
-        n_outputs, activation, _ = self._output_spec()
+    def _network_spec(self, data, units):
+        n_outputs, activation, loss = self._output_spec()
         symbols = self._input_kind == "symbols"
-        return build_network(
-            input_shape=self._network_input_shape(X),
+        return _engine.NetworkSpec(
+            input_shape=self._network_input_shape(data),
             n_outputs=n_outputs,
             output_activation=activation,
+            loss=loss,
+            seed=self._seed,
             cell=self.cell,
             units=units,
             bidirectional=self.bidirectional,
             dropout=self.dropout,
             recurrent_dropout=self.recurrent_dropout,
-            mask_value=PAD_VALUE if self._input_kind == "ragged" else self.mask_value,
+            masked=self._numeric and self._masked,
             vocabulary_size=len(self.vocabulary_) + FIRST_CODE if symbols else None,
             embedding_dim=self.embedding_dim,
             return_sequences=self.return_sequences,
-            seed=self._seed,
-            **options,
-        )
-
-    def _compile(self, model):
-        _, _, loss = self._output_spec()
-        model.compile(
-            optimizer=make_optimizer(self.optimizer, self.learning_rate), loss=loss
-        )
-
-    def _validation_split(self, targets):
-        """Indices of the training and early-stopping parts."""
-        indices = np.arange(len(targets))
-        shuffle = self._shuffle_validation
-        stratify = None
-        if shuffle and self._stratify_validation:
-            stratify = self._stratify_targets(targets)
-        return train_test_split(
-            indices,
-            test_size=self.validation_fraction,
-            random_state=self._seed if shuffle else None,
-            shuffle=shuffle,
-            stratify=stratify,
+            optimizer=self.optimizer,
+            learning_rate=self.learning_rate,
+            distribution=self.distribution,
+            builder=self.model,
         )
 
     def _stratify_targets(self, targets):
         return None
-
-    def _train(self, X, targets, weights, epochs, *, validation):
-        with _backend.released_custom_gradients():
-            self._train_epochs(X, targets, weights, epochs, validation=validation)
-
-    def _train_epochs(self, X, targets, weights, epochs, *, validation):
-        keras = _backend.get_keras()
-        callbacks = []
-        train, val = np.arange(len(X)), None
-        if validation and self.early_stopping:
-            train, val = self._validation_split(targets)
-            callbacks.append(
-                keras.callbacks.EarlyStopping(
-                    monitor="val_loss",
-                    patience=self.n_iter_no_change,
-                    restore_best_weights=True,
-                )
-            )
-        if self.tbptt_steps is not None:
-            history = truncated_bptt_fit(self, X, targets, weights, epochs)
-        elif (
-            X.is_dense and not isinstance(targets, list) and not _is_large_view(X.dense)
-        ):
-            history = self._fit_arrays(
-                X.dense, targets, weights, train, val, epochs, callbacks
-            )
-        else:
-            history = self._fit_buckets(
-                X, targets, weights, train, val, epochs, callbacks
-            )
-        for name, values in history.history.items():
-            self.history_.setdefault(name, []).extend(float(v) for v in values)
-        self.n_iter_ += len(history.epoch)
-
-    def _fit_arrays(self, X, targets, weights, train, val, epochs, callbacks):
-        """Equal-length samples: Keras' own array path, as fast as raw Keras."""
-        if weights is not None and targets.ndim == 3:  # one weight per step
-            weights = np.repeat(weights[:, np.newaxis], targets.shape[1], axis=1)
-        validation_data = None
-        if val is not None:
-            validation_data = (X[val], targets[val])
-            if weights is not None:
-                validation_data += (weights[val],)
-            X, targets = X[train], targets[train]
-            weights = None if weights is None else weights[train]
-        return self.model_.fit(
-            X,
-            targets,
-            sample_weight=weights,
-            batch_size=self.batch_size,
-            epochs=epochs,
-            validation_data=validation_data,
-            callbacks=callbacks,
-            shuffle=True,
-            verbose=self.verbose,
-        )
-
-    def _fit_buckets(self, X, targets, weights, train, val, epochs, callbacks):
-        """Variable-length samples: batches of similar length, padded and masked."""
-        seed = int(self._seed + self.n_iter_)
-        options = dict(batch_size=self.batch_size, seed=seed)
-        dataset, steps = sequence_dataset(
-            X, targets, weights, train, shuffle=True, **options
-        )
-        validation_data, validation_steps = None, None
-        if val is not None:
-            validation_data, validation_steps = sequence_dataset(
-                X, targets, weights, val, shuffle=False, **options
-            )
-        return self.model_.fit(
-            dataset,
-            epochs=epochs,
-            steps_per_epoch=steps,
-            validation_data=validation_data,
-            validation_steps=validation_steps,
-            callbacks=callbacks,
-            shuffle=False,  # the dataset reshuffles its batches every pass
-            verbose=self.verbose,
-        )
 
     # -------------------------------------------------------------- predicting
     def _forward(self, X):
@@ -417,6 +279,8 @@ class BaseRNN(BaseEstimator):
         """
         check_is_fitted(self)
         X = validate_sequences(self, X, reset=False)
+        if self._numeric:
+            X = self.input_encoder_.transform(X)
         predictor = self._compiled_predictor()
         if X.is_dense:
             return predictor(X.dense).astype(np.float64)
@@ -428,14 +292,6 @@ class BaseRNN(BaseEstimator):
                     output = output[: X.lengths[index]]
                 outputs[index] = output.astype(np.float64)
         return outputs if self.return_sequences else np.stack(outputs)
-
-    def _compiled_predictor(self):
-        """The traced forward pass of ``model_``, built on first use after a fit or load."""
-        predictor = self.__dict__.get("_predictor")
-        if predictor is None or predictor.model is not self.model_:
-            predictor = _backend.CompiledPredictor(self.model_)
-            self._predictor = predictor
-        return predictor
 
     def _prediction_groups(self, lengths):
         """Samples predicted together: padding is harmless only where it is masked.
@@ -452,24 +308,6 @@ class BaseRNN(BaseEstimator):
             ]
         return [np.flatnonzero(lengths == length) for length in np.unique(lengths)]
 
-    # ------------------------------------------------------------- persistence
-    def __getstate__(self):
-        state = dict(super().__getstate__())
-        for name in self._transient_attributes:
-            state.pop(name, None)
-        model = state.pop("model_", None)
-        if model is not None:
-            state["_model_bytes"] = model_to_bytes(model)
-        return state
-
-    def __setstate__(self, state):
-        state = dict(state)
-        model_bytes = state.pop("_model_bytes", None)
-        if model_bytes is not None:
-            # A pickle is trusted code already; allow custom layers of a `model`.
-            state["model_"] = model_from_bytes(model_bytes, safe_mode=False)
-        super().__setstate__(state)
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
@@ -479,10 +317,31 @@ class BaseRNN(BaseEstimator):
 # Samples per padded chunk when predicting variable-length data.
 _PREDICT_GROUP = 256
 
-# Above this size a strided view (overlapping windows of one series) is streamed
-# batch by batch instead of being handed to Keras, which would copy it whole.
-_MAX_VIEW_BYTES = 64 * 2**20
+
+def _sample_weights(sample_weight, n_samples, class_weights):
+    """Per-sample loss weights of mean 1, or None; negative or NaN weights raise."""
+    if sample_weight is None and class_weights is None:
+        return None
+    weights = _check_sample_weight(
+        sample_weight, np.empty(n_samples), dtype=np.float64, ensure_non_negative=True
+    )
+    if class_weights is not None:
+        weights = weights * class_weights
+    total = weights.sum()
+    if not total > 0:
+        raise ValueError("The sample weights sum to zero: nothing to train on.")
+    # Keras averages the weighted loss over the batch size; weights of mean 1
+    # make a weight of k act as k repeated samples, whatever their scale.
+    return (weights * (n_samples / total)).astype(np.float32)
 
 
-def _is_large_view(array):
-    return not array.flags.c_contiguous and array.nbytes > _MAX_VIEW_BYTES
+def _check_truncated(estimator):
+    if not estimator.return_sequences:
+        raise ValueError(
+            "tbptt_steps needs return_sequences=True: truncated backpropagation "
+            "trains on per-step targets."
+        )
+    if estimator.model is not None or estimator.early_stopping:
+        raise ValueError(
+            "tbptt_steps cannot be combined with 'model' or 'early_stopping'."
+        )

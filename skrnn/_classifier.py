@@ -1,7 +1,7 @@
 """RNNClassifier: recurrent networks for class labels."""
 
 import numpy as np
-from sklearn.base import ClassifierMixin
+from sklearn.base import ClassifierMixin, _fit_context
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_class_weight
@@ -12,6 +12,19 @@ from ._base import BaseRNN
 from ._inputs import per_step_targets
 
 _SINGLE_LABEL = ("binary", "multiclass")
+
+
+def _is_class(key, classes):
+    """Whether a class_weight key names one of ``classes`` (same value and kind)."""
+    for label in classes:
+        if isinstance(key, str) != isinstance(label, str):
+            continue
+        try:
+            if key == label:
+                return True
+        except (TypeError, ValueError):
+            continue
+    return False
 
 
 class RNNClassifier(ClassifierMixin, BaseRNN):
@@ -53,6 +66,11 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         per-step targets: train on chunks of this many steps, carrying the
         recurrent state from chunk to chunk, so memory is bounded by the chunk,
         not the sequence. Needs ``return_sequences=True`` and equal lengths.
+    scale_inputs : bool, default=True
+        Standardise each input feature with the mean and standard deviation of
+        the training data (over all samples and steps), inside the estimator:
+        raw sensor values train well and the statistics are saved with the model.
+        Ignored for strings and tokens.
     model : callable or None, default=None
         Your own architecture: called as ``model(input_shape=(None, n_features),
         n_outputs=k, output_activation=a)``, returning an uncompiled
@@ -150,6 +168,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         embedding_dim=16,
         return_sequences=False,
         tbptt_steps=None,
+        scale_inputs=True,
         model=None,
         epochs=100,
         batch_size=32,
@@ -175,6 +194,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             embedding_dim=embedding_dim,
             return_sequences=return_sequences,
             tbptt_steps=tbptt_steps,
+            scale_inputs=scale_inputs,
             model=model,
             epochs=epochs,
             batch_size=batch_size,
@@ -191,6 +211,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         )
         self.class_weight = class_weight
 
+    @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Train for a single epoch, continuing from the current weights.
 
@@ -212,22 +233,12 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         self : object
             The updated estimator.
         """
-        first_call = not self._is_fitted()
-        if first_call:
-            self._validate_params()
+        if not self._is_fitted():
             if classes is None and type_of_target(y) in _SINGLE_LABEL:
                 raise ValueError(
                     "classes must be passed on the first call to partial_fit."
                 )
-        return self._fit(
-            X,
-            y,
-            sample_weight,
-            incremental=not first_call,
-            epochs=1,
-            validation=False,
-            classes=classes,
-        )
+        return self._partial_fit(X, y, sample_weight, classes=classes)
 
     # ------------------------------------------------------------- targets
     def _encode_targets(self, y, *, reset, lengths, classes=None):
@@ -329,11 +340,28 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
                 "balanced", classes=self.classes_[present], y=y
             )
         else:
-            weights = np.array(
-                [self.class_weight.get(label, 1.0) for label in self.classes_],
-                dtype=float,
-            )
+            weights = self._weights_of_classes(self.class_weight)
         return weights[codes]
+
+    def _weights_of_classes(self, class_weight):
+        """Weights in ``classes_`` order from a ``{label: weight}`` dict, validated."""
+        unknown = [key for key in class_weight if not _is_class(key, self.classes_)]
+        if unknown:
+            raise ValueError(
+                f"class_weight names labels that are not classes of y: {unknown!r}; "
+                f"the classes are {self.classes_.tolist()!r}."
+            )
+        weights = np.ones(len(self.classes_))
+        for position, label in enumerate(self.classes_):
+            for key, value in class_weight.items():
+                if _is_class(key, [label]):
+                    weights[position] = value
+        if not np.all(np.isfinite(weights)) or np.any(weights < 0):
+            raise ValueError(
+                f"class_weight values must be finite and non-negative; got "
+                f"{class_weight!r}."
+            )
+        return weights
 
     def _stratify_targets(self, targets):
         if self._multilabel or self.return_sequences:

@@ -5,47 +5,23 @@ from numbers import Integral
 import numpy as np
 import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
-from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from ._base import restore_on_failure
+from . import _backend, _engine
 from ._inputs import Sequences
-from ._regressor import RNNRegressor
+from ._model_state import KerasModelMixin
+from ._params import SHARED_PARAMS, architecture, check_units, constraints
+from ._regressor import _LOSSES
 from ._series import continue_index, series_index, steps_after
 from ._target import TargetTransform
 from ._windows import make_windows
 
-# Parameters handed unchanged to the network (see RNNRegressor).
-_NETWORK_PARAMS = (
-    "cell",
-    "units",
-    "bidirectional",
-    "dropout",
-    "recurrent_dropout",
-    "epochs",
-    "batch_size",
-    "optimizer",
-    "learning_rate",
-    "loss",
-    "early_stopping",
-    "validation_fraction",
-    "n_iter_no_change",
-    "distribution",
-    "random_state",
-    "verbose",
-)
 
-
-class _WindowRegressor(RNNRegressor):
-    """RNNRegressor whose early-stopping hold-out is the latest windows, not a shuffle."""
-
-    _shuffle_validation = False
-
-
-class SequenceForecaster(RegressorMixin, BaseEstimator):
+class SequenceForecaster(KerasModelMixin, RegressorMixin, BaseEstimator):
     """Forecast a time series with a recurrent network.
 
     ``fit(series)`` cuts the series into windows of ``window`` steps, each followed
@@ -76,18 +52,26 @@ class SequenceForecaster(RegressorMixin, BaseEstimator):
     scale : bool, default=True
         Standardise the (differenced) series and the covariates, with statistics
         of the training data only.
-    cell, units, bidirectional, dropout, recurrent_dropout, epochs, batch_size, \
-optimizer, learning_rate, loss, early_stopping, validation_fraction, \
-n_iter_no_change, distribution, random_state, verbose :
+    cell, units, bidirectional, dropout, recurrent_dropout, model, epochs, \
+batch_size, optimizer, learning_rate, loss, early_stopping, validation_fraction, \
+n_iter_no_change, warm_start, distribution, random_state, verbose :
         Network and training parameters, as in :class:`RNNRegressor`. Early
-        stopping holds out the latest windows.
+        stopping holds out the latest windows. With ``warm_start=True`` a fitted
+        forecaster's ``fit`` continues training its network on the windows of
+        the new series, with the transforms fitted the first time. (The
+        sequence-input parameters of :class:`RNNRegressor` -- ``mask_value``,
+        ``embedding_dim``, ``return_sequences``, ``tbptt_steps`` -- do not apply:
+        the forecaster cuts its own equal-length numeric windows.)
 
     Attributes
     ----------
-    regressor_ : RNNRegressor
+    model_ : keras.Model
         The network trained on the windows.
+    window_ : int
+        The ``window`` the network was trained with; forecasts use it even if
+        the parameter is changed afterwards.
     history_ : dict of str to list of float
-        Training loss per epoch (the regressor's ``history_``).
+        Training loss (and ``val_loss`` with early stopping) per epoch.
     n_iter_ : int
         Number of epochs trained.
     n_features_in_ : int
@@ -125,7 +109,8 @@ n_iter_no_change, distribution, random_state, verbose :
         "log": ["boolean"],
         "differences": [tuple, list],
         "scale": ["boolean"],
-        **{name: RNNRegressor._parameter_constraints[name] for name in _NETWORK_PARAMS},
+        "loss": [StrOptions(set(_LOSSES))],
+        **constraints(SHARED_PARAMS),
     }
 
     def __init__(
@@ -142,6 +127,7 @@ n_iter_no_change, distribution, random_state, verbose :
         bidirectional=False,
         dropout=0.0,
         recurrent_dropout=0.0,
+        model=None,
         epochs=100,
         batch_size=32,
         optimizer="adam",
@@ -150,6 +136,7 @@ n_iter_no_change, distribution, random_state, verbose :
         early_stopping=False,
         validation_fraction=0.1,
         n_iter_no_change=10,
+        warm_start=False,
         distribution=None,
         random_state=None,
         verbose=0,
@@ -165,6 +152,7 @@ n_iter_no_change, distribution, random_state, verbose :
         self.bidirectional = bidirectional
         self.dropout = dropout
         self.recurrent_dropout = recurrent_dropout
+        self.model = model
         self.epochs = epochs
         self.batch_size = batch_size
         self.optimizer = optimizer
@@ -173,6 +161,7 @@ n_iter_no_change, distribution, random_state, verbose :
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
+        self.warm_start = warm_start
         self.distribution = distribution
         self.random_state = random_state
         self.verbose = verbose
@@ -238,18 +227,17 @@ n_iter_no_change, distribution, random_state, verbose :
             )
         return covariates, target, index
 
-    def _check_length(self, n_steps):
-        step_out = self._network_steps
-        needed = self.window + step_out + sum(self._check_differences())
+    def _check_length(self, n_steps, window, step_out, lags):
+        needed = window + step_out + sum(lags)
         if n_steps < needed:
             raise ValueError(
                 f"{type(self).__name__} needs a series of at least {needed} steps "
-                f"(window={self.window} + {step_out} target step(s) + differencing "
-                f"{sum(self._check_differences())}), but got n_samples = {n_steps}."
+                f"(window={window} + {step_out} target step(s) + differencing "
+                f"{sum(lags)}), but got n_samples = {n_steps}."
             )
 
     # -------------------------------------------------------------- fitting
-    @restore_on_failure
+    @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
         """Fit the network on a series, or on a target series and its covariates.
 
@@ -267,36 +255,93 @@ n_iter_no_change, distribution, random_state, verbose :
         self : SequenceForecaster
             The fitted forecaster.
         """
-        self._validate_params()
+        reset = not (self.warm_start and hasattr(self, "model_"))
+        est = self._scratch(reset)
+        units = check_units(est)
+        if reset:
+            est._fit_transforms(X, y)
+        else:
+            est._check_warm_start(X, y, units)
+        covariates, target, index = est._validate_observations(
+            X, y, reset=reset, method="fit"
+        )
+        est._check_length(
+            len(target),
+            est.window_,
+            est._network_steps,
+            est.target_transform_.differences,
+        )
+        windows, next_values = est._training_windows(target, covariates)
+        spec = _engine.NetworkSpec(
+            input_shape=(None, windows.shape[-1]),
+            n_outputs=next_values.shape[1],
+            output_activation=None,
+            loss=_LOSSES[est.loss],
+            seed=est._seed,
+            cell=est.cell,
+            units=units,
+            bidirectional=est.bidirectional,
+            dropout=est.dropout,
+            recurrent_dropout=est.recurrent_dropout,
+            optimizer=est.optimizer,
+            learning_rate=est.learning_rate,
+            distribution=est.distribution,
+            builder=est.model,
+        )
+        model = _engine.build_model(spec) if reset else est.model_
+        config = _engine.TrainingConfig(
+            epochs=est.epochs,
+            batch_size=est.batch_size,
+            seed=int(est._seed + (0 if reset else est.n_iter_)),
+            early_stopping=est.early_stopping,
+            # The latest windows are the honest hold-out of a series.
+            validation=_engine.ValidationSplit(est.validation_fraction, shuffle=False),
+            n_iter_no_change=est.n_iter_no_change,
+            verbose=est.verbose,
+        )
+        # The windows are a strided view of the series: a long series is streamed
+        # to the network batch by batch, never copied whole.
+        result = _engine.train(
+            model, Sequences(dense=windows), next_values, None, config
+        )
+        est.y_ = target
+        est.X_ = covariates
+        est.index_ = index
+        self._commit(est, model, result, reset=reset)
+        return self
+
+    def _fit_transforms(self, X, y):
+        """Record the fitted layout and fit the target and covariate transforms."""
         lags = self._check_differences()
-        # Steps the network outputs at once; fixed once it is trained.
-        self._network_steps = 1 if self.strategy == "recursive" else self.horizon
         if y is not None and self.strategy != "recursive":
             raise ValueError(
                 "Covariates need strategy='recursive': a direct forecaster would "
                 "not see the covariates of the steps after the first."
             )
+        self.window_ = int(self.window)
+        # Steps the network outputs at once; fixed once it is trained.
+        self._network_steps = 1 if self.strategy == "recursive" else self.horizon
         self._with_covariates = y is not None
-        covariates, target, index = self._validate_observations(X, y, reset=True)
-        self._check_length(len(target))
-
+        self._seed = _backend.resolve_seed(self.random_state)
+        self._architecture = architecture(self, check_units(self))
+        covariates, target, _ = self._validate_observations(X, y, reset=True)
+        self._check_length(len(target), self.window_, self._network_steps, lags)
         self.target_transform_ = TargetTransform(self.log, lags, self.scale).fit(target)
         self.covariate_scaler_ = None
         if covariates is not None and self.scale:
             self.covariate_scaler_ = StandardScaler().fit(covariates)
-        windows, next_values = self._training_windows(target, covariates)
 
-        params = {name: getattr(self, name) for name in _NETWORK_PARAMS}
-        # The windows are a strided view of the series: a long series is streamed
-        # to the network batch by batch, never copied whole.
-        regressor = _WindowRegressor(**params)
-        self.regressor_ = regressor.fit(Sequences(dense=windows), next_values)
-        self.history_ = self.regressor_.history_
-        self.n_iter_ = self.regressor_.n_iter_
-        self.y_ = target
-        self.X_ = covariates
-        self.index_ = index
-        return self
+    def _check_warm_start(self, X, y, units):
+        fitted, wanted = self._architecture, architecture(self, units)
+        changed = [name for name in wanted if wanted[name] != fitted[name]]
+        if int(self.window) != self.window_:
+            changed.append("window")
+        if changed:
+            raise ValueError(
+                f"warm_start=True continues training the fitted network, but "
+                f"{', '.join(changed)} changed since it was built. Set "
+                "warm_start=False to build a new network with the new parameters."
+            )
 
     def _scale_covariates(self, covariates):
         if self.covariate_scaler_ is None:
@@ -324,11 +369,12 @@ n_iter_no_change, distribution, random_state, verbose :
         inputs = self._network_inputs(target, covariates).astype(np.float32)
         transformed = self.target_transform_.transform(target)
         _, next_values = make_windows(
-            transformed, self.window, horizon=self._network_steps
+            transformed, self.window_, horizon=self._network_steps
         )
-        windows = sliding_window_view(inputs, self.window, axis=0).transpose(0, 2, 1)
+        windows = sliding_window_view(inputs, self.window_, axis=0).transpose(0, 2, 1)
         n_windows = len(next_values)
-        return windows[:n_windows], next_values.reshape(n_windows, -1)
+        next_values = next_values.reshape(n_windows, -1).astype(np.float32)
+        return windows[:n_windows], next_values
 
     # ---------------------------------------------------------- forecasting
     def _forecast(self, n_steps, future_covariates=None):
@@ -340,20 +386,20 @@ n_iter_no_change, distribution, random_state, verbose :
             scaled = self._scale_covariates(future_covariates)
             known = np.concatenate([self.X_, future_covariates[:1]])
             inputs = self._network_inputs(target, known)
-        window = inputs[-self.window :]
+        window = inputs[-self.window_ :].astype(np.float32)
         step_out = self._network_steps
+        predictor = self._compiled_predictor()
         forecasts = []
         while sum(len(block) for block in forecasts) < n_steps:
-            block = self.regressor_.predict(window[np.newaxis]).reshape(
-                step_out, self.n_targets_
-            )
+            block = predictor(window[np.newaxis]).astype(np.float64)
+            block = block.reshape(step_out, self.n_targets_)
             forecasts.append(block)
             if future_covariates is not None:
                 done = sum(len(b) for b in forecasts)
                 if done >= n_steps:
                     break
                 block = np.hstack([block, scaled[done : done + 1]])
-            window = np.concatenate([window, block])[-self.window :]
+            window = np.concatenate([window, block])[-self.window_ :]
         future = np.concatenate(forecasts)[:n_steps]
         return self.target_transform_.inverse(future, target)
 
@@ -403,7 +449,6 @@ n_iter_no_change, distribution, random_state, verbose :
         return values[:, 0] if kind == "1d" else values
 
     # --------------------------------------------------------------- update
-    @restore_on_failure
     def update(self, X, y=None):
         """Append new observations to the history forecasts start from; no refit.
 
@@ -423,15 +468,20 @@ n_iter_no_change, distribution, random_state, verbose :
         covariates, target, index = self._validate_observations(
             X, y, reset=False, method="update"
         )
-        if self.index_ is not None and index is not None:
-            if steps_after(self.index_, index) != 0:
+        new_index = self.index_
+        if self.index_ is not None:
+            if index is None:  # plain values: the steps right after the history
+                index = continue_index(self.index_, len(target))
+            elif steps_after(self.index_, index) != 0:
                 raise ValueError(
                     f"update() needs the steps right after {self.index_[-1]}; the new "
                     f"data starts at {index[0]}."
                 )
-            self.index_ = self.index_.append(index)
-            if not isinstance(self.index_, pd.PeriodIndex):
-                self.index_ = pd.DatetimeIndex(self.index_, freq=index.freq)
+            new_index = self.index_.append(index)
+            if not isinstance(new_index, pd.PeriodIndex):
+                new_index = pd.DatetimeIndex(new_index, freq=self.index_.freq)
+        # Validated in full above: from here on nothing can fail half-way.
+        self.index_ = new_index
         self.y_ = np.concatenate([self.y_, target])
         if self._with_covariates:
             self.X_ = np.concatenate([self.X_, covariates])

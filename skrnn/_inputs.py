@@ -129,15 +129,6 @@ def validate_sequences(estimator, X, *, reset):
     (``n_features_in_``, ``feature_names_in_``, ``input_shape_``, ``vocabulary_``);
     otherwise X is checked against it.
     """
-    if isinstance(X, Sequences):  # built inside skrnn (e.g. forecasting windows)
-        _record_or_check_features(
-            estimator,
-            X.sample_shape[-1],
-            reset=reset,
-            kind="3d",
-            n_steps=X.dense.shape[1],
-        )
-        return X
     kind = _input_kind(X)
     if kind in ("strings", "tokens"):
         return _validate_symbols(estimator, X, kind, reset=reset)

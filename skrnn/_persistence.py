@@ -33,7 +33,8 @@ TRUSTED_CLASSES = frozenset(
         "skrnn._regressor.RNNRegressor",
         "skrnn._classifier.RNNClassifier",
         "skrnn._forecaster.SequenceForecaster",
-        "skrnn._forecaster._WindowRegressor",
+        "skrnn._encoders.InputEncoder",
+        "skrnn._encoders.TargetScaler",
         "skrnn._windows.WindowTransformer",
         "skrnn._target.TargetTransform",
         "sklearn.pipeline.Pipeline",
@@ -41,7 +42,6 @@ TRUSTED_CLASSES = frozenset(
         "sklearn.preprocessing._data.MinMaxScaler",
     }
 )
-
 
 
 # ----------------------------------------------------------------- pickling

@@ -6,6 +6,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_array
 
 from ._base import BaseRNN
+from ._encoders import TargetScaler
 from ._inputs import per_step_targets
 
 _LOSSES = {
@@ -58,6 +59,14 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         per-step targets: train on chunks of this many steps, carrying the
         recurrent state from chunk to chunk, so memory is bounded by the chunk,
         not the sequence. Needs ``return_sequences=True`` and equal lengths.
+    scale_inputs : bool, default=True
+        Standardise each input feature with the mean and standard deviation of
+        the training data (over all samples and steps), inside the estimator:
+        raw sensor values train well and the statistics are saved with the model.
+        Ignored for strings and tokens.
+    scale_targets : bool, default=True
+        Standardise the targets for training and map predictions back, so
+        targets of any scale train with the default learning rate.
     model : callable or None, default=None
         Escape hatch for your own architecture: called as
         ``model(input_shape=(None, n_features), n_outputs=k, output_activation=a)``
@@ -147,7 +156,63 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     _parameter_constraints = {
         **BaseRNN._parameter_constraints,
         "loss": [StrOptions(set(_LOSSES))],
+        "scale_targets": ["boolean"],
     }
+
+    def __init__(
+        self,
+        cell="lstm",
+        units=32,
+        *,
+        bidirectional=False,
+        dropout=0.0,
+        recurrent_dropout=0.0,
+        mask_value=None,
+        embedding_dim=16,
+        return_sequences=False,
+        tbptt_steps=None,
+        scale_inputs=True,
+        scale_targets=True,
+        model=None,
+        epochs=100,
+        batch_size=32,
+        optimizer="adam",
+        learning_rate=1e-3,
+        loss="auto",
+        early_stopping=False,
+        validation_fraction=0.1,
+        n_iter_no_change=10,
+        warm_start=False,
+        distribution=None,
+        random_state=None,
+        verbose=0,
+    ):
+        super().__init__(
+            cell=cell,
+            units=units,
+            bidirectional=bidirectional,
+            dropout=dropout,
+            recurrent_dropout=recurrent_dropout,
+            mask_value=mask_value,
+            embedding_dim=embedding_dim,
+            return_sequences=return_sequences,
+            tbptt_steps=tbptt_steps,
+            scale_inputs=scale_inputs,
+            model=model,
+            epochs=epochs,
+            batch_size=batch_size,
+            optimizer=optimizer,
+            learning_rate=learning_rate,
+            loss=loss,
+            early_stopping=early_stopping,
+            validation_fraction=validation_fraction,
+            n_iter_no_change=n_iter_no_change,
+            warm_start=warm_start,
+            distribution=distribution,
+            random_state=random_state,
+            verbose=verbose,
+        )
+        self.scale_targets = scale_targets
 
     def _encode_targets(self, y, *, reset, lengths, classes=None):
         if y is None:
@@ -185,6 +250,11 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         scalar = sample_ndim == int(self.return_sequences)
         return _with_output_axis(targets, scalar), None
 
+    def _encode_scale(self, targets, weights, *, reset):
+        if reset:
+            self.target_scaler_ = TargetScaler(self.scale_targets).fit(targets, weights)
+        return self.target_scaler_.transform(targets)
+
     def _output_spec(self):
         return self.n_outputs_, None, _LOSSES[self.loss]
 
@@ -206,6 +276,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             for sequences of different lengths.
         """
         y_pred = self._forward(X)
+        y_pred = self.target_scaler_.inverse(y_pred)
         if self._y_sample_ndim == int(self.return_sequences):
             if isinstance(y_pred, list):
                 return [steps[:, 0] for steps in y_pred]

@@ -269,32 +269,31 @@ def test_pipeline_and_grid_search():
     assert search.predict(X).shape == (40,)
 
 
-def test_memory_stays_flat_over_many_fits():
+def test_a_fit_leaves_no_gradient_registry_entry_behind():
     # TensorFlow keeps every traced training step alive through its gradient
-    # registry unless skrnn releases it: ~10 MB per fit without the fix.
-    code = textwrap.dedent(
-        """
-        import gc, os
-        import numpy as np
-        from skrnn import RNNRegressor
+    # registry (tensorflow#97697, ~10 MB per fit) unless skrnn releases it.
+    from skrnn import _backend
 
-        def rss_mb():
-            pages = int(open("/proc/self/statm").read().split()[1])
-            return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+    X, y = _data()
+    RNNRegressor(**FAST).fit(X, y)  # first fit: TensorFlow's own one-off entries
+    if not _backend.registry_workaround_active():
+        pytest.skip("this TensorFlow carries the upstream fix")
+    registry = _backend._gradient_registry()
+    before = len(registry)
+    RNNRegressor(**FAST).fit(X, y)
+    assert len(registry) == before
 
-        X = np.random.RandomState(0).rand(64, 8, 2)
-        y = X[:, -1, 0]
-        for seed in range(3):
-            RNNRegressor(units=8, epochs=1, random_state=seed).fit(X, y).predict(X)
-        gc.collect()
-        start = rss_mb()
-        for seed in range(20):
-            RNNRegressor(units=8, epochs=1, random_state=seed).fit(X, y).predict(X)
-        gc.collect()
-        print(rss_mb() - start)
-        """
-    )
-    out = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
-    assert float(out.stdout.split()[-1]) < 60
+
+def test_registry_release_keeps_entries_of_other_fits():
+    from skrnn import _backend
+
+    X, y = _data()
+    if not _backend.registry_workaround_active():
+        pytest.skip("this TensorFlow carries the upstream fix")
+    other = RNNRegressor(**FAST).fit(X, y)
+    registry = _backend._gradient_registry()
+    # An entry that another fit (another thread) registered meanwhile stays.
+    with _backend.released_custom_gradients(other.model_):
+        registry["CustomGradient-test-foreign"] = {"type": lambda: None}
+    assert "CustomGradient-test-foreign" in registry
+    del registry["CustomGradient-test-foreign"]

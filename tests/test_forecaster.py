@@ -104,9 +104,9 @@ def test_update_appends_history_without_refitting():
         window=12, horizon=3, log=True, differences=(12,), **FAST
     )
     model.fit(passengers[:120])
-    regressor = model.regressor_
+    network = model.model_
     model.update(passengers[120:132])
-    assert model.regressor_ is regressor
+    assert model.model_ is network
     assert len(model.y_) == 132 and model.index_[-1] == pd.Period("1959-12", "M")
     refit_free = model.predict()
     assert str(refit_free.index[0]) == "1960-01"
@@ -125,7 +125,7 @@ def test_direct_strategy_outputs_the_whole_horizon():
     model = SequenceForecaster(window=12, horizon=5, strategy="direct", **FAST).fit(
         _sine(80)
     )
-    assert model.regressor_.n_outputs_ == 5
+    assert model.model_.outputs[0].shape[-1] == 5
     assert model.predict().shape == (5,)
     model.set_params(horizon=12)  # longer forecasts chain blocks of 5
     assert model.predict().shape == (12,)

@@ -1,0 +1,434 @@
+"""The training engine: build, train and snapshot a Keras network on encoded data.
+
+The estimators validate and encode their inputs, then hand the engine plain
+values: the encoded samples (:class:`~skrnn._inputs.Sequences`), targets as the
+network's last layer yields them, sample weights, a :class:`NetworkSpec` and a
+:class:`TrainingConfig`. The engine knows nothing of estimators and never calls
+back into one. Its steps each have one name:
+
+* :func:`build_model` -- the network, compiled, from a spec (or a user callable);
+* :class:`ValidationSplit` -- which samples early stopping holds out;
+* :func:`make_dataset` -- the batches of one pass (dense arrays, length buckets);
+* :func:`train` -- the fit loop: callbacks, early stopping, divergence, interrupts,
+  truncated backpropagation through time.
+
+State is never half-updated: at every epoch end whose loss is finite the engine
+records the weights and the optimizer's variables. A non-finite loss restores
+the state from before the call and raises :class:`TrainingDivergedError`; a
+``KeyboardInterrupt`` keeps the network as of the last completed epoch (or, if
+none completed, as before the call) with history and epoch count to match.
+"""
+
+import dataclasses
+import math
+from collections.abc import Callable
+
+import numpy as np
+from sklearn.model_selection import train_test_split
+
+from ._backend import distribution_scope, get_keras, get_tf, released_custom_gradients
+from ._batching import sequence_dataset
+from ._network import build_network, make_optimizer
+
+
+class TrainingDivergedError(ValueError):
+    """The training loss became NaN or infinite; the network was left as before."""
+
+
+@dataclasses.dataclass(frozen=True)
+class NetworkSpec:
+    """What the network looks like and how it is compiled.
+
+    ``builder`` is a user callable ``builder(input_shape=..., n_outputs=...,
+    output_activation=...)`` returning an uncompiled ``keras.Model``; without
+    it the other architecture fields are used.
+    """
+
+    input_shape: tuple
+    n_outputs: int
+    output_activation: str | None
+    loss: str
+    seed: int
+    cell: str = "lstm"
+    units: tuple = (32,)
+    bidirectional: bool = False
+    dropout: float = 0.0
+    recurrent_dropout: float = 0.0
+    masked: bool = False
+    vocabulary_size: int | None = None
+    embedding_dim: int = 16
+    return_sequences: bool = False
+    optimizer: str = "adam"
+    learning_rate: float = 1e-3
+    distribution: str | None = None
+    steps_per_execution: int = 1
+    builder: Callable | None = None
+
+    def layers(self):
+        """Keyword arguments of :func:`~skrnn._network.build_network`."""
+        return dict(
+            input_shape=self.input_shape,
+            n_outputs=self.n_outputs,
+            output_activation=self.output_activation,
+            cell=self.cell,
+            units=self.units,
+            bidirectional=self.bidirectional,
+            dropout=self.dropout,
+            recurrent_dropout=self.recurrent_dropout,
+            # Masked inputs end in a "real step" channel: padding is all zeros.
+            mask_value=0.0 if self.masked else None,
+            vocabulary_size=self.vocabulary_size,
+            embedding_dim=self.embedding_dim,
+            return_sequences=self.return_sequences,
+            seed=self.seed,
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class ValidationSplit:
+    """The samples early stopping holds out.
+
+    Parameters
+    ----------
+    fraction : float
+        Share of the samples held out.
+    shuffle : bool
+        Draw them at random (True) or take the last ones (False: windows cut
+        from one series, where the latest windows are the honest hold-out).
+    stratify : ndarray or None
+        Labels whose proportions the split keeps.
+    """
+
+    fraction: float
+    shuffle: bool = True
+    stratify: np.ndarray | None = None
+
+    def split(self, n_samples, seed):
+        indices = np.arange(n_samples)
+        stratify = self.stratify if self.shuffle else None
+        if (
+            stratify is not None
+            and np.unique(stratify, return_counts=True)[1].min() < 2
+        ):
+            stratify = None  # a class with one sample cannot be split
+        return train_test_split(
+            indices,
+            test_size=self.fraction,
+            random_state=seed if self.shuffle else None,
+            shuffle=self.shuffle,
+            stratify=stratify,
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainingConfig:
+    """How long and how the network trains."""
+
+    epochs: int
+    batch_size: int
+    seed: int
+    early_stopping: bool = False
+    validation: ValidationSplit | None = None
+    n_iter_no_change: int = 10
+    tbptt_steps: int | None = None
+    verbose: int = 0
+
+
+@dataclasses.dataclass
+class TrainingResult:
+    """What one call of :func:`train` did."""
+
+    history: dict
+    n_epochs: int
+    interrupted: bool = False
+
+
+# --------------------------------------------------------------------- build
+def build_model(spec):
+    """Build and compile the network described by ``spec``."""
+    with distribution_scope(spec.distribution):
+        model = _build_uncompiled(spec)
+        compile_model(model, spec)
+    return model
+
+
+def _build_uncompiled(spec):
+    keras = get_keras()
+    if spec.builder is None:
+        return build_network(**spec.layers())
+    model = spec.builder(
+        input_shape=spec.input_shape,
+        n_outputs=spec.n_outputs,
+        output_activation=spec.output_activation,
+    )
+    if not isinstance(model, keras.Model):
+        raise TypeError(
+            f"The 'model' callable must return a keras.Model; got {type(model).__name__}."
+        )
+    output_shape = tuple(model.outputs[0].shape)
+    if output_shape[-1] != spec.n_outputs or (
+        len(output_shape) != (3 if spec.return_sequences else 2)
+    ):
+        expected = "(batch, n_steps, %d)" if spec.return_sequences else "(batch, %d)"
+        raise ValueError(
+            f"The 'model' callable returned a network whose output has shape "
+            f"{output_shape}, but the targets need {expected % spec.n_outputs}: "
+            f"end it in a Dense({spec.n_outputs}) layer (use the n_outputs argument)."
+        )
+    return model
+
+
+def compile_model(model, spec):
+    model.compile(
+        optimizer=make_optimizer(spec.optimizer, spec.learning_rate),
+        loss=spec.loss,
+        steps_per_execution=spec.steps_per_execution,
+    )
+
+
+# ------------------------------------------------------------------- batches
+def _per_step_weights(weights, targets):
+    if weights is not None and targets.ndim == 3:  # one weight per step
+        return np.repeat(weights[:, np.newaxis], targets.shape[1], axis=1)
+    return weights
+
+
+def make_dataset(data, targets, weights, indices, *, batch_size, seed, shuffle):
+    """A ``tf.data.Dataset`` of ``(x, y, w)`` batches for ``indices``, and its length.
+
+    Batches are built from NumPy data by a generator (:mod:`skrnn._batching`):
+    samples of similar length together, reshuffled every pass from ``seed`` (no
+    global seed involved), never a copy of the whole data in a tensor -- large
+    strided views of one series stay views, and nothing of the data outlives
+    the fit in TensorFlow's graphs (an in-memory ``from_tensor_slices`` dataset
+    keeps ~3 MB per fit alive). The length is the number of batches per pass.
+    """
+    return sequence_dataset(
+        data,
+        targets,
+        weights,
+        indices,
+        batch_size=batch_size,
+        seed=seed,
+        shuffle=shuffle,
+    )
+
+
+# ------------------------------------------------------------------ snapshots
+class _State:
+    """Weights and optimizer variables of a model, copied out."""
+
+    def __init__(self, model):
+        self.weights = [np.array(w) for w in model.get_weights()]
+        optimizer = getattr(model, "optimizer", None)
+        variables = optimizer.variables if optimizer is not None else []
+        self.optimizer = [np.array(v) for v in variables]
+
+    def restore(self, model):
+        model.set_weights(self.weights)
+        optimizer = getattr(model, "optimizer", None)
+        if optimizer is not None and len(optimizer.variables) == len(self.optimizer):
+            for variable, value in zip(
+                optimizer.variables, self.optimizer, strict=True
+            ):
+                variable.assign(value)
+
+
+_CALLBACKS = {}
+
+
+def _callback_classes():
+    """The engine's Keras callback classes, defined once Keras is imported."""
+    if not _CALLBACKS:
+        keras = get_keras()
+
+        class Snapshot(keras.callbacks.Callback):
+            """Record each finished epoch's logs and state; stop at a non-finite loss.
+
+            ``source`` is the model whose state is recorded (the estimator's,
+            also when a stateful copy trains); ``record`` a dict to fill.
+            """
+
+            def __init__(self, source, record):
+                super().__init__()
+                self.source, self.record = source, record
+
+            def on_epoch_end(self, epoch, logs=None):
+                logs = {name: float(value) for name, value in (logs or {}).items()}
+                if not math.isfinite(logs.get("loss", 0.0)):
+                    self.record["diverged"] = (epoch, logs.get("loss"))
+                    self.model.stop_training = True
+                    return
+                self.record["epochs"].append(logs)
+                self.record["state"] = _State(self.source)
+
+        class CopyWeights(keras.callbacks.Callback):
+            """Copy the training model's weights into ``target`` after each epoch."""
+
+            def __init__(self, target):
+                super().__init__()
+                self.target = target
+
+            def on_epoch_end(self, epoch, logs=None):
+                self.target.set_weights(self.model.get_weights())
+
+        _CALLBACKS.update(Snapshot=Snapshot, CopyWeights=CopyWeights)
+    return _CALLBACKS
+
+
+# ---------------------------------------------------------------------- train
+def train(model, data, targets, weights, config, *, spec=None):
+    """Train ``model`` in place; return a :class:`TrainingResult`.
+
+    Parameters
+    ----------
+    model : keras.Model
+        A compiled network, fresh from :func:`build_model` or trained before.
+    data : Sequences
+        Encoded samples.
+    targets : ndarray or list of ndarray
+        Targets as the network yields them, one row (or per-step array) per sample.
+    weights : ndarray of shape (n_samples,) or None
+        Sample weights of the loss.
+    config : TrainingConfig
+        Epochs, batches, early stopping, truncated backpropagation.
+    spec : NetworkSpec, default=None
+        The network's spec; needed only for truncated backpropagation, which
+        trains a stateful copy of the network.
+
+    Raises
+    ------
+    TrainingDivergedError
+        If the loss becomes NaN or infinite; ``model`` is then as before the call.
+    """
+    keras = get_keras()
+    start = _State(model)
+    record = {"epochs": [], "state": start, "diverged": None}
+    callbacks = [_callback_classes()["Snapshot"](model, record)]
+    try:
+        with released_custom_gradients(model):
+            if config.tbptt_steps is not None:
+                _train_truncated(model, data, targets, weights, config, spec, callbacks)
+            else:
+                _train_batches(keras, model, data, targets, weights, config, callbacks)
+    except KeyboardInterrupt:
+        record["state"].restore(model)
+        if not record["epochs"]:
+            raise
+        return TrainingResult(_history(record), len(record["epochs"]), True)
+    except BaseException:
+        start.restore(model)
+        raise
+    finally:
+        callbacks.clear()  # no cycle through the callbacks outlives the fit
+    if record["diverged"] is not None:
+        start.restore(model)
+        epoch, loss = record["diverged"]
+        raise TrainingDivergedError(
+            f"Training diverged: the loss became {loss} in epoch {epoch + 1}. The "
+            "network was left as it was before this fit. Lower learning_rate, or "
+            "scale the inputs and targets (large values overflow float32)."
+        )
+    return TrainingResult(_history(record), len(record["epochs"]))
+
+
+def _history(record):
+    history = {}
+    for logs in record["epochs"]:
+        for name, value in logs.items():
+            if name != "learning_rate":
+                history.setdefault(name, []).append(value)
+    return history
+
+
+def _train_batches(keras, model, data, targets, weights, config, callbacks):
+    indices, val = np.arange(len(data)), None
+    if config.early_stopping and config.validation is not None:
+        indices, val = config.validation.split(len(data), config.seed)
+        callbacks.insert(
+            0,
+            keras.callbacks.EarlyStopping(
+                monitor="val_loss",
+                patience=config.n_iter_no_change,
+                restore_best_weights=True,
+            ),
+        )
+    options = dict(batch_size=config.batch_size, seed=config.seed)
+    dataset, steps = make_dataset(
+        data, targets, weights, indices, shuffle=True, **options
+    )
+    validation_data = validation_steps = None
+    if val is not None:
+        validation_data, validation_steps = make_dataset(
+            data, targets, weights, val, shuffle=False, **options
+        )
+    model.fit(
+        dataset,
+        epochs=config.epochs,
+        steps_per_epoch=steps,
+        validation_data=validation_data,
+        validation_steps=validation_steps,
+        callbacks=callbacks,
+        shuffle=False,  # the dataset reshuffles itself every pass, from the seed
+        verbose=config.verbose,
+    )
+
+
+def _reset_states(model):
+    for layer in model.layers:
+        if getattr(layer, "stateful", False):
+            layer.reset_state()
+
+
+def _train_truncated(model, data, targets, weights, config, spec, callbacks):
+    """Truncated backpropagation through time on equal-length samples.
+
+    A stateful copy of the network reads the sequences chunk by chunk, in order,
+    carrying its recurrent state from one chunk to the next, while gradients flow
+    back only within a chunk: the memory of a step is bounded by the chunk.
+    """
+    keras, tf = get_keras(), get_tf()
+    if data.dense is None or isinstance(targets, list):
+        raise ValueError(
+            "tbptt_steps needs sequences of equal length (for instance one long "
+            "sequence); got sequences of different lengths."
+        )
+    dense, n_samples, n_steps = data.dense, len(data), data.dense.shape[1]
+    chunk = config.tbptt_steps
+    with distribution_scope(spec.distribution):
+        stateful = build_network(**spec.layers(), batch_size=n_samples, stateful=True)
+        compile_model(stateful, dataclasses.replace(spec, steps_per_execution=1))
+    stateful.set_weights(model.get_weights())
+    weights = _per_step_weights(weights, targets)
+
+    def chunks():
+        while True:  # one pass per epoch, in order: the state carries across chunks
+            for begin in range(0, n_steps, chunk):
+                part = (
+                    dense[:, begin : begin + chunk],
+                    targets[:, begin : begin + chunk],
+                )
+                if weights is not None:
+                    part += (weights[:, begin : begin + chunk],)
+                yield part
+
+    def spec_of(array):
+        return tf.TensorSpec((n_samples, None) + array.shape[2:], array.dtype)
+
+    signature = (spec_of(dense), spec_of(targets))
+    if weights is not None:
+        signature += (tf.TensorSpec((n_samples, None), weights.dtype),)
+    dataset = tf.data.Dataset.from_generator(chunks, output_signature=signature)
+    reset = keras.callbacks.LambdaCallback(
+        on_epoch_begin=lambda *_: _reset_states(stateful)
+    )
+
+    with released_custom_gradients(stateful):
+        stateful.fit(
+            dataset,
+            epochs=config.epochs,
+            steps_per_epoch=math.ceil(n_steps / chunk),
+            callbacks=[reset, _callback_classes()["CopyWeights"](model), *callbacks],
+            shuffle=False,
+            verbose=config.verbose,
+        )

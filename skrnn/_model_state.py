@@ -1,0 +1,87 @@
+"""What every estimator that owns a trained Keras network (``model_``) shares.
+
+Pickling stores the network in the ``.keras`` format, in memory, beside the
+estimator's other attributes; the traced predictor is never stored and is
+rebuilt on first use after a fit or a load.
+"""
+
+import warnings
+
+from . import _backend
+
+
+def _is_fitted_attribute(name):
+    return name.endswith("_") and not name.startswith("__")
+
+
+class KerasModelMixin:
+    """Pickling and the compiled predictor of an estimator with a ``model_``."""
+
+    # Attributes rebuilt when needed, never pickled or saved to a file.
+    _transient_attributes = ("_predictor",)
+
+    def _scratch(self, reset):
+        """A shallow copy that ``fit`` records on; ``self`` changes only in ``_commit``.
+
+        On reset it holds no fitted attribute, so nothing of an earlier fit (a
+        vocabulary, classes, feature names) survives into the new one.
+        """
+        scratch = object.__new__(type(self))
+        scratch.__dict__.update(
+            (name, value)
+            for name, value in self.__dict__.items()
+            if not (reset and _is_fitted_attribute(name))
+        )
+        return scratch
+
+    def _commit(self, scratch, model, result, *, reset):
+        """Make the scratch copy, with the trained network, this estimator, at once.
+
+        ``result`` is the engine's :class:`~skrnn._engine.TrainingResult`: its
+        epochs extend ``history_`` and ``n_iter_`` (or start them, on reset).
+        """
+        history = {} if reset else {k: list(v) for k, v in scratch.history_.items()}
+        for name, values in result.history.items():
+            history.setdefault(name, []).extend(values)
+        scratch.model_ = model
+        scratch.history_ = history
+        scratch.n_iter_ = (0 if reset else scratch.n_iter_) + result.n_epochs
+        for name in set(self.__dict__) - set(scratch.__dict__):
+            del self.__dict__[name]
+        self.__dict__.update(scratch.__dict__)
+        if result.interrupted:
+            warnings.warn(
+                f"Training was interrupted; {type(self).__name__} keeps the network as "
+                f"of the last completed epoch ({self.n_iter_} epochs in all).",
+                UserWarning,
+                stacklevel=4,
+            )
+
+    def _compiled_predictor(self):
+        """The traced forward pass of ``model_``, built on first use after a fit or load."""
+        predictor = self.__dict__.get("_predictor")
+        if predictor is None or predictor.model is not self.model_:
+            predictor = _backend.CompiledPredictor(self.model_)
+            self._predictor = predictor
+        return predictor
+
+    def __getstate__(self):
+        from ._persistence import model_to_bytes
+
+        state = dict(super().__getstate__())
+        for name in self._transient_attributes:
+            state.pop(name, None)
+        model = state.pop("model_", None)
+        if model is not None:
+            state["_model_bytes"] = model_to_bytes(model)
+        return state
+
+    def __setstate__(self, state):
+        from ._persistence import model_from_bytes
+
+        state = dict(state)
+        model_bytes = state.pop("_model_bytes", None)
+        if model_bytes is not None:
+            # A pickle is trusted code already; allow custom layers of a `model`.
+            state["model_"] = model_from_bytes(model_bytes, safe_mode=False)
+        super().__setstate__(state)

@@ -1,0 +1,81 @@
+"""The one definition of the network and training parameters the estimators share.
+
+Each estimator still spells its parameters out in ``__init__`` (scikit-learn
+reads them from the signature), but their defaults and their constraints come
+from here, and ``tests/test_params.py`` checks every estimator against this
+table, so a parameter cannot drift between estimators or be silently missing.
+"""
+
+from numbers import Integral, Real
+
+from sklearn.utils._param_validation import Interval, StrOptions
+
+# name -> (default, constraints)
+NETWORK_PARAMS = {
+    "cell": ("lstm", [StrOptions({"lstm", "gru", "simple"})]),
+    "units": (32, [Interval(Integral, 1, None, closed="left"), tuple, list]),
+    "bidirectional": (False, ["boolean"]),
+    "dropout": (0.0, [Interval(Real, 0, 1, closed="left")]),
+    "recurrent_dropout": (0.0, [Interval(Real, 0, 1, closed="left")]),
+    "model": (None, [callable, None]),
+}
+
+TRAINING_PARAMS = {
+    "epochs": (100, [Interval(Integral, 1, None, closed="left")]),
+    "batch_size": (32, [Interval(Integral, 1, None, closed="left")]),
+    "optimizer": (
+        "adam",
+        [StrOptions({"adam", "adamw", "nadam", "rmsprop", "sgd", "adagrad"})],
+    ),
+    "learning_rate": (1e-3, [Interval(Real, 0, None, closed="neither")]),
+    "early_stopping": (False, ["boolean"]),
+    "validation_fraction": (0.1, [Interval(Real, 0, 1, closed="neither")]),
+    "n_iter_no_change": (10, [Interval(Integral, 1, None, closed="left")]),
+    "warm_start": (False, ["boolean"]),
+    "distribution": (None, [StrOptions({"default", "mirrored"}), None]),
+    "random_state": (None, ["random_state"]),
+    "verbose": (0, ["verbose"]),
+}
+
+# Parameters of the estimators that read sequences (not the forecaster, whose
+# windows are cut by itself: equal lengths, numbers, no padding).
+SEQUENCE_PARAMS = {
+    "mask_value": (None, [Interval(Real, None, None, closed="neither"), None]),
+    "embedding_dim": (16, [Interval(Integral, 1, None, closed="left")]),
+    "return_sequences": (False, ["boolean"]),
+    "tbptt_steps": (None, [Interval(Integral, 1, None, closed="left"), None]),
+    "scale_inputs": (True, ["boolean"]),
+}
+
+SHARED_PARAMS = {**NETWORK_PARAMS, **TRAINING_PARAMS}
+
+
+def constraints(*tables):
+    """``_parameter_constraints`` entries of the given tables."""
+    return {name: spec[1] for table in tables for name, spec in table.items()}
+
+
+def architecture(estimator, units):
+    """The parameters that shape the network, to tell whether a warm start fits it."""
+    return {
+        "cell": estimator.cell,
+        "units": list(units),
+        "bidirectional": bool(estimator.bidirectional),
+    }
+
+
+def check_units(estimator):
+    """``units`` as a tuple of positive ints, or a clear error."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    units = estimator.units
+    if isinstance(units, Integral) and not isinstance(units, bool):
+        return (int(units),)
+    if len(units) == 0 or not all(
+        isinstance(u, Integral) and not isinstance(u, bool) and u >= 1 for u in units
+    ):
+        raise InvalidParameterError(
+            f"The 'units' parameter of {type(estimator).__name__} must be a positive "
+            f"int or a non-empty tuple of positive ints. Got {units!r} instead."
+        )
+    return tuple(int(u) for u in units)
