@@ -1,6 +1,7 @@
 """Pickle/joblib round trips in a fresh process, and the safe file format."""
 
 import copy
+import datetime
 import io
 import json
 import pickle
@@ -26,6 +27,7 @@ from skrnn import (
     RNNClassifier,
     RNNRegressor,
     SequenceForecaster,
+    WindowTransformer,
     _persistence,
     load_estimator,
     save_estimator,
@@ -545,3 +547,27 @@ def test_an_array_header_larger_than_its_data(saved, tmp_path):
         )
     )
     assert peak < 2**20
+
+
+@pytest.mark.parametrize(
+    "tz", [None, "UTC", datetime.timezone(datetime.timedelta(hours=-3)), "Asia/Kolkata"]
+)
+@pytest.mark.parametrize("unit", ["s", "ns"])
+def test_datetime_indexes_round_trip_exactly(tmp_path, tz, unit):
+    index = pd.date_range("2024-10-26 22:00", periods=8, freq="30min", tz=tz)
+    holder = WindowTransformer(window=2)
+    holder.index_ = index.as_unit(unit).rename("when")
+    save_estimator(holder, tmp_path / "i.skrnn")
+    loaded = load_estimator(tmp_path / "i.skrnn").index_
+    pd.testing.assert_index_equal(loaded, holder.index_, exact=True)
+    assert loaded.freq == holder.index_.freq and str(loaded.tz) == str(index.tz)
+
+
+def test_a_time_zone_without_a_name_cannot_be_saved(tmp_path):
+    dateutil_tz = pytest.importorskip("dateutil.tz")
+    holder = WindowTransformer(window=2)
+    holder.index_ = pd.date_range(
+        "2024-01-01", periods=3, freq="D", tz=dateutil_tz.tzlocal()
+    )
+    with pytest.raises(TypeError, match="has no IANA name"):
+        save_estimator(holder, tmp_path / "i.skrnn")
