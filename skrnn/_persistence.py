@@ -484,6 +484,11 @@ def _json_depth(text):
 
 
 def _read_header(archive):
+    if "estimator.json" not in archive.members:
+        raise InvalidFileError(
+            "the file has no member 'estimator.json' (not a file written by "
+            "skrnn.save_estimator)"
+        )
     data = archive.read("estimator.json", limit=MAX_JSON_BYTES)
     try:
         text = data.decode("utf-8")
@@ -544,10 +549,10 @@ def load_estimator(path):
     with contextlib.ExitStack() as stack:
         file = path if hasattr(path, "read") else stack.enter_context(open(path, "rb"))
         archive = _Archive(file, "the file", [MAX_TOTAL_BYTES])
+        version, root = _read_header(archive)
         for name in archive.members:
             if not _MEMBER_NAME.fullmatch(name):
                 raise InvalidFileError(f"member name {name!r} is not allowed")
-        version, root = _read_header(archive)
         reader = _Reader(archive, version)
         try:
             return reader.decode(root)

@@ -309,6 +309,9 @@ def test_random_bytes_and_truncated_files(saved, tmp_path):
     _invalid(tmp_path / "cut.skrnn", "the file is not a zip archive")
     (tmp_path / "empty.skrnn").write_bytes(b"")
     _invalid(tmp_path / "empty.skrnn", "the file is not a zip archive")
+    with zipfile.ZipFile(tmp_path / "report.docx", "w") as archive:
+        archive.writestr("word/document.xml", "<w:document/>")
+    _invalid(tmp_path / "report.docx", "the file has no member 'estimator.json'")
     with pytest.raises(FileNotFoundError):
         load_estimator(tmp_path / "absent.skrnn")
 
@@ -316,7 +319,7 @@ def test_random_bytes_and_truncated_files(saved, tmp_path):
 def test_missing_members(saved, tmp_path):
     _invalid(
         _rewrite(saved, tmp_path / "a.skrnn", members={"estimator.json": None}),
-        "the file has no member 'estimator.json'",
+        "the file has no member 'estimator.json' .not a file written by skrnn",
     )
     _invalid(
         _rewrite(saved, tmp_path / "b.skrnn", members={"arrays.npz": None}),
