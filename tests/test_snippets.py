@@ -1,11 +1,13 @@
 """First contact: the README's and the docs' code runs as written, quietly.
 
 Each page's Python snippets run in order in one namespace, in a temporary
-folder, as a reader pasting them into a notebook would. A snippet that needs
+folder, as a reader pasting them into a notebook would; ``>>>`` examples run
+as doctests. A snippet that needs
 something a test cannot have (a running cluster) is preceded by the comment
 ``.. snippet: skip (<reason>)`` in the reStructuredText source.
 """
 
+import doctest
 import os
 import re
 import subprocess
@@ -67,7 +69,7 @@ def test_snippets_are_found():
 @pytest.mark.slow
 @pytest.mark.parametrize(
     "path",
-    [page for page in PAGES if snippets(page)],
+    [page for page in PAGES if snippets(page) or ">>>" in page.read_text("utf-8")],
     ids=lambda path: path.name,
 )
 def test_page_snippets_run(path, tmp_path, monkeypatch):
@@ -82,6 +84,9 @@ def test_page_snippets_run(path, tmp_path, monkeypatch):
             exec(compile(code, f"{path.name} snippet {number}", "exec"), namespace)
         except Exception as exc:
             pytest.fail(f"{path.name}, snippet {number}:\n{code}\n{exc!r}")
+    flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    results = doctest.testfile(str(path), module_relative=False, optionflags=flags)
+    assert results.failed == 0, f"{path.name}: {results.failed} doctest examples failed"
     import matplotlib.pyplot as plt
 
     plt.close("all")
