@@ -74,6 +74,26 @@ MAX_TOTAL_BYTES = 2**31  # everything decompressed from one file: 2 GiB
 MAX_JSON_BYTES = 64 * 2**20
 MAX_JSON_DEPTH = 100
 
+# Reading a member: damaged data, an encrypted member (RuntimeError), an unknown
+# compression method (NotImplementedError).
+_CORRUPT_MEMBER = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    RuntimeError,
+    NotImplementedError,
+)
+# Decoding estimator.json: values of the wrong type or shape anywhere in it.
+_MALFORMED_CONTENT = (
+    KeyError,
+    TypeError,
+    ValueError,
+    AttributeError,
+    IndexError,
+    OverflowError,
+    RecursionError,
+)
 _MEMBER_NAME = re.compile(r"estimator\.json|arrays\.npz|model_\d+\.keras")
 _ARRAY_NAME = re.compile(r"array_\d+\.npy")
 _CHUNK = 2**20
@@ -326,11 +346,11 @@ class _Archive:
                 f"left of {MAX_TOTAL_BYTES}"
             )
 
-    def read(self, name, limit=MAX_MEMBER_BYTES):
+    def read(self, name, limit=None):
         """The member's bytes, never decompressing more than the limits allow."""
         if name not in self.members:
             raise InvalidFileError(f"{self.what} has no member {name!r}")
-        limit = min(limit, self.budget[0])
+        limit = min(MAX_MEMBER_BYTES if limit is None else limit, self.budget[0])
         chunks, size = [], 0
         try:
             with self.zip.open(self.members[name]) as stream:
@@ -341,8 +361,7 @@ class _Archive:
                         raise InvalidFileError(
                             f"member {name!r} of {self.what} inflates past {limit} bytes"
                         )
-        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError,
-                NotImplementedError) as exc:  # fmt: skip
+        except _CORRUPT_MEMBER as exc:
             raise InvalidFileError(
                 f"member {name!r} of {self.what} is corrupt ({exc})"
             ) from None
@@ -558,8 +577,7 @@ def load_estimator(path):
             return reader.decode(root)
         except InvalidFileError:
             raise
-        except (KeyError, TypeError, ValueError, AttributeError, IndexError,
-                OverflowError, RecursionError) as exc:  # fmt: skip
+        except _MALFORMED_CONTENT as exc:
             raise InvalidFileError(
                 f"unexpected content in estimator.json ({type(exc).__name__}: {exc})"
             ) from None

@@ -501,6 +501,17 @@ def small_limits(monkeypatch):
     monkeypatch.setattr(_persistence, "MAX_MEMBERS", 5)
 
 
+def test_reading_stops_at_the_limit_whatever_the_header_says(
+    saved, tmp_path, small_limits, monkeypatch
+):
+    monkeypatch.setattr(_persistence, "MAX_JSON_BYTES", 2**16)
+    padded = b'{"format": "skrnn-estimator"' + b" " * 2**19 + b"}"
+    _invalid(
+        _rewrite(saved, tmp_path / "j.skrnn", members={"estimator.json": padded}),
+        "member 'estimator.json' of the file inflates past 65536 bytes",
+    )
+
+
 def test_zip_bombs_fail_with_bounded_memory(saved, tmp_path, small_limits):
     zeros = bytes(64 * 2**20)  # deflates to about 64 kB
     bomb = _rewrite(saved, tmp_path / "bomb.skrnn", members={"estimator.json": zeros})
