@@ -8,6 +8,7 @@ stays instant, and the backend is loaded by the first call to :func:`get_keras`
 import contextlib
 import logging
 import os
+import sys
 import threading
 
 import numpy as np
@@ -33,19 +34,51 @@ def get_keras():
         with _LOCK:
             if _KERAS is None:
                 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+                # TensorFlow's C++ start-up lines (CUDA probing, oneDNN) ignore
+                # TF_CPP_MIN_LOG_LEVEL: hidden unless the user asks for logs (0, 1).
+                tf_logs = os.environ.get("TF_CPP_MIN_LOG_LEVEL") in ("0", "1")
                 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-                import keras
+                with contextlib.nullcontext() if tf_logs else _native_stderr_off():
+                    import keras
 
-                if keras.backend.backend() != "tensorflow":
-                    raise ImportError(
-                        "skrnn needs Keras with the TensorFlow backend, but Keras was "
-                        f"loaded with the {keras.backend.backend()!r} backend. Set "
-                        "KERAS_BACKEND=tensorflow before importing Keras."
-                    )
-                _configure_threads()
+                    if keras.backend.backend() != "tensorflow":
+                        raise ImportError(
+                            "skrnn needs Keras with the TensorFlow backend, but Keras "
+                            f"was loaded with the {keras.backend.backend()!r} backend. "
+                            "Set KERAS_BACKEND=tensorflow before importing Keras."
+                        )
+                    _configure_threads()
+                    import tensorflow as tf
+
+                    tf.config.list_physical_devices()  # CUDA is probed here
                 _quiet_retracing_warnings()
                 _KERAS = keras
     return _KERAS
+
+
+@contextlib.contextmanager
+def _native_stderr_off():
+    """Point file descriptor 2 at the null device for the block.
+
+    The lines TensorFlow's C++ code prints while it loads (before its logging is
+    set up) go straight to the process' stderr, which notebooks show. Anything
+    another thread writes to stderr during the block is lost too.
+    """
+    sys.stderr.flush()
+    try:
+        saved = os.dup(2)
+    except OSError:  # no stderr to silence
+        yield
+        return
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 2)
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
 
 
 def get_tf():

@@ -8,16 +8,25 @@ only load pickles you trust.
 :func:`save_estimator` / :func:`load_estimator` write and read a zip file that
 holds no pickled objects: parameters and fitted attributes as JSON, arrays as
 NumPy ``.npy`` data read with ``allow_pickle=False``, networks as ``.keras``
-files loaded in Keras' ``safe_mode``, and only classes from an allow-list are
-instantiated. A file from an untrusted source can at worst fail to load.
+files loaded in Keras' ``safe_mode``, and only classes from a registry are
+instantiated. A file from an untrusted source can at worst fail to load: every
+size is checked before and while it is read, and anything malformed is one
+``ValueError`` starting "not a valid skrnn file".
 """
 
+import contextlib
+import datetime
+import functools
 import importlib
 import io
+import itertools
 import json
+import math
 import os
+import re
 import tempfile
 import zipfile
+import zlib
 
 import numpy as np
 import pandas as pd
@@ -25,23 +34,68 @@ import pandas as pd
 from ._backend import get_keras
 
 FORMAT = "skrnn-estimator"
-FORMAT_VERSION = 1
+# 2: classes named by registry identifiers; datetime indexes as integers with
+# their time zone; dicts with non-string keys; RandomState objects.
+# 3: estimators trained through the engine (input/target encoders, model_ on
+# the forecaster). Files of earlier versions hold estimators this skrnn cannot
+# rebuild: they are refused with a clear message.
+FORMAT_VERSION = 3
+_OLDEST_READABLE = 3
 
-# Classes a file may name. Everything else in a file is plain data.
-TRUSTED_CLASSES = frozenset(
-    {
-        "skrnn._regressor.RNNRegressor",
-        "skrnn._classifier.RNNClassifier",
-        "skrnn._forecaster.SequenceForecaster",
-        "skrnn._encoders.InputEncoder",
-        "skrnn._encoders.TargetScaler",
-        "skrnn._windows.WindowTransformer",
-        "skrnn._target.TargetTransform",
-        "sklearn.pipeline.Pipeline",
-        "sklearn.preprocessing._data.StandardScaler",
-        "sklearn.preprocessing._data.MinMaxScaler",
-    }
+# Stable identifier written in a file -> "module:attribute" of the class it names.
+# Files never name private modules, so code can move without breaking them: a
+# moved or new class is one line here.
+CLASSES = {
+    "skrnn.RNNRegressor": "skrnn:RNNRegressor",
+    "skrnn.RNNClassifier": "skrnn:RNNClassifier",
+    "skrnn.SequenceForecaster": "skrnn:SequenceForecaster",
+    "skrnn.WindowTransformer": "skrnn:WindowTransformer",
+    "skrnn.InputEncoder": "skrnn._encoders:InputEncoder",
+    "skrnn.TargetScaler": "skrnn._encoders:TargetScaler",
+    "skrnn.TargetTransform": "skrnn._target:TargetTransform",
+    "sklearn.Pipeline": "sklearn.pipeline:Pipeline",
+    "sklearn.StandardScaler": "sklearn.preprocessing:StandardScaler",
+    "sklearn.MinMaxScaler": "sklearn.preprocessing:MinMaxScaler",
+}
+
+# What load_estimator reads at most, generous for real models: a file is
+# refused before its members are decompressed past these.
+MAX_MEMBERS = 1_000  # zip members, in the file and in each archive inside it
+MAX_MEMBER_BYTES = 2**30  # one decompressed member: 1 GiB
+MAX_TOTAL_BYTES = 2**31  # everything decompressed from one file: 2 GiB
+MAX_JSON_BYTES = 64 * 2**20
+MAX_JSON_DEPTH = 100
+
+# Reading a member: damaged data, an encrypted member (RuntimeError), an unknown
+# compression method (NotImplementedError).
+_CORRUPT_MEMBER = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    RuntimeError,
+    NotImplementedError,
 )
+# Decoding estimator.json: values of the wrong type or shape anywhere in it.
+_MALFORMED_CONTENT = (
+    KeyError,
+    TypeError,
+    ValueError,
+    AttributeError,
+    IndexError,
+    OverflowError,
+    RecursionError,
+)
+_MEMBER_NAME = re.compile(r"estimator\.json|arrays\.npz|model_\d+\.keras")
+_ARRAY_NAME = re.compile(r"array_\d+\.npy")
+_CHUNK = 2**20
+
+
+class InvalidFileError(ValueError):
+    """A file that load_estimator cannot read: corrupt, foreign or unsafe."""
+
+    def __init__(self, reason):
+        super().__init__(f"not a valid skrnn file: {reason}")
 
 
 # ----------------------------------------------------------------- pickling
@@ -64,7 +118,18 @@ def model_from_bytes(data, *, safe_mode=True):
         return keras.saving.load_model(path, safe_mode=safe_mode)
 
 
-# ---------------------------------------------------------------- safe files
+# ------------------------------------------------------------------ classes
+def _resolve(location):
+    module, _, attribute = location.partition(":")
+    return getattr(importlib.import_module(module), attribute)
+
+
+@functools.cache
+def _class_ids():
+    return {_resolve(location): name for name, location in CLASSES.items()}
+
+
+# ------------------------------------------------------------------ writing
 class _Writer:
     def __init__(self):
         self.arrays = {}
@@ -80,23 +145,32 @@ class _Writer:
         if isinstance(value, list):
             return [self.encode(v, where) for v in value]
         if isinstance(value, dict):
-            if not all(isinstance(key, str) for key in value):
-                raise TypeError(f"{where}: only dicts with string keys can be saved.")
-            return {
-                "__dict__": {
-                    k: self.encode(v, f"{where}.{k}") for k, v in value.items()
-                }
-            }
+            return self._dict(value, where)
         if isinstance(value, np.ndarray):
             return self._array(value, where)
         if isinstance(value, pd.Index):
             return self._index(value, where)
+        if isinstance(value, np.random.RandomState):
+            _, keys, position, has_gauss, gauss = value.get_state(legacy=True)
+            state = [self._array(keys, where), position, has_gauss, gauss]
+            return {"__random_state__": state}
         keras = get_keras()
         if isinstance(value, keras.Model):
             name = f"model_{len(self.models)}.keras"
             self.models[name] = model_to_bytes(value)
             return {"__keras__": name}
         return self._object(value, where)
+
+    def _dict(self, value, where):
+        if all(isinstance(key, str) for key in value):
+            items = {k: self.encode(v, f"{where}.{k}") for k, v in value.items()}
+            return {"__dict__": items}
+        # JSON keys are strings: other keys (class_weight={0: 2.0}) go as pairs.
+        pairs = [
+            [self.encode(k, where), self.encode(v, f"{where}[{k!r}]")]
+            for k, v in value.items()
+        ]
+        return {"__items__": pairs}
 
     def _array(self, value, where):
         is_object = value.dtype == object
@@ -113,28 +187,30 @@ class _Writer:
     def _index(self, index, where):
         node = {"name": self.encode(index.name, where)}
         if isinstance(index, pd.PeriodIndex):
+            values = index.astype(str).tolist()
             return {
                 "__index__": "period",
-                "values": index.astype(str).tolist(),
+                "values": values,
                 "freq": index.freqstr,
                 **node,
             }
         if isinstance(index, pd.DatetimeIndex):
+            # Integers since the epoch (UTC for a zone-aware index) and the zone's
+            # name: strings with offsets lose the zone and break across DST.
             return {
                 "__index__": "datetime",
-                "values": index.astype(str).tolist(),
+                "values": self._array(index.asi8, where),
+                "unit": np.datetime_data(index.dtype.base)[0],
+                "tz": _zone_to_json(index.tz, where),
                 "freq": index.freqstr,
                 **node,
             }
-        return {
-            "__index__": "plain",
-            "values": self.encode(index.to_numpy(), where),
-            **node,
-        }
+        values = self.encode(index.to_numpy(), where)
+        return {"__index__": "plain", "values": values, **node}
 
     def _object(self, value, where):
-        name = f"{type(value).__module__}.{type(value).__qualname__}"
-        if name not in TRUSTED_CLASSES:
+        name = _class_ids().get(type(value))
+        if name is None:
             what = "a callable" if callable(value) else f"a {type(value).__name__}"
             raise TypeError(
                 f"{where} is {what}, which the safe format cannot store. Use "
@@ -145,56 +221,38 @@ class _Writer:
         return {"__object__": name, "state": self.encode(state, name)}
 
 
-class _Reader:
-    def __init__(self, archive):
-        self.archive = archive
-        with archive.open("arrays.npz") as file:
-            data = np.load(io.BytesIO(file.read()), allow_pickle=False)
-            self.arrays = {key: data[key] for key in data.files}
+def _zone_to_json(tz, where):
+    if tz is None:
+        return None
+    name = getattr(tz, "key", None) or getattr(tz, "zone", None)  # zoneinfo, pytz
+    if isinstance(name, str):
+        return {"name": name, "library": type(tz).__module__.partition(".")[0]}
+    if isinstance(tz, datetime.timezone):
+        return {"offset_seconds": tz.utcoffset(None).total_seconds()}
+    raise TypeError(
+        f"{where}: the time zone {tz!r} has no IANA name; use one such as "
+        "'Europe/Paris' (zoneinfo or pytz) to save the estimator."
+    )
 
-    def decode(self, node):
-        if isinstance(node, list):
-            return [self.decode(item) for item in node]
-        if not isinstance(node, dict):
-            return node
-        if "__tuple__" in node:
-            return tuple(self.decode(item) for item in node["__tuple__"])
-        if "__dict__" in node:
-            return {key: self.decode(value) for key, value in node["__dict__"].items()}
-        if "__array__" in node:
-            array = self.arrays[node["__array__"]]
-            return array.astype(object) if node["object"] else array
-        if "__index__" in node:
-            return self._index(node)
-        if "__keras__" in node:
-            return model_from_bytes(
-                self.archive.read(node["__keras__"]), safe_mode=True
-            )
-        if "__object__" in node:
-            return self._object(node)
-        raise ValueError(f"Unknown entry in the file: {sorted(node)}.")
 
-    def _index(self, node):
-        kind, values, name = (
-            node["__index__"],
-            node["values"],
-            self.decode(node["name"]),
-        )
-        if kind == "period":
-            return pd.PeriodIndex(values, freq=node["freq"], name=name)
-        if kind == "datetime":
-            return pd.DatetimeIndex(values, freq=node["freq"], name=name)
-        return pd.Index(self.decode(values), name=name)
+def _zone_from_json(node):
+    if node is None:
+        return None
+    if "offset_seconds" in node:
+        return datetime.timezone(datetime.timedelta(seconds=node["offset_seconds"]))
+    name = node["name"]
+    if not isinstance(name, str):
+        raise TypeError(f"time zone name {name!r} is not a string")
+    if node.get("library") == "pytz":
+        try:
+            import pytz
+        except ImportError:  # read it with zoneinfo instead
+            pass
+        else:
+            return pytz.timezone(name)
+    import zoneinfo
 
-    def _object(self, node):
-        name = node["__object__"]
-        if name not in TRUSTED_CLASSES:
-            raise ValueError(f"The file names class {name!r}, which is not trusted.")
-        module, _, qualname = name.rpartition(".")
-        cls = getattr(importlib.import_module(module), qualname)
-        obj = cls.__new__(cls)
-        obj.__dict__.update(self.decode(node["state"]))
-        return obj
+    return zoneinfo.ZoneInfo(name)
 
 
 def save_estimator(estimator, path):
@@ -247,11 +305,238 @@ def save_estimator(estimator, path):
             archive.writestr(name, data)
 
 
+# ------------------------------------------------------------------ reading
+class _Archive:
+    """A zip archive read within limits: members counted, sizes checked, streams capped."""
+
+    def __init__(self, file, what, budget):
+        self.what = what
+        self.budget = budget  # one-element list: bytes left to decompress
+        try:
+            self.zip = zipfile.ZipFile(file)
+            infos = self.zip.infolist()
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+            raise InvalidFileError(f"{what} is not a zip archive ({exc})") from None
+        if len(infos) > MAX_MEMBERS:
+            raise InvalidFileError(
+                f"{what} has {len(infos)} members (at most {MAX_MEMBERS})"
+            )
+        self.members = {}
+        for info in infos:
+            if info.filename in self.members:
+                raise InvalidFileError(f"{what} holds {info.filename!r} twice")
+            if info.file_size > MAX_MEMBER_BYTES:
+                raise InvalidFileError(
+                    f"member {info.filename!r} of {what} inflates to {info.file_size} "
+                    f"bytes (at most {MAX_MEMBER_BYTES})"
+                )
+            self.members[info.filename] = info
+        declared = sum(info.file_size for info in infos)
+        if declared > budget[0]:
+            raise InvalidFileError(
+                f"{what} inflates to {declared} bytes, more than the {budget[0]} "
+                f"left of {MAX_TOTAL_BYTES}"
+            )
+
+    def read(self, name, limit=None):
+        """The member's bytes, never decompressing more than the limits allow."""
+        if name not in self.members:
+            raise InvalidFileError(f"{self.what} has no member {name!r}")
+        limit = min(MAX_MEMBER_BYTES if limit is None else limit, self.budget[0])
+        chunks, size = [], 0
+        try:
+            with self.zip.open(self.members[name]) as stream:
+                while chunk := stream.read(min(_CHUNK, limit + 1 - size)):
+                    chunks.append(chunk)
+                    size += len(chunk)
+                    if size > limit:
+                        raise InvalidFileError(
+                            f"member {name!r} of {self.what} inflates past {limit} bytes"
+                        )
+        except _CORRUPT_MEMBER as exc:
+            raise InvalidFileError(
+                f"member {name!r} of {self.what} is corrupt ({exc})"
+            ) from None
+        self.budget[0] -= size
+        return b"".join(chunks)
+
+
+class _Reader:
+    def __init__(self, archive, version):
+        self.archive = archive
+        self.version = version
+        npz = _Archive(
+            io.BytesIO(archive.read("arrays.npz")), "arrays.npz", archive.budget
+        )
+        self.arrays = {}
+        for name in npz.members:
+            if not _ARRAY_NAME.fullmatch(name):
+                raise InvalidFileError(
+                    f"arrays.npz holds an unexpected member {name!r}"
+                )
+            self.arrays[name[: -len(".npy")]] = _read_npy(npz.read(name), name)
+
+    def decode(self, node):
+        if isinstance(node, list):
+            return [self.decode(item) for item in node]
+        if not isinstance(node, dict):
+            return node
+        if "__tuple__" in node:
+            return tuple(self.decode(item) for item in node["__tuple__"])
+        if "__dict__" in node:
+            return {key: self.decode(value) for key, value in node["__dict__"].items()}
+        if "__items__" in node:
+            return {
+                self.decode(key): self.decode(value) for key, value in node["__items__"]
+            }
+        if "__array__" in node:
+            return self._array(node)
+        if "__index__" in node:
+            return self._index(node)
+        if "__random_state__" in node:
+            keys, position, has_gauss, gauss = node["__random_state__"]
+            random_state = np.random.RandomState()
+            random_state.set_state(
+                ("MT19937", self._array(keys), position, has_gauss, gauss)
+            )
+            return random_state
+        if "__keras__" in node:
+            return self._network(node["__keras__"])
+        if "__object__" in node:
+            return self._object(node)
+        raise InvalidFileError(f"unknown entry in estimator.json: {sorted(node)}")
+
+    def _array(self, node):
+        name = node["__array__"]
+        if not isinstance(name, str) or name not in self.arrays:
+            raise InvalidFileError(f"array {name!r} is missing from arrays.npz")
+        array = self.arrays[name]
+        return array.astype(object) if node["object"] else array
+
+    def _index(self, node):
+        kind, name = node["__index__"], self.decode(node["name"])
+        if kind == "period":
+            return pd.PeriodIndex(node["values"], freq=node["freq"], name=name)
+        if kind == "datetime":
+            values = self._array(node["values"])
+            if values.dtype != np.int64 or values.ndim != 1:
+                raise InvalidFileError("a datetime index is not a 1-D int64 array")
+            index = pd.DatetimeIndex(values.view(f"datetime64[{node['unit']}]"))
+            tz = _zone_from_json(node["tz"])
+            if tz is not None:
+                index = index.tz_localize("UTC").tz_convert(tz)
+            return pd.DatetimeIndex(index, freq=node["freq"], name=name)
+        if kind == "plain":
+            return pd.Index(self.decode(node["values"]), name=name)
+        raise InvalidFileError(f"unknown index kind {kind!r}")
+
+    def _network(self, name):
+        if not isinstance(name, str) or not _MEMBER_NAME.fullmatch(name):
+            raise InvalidFileError(f"network member name {name!r} is not allowed")
+        data = self.archive.read(name)
+        # The .keras file is a zip that Keras decompresses: check it first.
+        _Archive(io.BytesIO(data), name, list(self.archive.budget))
+        keras = get_keras()
+        with tempfile.TemporaryDirectory() as folder:
+            path = os.path.join(folder, name)
+            with open(path, "wb") as file:
+                file.write(data)
+            try:
+                return keras.saving.load_model(path, safe_mode=True)
+            except Exception as exc:  # Keras raises many types for a bad network
+                message = str(exc).replace(folder + os.sep, "")
+                raise InvalidFileError(
+                    f"network {name!r} could not be loaded safely: {message}"
+                ) from None
+
+    def _object(self, node):
+        name = node["__object__"]
+        if not isinstance(name, str) or name not in CLASSES:
+            raise InvalidFileError(f"it names class {name!r}, which is not trusted")
+        state = self.decode(node["state"])
+        if not isinstance(state, dict) or not all(isinstance(k, str) for k in state):
+            raise InvalidFileError(f"the state of {name} is not a dict")
+        cls = _resolve(CLASSES[name])
+        obj = cls.__new__(cls)
+        obj.__dict__.update(state)
+        return obj
+
+
+def _read_npy(data, name):
+    """An array from .npy bytes, checking its header against the data first."""
+    stream = io.BytesIO(data)
+    try:
+        version = np.lib.format.read_magic(stream)
+        if version == (1, 0):
+            shape, fortran_order, dtype = np.lib.format.read_array_header_1_0(stream)
+        else:
+            shape, fortran_order, dtype = np.lib.format.read_array_header_2_0(stream)
+        if dtype.hasobject:
+            raise ValueError("object arrays are not read")
+        if math.prod(shape) * dtype.itemsize > len(data) - stream.tell():
+            raise ValueError("its data is shorter than its header says")
+        stream.seek(0)
+        return np.lib.format.read_array(stream, allow_pickle=False)
+    except (ValueError, TypeError, OSError, EOFError) as exc:
+        raise InvalidFileError(
+            f"array {name!r} in arrays.npz is corrupt ({exc})"
+        ) from None
+
+
+def _json_depth(text):
+    """Deepest nesting of brackets in a JSON text, ignoring those inside strings."""
+    brackets = re.sub(r"[^\[\]{}]", "", re.sub(r'"[^"\\]*(?:\\.[^"\\]*)*"', "", text))
+    steps = (1 if char in "[{" else -1 for char in brackets)
+    return max(itertools.accumulate(steps), default=0)
+
+
+def _read_header(archive):
+    if "estimator.json" not in archive.members:
+        raise InvalidFileError(
+            "the file has no member 'estimator.json' (not a file written by "
+            "skrnn.save_estimator)"
+        )
+    data = archive.read("estimator.json", limit=MAX_JSON_BYTES)
+    try:
+        text = data.decode("utf-8")
+        if _json_depth(text) > MAX_JSON_DEPTH:
+            raise InvalidFileError(f"estimator.json nests deeper than {MAX_JSON_DEPTH}")
+        header = json.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise InvalidFileError(f"estimator.json is not JSON ({exc})") from None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise InvalidFileError(
+            "estimator.json does not describe an estimator (not a file written by "
+            "skrnn.save_estimator)"
+        )
+    version = header.get("version")
+    if not isinstance(version, int) or version < 1:
+        raise InvalidFileError(f"format version {version!r} is not a version")
+    if version < _OLDEST_READABLE:
+        raise ValueError(
+            f"The file was written by an older skrnn (format version {version}), "
+            "whose estimators this version cannot rebuild: refit the estimator and "
+            "save it again."
+        )
+    if version > FORMAT_VERSION:
+        raise ValueError(
+            f"The file was written by a newer skrnn (format version {version}); "
+            "upgrade skrnn to read it."
+        )
+    root = header.get("root")
+    if not isinstance(root, dict) or "__object__" not in root:
+        raise InvalidFileError("estimator.json holds no estimator")
+    return version, root
+
+
 def load_estimator(path):
     """Load an estimator written by :func:`save_estimator`, without running its code.
 
-    Only allow-listed classes are created, arrays are read with
-    ``allow_pickle=False`` and networks with Keras' ``safe_mode=True``.
+    Only classes from skrnn's registry are created, arrays are read with
+    ``allow_pickle=False`` and networks with Keras' ``safe_mode=True``. Sizes
+    are bounded (``MAX_MEMBER_BYTES``, ``MAX_TOTAL_BYTES``, ``MAX_MEMBERS``,
+    ``MAX_JSON_DEPTH`` in this module) before and while the file is read, so a
+    crafted file cannot exhaust memory.
 
     Parameters
     ----------
@@ -263,17 +548,30 @@ def load_estimator(path):
     estimator : estimator
         The estimator, predicting exactly as when it was saved.
 
+    Raises
+    ------
+    ValueError
+        With a message starting "not a valid skrnn file:" and the reason, for a
+        corrupt, truncated, foreign or unsafe file (such as a network with a
+        ``Lambda`` layer or a class outside the registry).
+
     See Also
     --------
     save_estimator : Write such a file.
     """
-    with zipfile.ZipFile(path) as archive:
-        header = json.loads(archive.read("estimator.json"))
-        if header.get("format") != FORMAT:
-            raise ValueError(f"{path} is not a file written by skrnn.save_estimator.")
-        if header.get("version", 0) > FORMAT_VERSION:
-            raise ValueError(
-                f"{path} was written by a newer skrnn (format version "
-                f"{header['version']}); upgrade skrnn to read it."
-            )
-        return _Reader(archive).decode(header["root"])
+    with contextlib.ExitStack() as stack:
+        file = path if hasattr(path, "read") else stack.enter_context(open(path, "rb"))
+        archive = _Archive(file, "the file", [MAX_TOTAL_BYTES])
+        version, root = _read_header(archive)
+        for name in archive.members:
+            if not _MEMBER_NAME.fullmatch(name):
+                raise InvalidFileError(f"member name {name!r} is not allowed")
+        reader = _Reader(archive, version)
+        try:
+            return reader.decode(root)
+        except InvalidFileError:
+            raise
+        except _MALFORMED_CONTENT as exc:
+            raise InvalidFileError(
+                f"unexpected content in estimator.json ({type(exc).__name__}: {exc})"
+            ) from None

@@ -2,8 +2,8 @@
 
 The Sphinx build runs only where the ``docs`` extra is installed
 (``pip install -e ".[docs]"``); it executes every gallery example, which takes
-a few minutes on 2 CPU cores. Set ``SKRNN_DOCS_NO_GALLERY=1`` to build without
-running the examples.
+a few minutes on 2 CPU cores (marked slow: ``-m "not slow"`` skips it). Set
+``SKRNN_DOCS_NO_GALLERY=1`` to build without running the examples.
 """
 
 import ast
@@ -44,6 +44,7 @@ def test_gallery_example_has_cells(path):
     assert "\n# %%" in path.read_text(encoding="utf-8"), f"{path.name} has no cells"
 
 
+@pytest.mark.slow
 def test_docs_build_without_warnings(tmp_path):
     for module in ("sphinx", "numpydoc", "pydata_sphinx_theme", "sphinx_gallery"):
         pytest.importorskip(module)

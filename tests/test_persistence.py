@@ -1,15 +1,22 @@
 """Pickle/joblib round trips in a fresh process, and the safe file format."""
 
 import copy
+import datetime
+import io
 import json
 import pickle
+import re
+import struct
 import subprocess
 import sys
 import textwrap
+import time
+import tracemalloc
 import zipfile
 
 import joblib
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, KFold
@@ -20,6 +27,8 @@ from skrnn import (
     RNNClassifier,
     RNNRegressor,
     SequenceForecaster,
+    WindowTransformer,
+    _persistence,
     load_estimator,
     save_estimator,
 )
@@ -145,7 +154,9 @@ def test_safe_format_refuses_untrusted_classes(fitted, tmp_path):
     with zipfile.ZipFile(tampered, "w") as archive:
         for member, data in members.items():
             archive.writestr(member, data)
-    with pytest.raises(ValueError, match="'os.system', which is not trusted"):
+    with pytest.raises(
+        ValueError, match="not a valid skrnn file: .*'os.system', which is not trusted"
+    ):
         load_estimator(tampered)
 
 
@@ -171,5 +182,413 @@ def test_not_a_skrnn_file(tmp_path):
     path = tmp_path / "other.zip"
     with zipfile.ZipFile(path, "w") as archive:
         archive.writestr("estimator.json", json.dumps({"format": "else"}))
-    with pytest.raises(ValueError, match="not a file written by skrnn"):
+    with pytest.raises(
+        ValueError, match="not a valid skrnn file: .*not a file written by skrnn"
+    ):
         load_estimator(path)
+
+
+# ------------------------------------------------- parameters and time zones
+def _equal_params(a, b):
+    assert a.keys() == b.keys()
+    for key, value in a.items():
+        if isinstance(value, np.random.RandomState):
+            left, right = value.get_state(), b[key].get_state()
+            assert left[0] == right[0] and left[2:] == right[2:]
+            np.testing.assert_array_equal(left[1], right[1])
+        else:
+            assert value == b[key], key
+
+
+def test_safe_format_stores_int_class_weight_keys_and_a_random_state(tmp_path):
+    rng = np.random.RandomState(0)
+    X = rng.rand(30, 4, 1)
+    y = (X[:, -1, 0] > 0.5).astype(int)
+    clf = RNNClassifier(
+        class_weight={0: 2.0, 1: 1.0},
+        random_state=np.random.RandomState(0),
+        epochs=1,
+        units=4,
+    ).fit(X, y)
+    save_estimator(clf, tmp_path / "c.skrnn")
+    loaded = load_estimator(tmp_path / "c.skrnn")
+    assert loaded.class_weight == {0: 2.0, 1: 1.0}
+    assert all(type(key) is int for key in loaded.class_weight)
+    _equal_params(loaded.get_params(), clf.get_params())
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    with zipfile.ZipFile(tmp_path / "c.skrnn") as archive:
+        assert not any("pickle" in name for name in archive.namelist())
+
+
+@pytest.mark.parametrize("start", ["2024-03-29", "2024-10-25"])
+def test_safe_format_keeps_a_time_zone_across_dst(tmp_path, start):
+    index = pd.date_range(
+        start, periods=96, freq="h", tz="Europe/Paris", name="time"
+    )  # crosses the spring or autumn change: two UTC offsets in one index
+    series = pd.Series(np.sin(np.arange(96) / 4) + 2, index=index, name="load")
+    forecaster = SequenceForecaster(window=6, horizon=4, epochs=1, units=4).fit(series)
+    save_estimator(forecaster, tmp_path / "tz.skrnn")
+    loaded = load_estimator(tmp_path / "tz.skrnn")
+    assert str(loaded.index_.tz) == "Europe/Paris" and loaded.index_.freqstr == "h"
+    pd.testing.assert_index_equal(loaded.index_, forecaster.index_, exact=True)
+    pd.testing.assert_series_equal(loaded.predict(), forecaster.predict())
+    assert loaded.predict().index.tz == forecaster.index_.tz
+
+
+# --------------------------------------------------------- names in the file
+def test_file_names_classes_by_stable_identifiers(fitted, tmp_path):
+    estimator, X = fitted["pipeline"]
+    save_estimator(estimator, tmp_path / "p.skrnn")
+    with zipfile.ZipFile(tmp_path / "p.skrnn") as archive:
+        text = archive.read("estimator.json").decode()
+    names = set(re.findall(r'"__object__": "([^"]+)"', text))
+    assert names == {
+        "sklearn.Pipeline",
+        "sklearn.StandardScaler",
+        "skrnn.RNNRegressor",
+        "skrnn.InputEncoder",
+        "skrnn.TargetScaler",
+    }
+    assert "._" not in text  # no private module path
+
+
+def test_every_registered_class_resolves():
+    for name, location in _persistence.CLASSES.items():
+        assert isinstance(_persistence._resolve(location), type), name
+
+
+def test_files_of_older_formats_are_refused_clearly(fitted, tmp_path):
+    estimator, _ = fitted["regressor"]
+    save_estimator(estimator, tmp_path / "r.skrnn")
+
+    def as_version_2(header):
+        header["version"] = 2
+
+    _rewrite(tmp_path / "r.skrnn", tmp_path / "v2.skrnn", header=as_version_2)
+    with pytest.raises(ValueError, match="older skrnn .format version 2.*refit"):
+        load_estimator(tmp_path / "v2.skrnn")
+
+
+# ------------------------------------------------------------ untrusted files
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    """A small fitted regressor's file, to tamper with."""
+    X = np.random.RandomState(0).rand(10, 3, 1)
+    path = tmp_path_factory.mktemp("saved") / "r.skrnn"
+    save_estimator(
+        RNNRegressor(units=2, epochs=1, random_state=0).fit(X, X[:, 0, 0]), path
+    )
+    return path
+
+
+def _rewrite(source, target, header=None, members=()):
+    """Copy a file, changing its JSON header in place or replacing members.
+
+    A member given as None is left out.
+    """
+    with zipfile.ZipFile(source) as archive:
+        contents = {name: archive.read(name) for name in archive.namelist()}
+    if header is not None:
+        data = json.loads(contents["estimator.json"])
+        header(data)
+        contents["estimator.json"] = json.dumps(data).encode()
+    contents.update(members)
+    with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in contents.items():
+            if data is not None:
+                archive.writestr(name, data)
+    return target
+
+
+def _invalid(path, reason):
+    with pytest.raises(ValueError, match="^not a valid skrnn file: " + reason):
+        load_estimator(path)
+
+
+def test_random_bytes_and_truncated_files(saved, tmp_path):
+    (tmp_path / "random.skrnn").write_bytes(np.random.RandomState(0).bytes(5000))
+    _invalid(tmp_path / "random.skrnn", "the file is not a zip archive")
+    data = saved.read_bytes()
+    (tmp_path / "cut.skrnn").write_bytes(data[: len(data) // 2])
+    _invalid(tmp_path / "cut.skrnn", "the file is not a zip archive")
+    (tmp_path / "empty.skrnn").write_bytes(b"")
+    _invalid(tmp_path / "empty.skrnn", "the file is not a zip archive")
+    with zipfile.ZipFile(tmp_path / "report.docx", "w") as archive:
+        archive.writestr("word/document.xml", "<w:document/>")
+    _invalid(tmp_path / "report.docx", "the file has no member 'estimator.json'")
+    with pytest.raises(FileNotFoundError):
+        load_estimator(tmp_path / "absent.skrnn")
+
+
+def test_missing_members(saved, tmp_path):
+    _invalid(
+        _rewrite(saved, tmp_path / "a.skrnn", members={"estimator.json": None}),
+        "the file has no member 'estimator.json' .not a file written by skrnn",
+    )
+    _invalid(
+        _rewrite(saved, tmp_path / "b.skrnn", members={"arrays.npz": None}),
+        "the file has no member 'arrays.npz'",
+    )
+    _invalid(
+        _rewrite(saved, tmp_path / "c.skrnn", members={"model_0.keras": None}),
+        "the file has no member 'model_0.keras'",
+    )
+
+    def refer_to_an_array(header):
+        header["root"]["state"]["__dict__"]["x"] = {
+            "__array__": "array_99",
+            "object": 0,
+        }
+
+    _invalid(
+        _rewrite(saved, tmp_path / "d.skrnn", header=refer_to_an_array),
+        "array 'array_99' is missing from arrays.npz",
+    )
+
+
+def test_bad_json(saved, tmp_path):
+    _invalid(
+        _rewrite(
+            saved, tmp_path / "a.skrnn", members={"estimator.json": b"{'format': "}
+        ),
+        "estimator.json is not JSON",
+    )
+    _invalid(
+        _rewrite(saved, tmp_path / "b.skrnn", members={"estimator.json": b"\xff\xfe"}),
+        "estimator.json is not JSON",
+    )
+    deep = b"[" * 100_000 + b"]" * 100_000
+    _invalid(
+        _rewrite(saved, tmp_path / "c.skrnn", members={"estimator.json": deep}),
+        "estimator.json nests deeper than 100",
+    )
+    # Brackets inside strings do not count.
+    assert _persistence._json_depth('{"a": "[[[[[[\\"[[[[", "b": [[1]]}') == 3
+
+
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        (lambda h: h.update(root=5), "estimator.json holds no estimator"),
+        (lambda h: h.update(version="2"), "format version '2' is not a version"),
+        (lambda h: h["root"].update(state=5), "the state of skrnn.RNNRegressor"),
+        (lambda h: h["root"].update(state={"__items__": 3}), "unexpected content"),
+        (lambda h: h["root"].update(state={"__what__": 1}), "unknown entry"),
+        (
+            lambda h: h["root"]["state"]["__dict__"].update(x={"__array__": [1]}),
+            r"array \[1\] is missing",
+        ),
+        (
+            lambda h: h["root"]["state"]["__dict__"].update(
+                x={"__random_state__": [5, 0, 0, 0]}
+            ),
+            "unexpected content",
+        ),
+    ],
+)
+def test_wrong_types_in_the_json(saved, tmp_path, change, reason):
+    _invalid(_rewrite(saved, tmp_path / "t.skrnn", header=change), reason)
+
+
+def test_member_names_cannot_leave_the_archive(saved, tmp_path):
+    _invalid(
+        _rewrite(saved, tmp_path / "a.skrnn", members={"../evil.keras": b"x"}),
+        r"member name '\.\./evil\.keras' is not allowed",
+    )
+
+    def point_outside(header):
+        header["root"]["state"]["__dict__"]["model_"] = {"__keras__": "../../x.keras"}
+
+    _invalid(
+        _rewrite(saved, tmp_path / "b.skrnn", header=point_outside),
+        r"network member name '\.\./\.\./x\.keras' is not allowed",
+    )
+
+
+def _edit_network(saved, change):
+    """The saved file's network with each member's bytes passed through change."""
+    with zipfile.ZipFile(saved) as archive:
+        network = archive.read("model_0.keras")
+    edited = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(network)) as source,
+        zipfile.ZipFile(edited, "w") as target,
+    ):
+        for name in source.namelist():
+            target.writestr(name, change(name, source.read(name)))
+    return {"model_0.keras": edited.getvalue()}
+
+
+def test_corrupt_network(saved, tmp_path):
+    _invalid(
+        _rewrite(saved, tmp_path / "a.skrnn", members={"model_0.keras": b"not a zip"}),
+        "model_0.keras is not a zip archive",
+    )
+    cut_weights = _edit_network(
+        saved,
+        lambda name, data: data[: len(data) // 3] if name.endswith(".h5") else data,
+    )
+    with pytest.raises(
+        ValueError,
+        match="^not a valid skrnn file: network 'model_0.keras' could not be loaded",
+    ) as info:
+        load_estimator(_rewrite(saved, tmp_path / "b.skrnn", members=cut_weights))
+    assert "/tmp" not in str(info.value) and "model.keras" not in str(info.value)
+
+
+def _name_os_system(name, data):
+    if name != "config.json":
+        return data
+    config = json.loads(data)
+    layer = config["config"]["layers"][1]
+    layer.update(module="os", class_name="system", registered_name="system")
+    return json.dumps(config).encode()
+
+
+def test_lambda_layers_and_custom_classes_are_refused(saved, tmp_path):
+    import keras
+
+    inputs = keras.Input((3, 1))
+    outputs = keras.layers.Dense(1)(keras.layers.Lambda(lambda x: x[:, -1])(inputs))
+    lambda_net = _persistence.model_to_bytes(keras.Model(inputs, outputs))
+    with pytest.raises(ValueError, match="^not a valid skrnn file: .*Lambda"):
+        load_estimator(
+            _rewrite(saved, tmp_path / "a.skrnn", members={"model_0.keras": lambda_net})
+        )
+    custom = _edit_network(saved, _name_os_system)
+    with pytest.raises(
+        ValueError, match="(?s)^not a valid skrnn file: network .*loaded safely.*system"
+    ):
+        load_estimator(_rewrite(saved, tmp_path / "b.skrnn", members=custom))
+
+
+def _declare_size(path, member, size):
+    """Patch the uncompressed size a zip declares for a member, in both its headers."""
+    data = bytearray(path.read_bytes())
+    # signature, offset of the size, of the name's length, of the name
+    for signature, size_at, length_at, name_at in (
+        (b"PK\x03\x04", 22, 26, 30),
+        (b"PK\x01\x02", 24, 28, 46),
+    ):
+        start = data.find(signature)
+        while start >= 0:
+            (length,) = struct.unpack_from("<H", data, start + length_at)
+            if data[start + name_at : start + name_at + length] == member.encode():
+                struct.pack_into("<I", data, start + size_at, size)
+            start = data.find(signature, start + 1)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def _peak_memory(function):
+    tracemalloc.start()
+    try:
+        function()
+    finally:
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return peak
+
+
+def test_a_member_declaring_3_gib_fails_fast(saved, tmp_path):
+    path = _declare_size(
+        _rewrite(saved, tmp_path / "big.skrnn"), "arrays.npz", 3 * 2**30
+    )
+    start = time.perf_counter()
+    peak = _peak_memory(
+        lambda: _invalid(path, "member 'arrays.npz' of the file inflates to 3221225472")
+    )
+    assert time.perf_counter() - start < 2 and peak < 2**20
+
+
+@pytest.fixture
+def small_limits(monkeypatch):
+    monkeypatch.setattr(_persistence, "MAX_MEMBER_BYTES", 2**20)
+    monkeypatch.setattr(_persistence, "MAX_TOTAL_BYTES", 4 * 2**20)
+    monkeypatch.setattr(_persistence, "MAX_MEMBERS", 5)
+
+
+def test_reading_stops_at_the_limit_whatever_the_header_says(
+    saved, tmp_path, small_limits, monkeypatch
+):
+    monkeypatch.setattr(_persistence, "MAX_JSON_BYTES", 2**16)
+    padded = b'{"format": "skrnn-estimator"' + b" " * 2**19 + b"}"
+    _invalid(
+        _rewrite(saved, tmp_path / "j.skrnn", members={"estimator.json": padded}),
+        "member 'estimator.json' of the file inflates past 65536 bytes",
+    )
+
+
+def test_zip_bombs_fail_with_bounded_memory(saved, tmp_path, small_limits):
+    zeros = bytes(64 * 2**20)  # deflates to about 64 kB
+    bomb = _rewrite(saved, tmp_path / "bomb.skrnn", members={"estimator.json": zeros})
+    peak = _peak_memory(
+        lambda: _invalid(bomb, "member 'estimator.json' of the file inflates")
+    )
+    assert peak < 4 * 2**20
+    # A header that lies about the size: the stream stops at the declared size.
+    liar = _declare_size(
+        _rewrite(saved, tmp_path / "liar.skrnn", members={"arrays.npz": zeros}),
+        "arrays.npz",
+        1000,
+    )
+    peak = _peak_memory(
+        lambda: _invalid(liar, "member 'arrays.npz' of the file is corrupt")
+    )
+    assert peak < 4 * 2**20
+    # An archive inside the file (arrays.npz) is checked the same way.
+    inner = io.BytesIO()
+    np.savez_compressed(inner, array_0=np.zeros(2**24))
+    _invalid(
+        _rewrite(
+            saved, tmp_path / "inner.skrnn", members={"arrays.npz": inner.getvalue()}
+        ),
+        "member 'array_0.npy' of arrays.npz inflates to",
+    )
+    many = {f"model_{i}.keras": b"x" for i in range(1, 10)}
+    _invalid(
+        _rewrite(saved, tmp_path / "many.skrnn", members=many),
+        "the file has 12 members",
+    )
+
+
+def test_an_array_header_larger_than_its_data(saved, tmp_path):
+    npy = io.BytesIO()
+    header = {"descr": "<f8", "fortran_order": False, "shape": (10**9,)}
+    np.lib.format.write_array_header_1_0(npy, header)
+    npz = io.BytesIO()
+    with zipfile.ZipFile(npz, "w") as archive:
+        archive.writestr("array_0.npy", npy.getvalue() + bytes(64))
+    peak = _peak_memory(
+        lambda: _invalid(
+            _rewrite(
+                saved, tmp_path / "a.skrnn", members={"arrays.npz": npz.getvalue()}
+            ),
+            "array 'array_0.npy' in arrays.npz is corrupt .*shorter than its header",
+        )
+    )
+    assert peak < 2**20
+
+
+@pytest.mark.parametrize(
+    "tz", [None, "UTC", datetime.timezone(datetime.timedelta(hours=-3)), "Asia/Kolkata"]
+)
+@pytest.mark.parametrize("unit", ["s", "ns"])
+def test_datetime_indexes_round_trip_exactly(tmp_path, tz, unit):
+    index = pd.date_range("2024-10-26 22:00", periods=8, freq="30min", tz=tz)
+    holder = WindowTransformer(window=2)
+    holder.index_ = index.as_unit(unit).rename("when")
+    save_estimator(holder, tmp_path / "i.skrnn")
+    loaded = load_estimator(tmp_path / "i.skrnn").index_
+    pd.testing.assert_index_equal(loaded, holder.index_, exact=True)
+    assert loaded.freq == holder.index_.freq and str(loaded.tz) == str(index.tz)
+
+
+def test_a_time_zone_without_a_name_cannot_be_saved(tmp_path):
+    dateutil_tz = pytest.importorskip("dateutil.tz")
+    holder = WindowTransformer(window=2)
+    holder.index_ = pd.date_range(
+        "2024-01-01", periods=3, freq="D", tz=dateutil_tz.tzlocal()
+    )
+    with pytest.raises(TypeError, match="has no IANA name"):
+        save_estimator(holder, tmp_path / "i.skrnn")

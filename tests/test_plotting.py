@@ -253,6 +253,21 @@ def test_forecast_display_from_estimator(fitted_forecaster, monthly_series):
         display.history_line_.get_ydata(), fitted_forecaster.y_[:, 0]
     )
     assert display.forecast_line_.get_label() == "LSTM forecast"
+    assert display.ax_.get_ylabel() == "sales" and display.ax_.get_xlabel() == "month"
+
+
+def test_forecast_display_from_estimator_labels_y_with_the_series_name():
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(
+        np.cumsum(rng.normal(size=(30, 2)), axis=0), columns=["north", "south"]
+    )
+    forecaster = SequenceForecaster(window=4, units=2, epochs=1, random_state=0)
+    display = ForecastDisplay.from_estimator(forecaster.fit(frame), target=1)
+    assert display.ax_.get_ylabel() == "south" and display.ax_.get_xlabel() == "step"
+    np.testing.assert_array_equal(display.forecast_line_.get_xdata(), [30])
+
+    display = ForecastDisplay.from_estimator(forecaster.fit(frame["north"]))
+    assert display.ax_.get_ylabel() == "north"
 
 
 def test_forecast_display_from_estimator_picks_the_target_column():

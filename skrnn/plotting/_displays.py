@@ -313,9 +313,11 @@ class ForecastDisplay:
                 f"{n_targets} series; got {target!r}."
             )
         y_history = history[:, target]
-        if forecaster.index_ is not None:
-            y_history = pd.Series(y_history, index=forecaster.index_)
         forecast = forecaster.predict() if X is None else forecaster.predict(X)
+        # The forecast carries the fitted series' name (or column), the y label.
+        series_name = getattr(_column(forecast, target), "name", None)
+        if forecaster.index_ is not None or series_name is not None:
+            y_history = pd.Series(y_history, index=forecaster.index_, name=series_name)
         if name is None:
             name = type(forecaster).__name__
         display = cls(
