@@ -18,6 +18,8 @@ _PUBLIC = {
     "make_windows": "._windows",
     "save_estimator": "._persistence",
     "load_estimator": "._persistence",
+    "TrainingDivergedError": "._engine",
+    "InvalidFileError": "._persistence",
 }
 
 __all__ = sorted(_PUBLIC) + ["datasets", "plotting", "__version__"]

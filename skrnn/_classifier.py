@@ -14,6 +14,17 @@ from ._inputs import per_step_targets
 _SINGLE_LABEL = ("binary", "multiclass")
 
 
+def _check_label_types(y):
+    """Labels mixing strings and numbers would sort and compare arbitrarily."""
+    values = np.asarray(y, dtype=object).ravel()
+    kinds = {isinstance(value, str) for value in values}
+    if len(kinds) > 1:
+        raise ValueError(
+            "y mixes string and numeric labels (e.g. 1 and '1'); use one type for "
+            "all labels."
+        )
+
+
 def _is_class(key, classes):
     """Whether a class_weight key names one of ``classes`` (same value and kind)."""
     for label in classes:
@@ -252,6 +263,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             ), None
         if not hasattr(y, "__array__") and not isinstance(y, (list, tuple)):
             y = list(y)
+        _check_label_types(y)
         check_classification_targets(y)
         target_type = type_of_target(y, input_name="y")
         if target_type == "multilabel-indicator":

@@ -32,7 +32,26 @@ from ._network import build_network, make_optimizer
 
 
 class TrainingDivergedError(ValueError):
-    """The training loss became NaN or infinite; the network was left as before."""
+    """The training loss became NaN or infinite; the estimator was left as before.
+
+    Raised by ``fit``, ``partial_fit`` and ``SequenceForecaster.fit`` instead of
+    returning a network whose predictions would be NaN. Lower the learning rate
+    or scale the data (the estimators standardise inputs and targets by
+    default).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skrnn import RNNRegressor, TrainingDivergedError
+    >>> X = np.random.RandomState(0).rand(20, 4, 1)
+    >>> reg = RNNRegressor(optimizer="sgd", learning_rate=1e6, scale_targets=False,
+    ...                    epochs=2, random_state=0)
+    >>> try:
+    ...     reg.fit(X, 1e18 * X[:, -1, 0])
+    ... except TrainingDivergedError as error:
+    ...     print(str(error)[:34])
+    Training diverged: the loss became
+    """
 
 
 @dataclasses.dataclass(frozen=True)

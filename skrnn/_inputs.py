@@ -14,6 +14,8 @@ for 3-D and ragged input it is the number of features per time step, and samples
 of any number of steps can be predicted.
 """
 
+import warnings
+
 import numpy as np
 from sklearn.utils.validation import check_array, validate_data
 
@@ -78,8 +80,29 @@ def _name(estimator):
     return type(estimator).__name__
 
 
+_ACCEPTED = (
+    "RNN estimators take a collection of sequences: a 3-D array (n_samples, "
+    "n_steps, n_features), a 2-D array or DataFrame (n_samples, n_steps) with one "
+    "feature per step, a list of sequences of different lengths, or strings / "
+    "token lists"
+)
+
+
 def _input_kind(X):
     """Classify X as 'array', 'ragged', 'strings' or 'tokens' without copying it."""
+    if X is None:
+        raise ValueError(f"X is None. {_ACCEPTED}.")
+    if not hasattr(X, "__len__") and not hasattr(X, "__array__"):
+        raise ValueError(
+            f"X is a {type(X).__name__}, which has no length (a generator or "
+            f"iterator?); pass a list or an array, e.g. list(X). {_ACCEPTED}."
+        )
+    if getattr(X, "ndim", None) == 1 and getattr(X, "dtype", object).kind in "biufc":
+        raise ValueError(
+            f"X is 1-D (shape {X.shape}). {_ACCEPTED}. For a single series, cut it "
+            "into windows with skrnn.make_windows or use SequenceForecaster; for one "
+            "sequence, pass [sequence]."
+        )
     if isinstance(X, (str, bytes)):
         raise ValueError(
             "X must be a collection of sequences; got a single string. Wrap it in a "
@@ -91,7 +114,7 @@ def _input_kind(X):
     if dtype is not None and getattr(X, "ndim", 1) != 1:
         return "array"  # numeric arrays, DataFrames, sparse matrices
     if dtype is not None and dtype.kind in "biufc":
-        return "array"  # 1-D numeric: rejected with scikit-learn's message
+        return _input_kind(X)  # 1-D numeric: the message above
     items = list(X) if not hasattr(X, "columns") else None
     if items is None:
         return "array"
@@ -249,6 +272,7 @@ def _validate_symbols(estimator, X, kind, *, reset):
         symbols = sorted({symbol for sequence in sequences for symbol in sequence})
         estimator.vocabulary_ = np.array(symbols, dtype=object)
         estimator._input_kind = "symbols"
+        estimator._symbol_kind = kind
         if hasattr(estimator, "feature_names_in_"):
             del estimator.feature_names_in_
         estimator.n_features_in_ = 1
@@ -258,6 +282,13 @@ def _validate_symbols(estimator, X, kind, *, reset):
             f"{_name(estimator)} was fitted on numeric sequences; got "
             f"{'strings' if kind == 'strings' else 'token lists'}."
         )
+    elif kind != getattr(estimator, "_symbol_kind", kind):
+        fitted = "strings" if kind == "tokens" else "token lists"
+        raise ValueError(
+            f"{_name(estimator)} was fitted on {fitted}; got "
+            f"{'strings' if kind == 'strings' else 'token lists'}. Pass X in the "
+            "form it was fitted on (a string's characters are not its tokens)."
+        )
     codes = {
         symbol: code for code, symbol in enumerate(estimator.vocabulary_, FIRST_CODE)
     }
@@ -265,6 +296,13 @@ def _validate_symbols(estimator, X, kind, *, reset):
         np.array([codes.get(symbol, OOV_CODE) for symbol in sequence], dtype=np.int32)
         for sequence in sequences
     ]
+    if not reset and all(np.all(item == OOV_CODE) for item in items):
+        warnings.warn(
+            "None of the symbols in X was seen in fit: every one maps to the "
+            "out-of-vocabulary code, so the predictions carry no information.",
+            UserWarning,
+            stacklevel=4,
+        )
     if len({len(item) for item in items}) == 1:
         return Sequences(dense=np.stack(items), pad_value=PAD_CODE)
     return Sequences(items=items, pad_value=PAD_CODE)

@@ -46,6 +46,7 @@ class KerasModelMixin:
         scratch.model_ = model
         scratch.history_ = history
         scratch.n_iter_ = (0 if reset else scratch.n_iter_) + result.n_epochs
+        scratch._predictor = _backend.CompiledPredictor(model)
         for name in set(self.__dict__) - set(scratch.__dict__):
             del self.__dict__[name]
         self.__dict__.update(scratch.__dict__)
@@ -84,4 +85,5 @@ class KerasModelMixin:
         if model_bytes is not None:
             # A pickle is trusted code already; allow custom layers of a `model`.
             state["model_"] = model_from_bytes(model_bytes, safe_mode=False)
+            state["_predictor"] = _backend.CompiledPredictor(state["model_"])
         super().__setstate__(state)

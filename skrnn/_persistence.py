@@ -92,7 +92,27 @@ _CHUNK = 2**20
 
 
 class InvalidFileError(ValueError):
-    """A file that load_estimator cannot read: corrupt, foreign or unsafe."""
+    """A file that :func:`load_estimator` cannot read: corrupt, foreign or unsafe.
+
+    Its message starts with ``not a valid skrnn file:`` and names the reason.
+
+    Parameters
+    ----------
+    reason : str
+        What is wrong with the file.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> from skrnn import InvalidFileError, load_estimator
+    >>> path = os.path.join(tempfile.mkdtemp(), "junk.skrnn")
+    >>> _ = open(path, "wb").write(b"not a zip file")
+    >>> try:
+    ...     load_estimator(path)
+    ... except InvalidFileError as error:
+    ...     print(str(error)[:23])
+    not a valid skrnn file:
+    """
 
     def __init__(self, reason):
         super().__init__(f"not a valid skrnn file: {reason}")

@@ -2,7 +2,6 @@
 
 import warnings
 
-import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
@@ -17,16 +16,7 @@ def series_index(data):
     if not isinstance(index, pd.Index):
         return None
     if isinstance(index, pd.DatetimeIndex):
-        if index.freq is None:
-            freq = _infer_freq(index)
-            if freq is None:
-                raise ValueError(
-                    "The series' DatetimeIndex has no regular frequency (irregular or "
-                    "missing time stamps). Resample it, e.g. series.asfreq('MS'), and "
-                    "fill the gaps first."
-                )
-            index = pd.DatetimeIndex(index, freq=freq)
-        return index
+        return with_frequency(index)
     if isinstance(index, pd.PeriodIndex):
         expected = pd.period_range(index[0], periods=len(index), freq=index.freq)
         if not index.equals(expected):
@@ -36,6 +26,23 @@ def series_index(data):
             )
         return index
     return None
+
+
+def with_frequency(index):
+    """A DatetimeIndex with its regular frequency set (inferred if missing).
+
+    PeriodIndexes carry theirs; an irregular DatetimeIndex is an error.
+    """
+    if isinstance(index, pd.PeriodIndex) or index.freq is not None:
+        return index
+    freq = _infer_freq(index)
+    if freq is None:
+        raise ValueError(
+            "The series' DatetimeIndex has no regular frequency (irregular or "
+            "missing time stamps). Resample it, e.g. series.asfreq('MS'), and "
+            "fill the gaps first."
+        )
+    return pd.DatetimeIndex(index, freq=freq)
 
 
 def _infer_freq(index):
@@ -62,21 +69,24 @@ def continue_index(index, n_steps, offset=0):
 def steps_after(index, new_index):
     """How many steps lie between the end of ``index`` and the start of ``new_index``.
 
-    0 means ``new_index`` starts right after ``index``.
+    0 means ``new_index`` starts right after ``index``; any gap is allowed
+    (``TimeSeriesSplit(gap=...)``), as long as it is on the index's frequency.
     """
     if index is None or new_index is None:
         return 0
-    expected = continue_index(index, len(new_index) + 1)
     first = new_index[0]
     if first <= index[-1]:
         raise ValueError(
             f"The new data starts at {first}, which is not after the end of the data "
             f"seen so far ({index[-1]})."
         )
-    position = np.flatnonzero(expected == first)
-    if len(position) == 0:
+    if isinstance(index, pd.PeriodIndex):
+        span = pd.period_range(index[-1], first, freq=index.freq)
+    else:
+        span = pd.date_range(index[-1], first, freq=index.freq)
+    if len(span) < 2 or span[-1] != first:
         raise ValueError(
             f"The new data's index ({first}) is not on the series' frequency "
             f"({index.freq})."
         )
-    return int(position[0])
+    return len(span) - 2

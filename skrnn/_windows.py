@@ -212,7 +212,7 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
 
     _parameter_constraints = {
         "window": [Interval(Integral, 1, None, closed="left")],
-        "fill_value": [Real],
+        "fill_value": [Interval(Real, None, None, closed="neither")],
     }
 
     def __init__(self, window=12, fill_value=0.0):

@@ -112,3 +112,45 @@ def test_early_stopping_is_stratified_and_restores_best(sign_data):
     val_loss = clf.history_["val_loss"]
     assert clf.n_iter_ == len(val_loss) < 200
     assert np.argmin(val_loss) == len(val_loss) - 1 - 3
+
+
+# ------------------------------------------------- never silently wrong (#11)
+@pytest.mark.parametrize(
+    "class_weight, message",
+    [
+        ({"UP": 10}, r"not classes of y: \['UP'\]"),
+        ({0: 2.0}, r"not classes of y: \[0\]"),
+        ({"up": float("nan")}, "finite and non-negative"),
+        ({"up": -1.0}, "finite and non-negative"),
+    ],
+)
+def test_class_weight_is_validated(class_weight, message):
+    X = np.random.RandomState(0).rand(20, 4, 1)
+    y = np.array(["up", "down"] * 10)
+    with pytest.raises(ValueError, match=message):
+        RNNClassifier(class_weight=class_weight, epochs=1).fit(X, y)
+
+
+def test_class_weight_changes_the_model():
+    X = np.random.RandomState(0).rand(20, 4, 1)
+    y = np.array(["up", "down"] * 10)
+    plain = RNNClassifier(units=4, epochs=2, random_state=0).fit(X, y)
+    weighted = RNNClassifier(
+        units=4, epochs=2, random_state=0, class_weight={"up": 10.0}
+    ).fit(X, y)
+    assert not np.allclose(plain.predict_proba(X), weighted.predict_proba(X))
+
+
+def test_negative_sample_weight_is_an_error():
+    X = np.random.RandomState(0).rand(20, 4, 1)
+    y = np.array([0, 1] * 10)
+    with pytest.raises(
+        ValueError, match="Negative values in data passed to `sample_weight`"
+    ):
+        RNNClassifier(epochs=1).fit(X, y, sample_weight=np.r_[-1.0, np.ones(19)])
+
+
+def test_labels_mixing_strings_and_numbers_are_an_error():
+    X = np.random.RandomState(0).rand(10, 4, 1)
+    with pytest.raises(ValueError, match="mixes string and numeric labels"):
+        RNNClassifier(epochs=1).fit(X, [1, "1"] * 5)

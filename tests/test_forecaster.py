@@ -28,7 +28,9 @@ def test_airline_in_four_lines():
     assert forecast.index.freqstr == passengers.index.freqstr
     # log + differencing keep the forecast on the series' scale and season.
     assert 350 < forecast.mean() < 600
-    assert forecast.idxmax().month in (6, 7, 8) or forecast.iloc[-1] > forecast.iloc[0]
+    # The forecast follows the season: its months rise and fall like last year's.
+    last_year = passengers.iloc[-12:-6].to_numpy()
+    assert np.corrcoef(forecast.to_numpy(), last_year)[0, 1] > 0.5
 
 
 def test_learns_a_seasonal_series_better_than_repeating_the_last_value():
@@ -180,6 +182,46 @@ def test_score_skips_a_gap_between_fit_and_test():
     from sklearn.metrics import r2_score
 
     assert gap_score == pytest.approx(r2_score(passengers[110:122], forecast[10:]))
+
+
+def test_score_after_a_gap_longer_than_the_test_data():
+    # TimeSeriesSplit(gap=...) leaves more steps between fit and test than it tests.
+    passengers = load_airline()
+    model = SequenceForecaster(window=12, log=True, differences=(12,), **FAST)
+    model.fit(passengers[:100])
+    gap_score = model.score(passengers[120:126])
+    forecast = model.set_params(horizon=26).predict()
+    from sklearn.metrics import r2_score
+
+    assert gap_score == pytest.approx(r2_score(passengers[120:126], forecast[20:]))
+
+
+def test_update_with_plain_values_continues_the_dates():
+    passengers = load_airline()
+    model = SequenceForecaster(window=12, horizon=2, **FAST).fit(passengers[:120])
+    model.update(passengers[120:124].to_numpy())
+    assert str(model.index_[-1]) == "1959-04" and len(model.index_) == len(model.y_)
+    assert list(model.predict().index.astype(str)) == ["1959-05", "1959-06"]
+
+
+def test_parameters_changed_after_fit_do_not_change_forecasts():
+    passengers = load_airline()
+    model = SequenceForecaster(window=12, horizon=3, **FAST).fit(passengers)
+    before = model.predict()
+    model.set_params(window=200, log=True, differences=(12,))
+    pd.testing.assert_series_equal(model.predict(), before)
+    assert model.window_ == 12
+
+
+def test_divergence_is_a_clear_error():
+    from skrnn import TrainingDivergedError
+
+    model = SequenceForecaster(
+        window=4, horizon=3, optimizer="sgd", learning_rate=1e9, scale=False, **FAST
+    )
+    with pytest.raises(TrainingDivergedError):
+        model.fit(1e18 * _sine(60))
+    assert not hasattr(model, "model_")
 
 
 def test_pickle_round_trip_keeps_forecasts():

@@ -84,3 +84,25 @@ def test_per_step_targets_must_match_lengths():
         RNNRegressor(return_sequences=True, **FAST).fit(X, [np.ones(3), np.ones(3)])
     with pytest.raises(ValueError, match="one target per step"):
         RNNRegressor(return_sequences=True, **FAST).fit(X, [1.0, 2.0])
+
+
+@pytest.mark.parametrize(
+    "X, message",
+    [
+        (None, "X is None. RNN estimators take a collection of sequences"),
+        ((row for row in np.ones((4, 3))), "has no length .a generator"),
+        (np.arange(5.0), r"X is 1-D \(shape \(5,\)\).*make_windows"),
+    ],
+)
+def test_inputs_that_are_not_sequences_say_what_is_accepted(X, message):
+    with pytest.raises(ValueError, match=message):
+        RNNRegressor(**FAST).fit(X, np.arange(4.0))
+
+
+def test_symbols_are_predicted_in_the_form_they_were_fitted_on():
+    X = [["GATA", "CC"], ["CC", "TT"], ["GATA"], ["TT", "CC"]]
+    clf = RNNClassifier(**FAST).fit(X, [0, 1, 0, 1])
+    with pytest.raises(ValueError, match="fitted on token lists; got strings"):
+        clf.predict(["GATA", "CC"])
+    with pytest.warns(UserWarning, match="None of the symbols in X was seen in fit"):
+        clf.predict([["XX"], ["YY", "ZZ"]])

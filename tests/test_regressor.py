@@ -135,3 +135,97 @@ def test_custom_model_must_return_a_keras_model():
     X = np.random.RandomState(0).rand(20, 4, 2)
     with pytest.raises(TypeError, match="must return a keras.Model"):
         RNNRegressor(model=lambda **kwargs: "nope", epochs=1).fit(X, X[:, 0, 0])
+
+
+# ------------------------------------------------- never silently wrong (#11)
+def test_divergence_is_an_error_and_leaves_a_fitted_estimator_as_it_was():
+    from skrnn import TrainingDivergedError
+
+    X = np.random.RandomState(0).rand(30, 5, 1)
+    y = X[:, -1, 0]
+    reg = RNNRegressor(units=4, epochs=2, random_state=0).fit(X, y)
+    before = reg.predict(X)
+    reg.set_params(optimizer="sgd", learning_rate=1e6, scale_targets=False)
+    with pytest.raises(TrainingDivergedError, match="diverged.*Lower learning_rate"):
+        reg.fit(X, y * 1e18)
+    np.testing.assert_array_equal(reg.predict(X), before)
+    assert reg.n_iter_ == 2
+
+
+def test_huge_targets_train_on_the_standardised_scale():
+    X = np.random.RandomState(0).rand(60, 5, 1)
+    y = 1e25 * X[:, -1, 0]
+    reg = RNNRegressor(units=8, epochs=30, learning_rate=0.01, random_state=0)
+    pred = reg.fit(X, y).predict(X)
+    assert np.all(np.isfinite(pred)) and reg.score(X, y) > 0.5
+
+
+def test_user_network_with_the_wrong_output_width_is_refused():
+    import keras
+
+    def model(input_shape, n_outputs, output_activation):
+        inputs = keras.Input(shape=input_shape)
+        return keras.Model(inputs, keras.layers.Dense(4)(keras.layers.GRU(3)(inputs)))
+
+    X = np.random.RandomState(0).rand(20, 5, 1)
+    with pytest.raises(ValueError, match=r"output has shape \(None, 4\).*Dense\(1\)"):
+        RNNRegressor(model=model, epochs=1).fit(X, X[:, -1, 0])
+
+
+def test_warm_start_refuses_a_changed_architecture():
+    X = np.random.RandomState(0).rand(20, 5, 1)
+    reg = RNNRegressor(units=4, epochs=1, warm_start=True, random_state=0)
+    reg.fit(X, X[:, -1, 0])
+    reg.set_params(units=8)
+    with pytest.raises(ValueError, match="units changed.*warm_start=False"):
+        reg.fit(X, X[:, -1, 0])
+    assert (
+        reg.model_.count_params()
+        == RNNRegressor(units=4)
+        .set_params(epochs=1, random_state=0)
+        .fit(X, X[:, -1, 0])
+        .model_.count_params()
+    )
+
+
+def test_truncated_bptt_with_sample_weight():
+    rng = np.random.RandomState(0)
+    X = rng.rand(3, 30, 1)
+    y = np.cumsum(X[:, :, 0], axis=1)
+    reg = RNNRegressor(units=4, epochs=2, return_sequences=True, tbptt_steps=10)
+    reg.fit(X, y, sample_weight=[1.0, 2.0, 0.5])
+    assert reg.predict(X).shape == (3, 30)
+
+
+def test_ragged_steps_of_any_value_are_read_not_masked():
+    rng = np.random.RandomState(0)
+    X = [rng.rand(n, 1) for n in (3, 5, 4, 6) * 5]
+    y = np.array([s.sum() for s in X])
+    reg = RNNRegressor(units=4, epochs=2, random_state=0).fit(X, y)
+    sequence = rng.rand(4, 1)
+    odd = np.vstack([sequence, [[-1.0e30]]])  # the old padding value
+    zero = np.vstack([sequence, [[0.0]]])  # the new padding value
+    without, with_odd, with_zero = reg.predict([sequence, odd, zero])
+    assert with_odd != without and with_zero != without
+
+
+def test_mask_value_must_be_finite():
+    X = np.random.RandomState(0).rand(10, 4, 1)
+    with pytest.raises(ValueError, match="'mask_value' parameter.*Got nan"):
+        RNNRegressor(mask_value=float("nan"), epochs=1).fit(X, X[:, 0, 0])
+
+
+def test_mask_value_skips_padded_steps_before_scaling():
+    rng = np.random.RandomState(0)
+    X = rng.rand(40, 6, 1) + 5.0
+    X[:20, :2] = -1.0  # pre-padding, as WindowTransformer writes it
+    reg = RNNRegressor(units=4, epochs=2, mask_value=-1.0, random_state=0)
+    reg.fit(X, X[:, -1, 0])
+    # The padding does not enter the scaling statistics...
+    assert reg.input_encoder_.mean_[0] > 5.0
+    # ...and a padded step changes nothing, whatever follows.
+    padded = X[:1].copy()
+    shorter = padded[:, 2:]
+    np.testing.assert_allclose(
+        reg.predict(padded)[0], reg.predict(shorter)[0], rtol=1e-5
+    )

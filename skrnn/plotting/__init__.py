@@ -7,7 +7,7 @@ artists, ``ax_`` and ``figure_`` set.
 
 matplotlib is optional: it is imported by ``plot``, not by importing this
 subpackage (which loads neither matplotlib nor TensorFlow or Keras). Install it
-with ``pip install "skrnn[plot]"``.
+with ``pip install ".[plot]"``.
 """
 
 from ._displays import ForecastDisplay, HistoryDisplay

@@ -6,13 +6,14 @@ display with the matplotlib artists, ``ax_`` and ``figure_`` set; the
 matplotlib is imported only inside ``plot``.
 """
 
-import warnings
 from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
 from sklearn.utils._optional_dependencies import check_matplotlib_support
 from sklearn.utils.validation import check_is_fitted
+
+from .._series import continue_index, with_frequency
 
 _VALIDATION_PREFIX = "val_"
 # Observed values are drawn in near-black, so forecasts take the colour cycle:
@@ -492,27 +493,16 @@ def _line_data(values, name):
 
 def _following(x, n_steps, name):
     """The ``n_steps`` positions or time stamps after the history's ``x``."""
-    if isinstance(x, pd.PeriodIndex):
-        return pd.period_range(x[-1] + 1, periods=n_steps, freq=x.freq)
-    if isinstance(x, pd.DatetimeIndex):
-        freq = x.freq if x.freq is not None else _infer_freq(x)
-        if freq is None:
+    if isinstance(x, (pd.PeriodIndex, pd.DatetimeIndex)):
+        try:
+            return continue_index(with_frequency(x), n_steps)
+        except ValueError:
             raise ValueError(
                 f"{name} has no time index and y_history's DatetimeIndex has no "
                 "regular frequency to continue; pass it as a pandas Series with "
                 "its own time index."
-            )
-        return pd.date_range(x[-1], periods=n_steps + 1, freq=freq)[1:]
+            ) from None
     return np.arange(len(x), len(x) + n_steps)
-
-
-def _infer_freq(index):
-    if len(index) < 3:
-        return None
-    with warnings.catch_warnings():
-        # pandas 3 warns that infer_freq will return an offset, not a string.
-        warnings.simplefilter("ignore")
-        return pd.infer_freq(index)
 
 
 def _draw(ax, x, y, defaults, overrides):

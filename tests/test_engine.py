@@ -1,0 +1,143 @@
+"""The training engine on its own: no estimator involved."""
+
+import numpy as np
+import pytest
+
+from skrnn import _engine
+from skrnn._inputs import Sequences
+
+
+def _spec(**changes):
+    options = dict(
+        input_shape=(None, 2),
+        n_outputs=1,
+        output_activation=None,
+        loss="mean_squared_error",
+        seed=0,
+        units=(4,),
+    )
+    return _engine.NetworkSpec(**{**options, **changes})
+
+
+def _data(n=40, steps=6, seed=0):
+    X = np.random.RandomState(seed).rand(n, steps, 2).astype(np.float32)
+    return Sequences(dense=X), (X[:, -1, :1] + X[:, 0, 1:]).astype(np.float32)
+
+
+def _config(**changes):
+    return _engine.TrainingConfig(**{**dict(epochs=3, batch_size=8, seed=0), **changes})
+
+
+def test_train_returns_history_and_epochs_and_learns():
+    data, y = _data()
+    model = _engine.build_model(_spec(learning_rate=0.02))
+    before = float(np.mean((model(data.dense).numpy() - y) ** 2))
+    result = _engine.train(model, data, y, None, _config(epochs=30))
+    after = float(np.mean((model(data.dense).numpy() - y) ** 2))
+    assert result.n_epochs == 30 and len(result.history["loss"]) == 30
+    assert not result.interrupted
+    assert after < before / 2
+
+
+def test_same_seed_same_weights_without_global_seeds():
+    data, y = _data()
+    weights = []
+    for _ in range(2):
+        model = _engine.build_model(_spec())
+        _engine.train(model, data, y, None, _config())
+        weights.append(model.get_weights())
+    for a, b in zip(*weights, strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_divergence_restores_the_weights_and_raises():
+    data, y = _data()
+    model = _engine.build_model(_spec(optimizer="sgd", learning_rate=1e6))
+    start = [w.copy() for w in model.get_weights()]
+    with pytest.raises(_engine.TrainingDivergedError, match="loss became nan|inf"):
+        _engine.train(model, data, y * 1e18, None, _config())
+    for a, b in zip(start, model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_keyboard_interrupt_keeps_last_completed_epoch(monkeypatch):
+    data, y = _data()
+    model = _engine.build_model(_spec())
+    keras = _engine.get_keras()
+    snapshots = []
+
+    class Interrupt(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            snapshots.append([w.copy() for w in self.model.get_weights()])
+
+        def on_train_batch_end(self, batch, logs=None):
+            if len(snapshots) == 2 and batch == 2:
+                raise KeyboardInterrupt
+
+    original = _engine._callback_classes
+
+    def with_interrupt():
+        classes = dict(original())
+        snapshot = classes["Snapshot"]
+
+        class Both(snapshot):
+            def __init__(self, source, record):
+                super().__init__(source, record)
+                self.interrupt = Interrupt()
+
+            def set_model(self, model):
+                super().set_model(model)
+                self.interrupt.set_model(model)
+
+            def on_epoch_end(self, epoch, logs=None):
+                super().on_epoch_end(epoch, logs)
+                self.interrupt.on_epoch_end(epoch, logs)
+
+            def on_train_batch_end(self, batch, logs=None):
+                self.interrupt.on_train_batch_end(batch, logs)
+
+        classes["Snapshot"] = Both
+        return classes
+
+    monkeypatch.setattr(_engine, "_callback_classes", with_interrupt)
+    result = _engine.train(model, data, y, None, _config(epochs=5))
+    assert result.interrupted and result.n_epochs == 2
+    assert len(result.history["loss"]) == 2
+    for a, b in zip(snapshots[1], model.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_user_builder_with_wrong_output_width_is_refused():
+    keras = _engine.get_keras()
+
+    def builder(input_shape, n_outputs, output_activation):
+        inputs = keras.Input(shape=input_shape)
+        return keras.Model(inputs, keras.layers.Dense(3)(keras.layers.GRU(2)(inputs)))
+
+    with pytest.raises(ValueError, match=r"output has shape \(None, 3\).*Dense\(1\)"):
+        _engine.build_model(_spec(builder=builder))
+
+
+def test_validation_split_is_stratified_or_the_latest():
+    labels = np.array([0] * 30 + [1] * 10)
+    train, val = _engine.ValidationSplit(0.25, stratify=labels).split(40, seed=0)
+    assert len(val) == 10 and labels[val].sum() in (2, 3)
+    train, val = _engine.ValidationSplit(0.25, shuffle=False).split(40, seed=0)
+    np.testing.assert_array_equal(val, np.arange(30, 40))
+
+
+def test_truncated_bptt_with_sample_weight_trains():
+    rng = np.random.RandomState(0)
+    X = rng.rand(3, 40, 1).astype(np.float32)
+    targets = np.cumsum(X, axis=1).astype(np.float32)
+    spec = _spec(input_shape=(None, 1), return_sequences=True)
+    model = _engine.build_model(spec)
+    result = _engine.train(
+        model,
+        Sequences(dense=X),
+        targets,
+        np.array([1.0, 0.5, 2.0], np.float32),
+        _config(tbptt_steps=10, batch_size=3),
+        spec=spec,
+    )
+    assert result.n_epochs == 3 and all(np.isfinite(result.history["loss"]))
