@@ -99,7 +99,8 @@ def _input_kind(X):
         )
     if getattr(X, "ndim", None) == 1 and getattr(X, "dtype", object).kind in "biufc":
         raise ValueError(
-            f"X is 1-D (shape {X.shape}). {_ACCEPTED}. For a single series, cut it "
+            f"X is 1-D (shape {X.shape}). Reshape your data: {_ACCEPTED}. For a "
+            "single series, cut it "
             "into windows with skrnn.make_windows or use SequenceForecaster; for one "
             "sequence, pass [sequence]."
         )

@@ -28,6 +28,8 @@ LEARNING_CHECKS = {
     "check_classifiers_one_label_sample_weights",
     "check_regressors_int",
     "check_classifiers_partial_fit_n_features",
+    "check_class_weight_classifiers",
+    "check_class_weight_balanced_classifiers",
 }
 
 _WEIGHTS_REASON = (
