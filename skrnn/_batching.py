@@ -64,7 +64,6 @@ def sequence_dataset(X, targets, weights, indices, *, batch_size, seed, shuffle)
         (validation).
     """
     tf = get_tf()
-    rng = np.random.RandomState(seed)
     lengths = X.lengths[indices]
     ragged_targets = isinstance(targets, list)
     rows = min(batch_size, len(indices))
@@ -92,6 +91,9 @@ def sequence_dataset(X, targets, weights, indices, *, batch_size, seed, shuffle)
         return x, y, batch_weights.astype(np.float32)
 
     def passes():
+        # Each iterator replays the same sequence of batches from the seed, however
+        # often TensorFlow creates one (a distribution strategy may create two).
+        rng = np.random.RandomState(seed)
         while True:
             for batch in bucket_batches(lengths, batch_size, rng):
                 yield make_batch(batch)

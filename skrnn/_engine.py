@@ -30,6 +30,9 @@ from ._backend import distribution_scope, get_keras, get_tf, released_custom_gra
 from ._batching import sequence_dataset
 from ._network import build_network, make_optimizer
 
+# Largest batch of the early-stopping hold-out (forward passes only).
+_VALIDATION_BATCH = 4096
+
 
 class TrainingDivergedError(ValueError):
     """The training loss became NaN or infinite; the estimator was left as before.
@@ -81,6 +84,7 @@ class NetworkSpec:
     learning_rate: float = 1e-3
     distribution: str | None = None
     steps_per_execution: int = 1
+    jit_compile: bool = False
     builder: Callable | None = None
 
     def layers(self):
@@ -116,14 +120,25 @@ class ValidationSplit:
         from one series, where the latest windows are the honest hold-out).
     stratify : ndarray or None
         Labels whose proportions the split keeps.
+    groups : ndarray or None
+        With ``shuffle=False``, the group (series) of each sample: the last
+        ``fraction`` of every group is held out (windows of a panel of series).
     """
 
     fraction: float
     shuffle: bool = True
     stratify: np.ndarray | None = None
+    groups: np.ndarray | None = None
 
     def split(self, n_samples, seed):
         indices = np.arange(n_samples)
+        if self.groups is not None and not self.shuffle:
+            held_out = np.zeros(n_samples, dtype=bool)
+            for group in np.unique(self.groups):
+                members = np.flatnonzero(self.groups == group)
+                n_held = max(1, int(round(self.fraction * len(members))))
+                held_out[members[-n_held:]] = True
+            return indices[~held_out], indices[held_out]
         stratify = self.stratify if self.shuffle else None
         if (
             stratify is not None
@@ -202,6 +217,7 @@ def compile_model(model, spec):
         optimizer=make_optimizer(spec.optimizer, spec.learning_rate),
         loss=spec.loss,
         steps_per_execution=spec.steps_per_execution,
+        jit_compile=spec.jit_compile,
     )
 
 
@@ -378,8 +394,17 @@ def _train_batches(keras, model, data, targets, weights, config, callbacks):
     )
     validation_data = validation_steps = None
     if val is not None:
+        # Batches of the fixed training size would pad the last one and weigh its
+        # samples more in Keras' mean over batches: validate in one batch where
+        # it fits, so val_loss is the exact mean over the held-out samples.
         validation_data, validation_steps = make_dataset(
-            data, targets, weights, val, shuffle=False, **options
+            data,
+            targets,
+            weights,
+            val,
+            shuffle=False,
+            batch_size=max(config.batch_size, min(len(val), _VALIDATION_BATCH)),
+            seed=config.seed,
         )
     model.fit(
         dataset,

@@ -14,6 +14,7 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 from . import _backend, _engine
 from ._inputs import Sequences
 from ._model_state import KerasModelMixin
+from ._panel import Panel, WindowSet, is_panel, panel_like, read_panel
 from ._params import SHARED_PARAMS, architecture, check_units, constraints
 from ._regressor import _LOSSES
 from ._series import continue_index, series_index, steps_after
@@ -258,62 +259,118 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
         reset = not (self.warm_start and hasattr(self, "model_"))
         est = self._scratch(reset)
         units = check_units(est)
-        if reset:
-            est._fit_transforms(X, y)
+        if y is None and is_panel(X):
+            data, targets, groups = est._fit_panel(X, reset=reset, units=units)
         else:
-            est._check_warm_start(X, y, units)
-        covariates, target, index = est._validate_observations(
-            X, y, reset=reset, method="fit"
-        )
-        est._check_length(
-            len(target),
-            est.window_,
-            est._network_steps,
-            est.target_transform_.differences,
-        )
-        windows, next_values = est._training_windows(target, covariates)
-        spec = _engine.NetworkSpec(
-            input_shape=(None, windows.shape[-1]),
-            n_outputs=next_values.shape[1],
-            output_activation=None,
-            loss=_LOSSES[est.loss],
-            seed=est._seed,
-            cell=est.cell,
-            units=units,
-            bidirectional=est.bidirectional,
-            dropout=est.dropout,
-            recurrent_dropout=est.recurrent_dropout,
-            optimizer=est.optimizer,
-            learning_rate=est.learning_rate,
-            distribution=est.distribution,
-            builder=est.model,
-        )
-        model = _engine.build_model(spec) if reset else est.model_
-        config = _engine.TrainingConfig(
-            epochs=est.epochs,
-            batch_size=est.batch_size,
-            seed=int(est._seed + (0 if reset else est.n_iter_)),
-            early_stopping=est.early_stopping,
-            # The latest windows are the honest hold-out of a series.
-            validation=_engine.ValidationSplit(est.validation_fraction, shuffle=False),
-            n_iter_no_change=est.n_iter_no_change,
-            verbose=est.verbose,
-        )
-        # The windows are a strided view of the series: a long series is streamed
-        # to the network batch by batch, never copied whole.
-        result = _engine.train(
-            model, Sequences(dense=windows), next_values, None, config
-        )
-        est.y_ = target
-        est.X_ = covariates
-        est.index_ = index
+            data, targets = est._fit_series(X, y, reset=reset, units=units)
+            groups = None
+        model, result = est._train(data, targets, groups, units, reset=reset)
         self._commit(est, model, result, reset=reset)
         return self
 
-    def _fit_transforms(self, X, y):
-        """Record the fitted layout and fit the target and covariate transforms."""
-        lags = self._check_differences()
-        if y is not None and self.strategy != "recursive":
+    def _fit_series(self, X, y, *, reset, units):
+        """Validate one series (and covariates); return its windows and targets."""
+        if reset:
+            self._fit_transforms(X, y)
+        else:
+            self._check_warm_start(units)
+            if self._panel_kind is not None:
+                raise ValueError(
+                    "This forecaster was fitted on a panel of series; warm_start "
+                    "continues it with a panel of the same series."
+                )
+        covariates, target, index = self._validate_observations(
+            X, y, reset=reset, method="fit"
+        )
+        self._check_length(
+            len(target),
+            self.window_,
+            self._network_steps,
+            self.target_transform_.differences,
+        )
+        windows, next_values = self._training_windows(target, covariates)
+        self.y_ = target
+        self.X_ = covariates
+        self.index_ = index
+        # The windows are a strided view of the series: a long series is streamed
+        # to the network batch by batch, never copied whole.
+        return Sequences(dense=windows), next_values
+
+    def _fit_panel(self, X, *, reset, units):
+        """Validate a panel; return the windows pooled from all series, and targets."""
+        panel = read_panel(X, estimator=self, input_name="X")
+        if reset:
+            self._fit_layout(panel.values[0], covariates=False)
+            self._panel_kind, self._panel_name = panel.kind, panel.name
+            self.series_ids_ = list(panel.ids)
+            self.target_transforms_ = [
+                self._new_target_transform().fit(values) for values in panel.values
+            ]
+        else:
+            self._check_warm_start(units)
+            if panel.ids != self.series_ids_:
+                raise ValueError(
+                    "warm_start continues a panel with the same series, in the same "
+                    "order; got other series ids."
+                )
+        lags = (
+            self._check_differences()
+            if reset
+            else self.target_transforms_[0].differences
+        )
+        for series_id, values in zip(panel.ids, panel.values, strict=True):
+            try:
+                self._check_length(len(values), self.window_, self._network_steps, lags)
+            except ValueError as error:
+                raise ValueError(f"Series {series_id!r}: {error}") from None
+        inputs = [
+            transform.transform(values).astype(np.float32)
+            for transform, values in zip(
+                self.target_transforms_, panel.values, strict=True
+            )
+        ]
+        data = WindowSet(inputs, self.window_, self._network_steps)
+        self.y_ = dict(zip(panel.ids, panel.values, strict=True))
+        self.index_ = dict(zip(panel.ids, panel.indexes, strict=True))
+        self.X_ = None
+        return data, data.targets(), data.series
+
+    def _train(self, data, targets, groups, units, *, reset):
+        """Build (on reset) and train the network on windows; return it and the result."""
+        spec = _engine.NetworkSpec(
+            input_shape=(None,) + data.sample_shape,
+            n_outputs=targets.shape[1],
+            output_activation=None,
+            loss=_LOSSES[self.loss],
+            seed=self._seed,
+            cell=self.cell,
+            units=units,
+            bidirectional=self.bidirectional,
+            dropout=self.dropout,
+            recurrent_dropout=self.recurrent_dropout,
+            optimizer=self.optimizer,
+            learning_rate=self.learning_rate,
+            distribution=self.distribution,
+            builder=self.model,
+        )
+        model = _engine.build_model(spec) if reset else self.model_
+        config = _engine.TrainingConfig(
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            seed=int(self._seed + (0 if reset else self.n_iter_)),
+            early_stopping=self.early_stopping,
+            # The latest windows (of each series) are the honest hold-out.
+            validation=_engine.ValidationSplit(
+                self.validation_fraction, shuffle=False, groups=groups
+            ),
+            n_iter_no_change=self.n_iter_no_change,
+            verbose=self.verbose,
+        )
+        return model, _engine.train(model, data, targets, None, config)
+
+    def _fit_layout(self, target, *, covariates):
+        """Record what the network is trained for; fixed until the next reset."""
+        if covariates and self.strategy != "recursive":
             raise ValueError(
                 "Covariates need strategy='recursive': a direct forecaster would "
                 "not see the covariates of the steps after the first."
@@ -321,17 +378,28 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
         self.window_ = int(self.window)
         # Steps the network outputs at once; fixed once it is trained.
         self._network_steps = 1 if self.strategy == "recursive" else self.horizon
-        self._with_covariates = y is not None
+        self._with_covariates = covariates
+        self._panel_kind = None
         self._seed = _backend.resolve_seed(self.random_state)
         self._architecture = architecture(self, check_units(self))
+        self._check_differences()
+        self.n_targets_ = target.shape[1]
+
+    def _new_target_transform(self):
+        return TargetTransform(self.log, self._check_differences(), self.scale)
+
+    def _fit_transforms(self, X, y):
+        """Record the fitted layout and fit the target and covariate transforms."""
         covariates, target, _ = self._validate_observations(X, y, reset=True)
+        self._fit_layout(target, covariates=y is not None)
+        lags = self._check_differences()
         self._check_length(len(target), self.window_, self._network_steps, lags)
-        self.target_transform_ = TargetTransform(self.log, lags, self.scale).fit(target)
+        self.target_transform_ = self._new_target_transform().fit(target)
         self.covariate_scaler_ = None
         if covariates is not None and self.scale:
             self.covariate_scaler_ = StandardScaler().fit(covariates)
 
-    def _check_warm_start(self, X, y, units):
+    def _check_warm_start(self, units):
         fitted, wanted = self._architecture, architecture(self, units)
         changed = [name for name in wanted if wanted[name] != fitted[name]]
         if int(self.window) != self.window_:
@@ -377,11 +445,39 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
         return windows[:n_windows], next_values
 
     # ---------------------------------------------------------- forecasting
+    def _forecast_many(self, histories, transforms, n_steps):
+        """Forecast ``n_steps`` after each history, all series in one batch.
+
+        Returns one ``(n_steps, n_targets)`` array per history, on its scale.
+        """
+        windows = np.stack(
+            [
+                transform.transform(history)[-self.window_ :]
+                for history, transform in zip(histories, transforms, strict=True)
+            ]
+        ).astype(np.float32)
+        predictor = self._compiled_predictor()
+        blocks, done = [], 0
+        while done < n_steps:
+            block = predictor(windows).reshape(
+                len(histories), self._network_steps, self.n_targets_
+            )
+            blocks.append(block.astype(np.float64))
+            done += self._network_steps
+            windows = np.concatenate([windows, block], axis=1)[:, -self.window_ :]
+        future = np.concatenate(blocks, axis=1)[:, :n_steps]
+        return [
+            transform.inverse(values, history)
+            for values, transform, history in zip(
+                future, transforms, histories, strict=True
+            )
+        ]
+
     def _forecast(self, n_steps, future_covariates=None):
         """Forecast ``n_steps`` steps after ``y_``; returns (n_steps, n_targets)."""
         target = self.y_
         if future_covariates is None:
-            inputs = self._network_inputs(target, None)
+            return self._forecast_many([target], [self.target_transform_], n_steps)[0]
         else:
             scaled = self._scale_covariates(future_covariates)
             known = np.concatenate([self.X_, future_covariates[:1]])
@@ -420,10 +516,29 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
             Series/DataFrame whose index continues the series' time index.
         """
         check_is_fitted(self)
+        if self._panel_kind is not None:
+            if X is not None:
+                raise ValueError(
+                    "A forecaster fitted on a panel forecasts every series: call "
+                    "predict() without X. To add new observations use update()."
+                )
+            return self._predict_panel(self.horizon)
         future_covariates = self._check_future_covariates(X)
         n_steps = self.horizon if future_covariates is None else len(future_covariates)
         values = self._forecast(n_steps, future_covariates)
         return self._wrap(values, continue_index(self.index_, n_steps))
+
+    def _predict_panel(self, n_steps):
+        ids = self.series_ids_
+        histories = [self.y_[series_id] for series_id in ids]
+        forecasts = self._forecast_many(histories, self.target_transforms_, n_steps)
+        indexes = [continue_index(self.index_[series_id], n_steps) for series_id in ids]
+        return panel_like(
+            self._panel_description(), [f[:, 0] for f in forecasts], indexes
+        )
+
+    def _panel_description(self):
+        return Panel(self.series_ids_, None, None, self._panel_kind, self._panel_name)
 
     def _check_future_covariates(self, X):
         if not self._with_covariates:
@@ -465,27 +580,47 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
         self : SequenceForecaster
         """
         check_is_fitted(self)
+        if self._panel_kind is not None:
+            return self._update_panel(X, y)
         covariates, target, index = self._validate_observations(
             X, y, reset=False, method="update"
         )
-        new_index = self.index_
-        if self.index_ is not None:
-            if index is None:  # plain values: the steps right after the history
-                index = continue_index(self.index_, len(target))
-            elif steps_after(self.index_, index) != 0:
-                raise ValueError(
-                    f"update() needs the steps right after {self.index_[-1]}; the new "
-                    f"data starts at {index[0]}."
-                )
-            new_index = self.index_.append(index)
-            if not isinstance(new_index, pd.PeriodIndex):
-                new_index = pd.DatetimeIndex(new_index, freq=self.index_.freq)
+        new_index = _extended_index(self.index_, index, len(target))
         # Validated in full above: from here on nothing can fail half-way.
         self.index_ = new_index
         self.y_ = np.concatenate([self.y_, target])
         if self._with_covariates:
             self.X_ = np.concatenate([self.X_, covariates])
         return self
+
+    def _update_panel(self, X, y):
+        if y is not None or not is_panel(X):
+            raise ValueError(
+                "This forecaster was fitted on a panel: call update(new) with new "
+                "observations of some or all of its series, in a panel container."
+            )
+        panel = read_panel(X, estimator=self, input_name="X")
+        self._check_panel_ids(panel.ids)
+        # Validate every series first: a failed update changes nothing.
+        indexes = [
+            _extended_index(self.index_[series_id], index, len(values))
+            for series_id, values, index in zip(
+                panel.ids, panel.values, panel.indexes, strict=True
+            )
+        ]
+        for series_id, values, index in zip(
+            panel.ids, panel.values, indexes, strict=True
+        ):
+            self.y_[series_id] = np.concatenate([self.y_[series_id], values])
+            self.index_[series_id] = index
+        return self
+
+    def _check_panel_ids(self, ids):
+        unknown = [series_id for series_id in ids if series_id not in self.y_]
+        if unknown:
+            raise ValueError(
+                f"The panel names series the forecaster was not fitted on: {unknown!r}."
+            )
 
     # ---------------------------------------------------------------- score
     def score(self, X, y=None, sample_weight=None):
@@ -511,6 +646,8 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
             Coefficient of determination of the forecast.
         """
         check_is_fitted(self)
+        if self._panel_kind is not None:
+            return self._score_panel(X, y, sample_weight)
         covariates, actual, index = self._validate_observations(
             X, y, reset=False, method="score"
         )
@@ -521,6 +658,32 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
             forecast = self._forecast(gap + len(actual))[gap:]
         return r2_score(actual, forecast, sample_weight=sample_weight)
 
+    def _score_panel(self, X, y, sample_weight):
+        if y is not None or sample_weight is not None or not is_panel(X):
+            raise ValueError(
+                "This forecaster was fitted on a panel: call score(actual) with the "
+                "values that follow some or all of its series, in a panel container."
+            )
+        panel = read_panel(X, estimator=self, input_name="X")
+        self._check_panel_ids(panel.ids)
+        gaps = [
+            steps_after(self.index_[series_id], index)
+            for series_id, index in zip(panel.ids, panel.indexes, strict=True)
+        ]
+        n_steps = max(
+            gap + len(values) for gap, values in zip(gaps, panel.values, strict=True)
+        )
+        forecasts = self._forecast_many(
+            [self.y_[series_id] for series_id in panel.ids],
+            [self.target_transforms_[self.series_ids_.index(i)] for i in panel.ids],
+            n_steps,
+        )
+        scores = [
+            r2_score(values, forecast[gap : gap + len(values)])
+            for values, forecast, gap in zip(panel.values, forecasts, gaps, strict=True)
+        ]
+        return float(np.mean(scores))
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = False
@@ -529,6 +692,23 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
         # training rows" tasks are not forecasting problems.
         tags.regressor_tags.poor_score = True
         return tags
+
+
+def _extended_index(index, new_index, n_new):
+    """The time index of a history after ``n_new`` observations are appended."""
+    if index is None:
+        return None
+    if new_index is None:  # plain values: the steps right after the history
+        new_index = continue_index(index, n_new)
+    elif steps_after(index, new_index) != 0:
+        raise ValueError(
+            f"update() needs the steps right after {index[-1]}; the new data starts "
+            f"at {new_index[0]}."
+        )
+    extended = index.append(new_index)
+    if not isinstance(extended, pd.PeriodIndex):
+        extended = pd.DatetimeIndex(extended, freq=index.freq)
+    return extended
 
 
 def _kind_of(data, ndim):

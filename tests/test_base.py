@@ -30,23 +30,23 @@ def _data(n=30, steps=5, features=2, seed=0):
 def test_import_is_lazy_and_light():
     code = textwrap.dedent(
         """
-        import sys, time
-        start = time.perf_counter()
+        import sys
         import skrnn
-        elapsed = time.perf_counter() - start
+        after_import = sorted(m for m in ("tensorflow", "keras", "sklearn")
+                              if m in sys.modules)
         from sklearn.base import clone
         reg = skrnn.RNNRegressor(units=(8, 4))
         clone(reg).set_params(cell="gru").get_params(); repr(reg)
-        heavy = [m for m in ("tensorflow", "keras") if m in sys.modules]
-        print(elapsed, heavy)
+        skrnn.SequenceForecaster(horizon=3).get_params()
+        after_use = sorted(m for m in ("tensorflow", "keras") if m in sys.modules)
+        print(after_import, after_use)
         """
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
-    elapsed, heavy = out.stdout.split(" ", 1)
-    assert heavy.strip() == "[]"
-    assert float(elapsed) < 0.5
+    # Neither importing nor constructing, cloning or printing loads the backend.
+    assert out.stdout.split() == ["[]", "[]"]
 
 
 @pytest.mark.parametrize("Estimator", [RNNRegressor, RNNClassifier])

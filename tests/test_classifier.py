@@ -100,18 +100,32 @@ def test_partial_fit_needs_classes_first_and_trains_one_epoch(sign_data):
 
 
 def test_early_stopping_is_stratified_and_restores_best(sign_data):
+    from sklearn.metrics import log_loss
+
+    from skrnn._engine import ValidationSplit
+
     X, y = sign_data
+    y = np.where(np.arange(len(y)) < 150, y, "up")  # unequal classes
     clf = RNNClassifier(
         units=4,
         epochs=200,
         early_stopping=True,
+        validation_fraction=0.2,
         n_iter_no_change=3,
         learning_rate=0.05,
         random_state=0,
     ).fit(X, y)
     val_loss = clf.history_["val_loss"]
     assert clf.n_iter_ == len(val_loss) < 200
-    assert np.argmin(val_loss) == len(val_loss) - 1 - 3
+    codes = np.searchsorted(clf.classes_, y)
+    _, val = ValidationSplit(0.2, stratify=codes).split(len(y), clf._seed)
+    # Stratified: the held-out part keeps the classes' proportions.
+    assert abs(codes[val].mean() - codes.mean()) <= 1 / len(val)
+    # Restores the best: the network's loss on the held-out part is the lowest
+    # validation loss of all epochs, not the last one.
+    held_out = log_loss(codes[val], clf.predict_proba(X[val])[:, 1])
+    assert held_out == pytest.approx(min(val_loss), rel=1e-3)
+    assert min(val_loss) < val_loss[-1]
 
 
 # ------------------------------------------------- never silently wrong (#11)

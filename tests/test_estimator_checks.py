@@ -36,9 +36,20 @@ _WEIGHTS_REASON = (
     "float32 minibatch training: a fit with integer sample weights matches the fit on "
     "repeated samples to ~1e-7 (regressor) / ~1e-4 (classifier), not bit for bit"
 )
+_ORDER_REASON = (
+    "float32 CPU kernels round a row differently depending on its place in the "
+    "batch on some processors (relative ~5e-7 seen; the check allows 1e-7); see "
+    "the reproducibility guide"
+)
 EXPECTED_FAILED_CHECKS = {
-    "RNNRegressor": {"check_sample_weight_equivalence_on_dense_data": _WEIGHTS_REASON},
-    "RNNClassifier": {"check_sample_weight_equivalence_on_dense_data": _WEIGHTS_REASON},
+    "RNNRegressor": {
+        "check_sample_weight_equivalence_on_dense_data": _WEIGHTS_REASON,
+        "check_methods_sample_order_invariance": _ORDER_REASON,
+    },
+    "RNNClassifier": {
+        "check_sample_weight_equivalence_on_dense_data": _WEIGHTS_REASON,
+        "check_methods_sample_order_invariance": _ORDER_REASON,
+    },
     "SequenceForecaster": {
         "check_methods_sample_order_invariance": (
             "row i of X is step i of the future: forecasts depend on the steps before"

@@ -107,7 +107,9 @@ def test_joblib_loads_in_a_fresh_process_bit_for_bit(fitted, tmp_path):
 def test_pickle_is_about_the_size_of_the_weights(fitted):
     estimator, _ = fitted["regressor"]
     weights = sum(w.nbytes for w in estimator.model_.get_weights())
-    assert len(pickle.dumps(estimator)) <= 3 * weights + 300_000
+    # Weights, the Adam moments (2x the weights) and the .keras archive's fixed
+    # overhead (config, metadata: under 40 kB); nothing is stored twice.
+    assert len(pickle.dumps(estimator)) <= 3 * weights + 40_000
 
 
 def test_clone_never_copies_the_network_and_deepcopy_works(fitted):
