@@ -302,6 +302,7 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
         if reset:
             self._fit_layout(panel.values[0], covariates=False)
             self._panel_kind, self._panel_name = panel.kind, panel.name
+            self._panel_levels = list(panel.level_names)
             self.series_ids_ = list(panel.ids)
             self.target_transforms_ = [
                 self._new_target_transform().fit(values) for values in panel.values
@@ -538,7 +539,14 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
         )
 
     def _panel_description(self):
-        return Panel(self.series_ids_, None, None, self._panel_kind, self._panel_name)
+        return Panel(
+            self.series_ids_,
+            None,
+            None,
+            self._panel_kind,
+            self._panel_name,
+            tuple(self._panel_levels),
+        )
 
     def _check_future_covariates(self, X):
         if not self._with_covariates:

@@ -36,6 +36,7 @@ class Panel:
     indexes: list
     kind: str
     name: object = None
+    level_names: tuple = (None, None)
 
 
 def is_panel(data):
@@ -53,11 +54,13 @@ def is_panel(data):
 
 def read_panel(data, *, estimator, input_name="y"):
     """Validate a panel and return a :class:`Panel`."""
+    level_names = (None, None)
     if isinstance(data, dict):
         kind, items = "dict", list(data.items())
         name = None
     elif isinstance(data, (pd.Series, pd.DataFrame)):
         kind, items, name = "long", _long_items(data, input_name), _long_name(data)
+        level_names = tuple(data.index.names)
     else:
         kind, items, name = "list", list(enumerate(data)), None
     if not items:
@@ -79,7 +82,7 @@ def read_panel(data, *, estimator, input_name="y"):
         ids.append(series_id)
         values.append(array[:, np.newaxis])
         indexes.append(series_index(series))
-    return Panel(ids, values, indexes, kind, name)
+    return Panel(ids, values, indexes, kind, name, level_names)
 
 
 def _long_items(data, input_name):
@@ -137,7 +140,7 @@ def panel_like(panel, results, indexes):
         )
         for series_id, values, index in zip(panel.ids, results, indexes, strict=True)
     }
-    long = pd.concat(frames, names=[None, None])
+    long = pd.concat(frames, names=list(panel.level_names))
     long.name = panel.name
     return long
 
