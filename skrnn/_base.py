@@ -207,6 +207,7 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
             n_iter_no_change=est.n_iter_no_change,
             tbptt_steps=est.tbptt_steps,
             verbose=est.verbose,
+            group_batches=est.distribution is None,
         )
         result = _engine.train(model, data, targets, weights, config, spec=spec)
         self._commit(est, model, result, reset=reset)

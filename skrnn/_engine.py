@@ -83,7 +83,11 @@ class NetworkSpec:
     optimizer: str = "adam"
     learning_rate: float = 1e-3
     distribution: str | None = None
+    # Batches per compiled call. Keras runs whole executions, so with more than
+    # one an epoch no longer ends where the data does: kept at 1 (exact).
     steps_per_execution: int = 1
+    # XLA: slower on CPU for the small data of notebooks (compile time), see
+    # bench_core.py; kept off.
     jit_compile: bool = False
     builder: Callable | None = None
 
@@ -166,6 +170,8 @@ class TrainingConfig:
     n_iter_no_change: int = 10
     tbptt_steps: int | None = None
     verbose: int = 0
+    # False under a tf.distribute strategy, which splits the batches itself.
+    group_batches: bool = True
 
 
 @dataclasses.dataclass
@@ -228,7 +234,9 @@ def _per_step_weights(weights, targets):
     return weights
 
 
-def make_dataset(data, targets, weights, indices, *, batch_size, seed, shuffle):
+def make_dataset(
+    data, targets, weights, indices, *, batch_size, seed, shuffle, group_batches=True
+):
     """A ``tf.data.Dataset`` of ``(x, y, w)`` batches for ``indices``, and its length.
 
     Batches are built from NumPy data by a generator (:mod:`skrnn._batching`):
@@ -246,6 +254,7 @@ def make_dataset(data, targets, weights, indices, *, batch_size, seed, shuffle):
         batch_size=batch_size,
         seed=seed,
         shuffle=shuffle,
+        group_batches=group_batches,
     )
 
 
@@ -388,7 +397,11 @@ def _train_batches(keras, model, data, targets, weights, config, callbacks):
                 restore_best_weights=True,
             ),
         )
-    options = dict(batch_size=config.batch_size, seed=config.seed)
+    options = dict(
+        batch_size=config.batch_size,
+        seed=config.seed,
+        group_batches=config.group_batches,
+    )
     dataset, steps = make_dataset(
         data, targets, weights, indices, shuffle=True, **options
     )
@@ -405,6 +418,7 @@ def _train_batches(keras, model, data, targets, weights, config, callbacks):
             shuffle=False,
             batch_size=max(config.batch_size, min(len(val), _VALIDATION_BATCH)),
             seed=config.seed,
+            group_batches=config.group_batches,
         )
     model.fit(
         dataset,

@@ -366,6 +366,7 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
             ),
             n_iter_no_change=self.n_iter_no_change,
             verbose=self.verbose,
+            group_batches=self.distribution is None,
         )
         return model, _engine.train(model, data, targets, None, config)
 

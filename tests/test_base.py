@@ -177,6 +177,7 @@ def test_bidirectional_directions_start_from_different_weights():
     assert not np.allclose(forward[1], backward[1])
 
 
+@pytest.mark.slow
 def test_identical_predictions_across_processes(tmp_path):
     code = textwrap.dedent(
         """

@@ -62,7 +62,7 @@ def test_divergence_restores_the_weights_and_raises():
 
 def test_keyboard_interrupt_keeps_last_completed_epoch(monkeypatch):
     data, y = _data()
-    model = _engine.build_model(_spec())
+    model = _engine.build_model(_spec(steps_per_execution=1))
     keras = _engine.get_keras()
     snapshots = []
 

@@ -84,7 +84,9 @@ def test_learning_is_scale_free_across_series():
 def test_update_some_series_and_reject_unknown_ones(panel):
     model = SequenceForecaster(**FAST).fit(panel)
     before = model.predict()
-    new_a = pd.Series([10.0, 11.0], index=pd.period_range("2006-09", periods=2, freq="M"))
+    new_a = pd.Series(
+        [10.0, 11.0], index=pd.period_range("2006-09", periods=2, freq="M")
+    )
     model.update({"a": new_a})
     after = model.predict()
     assert str(after["a"].index[0]) == "2006-11"

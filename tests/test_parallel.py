@@ -32,6 +32,7 @@ def local_search():
     return _search(1).fit(X, y)
 
 
+@pytest.mark.slow
 def test_grid_search_two_processes_matches_serial(local_search):
     X, y = _data()
     parallel = _search(2).fit(X, y)
@@ -42,6 +43,7 @@ def test_grid_search_two_processes_matches_serial(local_search):
     )
 
 
+@pytest.mark.slow
 def test_grid_search_on_a_dask_local_cluster(local_search):
     distributed = pytest.importorskip("dask.distributed")
     X, y = _data()
@@ -64,6 +66,7 @@ def test_grid_search_on_a_dask_local_cluster(local_search):
     )
 
 
+@pytest.mark.slow
 def test_worker_thread_budget_caps_tensorflow():
     code = textwrap.dedent(
         """

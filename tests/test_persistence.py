@@ -75,6 +75,7 @@ def fitted():
     return _fitted_estimators()
 
 
+@pytest.mark.slow
 def test_joblib_loads_in_a_fresh_process_bit_for_bit(fitted, tmp_path):
     for name, (estimator, X) in fitted.items():
         joblib.dump((estimator, X), tmp_path / f"{name}.joblib")
