@@ -114,7 +114,9 @@ def sequence_dataset(
                 if group == 1:
                     yield chunk[0]
                 else:
-                    yield tuple(np.concatenate(parts) for parts in zip(*chunk))
+                    yield tuple(
+                        np.concatenate(parts) for parts in zip(*chunk, strict=True)
+                    )
             if not shuffle:
                 return
 
