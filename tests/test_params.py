@@ -1,0 +1,55 @@
+"""One definition of the shared parameters: every estimator agrees with the table."""
+
+import inspect
+
+import pytest
+
+from skrnn import RNNClassifier, RNNRegressor, SequenceForecaster
+from skrnn._params import SEQUENCE_PARAMS, SHARED_PARAMS
+
+SEQUENCE_ESTIMATORS = [RNNRegressor, RNNClassifier]
+
+
+def _defaults(estimator_class):
+    signature = inspect.signature(estimator_class.__init__)
+    return {
+        name: parameter.default
+        for name, parameter in signature.parameters.items()
+        if name != "self"
+    }
+
+
+@pytest.mark.parametrize(
+    "estimator_class, tables",
+    [
+        (RNNRegressor, (SHARED_PARAMS, SEQUENCE_PARAMS)),
+        (RNNClassifier, (SHARED_PARAMS, SEQUENCE_PARAMS)),
+        (SequenceForecaster, (SHARED_PARAMS,)),
+    ],
+)
+def test_every_shared_parameter_is_there_with_the_table_default(estimator_class, tables):
+    defaults = _defaults(estimator_class)
+    for table in tables:
+        for name, (default, constraint) in table.items():
+            assert name in defaults, f"{estimator_class.__name__} lacks {name}"
+            assert defaults[name] == default, name
+            assert estimator_class._parameter_constraints[name] == constraint, name
+            doc = estimator_class.__doc__
+            assert name in doc, f"{estimator_class.__name__} does not document {name}"
+
+
+def test_the_forecaster_documents_which_sequence_parameters_do_not_apply():
+    doc = SequenceForecaster.__doc__
+    for name in SEQUENCE_PARAMS:
+        if name == "scale_inputs":
+            continue  # the forecaster's own `scale` covers it
+        assert name not in _defaults(SequenceForecaster)
+        assert name in doc, name
+
+
+def test_every_constructor_parameter_is_validated():
+    for estimator_class in (*SEQUENCE_ESTIMATORS, SequenceForecaster):
+        missing = set(_defaults(estimator_class)) - set(
+            estimator_class._parameter_constraints
+        )
+        assert not missing, (estimator_class.__name__, missing)
