@@ -17,6 +17,12 @@ from ._model_state import KerasModelMixin
 from ._panel import Panel, WindowSet, is_panel, panel_like, read_panel
 from ._params import SHARED_PARAMS, architecture, check_units, constraints
 from ._regressor import _LOSSES
+from ._seasonality import (
+    auto_differences,
+    auto_window,
+    infer_season_length,
+    is_multiplicative,
+)
 from ._series import continue_index, series_index, steps_after
 from ._target import TargetTransform
 from ._windows import make_windows
@@ -34,22 +40,33 @@ class SequenceForecaster(KerasModelMixin, RegressorMixin, BaseEstimator):
 
     Parameters
     ----------
-    window : int, default=12
-        Number of past steps the network reads for each forecast.
+    window : int or "auto", default="auto"
+        Number of past steps the network reads for each forecast. "auto": one
+        season (``season_length_``; 12 when there is no season), shortened if
+        the training data would leave fewer than 8 windows.
     horizon : int, default=1
         Number of steps ``predict()`` forecasts.
-    strategy : {"recursive", "direct"}, default="recursive"
+    season_length : int or None, default=None
+        Steps in one season. None infers it from the training data: from the
+        index's frequency (12 monthly, 4 quarterly, 52 weekly, 7 daily, 24
+        hourly), else from the autocorrelation of the series' changes (1 when
+        no lag stands out).
+    strategy : {"auto", "recursive", "direct"}, default="auto"
         "recursive" trains a one-step network and feeds its forecasts back in;
         "direct" (MIMO) trains a network with ``horizon`` outputs that forecasts
-        the whole horizon at once. Covariates need "recursive". A direct
+        the whole horizon at once (its errors do not compound). "auto" is
+        "direct", or "recursive" with covariates, which need it. A direct
         network forecasts in blocks of the horizon it was fitted with: setting
         a smaller ``horizon`` after fitting keeps a block's first steps, a
         larger one feeds whole blocks back in.
-    log : bool, default=False
-        Model the logarithm of the series (multiplicative trend or seasonality).
-    differences : tuple of int, default=()
+    log : bool or "auto", default="auto"
+        Model the logarithm of the series (multiplicative trend or
+        seasonality). "auto": when every series is positive and its seasonal
+        swings grow with its level.
+    differences : tuple of int or "auto", default="auto"
         Lags at which to difference the (log) series before scaling, in order,
-        e.g. ``(12,)`` for monthly data with a yearly season, ``(1,)`` for a trend.
+        e.g. ``(12,)`` for monthly data with a yearly season, ``(1,)`` for a
+        trend. "auto": ``(1, season_length_)``, or ``(1,)`` without a season.
     scale : bool, default=True
         Standardise the (differenced) series and the covariates, with statistics
         of the training data only.
@@ -71,6 +88,10 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
     window_ : int
         The ``window`` the network was trained with; forecasts use it even if
         the parameter is changed afterwards.
+    season_length_ : int
+        The season length used (given, or inferred).
+    strategy_, log_, differences_ :
+        The strategy, log and differences used, "auto" resolved.
     history_ : dict of str to list of float
         Training loss (and ``val_loss`` with early stopping) per epoch.
     n_iter_ : int
@@ -104,11 +125,12 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
     """
 
     _parameter_constraints = {
-        "window": [Interval(Integral, 1, None, closed="left")],
+        "window": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
+        "season_length": [Interval(Integral, 1, None, closed="left"), None],
         "horizon": [Interval(Integral, 1, None, closed="left")],
-        "strategy": [StrOptions({"recursive", "direct"})],
-        "log": ["boolean"],
-        "differences": [tuple, list],
+        "strategy": [StrOptions({"auto", "recursive", "direct"})],
+        "log": ["boolean", StrOptions({"auto"})],
+        "differences": [tuple, list, StrOptions({"auto"})],
         "scale": ["boolean"],
         "loss": [StrOptions(set(_LOSSES))],
         **constraints(SHARED_PARAMS),
@@ -116,12 +138,13 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
 
     def __init__(
         self,
-        window=12,
+        window="auto",
         horizon=1,
         *,
-        strategy="recursive",
-        log=False,
-        differences=(),
+        season_length=None,
+        strategy="auto",
+        log="auto",
+        differences="auto",
         scale=True,
         cell="lstm",
         units=32,
@@ -144,6 +167,7 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
     ):
         self.window = window
         self.horizon = horizon
+        self.season_length = season_length
         self.strategy = strategy
         self.log = log
         self.differences = differences
@@ -300,13 +324,10 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
         """Validate a panel; return the windows pooled from all series, and targets."""
         panel = read_panel(X, estimator=self, input_name="X")
         if reset:
-            self._fit_layout(panel.values[0], covariates=False)
+            self._fit_layout(panel.values, panel.indexes[0], covariates=False)
             self._panel_kind, self._panel_name = panel.kind, panel.name
             self._panel_levels = list(panel.level_names)
             self.series_ids_ = list(panel.ids)
-            self.target_transforms_ = [
-                self._new_target_transform().fit(values) for values in panel.values
-            ]
         else:
             self._check_warm_start(units)
             if panel.ids != self.series_ids_:
@@ -314,16 +335,16 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
                     "warm_start continues a panel with the same series, in the same "
                     "order; got other series ids."
                 )
-        lags = (
-            self._check_differences()
-            if reset
-            else self.target_transforms_[0].differences
-        )
+        lags = self.differences_
         for series_id, values in zip(panel.ids, panel.values, strict=True):
             try:
                 self._check_length(len(values), self.window_, self._network_steps, lags)
             except ValueError as error:
                 raise ValueError(f"Series {series_id!r}: {error}") from None
+        if reset:
+            self.target_transforms_ = [
+                self._new_target_transform().fit(values) for values in panel.values
+            ]
         inputs = [
             transform.transform(values).astype(np.float32)
             for transform, values in zip(
@@ -370,31 +391,67 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
         )
         return model, _engine.train(model, data, targets, None, config)
 
-    def _fit_layout(self, target, *, covariates):
-        """Record what the network is trained for; fixed until the next reset."""
-        if covariates and self.strategy != "recursive":
+    def _fit_layout(self, targets, index, *, covariates):
+        """Record what the network is trained for; fixed until the next reset.
+
+        ``targets`` are the training series (one, or a panel's); the "auto"
+        parameters are resolved from them alone (:mod:`skrnn._seasonality`).
+        """
+        first = targets[0]
+        self.season_length_ = (
+            int(self.season_length)
+            if self.season_length is not None
+            else infer_season_length(first[:, 0], index)
+        )
+        strategy = self.strategy
+        if strategy == "auto":
+            strategy = "recursive" if covariates else "direct"
+        if covariates and strategy != "recursive":
             raise ValueError(
                 "Covariates need strategy='recursive': a direct forecaster would "
                 "not see the covariates of the steps after the first."
             )
-        self.window_ = int(self.window)
+        self.strategy_ = strategy
+        self.differences_ = (
+            auto_differences(self.season_length_)
+            if isinstance(self.differences, str)
+            else self._check_differences()
+        )
+        self.log_ = (
+            bool(self.log)
+            if not isinstance(self.log, str)
+            else all(
+                is_multiplicative(series[:, column], self.season_length_)
+                for series in targets
+                for column in range(series.shape[1])
+            )
+        )
         # Steps the network outputs at once; fixed once it is trained.
-        self._network_steps = 1 if self.strategy == "recursive" else self.horizon
+        self._network_steps = 1 if strategy == "recursive" else self.horizon
+        self.window_ = (
+            auto_window(
+                self.season_length_,
+                min(len(series) for series in targets),
+                self._network_steps,
+                sum(self.differences_),
+            )
+            if isinstance(self.window, str)
+            else int(self.window)
+        )
         self._with_covariates = covariates
         self._panel_kind = None
         self._seed = _backend.resolve_seed(self.random_state)
         self._architecture = architecture(self, check_units(self))
-        self._check_differences()
-        self.n_targets_ = target.shape[1]
+        self.n_targets_ = first.shape[1]
 
     def _new_target_transform(self):
-        return TargetTransform(self.log, self._check_differences(), self.scale)
+        return TargetTransform(self.log_, self.differences_, self.scale)
 
     def _fit_transforms(self, X, y):
         """Record the fitted layout and fit the target and covariate transforms."""
-        covariates, target, _ = self._validate_observations(X, y, reset=True)
-        self._fit_layout(target, covariates=y is not None)
-        lags = self._check_differences()
+        covariates, target, index = self._validate_observations(X, y, reset=True)
+        self._fit_layout([target], index, covariates=y is not None)
+        lags = self.differences_
         self._check_length(len(target), self.window_, self._network_steps, lags)
         self.target_transform_ = self._new_target_transform().fit(target)
         self.covariate_scaler_ = None
@@ -404,7 +461,7 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
     def _check_warm_start(self, units):
         fitted, wanted = self._architecture, architecture(self, units)
         changed = [name for name in wanted if wanted[name] != fitted[name]]
-        if int(self.window) != self.window_:
+        if not isinstance(self.window, str) and int(self.window) != self.window_:
             changed.append("window")
         if changed:
             raise ValueError(

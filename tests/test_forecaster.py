@@ -87,7 +87,11 @@ def test_irregular_index_is_a_clear_error():
 @pytest.mark.parametrize(
     "series, params, message",
     [
-        (np.arange(10.0), dict(window=12), "at least 13 steps.*n_samples = 10"),
+        (
+            np.arange(10.0),
+            dict(window=12, differences=()),
+            "at least 13 steps.*n_samples = 10",
+        ),
         (np.arange(19.0), dict(window=6, differences=(1, 12)), "at least 20 steps"),
         (np.r_[np.arange(30.0), np.nan], dict(window=3), "NaN"),
         (np.arange(30.0) - 5, dict(window=3, log=True), "strictly positive"),

@@ -27,7 +27,9 @@ def _defaults(estimator_class):
         (SequenceForecaster, (SHARED_PARAMS,)),
     ],
 )
-def test_every_shared_parameter_is_there_with_the_table_default(estimator_class, tables):
+def test_every_shared_parameter_is_there_with_the_table_default(
+    estimator_class, tables
+):
     defaults = _defaults(estimator_class)
     for table in tables:
         for name, (default, constraint) in table.items():
