@@ -1,8 +1,10 @@
 """Forecast the airline-passenger series end to end: the README's main job.
 
-Trains :class:`skrnn.SequenceForecaster` on the first 96 months of the Box &
-Jenkins airline series that ships with skrnn, forecasts the last 48 months, and
-prints the error next to the seasonal-naive baseline (repeat last year).
+Trains :class:`skrnn.SequenceForecaster`, with its defaults only, on the first
+96 months of the Box & Jenkins airline series that ships with skrnn, forecasts
+the last 48 months, and prints the error next to the seasonal-naive baseline
+(repeat last year). The forecaster chooses its season length, window, log and
+differencing from the training months alone.
 
 Run it with ``python examples/run_airline.py``.
 """
@@ -24,9 +26,7 @@ def main():
     train, test = passengers[:96], passengers[96:]
 
     start = time.perf_counter()
-    forecaster = SequenceForecaster(
-        window=12, horizon=len(test), log=True, differences=(1, 12), random_state=0
-    )
+    forecaster = SequenceForecaster(horizon=len(test), random_state=0)
     forecaster.fit(train)
     forecast = forecaster.predict()
     seconds = time.perf_counter() - start
@@ -42,6 +42,11 @@ def main():
     print(f"{'model':<28}{'48-month RMSE':>15}")
     print(f"{'seasonal naive (baseline)':<28}{rmse(test, seasonal_naive):>15.1f}")
     print(f"{'SequenceForecaster (LSTM)':<28}{rmse(test, forecast):>15.1f}")
+    print(
+        f"chosen from the training data: season_length={forecaster.season_length_}, "
+        f"window={forecaster.window_}, log={forecaster.log_}, "
+        f"differences={forecaster.differences_}, strategy={forecaster.strategy_!r}"
+    )
     print()
     print(forecast.head(6).round(1).to_string())
 
