@@ -72,6 +72,8 @@ RECIPE = {
     "target_len": 128,
     "reduce": "fold",
     "front": "conv",
+    "filters": 128,
+    "kernel": 8,
     "cell": "gru",
     "bidirectional": True,
     "head": "gap",
