@@ -1,0 +1,81 @@
+"""Read time-series sets in the ``.ts`` format of the UCR/UEA/Monash archives.
+
+Import from a script in this folder (``from _ts import load_ts``). The format:
+lines starting with ``#`` are comments, header lines start with ``@`` and
+``@data`` ends the header; then one case per line, the channels separated by
+``:``, each channel a comma-separated list of values (``?`` or ``NaN`` for a
+missing value), the label last. ``@classLabel true ...`` marks a classification
+set (string labels), ``@targetLabel true`` a regression set (float targets).
+"""
+
+import numpy as np
+
+
+def load_ts(path):
+    """Load one ``.ts`` file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file, e.g. ``".../ucr/OSULeaf_TRAIN.ts"``.
+
+    Returns
+    -------
+    X : ndarray of shape (n_cases, n_steps, n_channels) or list of ndarray
+        float32. A 3-D array when every case has the same number of steps,
+        else a list of ``(n_steps_i, n_channels)`` arrays.
+    y : ndarray of shape (n_cases,)
+        The labels as strings for a classification set, as float64 for a
+        regression set (``@targetLabel true``).
+
+    Raises
+    ------
+    ValueError
+        If the file has no ``@data`` line, or its cases do not all have the
+        same number of channels.
+    """
+    header = {}
+    cases, labels = [], []
+    in_data = False
+    with open(path, encoding="utf-8-sig") as lines:
+        for line in lines:
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            if not in_data:
+                if line.startswith("@"):
+                    key, _, value = line[1:].partition(" ")
+                    key = key.lower()
+                    if key == "data":
+                        in_data = True
+                    else:
+                        header[key] = value.strip().lower()
+                continue
+            *channels, label = line.split(":")
+            cases.append(
+                np.stack(
+                    [
+                        np.array(
+                            [_value(v) for v in channel.split(",") if v.strip()],
+                            dtype=np.float32,
+                        )
+                        for channel in channels
+                    ],
+                    axis=-1,
+                )
+            )
+            labels.append(label.strip())
+    if not in_data:
+        raise ValueError(f"{path}: no @data line ends the header.")
+    if len({case.shape[1] for case in cases}) > 1:
+        raise ValueError(f"{path}: the cases have different numbers of channels.")
+    regression = header.get("targetlabel", "false").startswith("true")
+    y = np.array(labels, dtype=np.float64 if regression else str)
+    if len({case.shape[0] for case in cases}) == 1:
+        return np.stack(cases), y
+    return cases, y
+
+
+def _value(text):
+    text = text.strip()
+    return np.nan if text == "?" else float(text)

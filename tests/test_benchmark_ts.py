@@ -1,0 +1,54 @@
+"""The ``.ts`` reader of the benchmarks (``benchmarks/_ts.py``)."""
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+from _ts import load_ts  # noqa: E402
+
+CLASSIFICATION = """\
+# a comment
+@problemName Tiny
+@univariate false
+@classLabel true up down
+@data
+1.0,2.0,3.0:4.0,5.0,6.0:up
+7.0,?,9.0:10.0,11.0,12.0:down
+"""
+
+RAGGED_REGRESSION = """\
+@problemname TinyReg
+@targetlabel true
+@data
+1.0,2.0:0.5
+3.0,4.0,5.0:1.25
+"""
+
+
+def test_equal_lengths_give_a_3d_array_and_string_labels(tmp_path):
+    path = tmp_path / "tiny.ts"
+    path.write_text(CLASSIFICATION)
+    X, y = load_ts(path)
+    assert X.shape == (2, 3, 2) and X.dtype == np.float32
+    np.testing.assert_array_equal(X[0, :, 1], [4.0, 5.0, 6.0])
+    assert np.isnan(X[1, 1, 0])
+    assert list(y) == ["up", "down"]
+
+
+def test_unequal_lengths_give_a_list_and_float_targets(tmp_path):
+    path = tmp_path / "tiny_reg.ts"
+    path.write_text(RAGGED_REGRESSION)
+    X, y = load_ts(path)
+    assert [x.shape for x in X] == [(2, 1), (3, 1)]
+    assert y.dtype == np.float64
+    np.testing.assert_array_equal(y, [0.5, 1.25])
+
+
+def test_a_file_without_data_line_is_an_error(tmp_path):
+    path = tmp_path / "broken.ts"
+    path.write_text("@problemName Broken\n")
+    with pytest.raises(ValueError, match="@data"):
+        load_ts(path)
