@@ -50,6 +50,7 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
         return_sequences=False,
         tbptt_steps=None,
         scale_inputs=True,
+        max_steps=128,
         model=None,
         epochs=100,
         batch_size=32,
@@ -74,6 +75,7 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
         self.return_sequences = return_sequences
         self.tbptt_steps = tbptt_steps
         self.scale_inputs = scale_inputs
+        self.max_steps = max_steps
         self.model = model
         self.epochs = epochs
         self.batch_size = batch_size
@@ -224,6 +226,9 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
     def _make_input_encoder(self):
         return InputEncoder(
             scale=bool(self.scale_inputs) and self._numeric,
+            max_steps=None
+            if self.return_sequences or self.tbptt_steps is not None
+            else self.max_steps,
             masked=self._numeric and self._masked,
             mask_value=self.mask_value if self._input_kind != "ragged" else None,
         )

@@ -50,12 +50,17 @@ class InputEncoder:
         Append the "real step" channel (variable-length data, or ``mask_value``).
     mask_value : float or None
         Steps of dense input whose features all equal this value are padding.
+    max_steps : int or None
+        Fold runs of ``fold_`` consecutive steps into one step (their features
+        side by side) so that the median training sequence has at most about
+        this many steps; None never folds.
     """
 
-    def __init__(self, scale=True, masked=False, mask_value=None):
+    def __init__(self, scale=True, masked=False, mask_value=None, max_steps=None):
         self.scale = scale
         self.masked = masked
         self.mask_value = mask_value
+        self.max_steps = max_steps
 
     def fit(self, data, sample_weight=None):
         """Learn the channels' means and scales from the real steps of ``data``.
@@ -64,6 +69,10 @@ class InputEncoder:
         not move the statistics.
         """
         self.mean_ = self.scale_ = None
+        self.fold_ = 1
+        if self.max_steps is not None:
+            median = float(np.median(data.lengths))
+            self.fold_ = max(1, int(np.ceil(median / self.max_steps)))
         if not self.scale:
             return self
         steps, weights = _steps(data, sample_weight)
@@ -82,7 +91,7 @@ class InputEncoder:
 
     def transform(self, data):
         """Encoded :class:`Sequences` (a copy where anything changes)."""
-        if not self.masked and self.mean_ is None:
+        if not self.masked and self.mean_ is None and self.fold_ == 1:
             return data
         if data.is_dense:
             return Sequences(dense=self._encode(data.dense), pad_value=0.0)
@@ -96,13 +105,29 @@ class InputEncoder:
             padding = np.all(values == self.mask_value, axis=-1)
         if self.mean_ is not None:
             values = ((values - self.mean_) / self.scale_).astype(DTYPE)
-        if not self.masked:
-            return values
-        real = np.ones(values.shape[:-1] + (1,), dtype=DTYPE)
-        if padding is not None:
-            values = np.where(padding[..., np.newaxis], 0.0, values).astype(DTYPE)
-            real[padding] = 0.0
-        return np.concatenate([values, real], axis=-1)
+        if self.masked:
+            real = np.ones(values.shape[:-1] + (1,), dtype=DTYPE)
+            if padding is not None:
+                values = np.where(padding[..., np.newaxis], 0.0, values).astype(DTYPE)
+                real[padding] = 0.0
+            values = np.concatenate([values, real], axis=-1)
+        return _fold(values, self.fold_)
+
+
+def _fold(values, k):
+    """Runs of ``k`` steps side by side: ``(..., n, c)`` -> ``(..., ceil(n/k), k*c)``.
+
+    The last step is repeated to fill the final run.
+    """
+    if k == 1:
+        return values
+    n_steps = values.shape[-2]
+    missing = -n_steps % k
+    if missing:
+        last = np.take(values, [-1], axis=-2)
+        values = np.concatenate([values] + [last] * missing, axis=-2)
+    shape = values.shape[:-2] + ((n_steps + missing) // k, k * values.shape[-1])
+    return np.ascontiguousarray(values).reshape(shape)
 
 
 class TargetScaler:

@@ -45,6 +45,7 @@ SEQUENCE_PARAMS = {
     "return_sequences": (False, ["boolean"]),
     "tbptt_steps": (None, [Interval(Integral, 1, None, closed="left"), None]),
     "scale_inputs": (True, ["boolean"]),
+    "max_steps": (128, [Interval(Integral, 1, None, closed="left"), None]),
 }
 
 SHARED_PARAMS = {**NETWORK_PARAMS, **TRAINING_PARAMS}

@@ -64,6 +64,15 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         the training data (over all samples and steps), inside the estimator:
         raw sensor values train well and the statistics are saved with the model.
         Ignored for strings and tokens.
+    max_steps : int or None, default=128
+        Long numeric sequences are folded so the network reads at most about
+        this many steps: with ``k = ceil(median training length / max_steps)``,
+        each run of ``k`` consecutive steps becomes one step of ``k`` times the
+        features (the last step repeated to fill the final run). Nothing is
+        averaged away, and a 1,460-step series trains as 122 steps -- about 12
+        times faster, and easier to learn for a recurrent layer. Shorter
+        sequences are unchanged; None never folds. Not applied with
+        ``return_sequences`` or ``tbptt_steps`` (their outputs are per step).
     scale_targets : bool, default=True
         Standardise the targets for training and map predictions back, so
         targets of any scale train with the default learning rate.
@@ -172,6 +181,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         return_sequences=False,
         tbptt_steps=None,
         scale_inputs=True,
+        max_steps=128,
         scale_targets=True,
         model=None,
         epochs=100,
@@ -198,6 +208,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             return_sequences=return_sequences,
             tbptt_steps=tbptt_steps,
             scale_inputs=scale_inputs,
+            max_steps=max_steps,
             model=model,
             epochs=epochs,
             batch_size=batch_size,

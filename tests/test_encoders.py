@@ -1,0 +1,79 @@
+"""Fitted encodings: input scaling, padding marks, folding of long sequences."""
+
+import numpy as np
+import pytest
+
+from skrnn import RNNClassifier, RNNRegressor, load_estimator, save_estimator
+from skrnn._encoders import InputEncoder, _fold
+from skrnn._inputs import Sequences
+
+
+def test_scaling_is_fitted_on_the_training_data_only_and_saved(tmp_path):
+    rng = np.random.RandomState(0)
+    X_train = 1000.0 + 50.0 * rng.normal(size=(40, 6, 2))
+    X_test = -3.0 + rng.normal(size=(10, 6, 2))
+    reg = RNNRegressor(units=4, epochs=2, random_state=0)
+    reg.fit(X_train, X_train[:, -1, 0])
+    before = reg.input_encoder_.mean_.copy()
+    np.testing.assert_allclose(before, X_train.reshape(-1, 2).mean(axis=0))
+    prediction = reg.predict(X_test)
+    np.testing.assert_array_equal(reg.input_encoder_.mean_, before)  # untouched
+    save_estimator(reg, tmp_path / "r.skrnn")
+    loaded = load_estimator(tmp_path / "r.skrnn")
+    np.testing.assert_array_equal(
+        loaded.input_encoder_.scale_, reg.input_encoder_.scale_
+    )
+    np.testing.assert_array_equal(loaded.predict(X_test), prediction)
+
+
+def test_raw_sensor_scale_trains_like_standardised_data():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(120, 8, 1))
+    y = np.where(X[:, :, 0].sum(axis=1) > 0, "up", "down")
+    raw = 5e4 + 1e3 * X  # same rule, sensor units
+    params = dict(units=8, epochs=30, learning_rate=0.01, random_state=0)
+    scaled = RNNClassifier(**params).fit(raw, y).score(raw, y)
+    unscaled = RNNClassifier(scale_inputs=False, **params).fit(raw, y).score(raw, y)
+    assert scaled > 0.8 and scaled > unscaled
+
+
+def test_ragged_multivariate_sequences_as_in_plaid():
+    rng = np.random.RandomState(0)
+    X = [rng.normal(size=(n, 3)) for n in rng.randint(20, 60, size=40)]
+    y = np.array(["on" if s[:, 1].mean() > 0 else "off" for s in X])
+    clf = RNNClassifier(units=4, epochs=2, random_state=0).fit(X, y)
+    assert clf.n_features_in_ == 3
+    assert clf.predict(X[:5]).shape == (5,)
+    assert clf.predict_proba([rng.normal(size=(100, 3))]).shape == (1, 2)
+
+
+def test_fold_puts_runs_of_steps_side_by_side_and_repeats_the_last():
+    values = np.arange(10.0).reshape(1, 5, 2)
+    folded = _fold(values, 2)
+    assert folded.shape == (1, 3, 4)
+    np.testing.assert_array_equal(folded[0, 0], [0, 1, 2, 3])
+    np.testing.assert_array_equal(folded[0, 2], [8, 9, 8, 9])
+
+
+def test_long_sequences_are_folded_short_ones_are_not():
+    encoder = InputEncoder(scale=False, max_steps=128)
+    long = Sequences(dense=np.zeros((4, 1460, 1), np.float32))
+    encoder.fit(long)
+    assert encoder.fold_ == 12 and encoder.transform(long).dense.shape == (4, 122, 12)
+    short = Sequences(dense=np.zeros((4, 100, 2), np.float32))
+    assert InputEncoder(max_steps=128).fit(short).fold_ == 1
+
+
+@pytest.mark.parametrize("return_sequences", [False, True])
+def test_estimators_fold_long_sequences_unless_outputs_are_per_step(return_sequences):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(12, 300, 1))
+    y = np.cumsum(X[:, :, 0], axis=1)
+    y = y if return_sequences else y[:, -1]
+    reg = RNNRegressor(
+        units=4, epochs=1, max_steps=100, return_sequences=return_sequences
+    ).fit(X, y)
+    expected = 1 if return_sequences else 3
+    assert reg.input_encoder_.fold_ == expected
+    assert reg.model_.inputs[0].shape[-1] == expected
+    assert reg.predict(X[:2]).shape == ((2, 300) if return_sequences else (2,))
