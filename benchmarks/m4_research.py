@@ -44,6 +44,8 @@ DEFAULTS = {
     "seeds": [0],  # an ensemble: the median of the seeds' forecasts
     "targets": None,  # a list: seed i uses targets[i % len] (mixed ensemble)
     "combine": "none",  # "none" | "snaive24": average with seasonal naive
+    "zero_init": True,  # zero-initialised output layer: starts at the base forecast
+    "resample": True,  # False: one fixed sample of windows, reused every epoch
 }
 
 
@@ -87,7 +89,8 @@ def build(config, seed, n_steps, n_features):
     h = inputs
     for i in range(config["layers"]):
         h = cell(config["units"], return_sequences=i < config["layers"] - 1)(h)
-    outputs = keras.layers.Dense(HORIZON, kernel_initializer="zeros")(h)
+    init = "zeros" if config["zero_init"] else "glorot_uniform"
+    outputs = keras.layers.Dense(HORIZON, kernel_initializer=init)(h)
     model = keras.Model(inputs, outputs)
     loss = {"mae": "mean_absolute_error", "mse": "mean_squared_error"}.get(
         config["loss"], keras.losses.Huber(0.1)
@@ -128,10 +131,11 @@ def fit_predict(insamples, config, seed):
 
     model = build(config, seed, x_val.shape[1], x_val.shape[2])
     best, best_weights, wait, epochs_run = np.inf, None, 0, 0
-    for _ in range(config["epochs"]):
-        rows = np.repeat(np.arange(n_series), config["per_series"])
-        starts = rng.integers(0, last_start[rows] - HORIZON + 1)
-        x, y, w = windows_at(rows, starts)
+    for epoch in range(config["epochs"]):
+        if config["resample"] or epoch == 0:
+            rows = np.repeat(np.arange(n_series), config["per_series"])
+            starts = rng.integers(0, last_start[rows] - HORIZON + 1)
+            x, y, w = windows_at(rows, starts)
         model.fit(
             x,
             y,
