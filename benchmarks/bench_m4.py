@@ -34,8 +34,11 @@ Rows
 3. Seasonal naive with m = 168 (hourly only): context.
 4. The global recurrent recipe (hourly only; ``RECIPE`` below, the one of
    ``m4_research.md``): ONE GRU trained on windows pooled from all series,
-   a seed ensemble combined by the median; intervals are split-conformal
-   quantiles of the log-ratio residuals on each series' last training window.
+   a seed ensemble combined by the median. Its 95% intervals are split
+   conformal: per horizon step, the 2.5% and 97.5% quantiles over the series
+   of the residuals on each series' last training window (held out from
+   training), each divided by its series' MASE scale; the interval is the
+   forecast plus those quantiles times the series' scale (median over seeds).
    It is written in raw Keras (``m4_research.fit_predict``) until
    ``SequenceForecaster`` accepts panels; then this row will call it.
 

@@ -162,9 +162,15 @@ def fit_predict(insamples, config, seed):
                 break
     model.set_weights(best_weights)
     fit_seconds = time.perf_counter() - fit_start
-    # split-conformal interval: quantiles, per horizon step, of the log-ratio
-    # residuals on the early-stopping windows (not trained on)
-    residuals = y_val - model.predict(x_val, batch_size=1024, verbose=0)
+    # split-conformal interval: quantiles, per horizon step, of the residuals on
+    # the early-stopping windows (not trained on), each divided by its series'
+    # in-sample seasonal-naive MAE (the MASE scale), so one quantile fits all
+    x_last, _, base_last = encode(
+        np.stack([s[-L - HORIZON : -HORIZON] for s in insamples]), config
+    )
+    fitted_last = base_last * np.exp(model.predict(x_last, batch_size=1024, verbose=0))
+    actual_last = np.stack([s[-HORIZON:] for s in insamples])
+    residuals = (actual_last - fitted_last) / scales[:, None]
     alpha = config.get("alpha", 0.05)
     low_q, high_q = np.quantile(residuals, [alpha / 2, 1 - alpha / 2], axis=0)
     # forecast from the end of each insample
@@ -174,10 +180,11 @@ def fit_predict(insamples, config, seed):
     out = model.predict(x, batch_size=1024, verbose=0)
     predict_seconds = time.perf_counter() - predict_start
     keras.backend.clear_session()
+    forecast = base * np.exp(out)
     return {
-        "forecast": base * np.exp(out),
-        "lower": base * np.exp(out + low_q),
-        "upper": base * np.exp(out + high_q),
+        "forecast": forecast,
+        "lower": forecast + low_q * scales[:, None],
+        "upper": forecast + high_q * scales[:, None],
         "epochs": epochs_run,
         "val_loss": best,
         "fit_seconds": fit_seconds,
