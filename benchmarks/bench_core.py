@@ -1,9 +1,11 @@
-"""Core skrnn benchmarks: single-sample predict latency and fit time against raw Keras.
+"""Core skrnn benchmarks: predict latency, fit time and training speed against raw Keras.
 
-Run from the repository root (about 2-3 minutes on 2 CPU cores)::
+Run from the repository root (about 12-15 minutes on 2 CPU cores; the training
+speed section takes most of it)::
 
     python benchmarks/bench_core.py            # full run
-    python benchmarks/bench_core.py --quick    # fewer calls and rounds, a smoke test
+    python benchmarks/bench_core.py --quick    # fewer calls, rounds, cells: ~3 minutes
+    python benchmarks/bench_core.py --sections train --train-cells gru
     python benchmarks/bench_core.py --help     # all options
 
 What is measured
@@ -25,16 +27,42 @@ What is measured
    Keras model by hand, both timed from model construction to the end of
    training. The contenders run once each per round, in alternating order,
    after one untimed warm-up round; ``keras.utils.set_random_seed`` is called
-   with the same seed before each, and ``keras.backend.clear_session`` plus
-   ``gc.collect`` run (untimed) between them. Reported: the median of the
-   per-round wall-clock ratios skrnn / keras (and, beside it, the same ratio in
-   process CPU time, steadier when other processes share the cores).
+   with the same seed before each raw Keras (and scikeras) fit -- skrnn seeds
+   its layers from ``random_state`` and sets no global seed -- and
+   ``keras.backend.clear_session`` plus ``gc.collect`` run (untimed) between
+   them. Reported: the median of the per-round wall-clock ratios skrnn / keras
+   (and, beside it, the same ratio in process CPU time, steadier when other
+   processes share the cores).
    Target: <= 1.05. Anchors: scikeras 1.22,
    ``keras.wrappers`` 1.32. scikeras (when installed) and ``RNNClassifier``
    against the equivalent raw Keras binary classifier are measured the same way.
 
-The script always exits 0 unless ``--strict`` is given, in which case a missed
-target exits 1.
+3. Training speed against raw Keras defaults. For each cell (LSTM, GRU,
+   SimpleRNN; ``--train-cells``) with 16 units -> Dense(1), Adam 1e-3, mean
+   squared error, batch size 32, ``verbose=0``, on random float32 data with one
+   feature (``--train-sizes``): *small*, 500 sequences x 12 steps, 30 epochs
+   (the size of a notebook example) and *large*, 20,000 x 24, 2 epochs. Four
+   contenders, each timed from model construction to the end of training:
+
+   * ``keras``: the defaults a new user writes: ``keras.Sequential([Input,
+     Cell(16), Dense(1)])``, ``compile(optimizer=Adam(1e-3), loss="mse")``,
+     ``fit(X, y, batch_size=32, epochs=..., shuffle=True, verbose=0)``;
+   * ``skrnn``: ``RNNRegressor(cell=..., units=16, epochs=..., batch_size=32,
+     scale_inputs=False, scale_targets=False, random_state=0).fit(X, y)``;
+   * ``keras spe=8``: raw Keras with ``compile(..., steps_per_execution=8)``
+     (8 batches per compiled call);
+   * ``keras jit``: raw Keras with ``compile(..., jit_compile=True)`` (XLA).
+
+   After one untimed warm-up round, ``--train-rounds`` interleaved rounds
+   (default 5). Reported: the wall-clock median, the median of per-round ratios
+   to ``keras`` in wall clock (the target applies to it) and in CPU time, the
+   final training loss, and for the raw Keras options, which start from the same
+   global seed as ``keras``, the largest difference of their predictions on 256
+   training sequences from ``keras``'s (0 when the option changes nothing but
+   speed). Target (issue 10): skrnn fit <= 0.7x raw Keras on both sizes.
+
+``--sections`` picks the sections (default all three). The script always exits
+0 unless ``--strict`` is given, in which case a missed target exits 1.
 """
 
 import argparse
@@ -77,6 +105,14 @@ ANCHOR_SCIKERAS_PREDICT_MS = 58.0
 ANCHOR_SCIKERAS_FIT_RATIO = 1.22
 ANCHOR_KERAS_WRAPPERS_FIT_RATIO = 1.32
 
+# Section 3, training speed: (sequences, steps, epochs) per size, Keras layer per cell.
+TRAIN_SIZES = {"small": (500, 12, 30), "large": (20_000, 24, 2)}
+TRAIN_CELLS = {"lstm": "LSTM", "gru": "GRU", "simple": "SimpleRNN"}
+TRAIN_UNITS = 16
+TRAIN_RATIO_TARGET = 0.7
+TRAIN_PROBE = 256  # training sequences whose predictions the Keras options compare
+SECTIONS = ("predict", "fit", "train")
+
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -112,9 +148,36 @@ def parse_args(argv=None):
         "--no-classifier", action="store_true", help="skip the RNNClassifier fit ratio"
     )
     parser.add_argument(
+        "--sections",
+        type=_choices(SECTIONS),
+        default=list(SECTIONS),
+        help="comma-separated sections to run: predict, fit, train (default all)",
+    )
+    parser.add_argument(
+        "--train-cells",
+        type=_choices(TRAIN_CELLS),
+        default=None,
+        help="training speed: comma-separated cells among lstm, gru, simple "
+        "(default all; gru with --quick)",
+    )
+    parser.add_argument(
+        "--train-sizes",
+        type=_choices(TRAIN_SIZES),
+        default=list(TRAIN_SIZES),
+        help="training speed: small (500 x 12, 30 epochs), large (20000 x 24, "
+        "2 epochs) or both (default)",
+    )
+    parser.add_argument(
+        "--train-rounds",
+        type=int,
+        default=None,
+        help="training speed: timed rounds per contender (default 5; 2 with --quick)",
+    )
+    parser.add_argument(
         "--quick",
         action="store_true",
-        help="smoke test: 50/20 predict calls, 2 fit rounds",
+        help="smoke test: 50/20 predict calls, 2 fit rounds, training speed of GRU "
+        "only with 2 rounds",
     )
     parser.add_argument(
         "--strict", action="store_true", help="exit 1 when a skrnn target is missed"
@@ -122,7 +185,28 @@ def parse_args(argv=None):
     args = parser.parse_args(argv)
     if args.quick:
         args.calls, args.baseline_calls, args.warmup, args.rounds = 50, 20, 3, 2
+    if args.train_cells is None:
+        args.train_cells = ["gru"] if args.quick else list(TRAIN_CELLS)
+    if args.train_rounds is None:
+        args.train_rounds = 2 if args.quick else 5
+    if min(args.rounds, args.train_rounds) < 1:
+        parser.error("--rounds and --train-rounds must be at least 1")
     return args
+
+
+def _choices(allowed):
+    """An argparse type: a comma-separated list of names from ``allowed``."""
+
+    def parse(text):
+        names = [name.strip() for name in text.split(",") if name.strip()]
+        unknown = [name for name in names if name not in allowed]
+        if unknown or not names:
+            raise argparse.ArgumentTypeError(
+                f"expected a comma-separated list of {', '.join(allowed)}; got {text!r}"
+            )
+        return names
+
+    return parse
 
 
 def import_scikeras(disabled):
@@ -312,8 +396,9 @@ def bench_fit(args, scikeras):
     X, y_reg, y_clf = make_data(args.fit_samples, SEED)
     epochs = args.fit_epochs
 
+    # keras.utils.set_random_seed is for the raw Keras and scikeras contenders only:
+    # skrnn seeds every layer from random_state and leaves the global seeds alone.
     def fit_skrnn_regressor():
-        keras.utils.set_random_seed(SEED)
         RNNRegressor(
             cell="lstm",
             units=UNITS,
@@ -332,7 +417,6 @@ def bench_fit(args, scikeras):
         make_scikeras_regressor(scikeras, epochs=epochs).fit(X, y_reg)
 
     def fit_skrnn_classifier():
-        keras.utils.set_random_seed(SEED)
         RNNClassifier(
             cell="lstm",
             units=UNITS,
@@ -431,6 +515,183 @@ def bench_fit(args, scikeras):
     return results
 
 
+# ------------------------------------------------------------ training speed
+def make_train_data(n_samples, n_steps, seed):
+    """Random sequences with one feature; the target is the sum of the last 3 steps."""
+    rng = np.random.RandomState(seed)
+    X = rng.normal(size=(n_samples, n_steps, 1)).astype(np.float32)
+    y = (X[:, -3:, 0].sum(axis=1) + 0.1 * rng.normal(size=n_samples)).astype(np.float32)
+    return X, y
+
+
+TRAIN_CONTENDERS = {
+    # name -> extra compile() arguments of a raw Keras contender (None: skrnn)
+    "keras": {},
+    "skrnn": None,
+    "keras spe=8": {"steps_per_execution": 8},
+    "keras jit": {"jit_compile": True},
+}
+
+
+def bench_train(args):
+    """Training speed: skrnn and two Keras options against raw Keras defaults."""
+    results = []
+    for size in args.train_sizes:
+        for cell in args.train_cells:
+            results.extend(bench_train_case(args, size, cell))
+    return results
+
+
+def bench_train_case(args, size, cell):
+    """Interleaved rounds of the four contenders on one data size and cell."""
+    import keras
+
+    from skrnn import RNNRegressor
+
+    n_samples, n_steps, epochs = TRAIN_SIZES[size]
+    X, y = make_train_data(n_samples, n_steps, SEED)
+    probe = X[:TRAIN_PROBE]
+    layer = getattr(keras.layers, TRAIN_CELLS[cell])
+    fitted = {}  # name -> (Keras model or None, final training loss) of the last run
+
+    def raw_keras(options):
+        keras.utils.set_random_seed(SEED)  # the same start for every Keras option
+        model = keras.Sequential(
+            [keras.Input(shape=(n_steps, 1)), layer(TRAIN_UNITS), keras.layers.Dense(1)]
+        )
+        model.compile(
+            optimizer=keras.optimizers.Adam(learning_rate=LEARNING_RATE),
+            loss="mse",
+            **options,
+        )
+        history = model.fit(
+            X, y, batch_size=BATCH_SIZE, epochs=epochs, shuffle=True, verbose=0
+        )
+        return model, history.history["loss"][-1]
+
+    def skrnn():
+        reg = RNNRegressor(
+            cell=cell,
+            units=TRAIN_UNITS,
+            epochs=epochs,
+            batch_size=BATCH_SIZE,
+            scale_inputs=False,
+            scale_targets=False,
+            random_state=SEED,
+        ).fit(X, y)
+        return None, reg.history_["loss"][-1]
+
+    def contender(name):
+        options = TRAIN_CONTENDERS[name]
+
+        def run():
+            fitted[name] = skrnn() if options is None else raw_keras(options)
+
+        return run
+
+    losses = {name: [] for name in TRAIN_CONTENDERS}
+    predictions = {name: [] for name in TRAIN_CONTENDERS}
+
+    def progress(name, index, wall, cpu):
+        # Untimed: read the loss, predict the probe, drop the model.
+        model, loss = fitted.pop(name)
+        if index >= 0:
+            losses[name].append(float(loss))
+            if model is not None:
+                predictions[name].append(np.asarray(model(probe, training=False)))
+        label = "warm-up" if index < 0 else f"round {index + 1}/{args.train_rounds}"
+        log(
+            f"  train: {size} {cell:<6} {label:>11}  {name:<11} "
+            f"{wall:6.2f} s wall {cpu:6.2f} s cpu  loss {float(loss):.4f}"
+        )
+
+    timings = interleaved_rounds(
+        {name: contender(name) for name in TRAIN_CONTENDERS},
+        n_rounds=args.train_rounds,
+        n_warmup=1,
+        setup=fresh_state,
+        progress=progress,
+    )
+    base = timings["keras"]
+    results = []
+    for name in TRAIN_CONTENDERS:
+        gap = None
+        if predictions[name]:
+            gap = max(
+                float(np.max(np.abs(pred - ref)))
+                for pred, ref in zip(
+                    predictions[name], predictions["keras"], strict=True
+                )
+            )
+        results.append(
+            {
+                "data": f"{n_samples} x {n_steps}, {epochs} ep",
+                "cell": TRAIN_CELLS[cell],
+                "name": name,
+                "median": summarize(timings[name].wall).median,
+                "ratio": float(np.median(ratios(timings[name].wall, base.wall))),
+                "cpu_ratio": float(np.median(ratios(timings[name].cpu, base.cpu))),
+                "loss": float(np.median(losses[name])),
+                "gap": gap,
+                "target": TRAIN_RATIO_TARGET if name == "skrnn" else None,
+            }
+        )
+    return results
+
+
+def print_train_table(args, results, keras_version):
+    rows = []
+    for res in results:
+        target, gap = "info", "-" if res["gap"] is None else f"{res['gap']:.1e}"
+        if res["name"] == "keras":
+            target, gap = "baseline", "0 (reference)"
+        elif res["target"] is not None:
+            target = f"<= {res['target']:g}: {verdict(res['ratio'], res['target'])}"
+        rows.append(
+            [
+                res["data"],
+                res["cell"],
+                res["name"],
+                fmt_s(res["median"]),
+                f"{res['ratio']:.2f}",
+                f"{res['cpu_ratio']:.2f}",
+                f"{res['loss']:.4f}",
+                gap,
+                target,
+            ]
+        )
+    print_table(
+        [
+            "data",
+            "cell",
+            "contender",
+            "median s",
+            "vs keras",
+            "cpu ratio",
+            "final loss",
+            "max |pred - keras|",
+            "target",
+        ],
+        rows,
+        align="lllrrrrrl",
+        title=(
+            f"3. Training speed vs raw Keras defaults: cell({TRAIN_UNITS}) -> Dense(1), "
+            f"Adam 1e-3, MSE, batch {BATCH_SIZE}, build+compile+fit, "
+            f"{args.train_rounds} interleaved rounds after 1 warm-up, "
+            f"keras {keras_version}"
+        ),
+    )
+    print(
+        "   vs keras / cpu ratio: median over rounds of (time / raw Keras defaults' "
+        "time in\n   the same round), wall clock / process CPU time. final loss: "
+        "median last-epoch\n   training loss. max |pred - keras|: largest prediction "
+        f"difference on {TRAIN_PROBE}\n   training sequences from raw Keras defaults "
+        "fitted from the same global seed\n   (skrnn seeds its own layers: not "
+        "comparable, '-')."
+    )
+    print()
+
+
 # ---------------------------------------------------------------------- main
 def main(argv=None):
     args = parse_args(argv)
@@ -446,8 +707,13 @@ def main(argv=None):
     log(f"  scikeras: {'used' if scikeras is not None else scikeras_reason}")
     if warning:
         log("  " + warning)
-    predict_rows, skrnn_predict, gap = bench_predict(args, scikeras)
-    fit_results = bench_fit(args, scikeras)
+    predict_rows = fit_results = train_results = None
+    if "predict" in args.sections:
+        predict_rows, skrnn_predict, gap = bench_predict(args, scikeras)
+    if "fit" in args.sections:
+        fit_results = bench_fit(args, scikeras)
+    if "train" in args.sections:
+        train_results = bench_train(args)
     elapsed = time.perf_counter() - started
 
     print()
@@ -460,84 +726,99 @@ def main(argv=None):
         title="Environment",
     )
 
-    print_table(
-        [
-            "predict(x), x of shape (1, 24, 4)",
-            "calls",
-            "median ms",
-            "p90 ms",
-            "vs skrnn",
-            "anchor",
-            "target",
-        ],
-        predict_rows,
-        align="lrrrrrl",
-        title=(
-            f"1. Single-sample predict latency: LSTM(32) fitted 1 epoch on "
-            f"(256, 24, 4); {args.warmup} warm-up calls first"
-        ),
-    )
-    print(f"   max |skrnn.predict - Model.predict| on 8 samples: {gap:.2e}")
-    print()
-
-    rows = []
-    for res in fit_results:
-        if res.get("missing"):
-            rows.append(
-                [res["name"], "-", "-", scikeras_reason, "-", "-", res["anchor"], ""]
-            )
-            continue
-        target = (
-            "info"
-            if res["target"] is None
-            else f"<= {res['target']:g}: {verdict(res['ratio'], res['target'])}"
-        )
-        rows.append(
+    if predict_rows is not None:
+        print_table(
             [
-                res["name"],
-                fmt_s(res["num"]),
-                fmt_s(res["den"]),
-                f"{res['ratio']:.3f}",
-                " ".join(f"{r:.2f}" for r in res["rounds"]),
-                f"{res['cpu_ratio']:.3f}",
-                res["anchor"],
-                target,
-            ]
+                "predict(x), x of shape (1, 24, 4)",
+                "calls",
+                "median ms",
+                "p90 ms",
+                "vs skrnn",
+                "anchor",
+                "target",
+            ],
+            predict_rows,
+            align="lrrrrrl",
+            title=(
+                f"1. Single-sample predict latency: LSTM(32) fitted 1 epoch on "
+                f"(256, 24, 4); {args.warmup} warm-up calls first"
+            ),
         )
-    print_table(
-        [
-            "fit time ratio",
-            "median s",
-            "keras s",
-            "wall ratio",
-            "per-round wall ratios",
-            "cpu ratio",
-            "anchor",
-            "target",
-        ],
-        rows,
-        align="lrrrlrll",
-        title=(
-            f"2. Fit time vs raw Keras: LSTM(32) -> Dense(1), Adam 1e-3, "
-            f"{args.fit_samples} x {N_STEPS} x {N_FEATURES} float32, "
-            f"{args.fit_epochs} epochs, batch {BATCH_SIZE}, build+compile+fit, "
-            f"{args.rounds} interleaved rounds after 1 warm-up, "
-            f"keras {keras.__version__}"
-        ),
-    )
-    print(
-        "   ratio = median over rounds of (contender time / raw Keras time in the same "
-        "round);\n   wall: wall-clock (the target), cpu: process CPU time (steadier "
-        "when other\n   processes share the cores). median s: wall-clock medians."
-    )
-    print()
+        print(f"   max |skrnn.predict - Model.predict| on 8 samples: {gap:.2e}")
+        print()
+
+    if fit_results is not None:
+        rows = []
+        for res in fit_results:
+            if res.get("missing"):
+                rows.append(
+                    [
+                        res["name"],
+                        "-",
+                        "-",
+                        scikeras_reason,
+                        "-",
+                        "-",
+                        res["anchor"],
+                        "",
+                    ]
+                )
+                continue
+            target = (
+                "info"
+                if res["target"] is None
+                else f"<= {res['target']:g}: {verdict(res['ratio'], res['target'])}"
+            )
+            rows.append(
+                [
+                    res["name"],
+                    fmt_s(res["num"]),
+                    fmt_s(res["den"]),
+                    f"{res['ratio']:.3f}",
+                    " ".join(f"{r:.2f}" for r in res["rounds"]),
+                    f"{res['cpu_ratio']:.3f}",
+                    res["anchor"],
+                    target,
+                ]
+            )
+        print_table(
+            [
+                "fit time ratio",
+                "median s",
+                "keras s",
+                "wall ratio",
+                "per-round wall ratios",
+                "cpu ratio",
+                "anchor",
+                "target",
+            ],
+            rows,
+            align="lrrrlrll",
+            title=(
+                f"2. Fit time vs raw Keras: LSTM(32) -> Dense(1), Adam 1e-3, "
+                f"{args.fit_samples} x {N_STEPS} x {N_FEATURES} float32, "
+                f"{args.fit_epochs} epochs, batch {BATCH_SIZE}, build+compile+fit, "
+                f"{args.rounds} interleaved rounds after 1 warm-up, "
+                f"keras {keras.__version__}"
+            ),
+        )
+        print(
+            "   ratio = median over rounds of (contender time / raw Keras time in the same "
+            "round);\n   wall: wall-clock (the target), cpu: process CPU time (steadier "
+            "when other\n   processes share the cores). median s: wall-clock medians."
+        )
+        print()
+    if train_results is not None:
+        print_train_table(args, train_results, keras.__version__)
     if warning:
         print(warning)
     print(f"Total benchmark time: {elapsed:.0f} s; load average now: {load_average()}")
 
-    missed = skrnn_predict.median_ms > PREDICT_TARGET_MS or any(
+    missed = (
+        predict_rows is not None and skrnn_predict.median_ms > PREDICT_TARGET_MS
+    ) or any(
         res.get("target") is not None and res["ratio"] > res["target"]
-        for res in fit_results
+        for res in (fit_results or []) + (train_results or [])
         if not res.get("missing")
     )
     if missed:
