@@ -11,7 +11,8 @@ speed section takes most of it)::
 What is measured
 ----------------
 1. Single-sample predict latency. ``RNNRegressor(cell="lstm", units=32, epochs=1,
-   random_state=0)`` is fitted on random data of shape (256, 24, 4); then
+   scale_inputs=False, scale_targets=False, random_state=0)`` is fitted on random
+   data of shape (256, 24, 4); then
    ``reg.predict(x)`` is timed for one sample ``x`` of shape (1, 24, 4), after
    warm-up calls, over ``--calls`` calls (default 300): median and p90 in ms.
    Beside it, the same fitted network through ``reg.model_.predict(x,
