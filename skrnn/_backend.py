@@ -146,9 +146,11 @@ def _gradient_registry():
 
 
 # tensorflow/tensorflow#97697: every tf.custom_gradient traced in graph mode stays
-# in a global registry forever, and with it the whole traced training step. The
-# fix is merged upstream; releases from this version on carry it, and the
-# workaround below switches itself off there.
+# in a global registry forever, and with it the whole traced training step (its
+# gradient closure captures the forward results). The fix (tensorflow#109334:
+# the closure no longer captures them) is merged upstream; 2.21 still leaks. The
+# workaround is off from this version on, and also wherever an entry's closure
+# holds no forward results (the fixed layout): it then finds nothing to remove.
 _REGISTRY_LEAK_FIXED_IN = (2, 22)
 
 
