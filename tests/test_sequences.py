@@ -116,6 +116,7 @@ def test_per_residue_labelling_with_ragged_sequences():
     assert [p.shape for p in proba] == [(len(x), 2) for x in X[160:163]]
 
 
+@pytest.mark.slow
 def test_truncated_bptt_on_a_long_sequence():
     rng = np.random.RandomState(0)
     x = rng.normal(size=(1, 100_000, 1)).astype(np.float32)
@@ -141,6 +142,7 @@ def test_truncated_bptt_needs_per_step_targets():
         RNNRegressor(tbptt_steps=10, epochs=1).fit(np.zeros((1, 50, 1)), [0.0])
 
 
+@pytest.mark.slow
 def test_strings_in_pipeline_grid_search_clone_and_pickle():
     rng = np.random.RandomState(3)
     X = np.array(

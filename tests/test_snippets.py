@@ -128,12 +128,14 @@ def _run_fresh(code, **env):
     )
 
 
+@pytest.mark.slow
 def test_first_fit_in_a_fresh_process_prints_nothing():
     result = _run_fresh(QUIET_FIT.format(level="2"))
     assert result.returncode == 0, result.stderr
     assert result.stdout == "" and result.stderr == ""
 
 
+@pytest.mark.slow
 def test_a_user_set_tensorflow_log_level_is_kept():
     result = _run_fresh(QUIET_FIT.format(level="1"), TF_CPP_MIN_LOG_LEVEL="1")
     assert result.returncode == 0, result.stderr

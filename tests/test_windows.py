@@ -227,6 +227,7 @@ def test_window_transformer_errors():
         WindowTransformer().fit(np.array([[1.0], [np.nan]]))
 
 
+@pytest.mark.slow
 def test_pipeline_grid_search_keeps_samples_aligned():
     from skrnn import RNNRegressor
 
