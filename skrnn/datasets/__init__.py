@@ -4,5 +4,6 @@ Importing this subpackage loads pandas but neither TensorFlow nor Keras.
 """
 
 from ._airline import load_airline
+from ._m4 import load_m4
 
-__all__ = ["load_airline"]
+__all__ = ["load_airline", "load_m4"]
