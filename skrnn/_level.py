@@ -87,6 +87,8 @@ class LevelWindows:
 
     Attributes
     ----------
+    dense : ndarray of shape (n_windows, steps, features)
+        The encoded windows, ``log(window / level)`` in the input layout.
     targets : ndarray of shape (n_windows, horizon)
         ``log(next values / level)`` of each window.
     weights : ndarray of shape (n_windows,)
@@ -95,14 +97,13 @@ class LevelWindows:
         The series of each window.
     """
 
-    dense = None
     items = None
-    is_dense = False
+    is_dense = True
     pad_value = 0.0
 
     def __init__(self, arrays, window, horizon, season_length, *, seed):
         rng = np.random.default_rng(seed)
-        self.arrays, self.window = arrays, window
+        self.window = window
         self.layout = input_layout(window, season_length)
         series, starts = [], []
         for i, values in enumerate(arrays):
@@ -116,14 +117,17 @@ class LevelWindows:
         self.groups = np.concatenate(series)
         self.starts = np.concatenate(starts)
         self.lengths = np.full(len(self.starts), self.layout[0])
-        following = np.stack(
+        spans = np.stack(  # each window and the values that follow it
             [
-                arrays[s][t + window : t + window + horizon]
+                arrays[s][t : t + window + horizon]
                 for s, t in zip(self.groups, self.starts, strict=True)
             ]
         )
-        levels = self._windows(np.arange(len(self))).mean(axis=1)
-        self.targets = np.log(following / levels[:, np.newaxis]).astype(np.float32)
+        # The sample is fixed and small (at most 65 windows a series): encode it
+        # once, and batches are slices of one array.
+        self.dense, levels = encode(spans[:, :window], self.layout)
+        ratios = spans[:, window:] / levels[:, np.newaxis]
+        self.targets = np.log(ratios).astype(np.float32)
         scales = [seasonal_naive_scale(values, season_length) for values in arrays]
         known = [scale for scale in scales if scale is not None]
         fallback = float(np.mean(known)) if known else 1.0
@@ -138,16 +142,8 @@ class LevelWindows:
     def sample_shape(self):
         return self.layout
 
-    def _windows(self, indices):
-        return np.stack(
-            [
-                self.arrays[s][t : t + self.window]
-                for s, t in zip(self.groups[indices], self.starts[indices], strict=True)
-            ]
-        )
-
     def batch(self, indices):
-        return encode(self._windows(indices), self.layout)[0]
+        return self.dense[indices]
 
 
 def level_forecast(predictor, histories, window, layout, network_steps, n_steps):
