@@ -95,8 +95,9 @@ class SequenceForecaster(KerasModelMixin, RegressorMixin, BaseEstimator):
     n_networks : int, default=1
         Networks trained (seeds derived from ``random_state``); the forecast is
         the median of theirs, on the original scale. Fitting and forecasting
-        cost ``n_networks`` times as much; a median of 5 lowered the M4 Hourly
-        errors by about 3% over one network.
+        cost ``n_networks`` times as much. On M4 Hourly (``normalize="level"``)
+        the median of 5 scored sMAPE 10.17 / MASE 0.809 against 10.42 / 0.850
+        for one network (``benchmarks/bench_m4_forecaster.py``).
     cell, units, bidirectional, dropout, recurrent_dropout, model, epochs, \
 batch_size, optimizer, learning_rate, loss, early_stopping, validation_fraction, \
 n_iter_no_change, warm_start, distribution, random_state, verbose :
@@ -593,6 +594,10 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
         changed = [name for name in wanted if wanted[name] != fitted[name]]
         if not isinstance(self.window, str) and int(self.window) != self.window_:
             changed.append("window")
+        if self.n_networks != len(self.__dict__.get("models_", [self.model_])):
+            changed.append("n_networks")
+        if self.normalize not in ("auto", self.normalize_):
+            changed.append("normalize")
         if changed:
             raise ValueError(
                 f"warm_start=True continues training the fitted network, but "

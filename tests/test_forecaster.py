@@ -294,3 +294,5 @@ def test_warm_start_continues_every_network():
     model.fit(NOISY)
     assert all(a is b for a, b in zip(model.models_, networks, strict=True))
     assert [len(h["loss"]) for h in model.histories_] == [6, 6]
+    with pytest.raises(ValueError, match="n_networks changed"):
+        model.set_params(n_networks=3).fit(NOISY)
