@@ -13,6 +13,13 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from . import _backend, _engine
 from ._inputs import Sequences
+from ._level import (
+    LevelWindows,
+    check_positive,
+    input_layout,
+    level_forecast,
+    level_window,
+)
 from ._model_state import KerasModelMixin
 from ._panel import Panel, WindowSet, is_panel, panel_like, read_panel
 from ._params import SHARED_PARAMS, architecture, check_units, constraints
@@ -70,6 +77,27 @@ class SequenceForecaster(KerasModelMixin, RegressorMixin, BaseEstimator):
     scale : bool, default=True
         Standardise the (differenced) series and the covariates, with statistics
         of the training data only.
+    normalize : {"auto", "standard", "level"}, default="auto"
+        How series are put on the network's scale. "standard": per series,
+        ``log``, ``differences`` and ``scale`` above. "level" (the global
+        recipe for many related positive series): each window is divided by
+        its level (its mean) and logged, the network forecasts the log ratio
+        of the next ``horizon`` values to that level (direct), a window of
+        whole seasons is fed one season per step (168 hourly values as 7 steps
+        of 24), and each window is weighted by its level over its series'
+        seasonal-naive mean absolute error (so that, with ``loss="auto"``,
+        here the mean absolute error, training approximates MASE and large
+        series do not dominate). A fixed sample of up to 64 windows per
+        series is trained on; with early stopping, each series' last window
+        is held out. ``log``, ``differences`` and ``scale`` do not apply, and
+        "auto" ``window`` is 7 seasons (shortened to fit the shortest series).
+        "auto": "level" for a panel of positive series, else "standard".
+    n_networks : int, default=1
+        Networks trained (seeds derived from ``random_state``); the forecast is
+        the median of theirs, on the original scale. Fitting and forecasting
+        cost ``n_networks`` times as much. On M4 Hourly (``normalize="level"``)
+        the median of 5 scored sMAPE 10.17 / MASE 0.809 against 10.42 / 0.850
+        for one network (``benchmarks/bench_m4_forecaster.py``).
     cell, units, bidirectional, dropout, recurrent_dropout, model, epochs, \
 batch_size, optimizer, learning_rate, loss, early_stopping, validation_fraction, \
 n_iter_no_change, warm_start, distribution, random_state, verbose :
@@ -84,7 +112,11 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
     Attributes
     ----------
     model_ : keras.Model
-        The network trained on the windows.
+        The network trained on the windows (the first of ``models_``).
+    models_ : list of keras.Model
+        The ``n_networks`` networks whose forecasts are combined.
+    normalize_ : str
+        "standard" or "level": ``normalize`` with "auto" resolved.
     window_ : int
         The ``window`` the network was trained with; forecasts use it even if
         the parameter is changed afterwards.
@@ -93,9 +125,12 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
     strategy_, log_, differences_ :
         The strategy, log and differences used, "auto" resolved.
     history_ : dict of str to list of float
-        Training loss (and ``val_loss`` with early stopping) per epoch.
+        Training loss (and ``val_loss`` with early stopping) per epoch, of the
+        first network.
+    histories_ : list of dict
+        The history of each network of ``models_``.
     n_iter_ : int
-        Number of epochs trained.
+        Number of epochs the first network trained.
     n_features_in_ : int
         Number of columns of X seen in ``fit``: series columns, or covariates.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -132,6 +167,8 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
         "log": ["boolean", StrOptions({"auto"})],
         "differences": [tuple, list, StrOptions({"auto"})],
         "scale": ["boolean"],
+        "normalize": [StrOptions({"auto", "standard", "level"})],
+        "n_networks": [Interval(Integral, 1, None, closed="left")],
         "loss": [StrOptions(set(_LOSSES))],
         **constraints(SHARED_PARAMS),
     }
@@ -146,6 +183,8 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
         log="auto",
         differences="auto",
         scale=True,
+        normalize="auto",
+        n_networks=1,
         cell="lstm",
         units=32,
         bidirectional=False,
@@ -172,6 +211,8 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
         self.log = log
         self.differences = differences
         self.scale = scale
+        self.normalize = normalize
+        self.n_networks = n_networks
         self.cell = cell
         self.units = units
         self.bidirectional = bidirectional
@@ -287,9 +328,26 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
             data, targets, groups = est._fit_panel(X, reset=reset, units=units)
         else:
             data, targets = est._fit_series(X, y, reset=reset, units=units)
-            groups = None
-        model, result = est._train(data, targets, groups, units, reset=reset)
-        self._commit(est, model, result, reset=reset)
+            groups = getattr(data, "groups", None)
+        models = (
+            [None] * self.n_networks
+            if reset
+            else est.__dict__.get("models_", [est.model_])
+        )
+        results = [
+            est._train(data, targets, groups, units, model=model, member=member)
+            for member, model in enumerate(models)
+        ]
+        trained = [model for model, _ in results]
+        est.histories_ = [
+            _extended_history({} if reset else previous, result)
+            for previous, (_, result) in zip(
+                [{}] * len(results) if reset else est.histories_, results, strict=True
+            )
+        ]
+        est.models_ = trained
+        self._commit(est, trained[0], results[0][1], reset=reset)
+        self._compiled_predictors()  # built now: predict leaves the estimator as is
         return self
 
     def _fit_series(self, X, y, *, reset, units):
@@ -306,6 +364,12 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
         covariates, target, index = self._validate_observations(
             X, y, reset=reset, method="fit"
         )
+        self.y_ = target
+        self.X_ = covariates
+        self.index_ = index
+        if self.normalize_ == "level":
+            data = self._level_windows([None], [target])
+            return data, data.targets
         self._check_length(
             len(target),
             self.window_,
@@ -313,9 +377,6 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
             self.target_transform_.differences,
         )
         windows, next_values = self._training_windows(target, covariates)
-        self.y_ = target
-        self.X_ = covariates
-        self.index_ = index
         # The windows are a strided view of the series: a long series is streamed
         # to the network batch by batch, never copied whole.
         return Sequences(dense=windows), next_values
@@ -324,7 +385,9 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
         """Validate a panel; return the windows pooled from all series, and targets."""
         panel = read_panel(X, estimator=self, input_name="X")
         if reset:
-            self._fit_layout(panel.values, panel.indexes[0], covariates=False)
+            self._fit_layout(
+                panel.values, panel.indexes[0], covariates=False, panel=True
+            )
             self._panel_kind, self._panel_name = panel.kind, panel.name
             self._panel_levels = list(panel.level_names)
             self.series_ids_ = list(panel.ids)
@@ -335,6 +398,13 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
                     "warm_start continues a panel with the same series, in the same "
                     "order; got other series ids."
                 )
+        self.y_ = dict(zip(panel.ids, panel.values, strict=True))
+        self.index_ = dict(zip(panel.ids, panel.indexes, strict=True))
+        self.X_ = None
+        if self.normalize_ == "level":
+            self.target_transforms_ = [None] * len(panel.ids)
+            data = self._level_windows(panel.ids, panel.values)
+            return data, data.targets, data.groups
         lags = self.differences_
         for series_id, values in zip(panel.ids, panel.values, strict=True):
             try:
@@ -352,19 +422,44 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
             )
         ]
         data = WindowSet(inputs, self.window_, self._network_steps)
-        self.y_ = dict(zip(panel.ids, panel.values, strict=True))
-        self.index_ = dict(zip(panel.ids, panel.indexes, strict=True))
-        self.X_ = None
         return data, data.targets(), data.series
 
-    def _train(self, data, targets, groups, units, *, reset):
-        """Build (on reset) and train the network on windows; return it and the result."""
+    def _level_windows(self, series_ids, series):
+        """The level-normalised training windows of positive series (and checks)."""
+        arrays = [values[:, 0] for values in series]
+        check_positive(series_ids, arrays)
+        needed = self.window_ + 2 * self._network_steps
+        for series_id, values in zip(series_ids, arrays, strict=True):
+            if len(values) < needed:
+                where = "" if series_id is None else f"Series {series_id!r}: "
+                raise ValueError(
+                    f"{where}normalize='level' needs at least {needed} steps "
+                    f"(window={self.window_} + 2 x {self._network_steps}: training "
+                    f"targets and the held-out last ones), but got {len(values)}."
+                )
+        return LevelWindows(
+            arrays,
+            self.window_,
+            self._network_steps,
+            self.season_length_,
+            seed=self._seed,
+        )
+
+    def _train(self, data, targets, groups, units, *, model, member):
+        """Build (when ``model`` is None) and train network number ``member``.
+
+        Returns the network and the engine's result. Network ``member`` of an
+        ensemble has its own seed, derived from ``random_state``.
+        """
+        seed = (self._seed + 7919 * member) % (2**31 - 1)
+        level = isinstance(data, LevelWindows)
+        loss = "absolute_error" if level and self.loss == "auto" else self.loss
         spec = _engine.NetworkSpec(
             input_shape=(None,) + data.sample_shape,
             n_outputs=targets.shape[1],
             output_activation=None,
-            loss=_LOSSES[self.loss],
-            seed=self._seed,
+            loss=_LOSSES[loss],
+            seed=seed,
             cell=self.cell,
             units=units,
             bidirectional=self.bidirectional,
@@ -375,28 +470,48 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
             distribution=self.distribution,
             builder=self.model,
         )
-        model = _engine.build_model(spec) if reset else self.model_
+        reset = model is None
+        model = _engine.build_model(spec) if reset else model
         config = _engine.TrainingConfig(
             epochs=self.epochs,
             batch_size=self.batch_size,
-            seed=int(self._seed + (0 if reset else self.n_iter_)),
+            seed=int(seed + (0 if reset else self.n_iter_)),
             early_stopping=self.early_stopping,
-            # The latest windows (of each series) are the honest hold-out.
+            # The latest windows (of each series) are the honest hold-out; with
+            # level windows, exactly each series' last one (fraction 0: one each).
             validation=_engine.ValidationSplit(
-                self.validation_fraction, shuffle=False, groups=groups
+                0.0 if level else self.validation_fraction,
+                shuffle=False,
+                groups=groups,
             ),
             n_iter_no_change=self.n_iter_no_change,
             verbose=self.verbose,
             group_batches=self.distribution is None,
         )
-        return model, _engine.train(model, data, targets, None, config)
+        weights = data.weights if level else None
+        return model, _engine.train(model, data, targets, weights, config)
 
-    def _fit_layout(self, targets, index, *, covariates):
+    def _fit_layout(self, targets, index, *, covariates, panel):
         """Record what the network is trained for; fixed until the next reset.
 
         ``targets`` are the training series (one, or a panel's); the "auto"
         parameters are resolved from them alone (:mod:`skrnn._seasonality`).
         """
+        normalize = self.normalize
+        if normalize == "auto":
+            positive = all(np.all(series > 0) for series in targets)
+            normalize = "level" if panel and positive else "standard"
+        if normalize == "level" and (covariates or targets[0].shape[1] != 1):
+            raise ValueError(
+                "normalize='level' forecasts series without covariates, one "
+                "column each; use normalize='standard'."
+            )
+        if normalize == "level" and self.strategy == "recursive":
+            raise ValueError(
+                "normalize='level' forecasts the whole horizon at once: use "
+                "strategy='direct' or 'auto'."
+            )
+        self.normalize_ = normalize
         first = targets[0]
         self.season_length_ = (
             int(self.season_length)
@@ -412,6 +527,26 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
                 "not see the covariates of the steps after the first."
             )
         self.strategy_ = strategy
+        # Steps the network outputs at once; fixed once it is trained.
+        self._network_steps = 1 if strategy == "recursive" else self.horizon
+        shortest = min(len(series) for series in targets)
+        if normalize == "level":  # log ratios to the window's level, no differences
+            self.differences_, self.log_ = (), True
+            self.window_ = (
+                level_window(self.season_length_, shortest, self.horizon)
+                if isinstance(self.window, str)
+                else int(self.window)
+            )
+        else:
+            self._fit_standard_layout(targets, shortest)
+        self._with_covariates = covariates
+        self._panel_kind = None
+        self._seed = _backend.resolve_seed(self.random_state)
+        self._architecture = architecture(self, check_units(self))
+        self.n_targets_ = first.shape[1]
+
+    def _fit_standard_layout(self, targets, shortest):
+        """Log, differences and window of ``normalize="standard"``, "auto" resolved."""
         self.differences_ = (
             auto_differences(self.season_length_)
             if isinstance(self.differences, str)
@@ -426,23 +561,16 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
                 for column in range(series.shape[1])
             )
         )
-        # Steps the network outputs at once; fixed once it is trained.
-        self._network_steps = 1 if strategy == "recursive" else self.horizon
         self.window_ = (
             auto_window(
                 self.season_length_,
-                min(len(series) for series in targets),
+                shortest,
                 self._network_steps,
                 sum(self.differences_),
             )
             if isinstance(self.window, str)
             else int(self.window)
         )
-        self._with_covariates = covariates
-        self._panel_kind = None
-        self._seed = _backend.resolve_seed(self.random_state)
-        self._architecture = architecture(self, check_units(self))
-        self.n_targets_ = first.shape[1]
 
     def _new_target_transform(self):
         return TargetTransform(self.log_, self.differences_, self.scale)
@@ -450,11 +578,14 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
     def _fit_transforms(self, X, y):
         """Record the fitted layout and fit the target and covariate transforms."""
         covariates, target, index = self._validate_observations(X, y, reset=True)
-        self._fit_layout([target], index, covariates=y is not None)
+        self._fit_layout([target], index, covariates=y is not None, panel=False)
+        self.covariate_scaler_ = None
+        self.target_transform_ = None
+        if self.normalize_ == "level":
+            return
         lags = self.differences_
         self._check_length(len(target), self.window_, self._network_steps, lags)
         self.target_transform_ = self._new_target_transform().fit(target)
-        self.covariate_scaler_ = None
         if covariates is not None and self.scale:
             self.covariate_scaler_ = StandardScaler().fit(covariates)
 
@@ -463,6 +594,10 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
         changed = [name for name in wanted if wanted[name] != fitted[name]]
         if not isinstance(self.window, str) and int(self.window) != self.window_:
             changed.append("window")
+        if self.n_networks != len(self.__dict__.get("models_", [self.model_])):
+            changed.append("n_networks")
+        if self.normalize not in ("auto", self.normalize_):
+            changed.append("normalize")
         if changed:
             raise ValueError(
                 f"warm_start=True continues training the fitted network, but "
@@ -507,15 +642,38 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
     def _forecast_many(self, histories, transforms, n_steps):
         """Forecast ``n_steps`` after each history, all series in one batch.
 
-        Returns one ``(n_steps, n_targets)`` array per history, on its scale.
+        Returns one ``(n_steps, n_targets)`` array per history, on its scale:
+        the median of the forecasts of the networks of ``models_``.
         """
+        if self.normalize_ == "level":
+            layout = input_layout(self.window_, self.season_length_)
+            series = [history[:, 0] for history in histories]
+            forecasts = [
+                level_forecast(
+                    predictor,
+                    series,
+                    self.window_,
+                    layout,
+                    self._network_steps,
+                    n_steps,
+                )[..., np.newaxis]
+                for predictor in self._compiled_predictors()
+            ]
+        else:
+            forecasts = [
+                self._standard_forecast(predictor, histories, transforms, n_steps)
+                for predictor in self._compiled_predictors()
+            ]
+        return list(np.median(forecasts, axis=0))
+
+    def _standard_forecast(self, predictor, histories, transforms, n_steps):
+        """One network's forecasts of ``n_steps`` after each history, in one batch."""
         windows = np.stack(
             [
                 transform.transform(history)[-self.window_ :]
                 for history, transform in zip(histories, transforms, strict=True)
             ]
         ).astype(np.float32)
-        predictor = self._compiled_predictor()
         blocks, done = [], 0
         while done < n_steps:
             block = predictor(windows).reshape(
@@ -525,35 +683,43 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
             done += self._network_steps
             windows = np.concatenate([windows, block], axis=1)[:, -self.window_ :]
         future = np.concatenate(blocks, axis=1)[:, :n_steps]
-        return [
-            transform.inverse(values, history)
-            for values, transform, history in zip(
-                future, transforms, histories, strict=True
-            )
-        ]
+        return np.stack(
+            [
+                transform.inverse(values, history)
+                for values, transform, history in zip(
+                    future, transforms, histories, strict=True
+                )
+            ]
+        )
 
     def _forecast(self, n_steps, future_covariates=None):
         """Forecast ``n_steps`` steps after ``y_``; returns (n_steps, n_targets)."""
         target = self.y_
         if future_covariates is None:
             return self._forecast_many([target], [self.target_transform_], n_steps)[0]
-        else:
-            scaled = self._scale_covariates(future_covariates)
-            known = np.concatenate([self.X_, future_covariates[:1]])
-            inputs = self._network_inputs(target, known)
+        forecasts = [
+            self._covariate_forecast(predictor, n_steps, future_covariates)
+            for predictor in self._compiled_predictors()
+        ]
+        return np.median(forecasts, axis=0)
+
+    def _covariate_forecast(self, predictor, n_steps, future_covariates):
+        """One network's recursive forecast, fed the future covariates."""
+        target = self.y_
+        scaled = self._scale_covariates(future_covariates)
+        known = np.concatenate([self.X_, future_covariates[:1]])
+        inputs = self._network_inputs(target, known)
         window = inputs[-self.window_ :].astype(np.float32)
         step_out = self._network_steps
-        predictor = self._compiled_predictor()
         forecasts = []
         while sum(len(block) for block in forecasts) < n_steps:
             block = predictor(window[np.newaxis]).astype(np.float64)
             block = block.reshape(step_out, self.n_targets_)
             forecasts.append(block)
-            if future_covariates is not None:
-                done = sum(len(b) for b in forecasts)
-                if done >= n_steps:
-                    break
-                block = np.hstack([block, scaled[done : done + 1]])
+            done = sum(len(b) for b in forecasts)
+            if done >= n_steps:
+                break
+            block = np.hstack([block, scaled[done : done + 1]])
             window = np.concatenate([window, block])[-self.window_ :]
         future = np.concatenate(forecasts)[:n_steps]
         return self.target_transform_.inverse(future, target)
@@ -758,6 +924,14 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
         # training rows" tasks are not forecasting problems.
         tags.regressor_tags.poor_score = True
         return tags
+
+
+def _extended_history(history, result):
+    """A network's ``history`` with the epochs of the engine's ``result`` added."""
+    history = {name: list(values) for name, values in history.items()}
+    for name, values in result.history.items():
+        history.setdefault(name, []).extend(values)
+    return history
 
 
 def _extended_index(index, new_index, n_new):

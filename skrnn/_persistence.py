@@ -154,6 +154,7 @@ class _Writer:
     def __init__(self):
         self.arrays = {}
         self.models = {}
+        self.model_names = {}  # id -> member: a network held twice is stored once
 
     def encode(self, value, where):
         if value is None or isinstance(value, (bool, int, float, str)):
@@ -176,8 +177,11 @@ class _Writer:
             return {"__random_state__": state}
         keras = get_keras()
         if isinstance(value, keras.Model):
-            name = f"model_{len(self.models)}.keras"
-            self.models[name] = model_to_bytes(value)
+            name = self.model_names.get(id(value))
+            if name is None:
+                name = f"model_{len(self.models)}.keras"
+                self.models[name] = model_to_bytes(value)
+                self.model_names[id(value)] = name
             return {"__keras__": name}
         return self._object(value, where)
 
@@ -385,6 +389,7 @@ class _Reader:
     def __init__(self, archive, version):
         self.archive = archive
         self.version = version
+        self.networks = {}  # member name -> keras.Model, loaded once
         npz = _Archive(
             io.BytesIO(archive.read("arrays.npz")), "arrays.npz", archive.budget
         )
@@ -453,6 +458,11 @@ class _Reader:
     def _network(self, name):
         if not isinstance(name, str) or not _MEMBER_NAME.fullmatch(name):
             raise InvalidFileError(f"network member name {name!r} is not allowed")
+        if name not in self.networks:  # a network held twice (model_, models_[0])
+            self.networks[name] = self._load_network(name)
+        return self.networks[name]
+
+    def _load_network(self, name):
         data = self.archive.read(name)
         # The .keras file is a zip that Keras decompresses: check it first.
         _Archive(io.BytesIO(data), name, list(self.archive.budget))

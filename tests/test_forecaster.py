@@ -232,3 +232,67 @@ def test_pickle_round_trip_keeps_forecasts():
     model = SequenceForecaster(window=6, horizon=4, **FAST).fit(load_airline())
     restored = pickle.loads(pickle.dumps(model))
     pd.testing.assert_series_equal(restored.predict(), model.predict())
+
+
+# -------------------------------------------------------------------- ensembles
+ENSEMBLE = dict(
+    window=6, horizon=4, units=4, epochs=3, learning_rate=0.01, random_state=0
+)
+# Noise: the differenced sine alone is constant, and every network forecasts it.
+NOISY = _sine() + 0.1 * np.random.RandomState(0).standard_normal(120)
+
+
+def _members(model):
+    """Each network of a fitted ensemble as a forecaster of its own."""
+    members = []
+    for network in model.models_:
+        member = pickle.loads(pickle.dumps(model))
+        member.models_ = [network]
+        member.model_ = network
+        members.append(member)
+    return members
+
+
+def test_an_ensemble_forecasts_the_median_of_its_networks():
+    model = SequenceForecaster(n_networks=3, **ENSEMBLE).fit(NOISY)
+    assert len(model.models_) == 3 and model.model_ is model.models_[0]
+    assert [len(h["loss"]) for h in model.histories_] == [3, 3, 3]
+    assert model.history_ == model.histories_[0]
+    forecasts = np.array([member.predict() for member in _members(model)])
+    assert np.abs(forecasts[0] - forecasts[1]).max() > 1e-6  # different seeds
+    np.testing.assert_allclose(model.predict(), np.median(forecasts, axis=0))
+
+
+def test_an_ensemble_is_deterministic_and_its_first_network_is_the_single_one():
+    first = SequenceForecaster(n_networks=2, **ENSEMBLE).fit(NOISY).predict()
+    again = SequenceForecaster(n_networks=2, **ENSEMBLE).fit(NOISY)
+    np.testing.assert_array_equal(again.predict(), first)
+    single = SequenceForecaster(**ENSEMBLE).fit(NOISY)
+    np.testing.assert_allclose(
+        _members(again)[0].predict(), single.predict(), rtol=1e-6
+    )
+
+
+def test_an_ensemble_pickles_and_saves(tmp_path):
+    from skrnn import load_estimator, save_estimator
+
+    model = SequenceForecaster(n_networks=2, **ENSEMBLE).fit(load_airline())
+    expected = model.predict()
+    restored = pickle.loads(pickle.dumps(model))
+    assert len(restored.models_) == 2 and restored.model_ is restored.models_[0]
+    pd.testing.assert_series_equal(restored.predict(), expected)
+    save_estimator(model, tmp_path / "ensemble.skrnn")
+    loaded = load_estimator(tmp_path / "ensemble.skrnn")
+    assert loaded.model_ is loaded.models_[0]
+    pd.testing.assert_series_equal(loaded.predict(), expected)
+
+
+def test_warm_start_continues_every_network():
+    model = SequenceForecaster(n_networks=2, warm_start=True, **ENSEMBLE)
+    model.fit(NOISY)
+    networks = list(model.models_)
+    model.fit(NOISY)
+    assert all(a is b for a, b in zip(model.models_, networks, strict=True))
+    assert [len(h["loss"]) for h in model.histories_] == [6, 6]
+    with pytest.raises(ValueError, match="n_networks changed"):
+        model.set_params(n_networks=3).fit(NOISY)

@@ -7,7 +7,10 @@ from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 
 from skrnn import SequenceForecaster, load_estimator, save_estimator
 
-FAST = dict(window=12, horizon=4, units=8, epochs=3, random_state=0)
+# Per-series standardisation; the level recipe is tested at the end of the file.
+FAST = dict(
+    window=12, horizon=4, units=8, epochs=3, normalize="standard", random_state=0
+)
 
 
 def _series(n, level, start, seed, period=12):
@@ -125,3 +128,107 @@ def test_too_short_series_is_named(panel):
     panel["tiny"] = panel["a"].iloc[:10]
     with pytest.raises(ValueError, match=r"Series 'tiny': .* at least \d+ steps"):
         SequenceForecaster(**FAST).fit(panel)
+
+
+# ---------------------------------------------------------------- level recipe
+LEVEL = dict(horizon=4, season_length=6, units=8, epochs=3, random_state=0)
+
+
+def _hourly_like(n_series=4, n=90, seed=0):
+    """Positive series with a season of 6 at levels 1 to 1000."""
+    rng = np.random.RandomState(seed)
+    t = np.arange(n)
+    return {
+        f"s{i}": 10.0**i
+        * (1 + 0.3 * np.sin(2 * np.pi * t / 6 + i))
+        * np.exp(rng.normal(scale=0.02, size=n))
+        for i in range(n_series)
+    }
+
+
+def test_level_is_the_auto_choice_for_positive_panels_only():
+    model = SequenceForecaster(**LEVEL).fit(_hourly_like())
+    assert model.normalize_ == "level" and model.strategy_ == "direct"
+    # "auto" window: 7 seasons, fed one season per step.
+    assert model.window_ == 42
+    assert model.model_.inputs[0].shape[-1] == 6
+    panel = _hourly_like()
+    panel["s0"] = panel["s0"] - 2.0  # not positive any more
+    assert SequenceForecaster(**LEVEL).fit(panel).normalize_ == "standard"
+    single = SequenceForecaster(**LEVEL).fit(_hourly_like()["s1"])
+    assert single.normalize_ == "standard"
+
+
+def test_level_window_shrinks_to_the_shortest_series():
+    panel = _hourly_like(n=40)  # 40 - 2 x 4 - 8 + 1 = 25 steps of room: 4 seasons
+    assert SequenceForecaster(**LEVEL).fit(panel).window_ == 24
+
+
+def test_level_forecasts_scale_with_the_series():
+    panel = _hourly_like()
+    forecast = SequenceForecaster(**LEVEL).fit(panel).predict()
+    scaled = {k: 1000.0 * v for k, v in panel.items()}
+    scaled_forecast = SequenceForecaster(**LEVEL).fit(scaled).predict()
+    for series_id in panel:
+        np.testing.assert_allclose(
+            scaled_forecast[series_id], 1000.0 * forecast[series_id], rtol=1e-4
+        )
+        assert np.all(forecast[series_id] > 0)
+
+
+def test_level_windows_targets_weights_and_hold_out():
+    from skrnn._engine import ValidationSplit
+    from skrnn._level import WINDOWS_PER_SERIES, LevelWindows
+
+    arrays = [values for values in _hourly_like(n_series=2, n=200).values()]
+    data = LevelWindows(arrays, 12, 4, 6, seed=0)
+    for group, values in enumerate(arrays):
+        members = np.flatnonzero(data.groups == group)
+        assert len(members) == WINDOWS_PER_SERIES + 1
+        # The last window of each series comes last: its target is the last values.
+        assert data.starts[members[-1]] == len(values) - 12 - 4
+        assert data.starts[members[:-1]].max() <= len(values) - 12 - 8
+    level = arrays[1][:12].mean()
+    first = np.flatnonzero((data.groups == 1) & (data.starts == 0))
+    if len(first):
+        np.testing.assert_allclose(
+            data.targets[first[0]], np.log(arrays[1][12:16] / level), rtol=1e-5
+        )
+    assert data.batch(np.arange(3)).shape == (3, 2, 6)
+    assert data.weights.mean() == pytest.approx(1.0)
+    # Levels 1 and 10 with the same relative swings: equal weights on average.
+    ratio = (
+        data.weights[data.groups == 1].mean() / data.weights[data.groups == 0].mean()
+    )
+    assert 0.8 < ratio < 1.25
+    _, held_out = ValidationSplit(0.0, shuffle=False, groups=data.groups).split(
+        len(data), 0
+    )
+    assert len(held_out) == 2 and set(data.groups[held_out]) == {0, 1}
+
+
+def test_level_predict_update_score_and_longer_horizons():
+    panel = _hourly_like()
+    train = {k: v[:-4] for k, v in panel.items()}
+    model = SequenceForecaster(early_stopping=True, **LEVEL).fit(train)
+    assert "val_loss" in model.history_
+    assert -10 < model.score({k: v[-4:] for k, v in panel.items()}) <= 1
+    model.set_params(horizon=10)  # two and a half blocks of 4
+    assert [len(f) for f in model.predict().values()] == [10] * 4
+    model.update({"s2": panel["s2"][-4:]})
+    assert len(model.y_["s2"]) == 90
+
+
+@pytest.mark.parametrize(
+    "change, params, message",
+    [
+        (lambda p: p.update(s0=p["s0"] - 2.0), {}, "strictly positive"),
+        (lambda p: None, {"strategy": "recursive"}, "strategy='direct'"),
+        (lambda p: p.update(s0=p["s0"][:15]), {"window": 12}, r"'s0'.* at least 20"),
+    ],
+)
+def test_level_errors(change, params, message):
+    panel = _hourly_like()
+    change(panel)
+    with pytest.raises(ValueError, match=message):
+        SequenceForecaster(normalize="level", **LEVEL, **params).fit(panel)

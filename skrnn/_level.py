@@ -1,0 +1,165 @@
+"""Level-normalised windows: the global recipe for panels of positive series.
+
+Each input window is divided by its *level*, the mean of its values, and
+logged; the network forecasts ``log(y[t + h] / level)`` for every step ``h`` of
+the horizon at once (direct), so ``level * exp(output)`` is the forecast. A
+window of whole seasons is fed one season per step (168 hourly values as 7
+steps of 24 features): a short recurrence that trains several times faster
+than one value per step and forecasts better. Every window is weighted by
+``level / scale``, where ``scale`` is its series' in-sample seasonal-naive mean
+absolute error: with a mean absolute error loss on the log ratios, the loss then
+approximates MASE and no series dominates by its size. Measured on M4 Hourly in
+``benchmarks/m4_research_notes.md`` (rows #18, #24, #29).
+"""
+
+import numpy as np
+
+# Training windows drawn per series (one fixed sample): long series do not
+# outweigh short ones, and an epoch costs the same whatever the lengths.
+WINDOWS_PER_SERIES = 64
+# Seasons in an "auto" window (one week of hourly data).
+SEASONS_PER_WINDOW = 7
+
+
+def level_window(season_length, shortest, horizon):
+    """The "auto" window: 7 seasons (12 steps without a season), shortened to fit.
+
+    Every series must hold a window, its training targets and the held-out last
+    ``horizon`` values, with room for at least 8 training windows.
+    """
+    room = shortest - 2 * horizon - 8 + 1  # the longest window that fits
+    if season_length > 1:
+        seasons = min(SEASONS_PER_WINDOW, room // season_length)
+        if seasons >= 1:
+            return int(seasons * season_length)
+    return int(max(1, min(12, room)))
+
+
+def input_layout(window, season_length):
+    """``(steps, features)`` of a window: one season per step when it divides."""
+    if season_length > 1 and window % season_length == 0:
+        return (window // season_length, season_length)
+    return (window, 1)
+
+
+def encode(windows, layout):
+    """Divide windows ``(n, window)`` by their level and log; return inputs, levels."""
+    levels = windows.mean(axis=1)
+    ratios = np.maximum(windows / levels[:, np.newaxis], 1e-6)
+    inputs = np.log(ratios).reshape((len(windows),) + layout).astype(np.float32)
+    return inputs, levels
+
+
+def seasonal_naive_scale(values, season_length):
+    """Mean absolute change over one season (MASE's scale); None if undefined."""
+    lag = season_length if len(values) > season_length else 1
+    if len(values) <= lag:
+        return None
+    scale = float(np.mean(np.abs(values[lag:] - values[:-lag])))
+    return scale if scale > 0 else None
+
+
+def check_positive(series_ids, arrays):
+    for series_id, values in zip(series_ids, arrays, strict=True):
+        if np.any(values <= 0):
+            raise ValueError(
+                f"normalize='level' needs strictly positive series; series "
+                f"{series_id!r} has values <= 0. Use normalize='standard'."
+            )
+
+
+class LevelWindows:
+    """Level-normalised training windows of several series, and their targets.
+
+    Per series, up to :data:`WINDOWS_PER_SERIES` windows are drawn (once) among
+    those whose targets end before the series' last ``horizon`` values; the
+    series' last window (whose target is those values) comes last in its group,
+    for early stopping to hold out. Follows the protocol of
+    :class:`~skrnn._inputs.Sequences` the training engine reads.
+
+    Parameters
+    ----------
+    arrays : list of ndarray of shape (n_steps_i,)
+        The positive series.
+    window, horizon, season_length : int
+    seed : int
+        Seed of the window sample.
+
+    Attributes
+    ----------
+    dense : ndarray of shape (n_windows, steps, features)
+        The encoded windows, ``log(window / level)`` in the input layout.
+    targets : ndarray of shape (n_windows, horizon)
+        ``log(next values / level)`` of each window.
+    weights : ndarray of shape (n_windows,)
+        ``level / scale`` of each window, divided by their mean.
+    groups : ndarray of shape (n_windows,)
+        The series of each window.
+    """
+
+    items = None
+    is_dense = True
+    pad_value = 0.0
+
+    def __init__(self, arrays, window, horizon, season_length, *, seed):
+        rng = np.random.default_rng(seed)
+        self.window = window
+        self.layout = input_layout(window, season_length)
+        series, starts = [], []
+        for i, values in enumerate(arrays):
+            n_train = len(values) - window - 2 * horizon + 1
+            chosen = np.arange(max(n_train, 0))
+            if n_train > WINDOWS_PER_SERIES:
+                chosen = np.sort(rng.choice(n_train, WINDOWS_PER_SERIES, replace=False))
+            chosen = np.append(chosen, len(values) - window - horizon)
+            series.append(np.full(len(chosen), i))
+            starts.append(chosen)
+        self.groups = np.concatenate(series)
+        self.starts = np.concatenate(starts)
+        self.lengths = np.full(len(self.starts), self.layout[0])
+        spans = np.stack(  # each window and the values that follow it
+            [
+                arrays[s][t : t + window + horizon]
+                for s, t in zip(self.groups, self.starts, strict=True)
+            ]
+        )
+        # The sample is fixed and small (at most 65 windows a series): encode it
+        # once, and batches are slices of one array.
+        self.dense, levels = encode(spans[:, :window], self.layout)
+        ratios = spans[:, window:] / levels[:, np.newaxis]
+        self.targets = np.log(ratios).astype(np.float32)
+        scales = [seasonal_naive_scale(values, season_length) for values in arrays]
+        known = [scale for scale in scales if scale is not None]
+        fallback = float(np.mean(known)) if known else 1.0
+        scales = np.array([fallback if s is None else s for s in scales])
+        weights = levels / scales[self.groups]
+        self.weights = (weights / weights.mean()).astype(np.float32)
+
+    def __len__(self):
+        return len(self.starts)
+
+    @property
+    def sample_shape(self):
+        return self.layout
+
+    def batch(self, indices):
+        return self.dense[indices]
+
+
+def level_forecast(predictor, histories, window, layout, network_steps, n_steps):
+    """Forecast ``n_steps`` after each 1-D history with one network, in blocks.
+
+    Returns an array of shape ``(n_histories, n_steps)`` on the original scale.
+    """
+    extended = list(histories)
+    blocks, done = [], 0
+    while done < n_steps:
+        inputs, levels = encode(np.stack([h[-window:] for h in extended]), layout)
+        outputs = predictor(inputs).reshape(len(extended), network_steps)
+        block = levels[:, np.newaxis] * np.exp(outputs.astype(np.float64))
+        blocks.append(block)
+        done += network_steps
+        extended = [
+            np.concatenate([h, b]) for h, b in zip(extended, block, strict=True)
+        ]
+    return np.concatenate(blocks, axis=1)[:, :n_steps]
