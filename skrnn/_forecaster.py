@@ -106,8 +106,10 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
         forecaster's ``fit`` continues training its network on the windows of
         the new series, with the transforms fitted the first time. (The
         sequence-input parameters of :class:`RNNRegressor` -- ``mask_value``,
-        ``embedding_dim``, ``return_sequences``, ``tbptt_steps`` -- do not apply:
-        the forecaster cuts its own equal-length numeric windows.)
+        ``embedding_dim``, ``return_sequences``, ``tbptt_steps``,
+        ``scale_inputs``, ``max_steps`` -- do not apply: the forecaster cuts its
+        own equal-length numeric windows of ``window_`` steps and scales them
+        with ``scale`` or ``normalize``.)
 
     Attributes
     ----------

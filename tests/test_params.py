@@ -43,8 +43,6 @@ def test_every_shared_parameter_is_there_with_the_table_default(
 def test_the_forecaster_documents_which_sequence_parameters_do_not_apply():
     doc = SequenceForecaster.__doc__
     for name in SEQUENCE_PARAMS:
-        if name in ("scale_inputs", "max_steps"):
-            continue  # the forecaster's own `scale` and `window` cover them
         assert name not in _defaults(SequenceForecaster)
         assert name in doc, name
 
