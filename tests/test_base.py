@@ -138,6 +138,7 @@ def test_fit_leaves_global_random_generators_alone():
     assert np.random.rand() == expected
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "params",
     [dict(dropout=0.2, recurrent_dropout=0.1), dict(bidirectional=True, units=(3, 2))],

@@ -17,7 +17,7 @@ from skrnn._encoders import InputEncoder, TargetScaler
 from skrnn._inputs import Sequences
 
 FITS = settings(
-    max_examples=6,
+    max_examples=3,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
