@@ -261,6 +261,7 @@ def test_pickle_round_trip_and_clone():
     assert fresh.get_params() == reg.get_params()
 
 
+@pytest.mark.slow
 def test_pipeline_and_grid_search():
     X, y = _data(n=40)
     flatten_last = FunctionTransformer(lambda X: X[:, :, :1])

@@ -26,6 +26,7 @@ def test_scaling_is_fitted_on_the_training_data_only_and_saved(tmp_path):
     np.testing.assert_array_equal(loaded.predict(X_test), prediction)
 
 
+@pytest.mark.slow
 def test_raw_sensor_scale_trains_like_standardised_data():
     rng = np.random.RandomState(0)
     X = rng.normal(size=(120, 8, 1))

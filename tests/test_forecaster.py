@@ -163,6 +163,7 @@ def test_predict_without_covariates_rejects_X():
         model.predict(np.zeros((3, 1)))
 
 
+@pytest.mark.slow
 def test_grid_search_backtests_with_time_series_split():
     passengers = load_airline()
     search = GridSearchCV(
@@ -263,6 +264,7 @@ def test_an_ensemble_forecasts_the_median_of_its_networks():
     np.testing.assert_allclose(model.predict(), np.median(forecasts, axis=0))
 
 
+@pytest.mark.slow
 def test_an_ensemble_is_deterministic_and_its_first_network_is_the_single_one():
     first = SequenceForecaster(n_networks=2, **ENSEMBLE).fit(NOISY).predict()
     again = SequenceForecaster(n_networks=2, **ENSEMBLE).fit(NOISY)

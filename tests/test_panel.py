@@ -103,6 +103,7 @@ def test_update_some_series_and_reject_unknown_ones(panel):
     assert len(model.y_["a"]) == 82  # the failed update changed nothing
 
 
+@pytest.mark.slow
 def test_score_and_grid_search_on_a_long_frame_sorted_by_time(panel):
     long = pd.concat(panel, names=["id", "month"]).to_frame("sales")
     long = long[long.index.get_level_values("month") >= pd.Period("2003-05", "M")]

@@ -50,6 +50,7 @@ def test_dna_strings_gc_content_beats_majority():
     assert clf.predict(["GGGCCCNN"])[0] == "GC"  # N was never seen: out of vocabulary
 
 
+@pytest.mark.slow
 def test_peptide_last_residue_from_prefix():
     # The seeds' question: the last residue follows from the prefix (here, it
     # repeats the residue three places before the end).
