@@ -192,7 +192,7 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
             est._architecture = architecture(est, units)
             est.input_encoder_ = est._make_input_encoder().fit(X, weights)
         else:
-            est._check_architecture(units)
+            est._refuse_changed_network(units)
         data = est.input_encoder_.transform(X) if est._numeric else X
         spec = est._network_spec(data, units)
         model = _engine.build_model(spec) if reset else est.model_
@@ -232,17 +232,6 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
             masked=self._numeric and self._masked,
             mask_value=self.mask_value if self._input_kind != "ragged" else None,
         )
-
-    def _check_architecture(self, units):
-        fitted, wanted = self._architecture, architecture(self, units)
-        changed = [name for name in wanted if wanted[name] != fitted[name]]
-        if changed:
-            raise ValueError(
-                f"warm_start=True continues training the fitted network, but "
-                f"{', '.join(changed)} changed since it was built "
-                f"({', '.join(f'{n}={fitted[n]!r}' for n in changed)}). Set "
-                "warm_start=False to build a new network with the new parameters."
-            )
 
     def _network_input_shape(self, data):
         if self._input_kind == "symbols":

@@ -592,20 +592,14 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
             self.covariate_scaler_ = StandardScaler().fit(covariates)
 
     def _check_warm_start(self, units):
-        fitted, wanted = self._architecture, architecture(self, units)
-        changed = [name for name in wanted if wanted[name] != fitted[name]]
+        also = []
         if not isinstance(self.window, str) and int(self.window) != self.window_:
-            changed.append("window")
+            also.append(f"window={self.window_!r}")
         if self.n_networks != len(self.__dict__.get("models_", [self.model_])):
-            changed.append("n_networks")
+            also.append("n_networks")
         if self.normalize not in ("auto", self.normalize_):
-            changed.append("normalize")
-        if changed:
-            raise ValueError(
-                f"warm_start=True continues training the fitted network, but "
-                f"{', '.join(changed)} changed since it was built. Set "
-                "warm_start=False to build a new network with the new parameters."
-            )
+            also.append(f"normalize={self.normalize_!r}")
+        self._refuse_changed_network(units, also)
 
     def _scale_covariates(self, covariates):
         if self.covariate_scaler_ is None:
@@ -828,13 +822,7 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
         return self
 
     def _update_panel(self, X, y):
-        if y is not None or not is_panel(X):
-            raise ValueError(
-                "This forecaster was fitted on a panel: call update(new) with new "
-                "observations of some or all of its series, in a panel container."
-            )
-        panel = read_panel(X, estimator=self, input_name="X")
-        self._check_panel_ids(panel.ids)
+        panel = self._read_fitted_panel(X, y, "update(new) with new observations of")
         # Validate every series first: a failed update changes nothing.
         indexes = [
             _extended_index(self.index_[series_id], index, len(values))
@@ -848,6 +836,17 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
             self.y_[series_id] = np.concatenate([self.y_[series_id], values])
             self.index_[series_id] = index
         return self
+
+    def _read_fitted_panel(self, X, y, call):
+        """New data of some or all of the fitted series, validated, as a Panel."""
+        if y is not None or not is_panel(X):
+            raise ValueError(
+                f"This forecaster was fitted on a panel: call {call} some or all of "
+                "its series, in a panel container."
+            )
+        panel = read_panel(X, estimator=self, input_name="X")
+        self._check_panel_ids(panel.ids)
+        return panel
 
     def _check_panel_ids(self, ids):
         unknown = [series_id for series_id in ids if series_id not in self.y_]
@@ -893,13 +892,11 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
         return r2_score(actual, forecast, sample_weight=sample_weight)
 
     def _score_panel(self, X, y, sample_weight):
-        if y is not None or sample_weight is not None or not is_panel(X):
-            raise ValueError(
-                "This forecaster was fitted on a panel: call score(actual) with the "
-                "values that follow some or all of its series, in a panel container."
-            )
-        panel = read_panel(X, estimator=self, input_name="X")
-        self._check_panel_ids(panel.ids)
+        if sample_weight is not None:
+            raise ValueError("score on a panel takes no sample_weight.")
+        panel = self._read_fitted_panel(
+            X, y, "score(actual) with the values that follow"
+        )
         gaps = [
             steps_after(self.index_[series_id], index)
             for series_id, index in zip(panel.ids, panel.indexes, strict=True)
