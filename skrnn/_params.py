@@ -10,7 +10,10 @@ from numbers import Integral, Real
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
-# name -> (default, constraints)
+AUTO = StrOptions({"auto"})
+
+# name -> (default, constraints). A constraint list that admits "auto" lets an
+# estimator resolve the value from its data at ``fit`` (documented there).
 NETWORK_PARAMS = {
     "cell": ("lstm", [StrOptions({"lstm", "gru", "simple"})]),
     "units": (32, [Interval(Integral, 1, None, closed="left"), tuple, list]),
@@ -49,6 +52,20 @@ SEQUENCE_PARAMS = {
 }
 
 SHARED_PARAMS = {**NETWORK_PARAMS, **TRAINING_PARAMS}
+
+# Where an estimator's default differs from the table's: estimator name ->
+# {parameter: default}. The constraints stay shared; ``tests/test_params.py``
+# checks each signature against the table with these applied.
+DEFAULT_OVERRIDES = {
+    "RNNRegressor": {},
+    "RNNClassifier": {},
+    "SequenceForecaster": {},
+}
+
+
+def default(estimator_name, name, table):
+    """The default of parameter ``name`` for ``estimator_name``."""
+    return DEFAULT_OVERRIDES[estimator_name].get(name, table[name][0])
 
 
 def constraints(*tables):

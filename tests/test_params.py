@@ -5,7 +5,7 @@ import inspect
 import pytest
 
 from skrnn import RNNClassifier, RNNRegressor, SequenceForecaster
-from skrnn._params import SEQUENCE_PARAMS, SHARED_PARAMS
+from skrnn._params import DEFAULT_OVERRIDES, SEQUENCE_PARAMS, SHARED_PARAMS, default
 
 SEQUENCE_ESTIMATORS = [RNNRegressor, RNNClassifier]
 
@@ -32,9 +32,10 @@ def test_every_shared_parameter_is_there_with_the_table_default(
 ):
     defaults = _defaults(estimator_class)
     for table in tables:
-        for name, (default, constraint) in table.items():
+        for name, (_, constraint) in table.items():
             assert name in defaults, f"{estimator_class.__name__} lacks {name}"
-            assert defaults[name] == default, name
+            expected = default(estimator_class.__name__, name, table)
+            assert defaults[name] == expected, name
             assert estimator_class._parameter_constraints[name] == constraint, name
             doc = estimator_class.__doc__
             assert name in doc, f"{estimator_class.__name__} does not document {name}"
@@ -53,3 +54,10 @@ def test_every_constructor_parameter_is_validated():
             estimator_class._parameter_constraints
         )
         assert not missing, (estimator_class.__name__, missing)
+
+
+def test_overrides_name_only_table_parameters():
+    known = {**SHARED_PARAMS, **SEQUENCE_PARAMS}
+    for estimator_name, overrides in DEFAULT_OVERRIDES.items():
+        unknown = set(overrides) - set(known)
+        assert not unknown, (estimator_name, unknown)
