@@ -4,38 +4,30 @@ from numbers import Integral
 
 import numpy as np
 import pandas as pd
-from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
-from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
-from . import _backend, _engine
+from . import _engine
+from ._forecast_layout import ForecastLayoutMixin
+from ._forecast_panel import PanelForecastMixin
 from ._inputs import Sequences
-from ._level import (
-    LevelWindows,
-    check_positive,
-    input_layout,
-    level_forecast,
-    level_window,
-)
+from ._level import LevelWindows, input_layout, level_forecast
 from ._model_state import KerasModelMixin
-from ._panel import Panel, WindowSet, is_panel, panel_like, read_panel
-from ._params import SHARED_PARAMS, architecture, check_units, constraints
+from ._panel import is_panel
+from ._params import SHARED_PARAMS, check_units, constraints
 from ._regressor import _LOSSES
-from ._seasonality import (
-    auto_differences,
-    auto_window,
-    infer_season_length,
-    is_multiplicative,
-)
-from ._series import continue_index, series_index, steps_after
-from ._target import TargetTransform
-from ._windows import make_windows
+from ._series import continue_index, extended_index, series_index, steps_after
 
 
-class SequenceForecaster(KerasModelMixin, RegressorMixin, BaseEstimator):
+class SequenceForecaster(
+    PanelForecastMixin,
+    ForecastLayoutMixin,
+    KerasModelMixin,
+    RegressorMixin,
+    BaseEstimator,
+):
     """Forecast a time series with a recurrent network.
 
     ``fit(series)`` cuts the series into windows of ``window`` steps, each followed
@@ -383,70 +375,6 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
         # to the network batch by batch, never copied whole.
         return Sequences(dense=windows), next_values
 
-    def _fit_panel(self, X, *, reset, units):
-        """Validate a panel; return the windows pooled from all series, and targets."""
-        panel = read_panel(X, estimator=self, input_name="X")
-        if reset:
-            self._fit_layout(
-                panel.values, panel.indexes[0], covariates=False, panel=True
-            )
-            self._panel_kind, self._panel_name = panel.kind, panel.name
-            self._panel_levels = list(panel.level_names)
-            self.series_ids_ = list(panel.ids)
-        else:
-            self._check_warm_start(units)
-            if panel.ids != self.series_ids_:
-                raise ValueError(
-                    "warm_start continues a panel with the same series, in the same "
-                    "order; got other series ids."
-                )
-        self.y_ = dict(zip(panel.ids, panel.values, strict=True))
-        self.index_ = dict(zip(panel.ids, panel.indexes, strict=True))
-        self.X_ = None
-        if self.normalize_ == "level":
-            self.target_transforms_ = [None] * len(panel.ids)
-            data = self._level_windows(panel.ids, panel.values)
-            return data, data.targets, data.groups
-        lags = self.differences_
-        for series_id, values in zip(panel.ids, panel.values, strict=True):
-            try:
-                self._check_length(len(values), self.window_, self._network_steps, lags)
-            except ValueError as error:
-                raise ValueError(f"Series {series_id!r}: {error}") from None
-        if reset:
-            self.target_transforms_ = [
-                self._new_target_transform().fit(values) for values in panel.values
-            ]
-        inputs = [
-            transform.transform(values).astype(np.float32)
-            for transform, values in zip(
-                self.target_transforms_, panel.values, strict=True
-            )
-        ]
-        data = WindowSet(inputs, self.window_, self._network_steps)
-        return data, data.targets(), data.series
-
-    def _level_windows(self, series_ids, series):
-        """The level-normalised training windows of positive series (and checks)."""
-        arrays = [values[:, 0] for values in series]
-        check_positive(series_ids, arrays)
-        needed = self.window_ + 2 * self._network_steps
-        for series_id, values in zip(series_ids, arrays, strict=True):
-            if len(values) < needed:
-                where = "" if series_id is None else f"Series {series_id!r}: "
-                raise ValueError(
-                    f"{where}normalize='level' needs at least {needed} steps "
-                    f"(window={self.window_} + 2 x {self._network_steps}: training "
-                    f"targets and the held-out last ones), but got {len(values)}."
-                )
-        return LevelWindows(
-            arrays,
-            self.window_,
-            self._network_steps,
-            self.season_length_,
-            seed=self._seed,
-        )
-
     def _train(self, data, targets, groups, units, *, model, member):
         """Build (when ``model`` is None) and train network number ``member``.
 
@@ -492,147 +420,6 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
         )
         weights = data.weights if level else None
         return model, _engine.train(model, data, targets, weights, config)
-
-    def _fit_layout(self, targets, index, *, covariates, panel):
-        """Record what the network is trained for; fixed until the next reset.
-
-        ``targets`` are the training series (one, or a panel's); the "auto"
-        parameters are resolved from them alone (:mod:`skrnn._seasonality`).
-        """
-        normalize = self.normalize
-        if normalize == "auto":
-            positive = all(np.all(series > 0) for series in targets)
-            normalize = "level" if panel and positive else "standard"
-        if normalize == "level" and (covariates or targets[0].shape[1] != 1):
-            raise ValueError(
-                "normalize='level' forecasts series without covariates, one "
-                "column each; use normalize='standard'."
-            )
-        if normalize == "level" and self.strategy == "recursive":
-            raise ValueError(
-                "normalize='level' forecasts the whole horizon at once: use "
-                "strategy='direct' or 'auto'."
-            )
-        self.normalize_ = normalize
-        first = targets[0]
-        self.season_length_ = (
-            int(self.season_length)
-            if self.season_length is not None
-            else infer_season_length(first[:, 0], index)
-        )
-        strategy = self.strategy
-        if strategy == "auto":
-            strategy = "recursive" if covariates else "direct"
-        if covariates and strategy != "recursive":
-            raise ValueError(
-                "Covariates need strategy='recursive': a direct forecaster would "
-                "not see the covariates of the steps after the first."
-            )
-        self.strategy_ = strategy
-        # Steps the network outputs at once; fixed once it is trained.
-        self._network_steps = 1 if strategy == "recursive" else self.horizon
-        shortest = min(len(series) for series in targets)
-        if normalize == "level":  # log ratios to the window's level, no differences
-            self.differences_, self.log_ = (), True
-            self.window_ = (
-                level_window(self.season_length_, shortest, self.horizon)
-                if isinstance(self.window, str)
-                else int(self.window)
-            )
-        else:
-            self._fit_standard_layout(targets, shortest)
-        self._with_covariates = covariates
-        self._panel_kind = None
-        self._seed = _backend.resolve_seed(self.random_state)
-        self._architecture = architecture(self, check_units(self))
-        self.n_targets_ = first.shape[1]
-
-    def _fit_standard_layout(self, targets, shortest):
-        """Log, differences and window of ``normalize="standard"``, "auto" resolved."""
-        self.differences_ = (
-            auto_differences(self.season_length_)
-            if isinstance(self.differences, str)
-            else self._check_differences()
-        )
-        self.log_ = (
-            bool(self.log)
-            if not isinstance(self.log, str)
-            else all(
-                is_multiplicative(series[:, column], self.season_length_)
-                for series in targets
-                for column in range(series.shape[1])
-            )
-        )
-        self.window_ = (
-            auto_window(
-                self.season_length_,
-                shortest,
-                self._network_steps,
-                sum(self.differences_),
-            )
-            if isinstance(self.window, str)
-            else int(self.window)
-        )
-
-    def _new_target_transform(self):
-        return TargetTransform(self.log_, self.differences_, self.scale)
-
-    def _fit_transforms(self, X, y):
-        """Record the fitted layout and fit the target and covariate transforms."""
-        covariates, target, index = self._validate_observations(X, y, reset=True)
-        self._fit_layout([target], index, covariates=y is not None, panel=False)
-        self.covariate_scaler_ = None
-        self.target_transform_ = None
-        if self.normalize_ == "level":
-            return
-        lags = self.differences_
-        self._check_length(len(target), self.window_, self._network_steps, lags)
-        self.target_transform_ = self._new_target_transform().fit(target)
-        if covariates is not None and self.scale:
-            self.covariate_scaler_ = StandardScaler().fit(covariates)
-
-    def _check_warm_start(self, units):
-        also = []
-        if not isinstance(self.window, str) and int(self.window) != self.window_:
-            also.append(f"window={self.window_!r}")
-        if self.n_networks != len(self.__dict__.get("models_", [self.model_])):
-            also.append("n_networks")
-        if self.normalize not in ("auto", self.normalize_):
-            also.append(f"normalize={self.normalize_!r}")
-        self._refuse_changed_network(units, also)
-
-    def _scale_covariates(self, covariates):
-        if self.covariate_scaler_ is None:
-            return covariates
-        return self.covariate_scaler_.transform(covariates)
-
-    def _network_inputs(self, target, covariates):
-        """Per-step network inputs: the transformed target and the next step's covariates.
-
-        Row j holds the transformed target of step j (counted after the rows that
-        differencing consumes) and the covariates of the step after it, so the last
-        row of a window carries the covariates of the step being forecast.
-        """
-        transformed = self.target_transform_.transform(target)
-        if covariates is None:
-            return transformed
-        following = self._scale_covariates(covariates)[
-            self.target_transform_.n_lost + 1 :
-        ]
-        rows = min(len(transformed), len(following))
-        return np.hstack([transformed[:rows], following[:rows]])
-
-    def _training_windows(self, target, covariates):
-        """Windows of network inputs and the transformed values that follow each."""
-        inputs = self._network_inputs(target, covariates).astype(np.float32)
-        transformed = self.target_transform_.transform(target)
-        _, next_values = make_windows(
-            transformed, self.window_, horizon=self._network_steps
-        )
-        windows = sliding_window_view(inputs, self.window_, axis=0).transpose(0, 2, 1)
-        n_windows = len(next_values)
-        next_values = next_values.reshape(n_windows, -1).astype(np.float32)
-        return windows[:n_windows], next_values
 
     # ---------------------------------------------------------- forecasting
     def _forecast_many(self, histories, transforms, n_steps):
@@ -749,25 +536,6 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
         values = self._forecast(n_steps, future_covariates)
         return self._wrap(values, continue_index(self.index_, n_steps))
 
-    def _predict_panel(self, n_steps):
-        ids = self.series_ids_
-        histories = [self.y_[series_id] for series_id in ids]
-        forecasts = self._forecast_many(histories, self.target_transforms_, n_steps)
-        indexes = [continue_index(self.index_[series_id], n_steps) for series_id in ids]
-        return panel_like(
-            self._panel_description(), [f[:, 0] for f in forecasts], indexes
-        )
-
-    def _panel_description(self):
-        return Panel(
-            self.series_ids_,
-            None,
-            None,
-            self._panel_kind,
-            self._panel_name,
-            tuple(self._panel_levels),
-        )
-
     def _check_future_covariates(self, X):
         if not self._with_covariates:
             if X is not None:
@@ -813,47 +581,13 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
         covariates, target, index = self._validate_observations(
             X, y, reset=False, method="update"
         )
-        new_index = _extended_index(self.index_, index, len(target))
+        new_index = extended_index(self.index_, index, len(target))
         # Validated in full above: from here on nothing can fail half-way.
         self.index_ = new_index
         self.y_ = np.concatenate([self.y_, target])
         if self._with_covariates:
             self.X_ = np.concatenate([self.X_, covariates])
         return self
-
-    def _update_panel(self, X, y):
-        panel = self._read_fitted_panel(X, y, "update(new) with new observations of")
-        # Validate every series first: a failed update changes nothing.
-        indexes = [
-            _extended_index(self.index_[series_id], index, len(values))
-            for series_id, values, index in zip(
-                panel.ids, panel.values, panel.indexes, strict=True
-            )
-        ]
-        for series_id, values, index in zip(
-            panel.ids, panel.values, indexes, strict=True
-        ):
-            self.y_[series_id] = np.concatenate([self.y_[series_id], values])
-            self.index_[series_id] = index
-        return self
-
-    def _read_fitted_panel(self, X, y, call):
-        """New data of some or all of the fitted series, validated, as a Panel."""
-        if y is not None or not is_panel(X):
-            raise ValueError(
-                f"This forecaster was fitted on a panel: call {call} some or all of "
-                "its series, in a panel container."
-            )
-        panel = read_panel(X, estimator=self, input_name="X")
-        self._check_panel_ids(panel.ids)
-        return panel
-
-    def _check_panel_ids(self, ids):
-        unknown = [series_id for series_id in ids if series_id not in self.y_]
-        if unknown:
-            raise ValueError(
-                f"The panel names series the forecaster was not fitted on: {unknown!r}."
-            )
 
     # ---------------------------------------------------------------- score
     def score(self, X, y=None, sample_weight=None):
@@ -891,30 +625,6 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
             forecast = self._forecast(gap + len(actual))[gap:]
         return r2_score(actual, forecast, sample_weight=sample_weight)
 
-    def _score_panel(self, X, y, sample_weight):
-        if sample_weight is not None:
-            raise ValueError("score on a panel takes no sample_weight.")
-        panel = self._read_fitted_panel(
-            X, y, "score(actual) with the values that follow"
-        )
-        gaps = [
-            steps_after(self.index_[series_id], index)
-            for series_id, index in zip(panel.ids, panel.indexes, strict=True)
-        ]
-        n_steps = max(
-            gap + len(values) for gap, values in zip(gaps, panel.values, strict=True)
-        )
-        forecasts = self._forecast_many(
-            [self.y_[series_id] for series_id in panel.ids],
-            [self.target_transforms_[self.series_ids_.index(i)] for i in panel.ids],
-            n_steps,
-        )
-        scores = [
-            r2_score(values, forecast[gap : gap + len(values)])
-            for values, forecast, gap in zip(panel.values, forecasts, gaps, strict=True)
-        ]
-        return float(np.mean(scores))
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = False
@@ -931,23 +641,6 @@ def _extended_history(history, result):
     for name, values in result.history.items():
         history.setdefault(name, []).extend(values)
     return history
-
-
-def _extended_index(index, new_index, n_new):
-    """The time index of a history after ``n_new`` observations are appended."""
-    if index is None:
-        return None
-    if new_index is None:  # plain values: the steps right after the history
-        new_index = continue_index(index, n_new)
-    elif steps_after(index, new_index) != 0:
-        raise ValueError(
-            f"update() needs the steps right after {index[-1]}; the new data starts "
-            f"at {new_index[0]}."
-        )
-    extended = index.append(new_index)
-    if not isinstance(extended, pd.PeriodIndex):
-        extended = pd.DatetimeIndex(extended, freq=index.freq)
-    return extended
 
 
 def _kind_of(data, ndim):

@@ -90,3 +90,20 @@ def steps_after(index, new_index):
             f"({index.freq})."
         )
     return len(span) - 2
+
+
+def extended_index(index, new_index, n_new):
+    """The time index of a history after ``n_new`` observations are appended."""
+    if index is None:
+        return None
+    if new_index is None:  # plain values: the steps right after the history
+        new_index = continue_index(index, n_new)
+    elif steps_after(index, new_index) != 0:
+        raise ValueError(
+            f"update() needs the steps right after {index[-1]}; the new data starts "
+            f"at {new_index[0]}."
+        )
+    extended = index.append(new_index)
+    if not isinstance(extended, pd.PeriodIndex):
+        extended = pd.DatetimeIndex(extended, freq=index.freq)
+    return extended
