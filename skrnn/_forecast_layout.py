@@ -21,9 +21,50 @@ from ._seasonality import (
 from ._target import TargetTransform
 from ._windows import make_windows
 
+# What the forecaster's "auto" network and training parameters become, by
+# normalisation. "level" is the global recipe chosen on M4 Hourly's training
+# series (benchmarks/m4_research.md): a GRU(128) on one season per step, Adam
+# 3e-3 on batches of 256 windows, early stopping on each series' last window,
+# the median of 5 networks. "standard" is the small per-series network whose
+# airline figures are in docs/benchmarks.rst.
+RECIPES = {
+    "standard": {
+        "cell": "lstm",
+        "units": 32,
+        "epochs": 100,
+        "batch_size": 32,
+        "learning_rate": 1e-3,
+        "early_stopping": False,
+        "n_iter_no_change": 10,
+        "n_networks": 1,
+    },
+    "level": {
+        "cell": "gru",
+        "units": 128,
+        "epochs": 40,
+        "batch_size": 256,
+        "learning_rate": 3e-3,
+        "early_stopping": True,
+        "n_iter_no_change": 8,
+        "n_networks": 5,
+    },
+}
+
 
 class ForecastLayoutMixin:
     """The layout half of :class:`~skrnn.SequenceForecaster`."""
+
+    def _resolve_training(self):
+        """Record ``training_params_``: the "auto" parameters resolved for ``normalize_``."""
+        recipe = RECIPES[self.normalize_]
+        params = {}
+        for name, value in recipe.items():
+            given = getattr(self, name)
+            params[name] = (
+                value if isinstance(given, str) and given == "auto" else given
+            )
+        params["units"] = check_units(self, params["units"])
+        self.training_params_ = params
 
     def _fit_layout(self, targets, index, *, covariates, panel):
         """Record what the network is trained for; fixed until the next reset.
@@ -46,6 +87,7 @@ class ForecastLayoutMixin:
                 "strategy='direct' or 'auto'."
             )
         self.normalize_ = normalize
+        self._resolve_training()
         first = targets[0]
         self.season_length_ = (
             int(self.season_length)
@@ -76,7 +118,10 @@ class ForecastLayoutMixin:
         self._with_covariates = covariates
         self._panel_kind = None
         self._seed = _backend.resolve_seed(self.random_state)
-        self._architecture = architecture(self, check_units(self))
+        training = self.training_params_
+        self._architecture = architecture(
+            self, training["units"], cell=training["cell"]
+        )
         self.n_targets_ = first.shape[1]
 
     def _fit_standard_layout(self, targets, shortest):
@@ -123,15 +168,19 @@ class ForecastLayoutMixin:
         if covariates is not None and self.scale:
             self.covariate_scaler_ = StandardScaler().fit(covariates)
 
-    def _check_warm_start(self, units):
+    def _check_warm_start(self):
+        """A warm start continues the fitted networks: refuse changed parameters."""
+        self._resolve_training()
+        training = self.training_params_
         also = []
         if not isinstance(self.window, str) and int(self.window) != self.window_:
             also.append(f"window={self.window_!r}")
-        if self.n_networks != len(self.__dict__.get("models_", [self.model_])):
-            also.append("n_networks")
+        n_networks = len(self.__dict__.get("models_", [self.model_]))
+        if training["n_networks"] != n_networks:
+            also.append(f"n_networks={n_networks!r}")
         if self.normalize not in ("auto", self.normalize_):
             also.append(f"normalize={self.normalize_!r}")
-        self._refuse_changed_network(units, also)
+        self._refuse_changed_network(training["units"], also, cell=training["cell"])
 
     def _level_windows(self, series_ids, series):
         """The level-normalised training windows of positive series (and checks)."""

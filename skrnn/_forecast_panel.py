@@ -15,7 +15,7 @@ from ._series import continue_index, extended_index, steps_after
 class PanelForecastMixin:
     """The panel half of :class:`~skrnn.SequenceForecaster`."""
 
-    def _fit_panel(self, X, *, reset, units):
+    def _fit_panel(self, X, *, reset):
         """Validate a panel; return the windows pooled from all series, and targets."""
         panel = read_panel(X, estimator=self, input_name="X")
         if reset:
@@ -26,7 +26,7 @@ class PanelForecastMixin:
             self._panel_levels = list(panel.level_names)
             self.series_ids_ = list(panel.ids)
         else:
-            self._check_warm_start(units)
+            self._check_warm_start()
             if panel.ids != self.series_ids_:
                 raise ValueError(
                     "warm_start continues a panel with the same series, in the same "

@@ -16,7 +16,7 @@ from ._inputs import Sequences
 from ._level import LevelWindows, input_layout, level_forecast
 from ._model_state import KerasModelMixin
 from ._panel import is_panel
-from ._params import SHARED_PARAMS, check_units, constraints
+from ._params import SHARED_PARAMS, constraints
 from ._regressor import _LOSSES
 from ._series import continue_index, extended_index, series_index, steps_after
 
@@ -84,15 +84,36 @@ class SequenceForecaster(
         is held out. ``log``, ``differences`` and ``scale`` do not apply, and
         "auto" ``window`` is 7 seasons (shortened to fit the shortest series).
         "auto": "level" for a panel of positive series, else "standard".
-    n_networks : int, default=1
+    n_networks : int or "auto", default="auto"
         Networks trained (seeds derived from ``random_state``); the forecast is
         the median of theirs, on the original scale. Fitting and forecasting
         cost ``n_networks`` times as much. On M4 Hourly (``normalize="level"``)
         the median of 5 scored sMAPE 10.17 / MASE 0.809 against 10.42 / 0.850
-        for one network (``benchmarks/bench_m4_forecaster.py``).
-    cell, units, bidirectional, dropout, recurrent_dropout, model, epochs, \
-batch_size, optimizer, learning_rate, loss, early_stopping, validation_fraction, \
-n_iter_no_change, warm_start, distribution, random_state, verbose :
+        for one network (``benchmarks/bench_m4_forecaster.py``). "auto": see
+        below.
+    cell, units, epochs, batch_size, learning_rate, early_stopping, \
+n_iter_no_change : "auto" or as in :class:`RNNRegressor`, default="auto"
+        Network and training parameters. "auto" takes the recipe of the
+        normalisation (``normalize_``), recorded in ``training_params_``:
+
+        ==================  ==========  ====================================
+        parameter           "standard"  "level" (a panel of positive series)
+        ==================  ==========  ====================================
+        ``cell``            "lstm"      "gru"
+        ``units``           32          128
+        ``epochs``          100         40
+        ``batch_size``      32          256
+        ``learning_rate``   1e-3        3e-3
+        ``early_stopping``  False       True (each series' last window)
+        ``n_iter_no_change`` 10         8
+        ``n_networks``      1           5
+        ==================  ==========  ====================================
+
+        The "level" recipe was chosen on the M4 Hourly training series
+        (``benchmarks/m4_research.md``); on 414 hourly series it fits in about
+        7 minutes on 2 cores. Set any of them to override the recipe.
+    bidirectional, dropout, recurrent_dropout, model, optimizer, loss, \
+validation_fraction, warm_start, distribution, random_state, verbose :
         Network and training parameters, as in :class:`RNNRegressor`. Early
         stopping holds out the latest windows. With ``warm_start=True`` a fitted
         forecaster's ``fit`` continues training its network on the windows of
@@ -111,6 +132,10 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
         The ``n_networks`` networks whose forecasts are combined.
     normalize_ : str
         "standard" or "level": ``normalize`` with "auto" resolved.
+    training_params_ : dict
+        The network and training parameters used (``cell``, ``units``,
+        ``epochs``, ``batch_size``, ``learning_rate``, ``early_stopping``,
+        ``n_iter_no_change``, ``n_networks``), "auto" resolved.
     window_ : int
         The ``window`` the network was trained with; forecasts use it even if
         the parameter is changed afterwards.
@@ -162,9 +187,12 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
         "differences": [tuple, list, StrOptions({"auto"})],
         "scale": ["boolean"],
         "normalize": [StrOptions({"auto", "standard", "level"})],
-        "n_networks": [Interval(Integral, 1, None, closed="left")],
+        "n_networks": [
+            Interval(Integral, 1, None, closed="left"),
+            StrOptions({"auto"}),
+        ],
         "loss": [StrOptions(set(_LOSSES))],
-        **constraints(SHARED_PARAMS),
+        **constraints(SHARED_PARAMS, estimator="SequenceForecaster"),
     }
 
     def __init__(
@@ -178,21 +206,21 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
         differences="auto",
         scale=True,
         normalize="auto",
-        n_networks=1,
-        cell="lstm",
-        units=32,
+        n_networks="auto",
+        cell="auto",
+        units="auto",
         bidirectional=False,
         dropout=0.0,
         recurrent_dropout=0.0,
         model=None,
-        epochs=100,
-        batch_size=32,
+        epochs="auto",
+        batch_size="auto",
         optimizer="adam",
-        learning_rate=1e-3,
+        learning_rate="auto",
         loss="auto",
-        early_stopping=False,
+        early_stopping="auto",
         validation_fraction=0.1,
-        n_iter_no_change=10,
+        n_iter_no_change="auto",
         warm_start=False,
         distribution=None,
         random_state=None,
@@ -317,19 +345,18 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
         """
         reset = not (self.warm_start and hasattr(self, "model_"))
         est = self._scratch(reset)
-        units = check_units(est)
         if y is None and is_panel(X):
-            data, targets, groups = est._fit_panel(X, reset=reset, units=units)
+            data, targets, groups = est._fit_panel(X, reset=reset)
         else:
-            data, targets = est._fit_series(X, y, reset=reset, units=units)
+            data, targets = est._fit_series(X, y, reset=reset)
             groups = getattr(data, "groups", None)
         models = (
-            [None] * self.n_networks
+            [None] * est.training_params_["n_networks"]
             if reset
             else est.__dict__.get("models_", [est.model_])
         )
         results = [
-            est._train(data, targets, groups, units, model=model, member=member)
+            est._train(data, targets, groups, model=model, member=member)
             for member, model in enumerate(models)
         ]
         trained = [model for model, _ in results]
@@ -344,12 +371,12 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
         self._compiled_predictors()  # built now: predict leaves the estimator as is
         return self
 
-    def _fit_series(self, X, y, *, reset, units):
+    def _fit_series(self, X, y, *, reset):
         """Validate one series (and covariates); return its windows and targets."""
         if reset:
             self._fit_transforms(X, y)
         else:
-            self._check_warm_start(units)
+            self._check_warm_start()
             if self._panel_kind is not None:
                 raise ValueError(
                     "This forecaster was fitted on a panel of series; warm_start "
@@ -375,13 +402,14 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
         # to the network batch by batch, never copied whole.
         return Sequences(dense=windows), next_values
 
-    def _train(self, data, targets, groups, units, *, model, member):
+    def _train(self, data, targets, groups, *, model, member):
         """Build (when ``model`` is None) and train network number ``member``.
 
         Returns the network and the engine's result. Network ``member`` of an
         ensemble has its own seed, derived from ``random_state``.
         """
         seed = (self._seed + 7919 * member) % (2**31 - 1)
+        training = self.training_params_
         level = isinstance(data, LevelWindows)
         loss = "absolute_error" if level and self.loss == "auto" else self.loss
         spec = _engine.NetworkSpec(
@@ -390,23 +418,23 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
             output_activation=None,
             loss=_LOSSES[loss],
             seed=seed,
-            cell=self.cell,
-            units=units,
+            cell=training["cell"],
+            units=training["units"],
             bidirectional=self.bidirectional,
             dropout=self.dropout,
             recurrent_dropout=self.recurrent_dropout,
             optimizer=self.optimizer,
-            learning_rate=self.learning_rate,
+            learning_rate=training["learning_rate"],
             distribution=self.distribution,
             builder=self.model,
         )
         reset = model is None
         model = _engine.build_model(spec) if reset else model
         config = _engine.TrainingConfig(
-            epochs=self.epochs,
-            batch_size=self.batch_size,
+            epochs=training["epochs"],
+            batch_size=training["batch_size"],
             seed=int(seed + (0 if reset else self.n_iter_)),
-            early_stopping=self.early_stopping,
+            early_stopping=training["early_stopping"],
             # The latest windows (of each series) are the honest hold-out; with
             # level windows, exactly each series' last one (fraction 0: one each).
             validation=_engine.ValidationSplit(
@@ -414,7 +442,7 @@ n_iter_no_change, warm_start, distribution, random_state, verbose :
                 shuffle=False,
                 groups=groups,
             ),
-            n_iter_no_change=self.n_iter_no_change,
+            n_iter_no_change=training["n_iter_no_change"],
             verbose=self.verbose,
             group_batches=self.distribution is None,
         )

@@ -58,14 +58,15 @@ class KerasModelMixin:
                 stacklevel=4,
             )
 
-    def _refuse_changed_network(self, units, also=()):
+    def _refuse_changed_network(self, units, also=(), cell=None):
         """A warm start continues the fitted network: refuse changed parameters.
 
-        ``also`` names further parameters the caller found changed.
+        ``also`` names further parameters the caller found changed; ``cell``
+        is the cell wanted now when the estimator's is "auto".
         """
         from ._params import architecture
 
-        fitted, wanted = self._architecture, architecture(self, units)
+        fitted, wanted = self._architecture, architecture(self, units, cell)
         changed = [f"{n}={fitted[n]!r}" for n in wanted if wanted[n] != fitted[n]]
         changed += list(also)
         if changed:

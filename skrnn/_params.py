@@ -59,7 +59,17 @@ SHARED_PARAMS = {**NETWORK_PARAMS, **TRAINING_PARAMS}
 DEFAULT_OVERRIDES = {
     "RNNRegressor": {},
     "RNNClassifier": {},
-    "SequenceForecaster": {},
+    # "auto": resolved at ``fit`` with the normalisation (``RECIPES`` in
+    # ``_forecast_layout.py``): the M4 recipe for panels, the small network else.
+    "SequenceForecaster": {
+        "cell": "auto",
+        "units": "auto",
+        "epochs": "auto",
+        "batch_size": "auto",
+        "learning_rate": "auto",
+        "early_stopping": "auto",
+        "n_iter_no_change": "auto",
+    },
 }
 
 
@@ -68,25 +78,40 @@ def default(estimator_name, name, table):
     return DEFAULT_OVERRIDES[estimator_name].get(name, table[name][0])
 
 
-def constraints(*tables):
-    """``_parameter_constraints`` entries of the given tables."""
-    return {name: spec[1] for table in tables for name, spec in table.items()}
+def constraints(*tables, estimator=None):
+    """``_parameter_constraints`` entries of the given tables.
+
+    With ``estimator`` (a class name), a parameter whose default is overridden
+    by "auto" admits "auto" too.
+    """
+    overrides = DEFAULT_OVERRIDES.get(estimator, {})
+    result = {}
+    for table in tables:
+        for name, (_, constraint) in table.items():
+            if overrides.get(name) == "auto" and AUTO not in constraint:
+                constraint = [*constraint, AUTO]
+            result[name] = constraint
+    return result
 
 
-def architecture(estimator, units):
-    """The parameters that shape the network, to tell whether a warm start fits it."""
+def architecture(estimator, units, cell=None):
+    """The parameters that shape the network, to tell whether a warm start fits it.
+
+    ``cell`` overrides the estimator's (an "auto" value resolved).
+    """
     return {
-        "cell": estimator.cell,
+        "cell": estimator.cell if cell is None else cell,
         "units": list(units),
         "bidirectional": bool(estimator.bidirectional),
     }
 
 
-def check_units(estimator):
-    """``units`` as a tuple of positive ints, or a clear error."""
+def check_units(estimator, units=None):
+    """``units`` (the estimator's, or an "auto" value resolved) as a tuple of
+    positive ints, or a clear error."""
     from sklearn.utils._param_validation import InvalidParameterError
 
-    units = estimator.units
+    units = estimator.units if units is None else units
     if isinstance(units, Integral) and not isinstance(units, bool):
         return (int(units),)
     if len(units) == 0 or not all(

@@ -73,7 +73,13 @@ def test_learning_is_scale_free_across_series():
         "large": _series(120, 1e4, "2000-01", 1),
     }
     model = SequenceForecaster(
-        window=12, horizon=6, units=16, epochs=60, learning_rate=0.01, random_state=0
+        window=12,
+        horizon=6,
+        units=16,
+        epochs=60,
+        learning_rate=0.01,
+        n_networks=1,
+        random_state=0,
     )
     train = {k: v.iloc[:-6] for k, v in panel.items()}
     forecast = model.fit(train).predict()
@@ -132,7 +138,9 @@ def test_too_short_series_is_named(panel):
 
 
 # ---------------------------------------------------------------- level recipe
-LEVEL = dict(horizon=4, season_length=6, units=8, epochs=3, random_state=0)
+LEVEL = dict(
+    horizon=4, season_length=6, units=8, epochs=3, n_networks=1, random_state=0
+)
 
 
 def _hourly_like(n_series=4, n=90, seed=0):
@@ -233,3 +241,36 @@ def test_level_errors(change, params, message):
     change(panel)
     with pytest.raises(ValueError, match=message):
         SequenceForecaster(normalize="level", **LEVEL, **params).fit(panel)
+
+
+def test_auto_training_parameters_follow_the_normalisation():
+    # A panel of positive series gets the M4 recipe, one series the small
+    # network; a parameter given explicitly overrides the recipe.
+    fast = dict(horizon=4, season_length=6, epochs=1, units=4, random_state=0)
+    panel = SequenceForecaster(n_networks=1, **fast).fit(_hourly_like())
+    assert panel.normalize_ == "level"
+    assert panel.training_params_ == {
+        "cell": "gru",
+        "units": (4,),
+        "epochs": 1,
+        "batch_size": 256,
+        "learning_rate": 3e-3,
+        "early_stopping": True,
+        "n_iter_no_change": 8,
+        "n_networks": 1,
+    }
+    assert "val_loss" in panel.history_  # early stopping on each last window
+    assert panel.model_.get_layer(index=1).__class__.__name__ == "GRU"
+    single = SequenceForecaster(**fast).fit(_hourly_like()["s1"])
+    assert single.normalize_ == "standard"
+    assert single.training_params_["cell"] == "lstm"
+    assert single.training_params_["n_networks"] == 1
+    assert single.training_params_["early_stopping"] is False
+    assert "val_loss" not in single.history_
+
+
+@pytest.mark.slow
+def test_the_default_panel_recipe_trains_an_ensemble_of_five():
+    model = SequenceForecaster(horizon=4, season_length=6, epochs=1, units=4)
+    model.fit(_hourly_like())
+    assert len(model.models_) == 5 and model.training_params_["n_networks"] == 5

@@ -5,7 +5,13 @@ import inspect
 import pytest
 
 from skrnn import RNNClassifier, RNNRegressor, SequenceForecaster
-from skrnn._params import DEFAULT_OVERRIDES, SEQUENCE_PARAMS, SHARED_PARAMS, default
+from skrnn._params import (
+    AUTO,
+    DEFAULT_OVERRIDES,
+    SEQUENCE_PARAMS,
+    SHARED_PARAMS,
+    default,
+)
 
 SEQUENCE_ESTIMATORS = [RNNRegressor, RNNClassifier]
 
@@ -36,6 +42,8 @@ def test_every_shared_parameter_is_there_with_the_table_default(
             assert name in defaults, f"{estimator_class.__name__} lacks {name}"
             expected = default(estimator_class.__name__, name, table)
             assert defaults[name] == expected, name
+            if expected == "auto" and AUTO not in constraint:
+                constraint = [*constraint, AUTO]  # "auto" resolved at fit
             assert estimator_class._parameter_constraints[name] == constraint, name
             doc = estimator_class.__doc__
             assert name in doc, f"{estimator_class.__name__} does not document {name}"
