@@ -3,13 +3,13 @@
 from numbers import Integral
 
 import numpy as np
-import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_array, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from . import _engine
+from ._forecast_io import ForecastIOMixin
 from ._forecast_layout import ForecastLayoutMixin
 from ._forecast_panel import PanelForecastMixin
 from ._inputs import Sequences
@@ -18,12 +18,13 @@ from ._model_state import KerasModelMixin
 from ._panel import is_panel
 from ._params import SHARED_PARAMS, constraints
 from ._regressor import _LOSSES
-from ._series import continue_index, extended_index, series_index, steps_after
+from ._series import continue_index, extended_index, steps_after
 
 
 class SequenceForecaster(
     PanelForecastMixin,
     ForecastLayoutMixin,
+    ForecastIOMixin,
     KerasModelMixin,
     RegressorMixin,
     BaseEstimator,
@@ -253,76 +254,6 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         self.distribution = distribution
         self.random_state = random_state
         self.verbose = verbose
-
-    # ------------------------------------------------------------ validation
-    def _check_differences(self):
-        lags = tuple(self.differences)
-        if not all(
-            isinstance(lag, (Integral, np.integer)) and lag >= 1 for lag in lags
-        ):
-            raise ValueError(
-                f"differences must be a tuple of positive ints, got {self.differences!r}."
-            )
-        return tuple(int(lag) for lag in lags)
-
-    def _validate_target(self, y, *, reset, input_name):
-        """Validate a target series; return (values of shape (n, k), time index)."""
-        index = series_index(y)
-        values = check_array(
-            y, ensure_2d=False, dtype=np.float64, input_name=input_name, estimator=self
-        )
-        if values.ndim not in (1, 2):
-            raise ValueError(
-                f"The series must be 1-D or 2-D; got shape {values.shape}."
-            )
-        kind = _kind_of(y, values.ndim)
-        if values.ndim == 1:
-            values = values[:, np.newaxis]
-        if reset:
-            self.n_targets_ = values.shape[1]
-            self._target_kind = kind
-            self._target_columns = getattr(y, "columns", None)
-            self._target_name = getattr(y, "name", None)
-        elif values.shape[1] != self.n_targets_:
-            raise ValueError(
-                f"The series has {values.shape[1]} columns, but {type(self).__name__} "
-                f"was fitted on {self.n_targets_}."
-            )
-        return values, index
-
-    def _validate_observations(self, X, y, *, reset, method="fit"):
-        """Validate a stretch of observations: ``(covariates or None, target, index)``.
-
-        Without covariates X is the series itself; with them X holds the
-        covariates of each step of the target y.
-        """
-        if not reset and self._with_covariates and y is None:
-            raise ValueError(f"This forecaster has covariates: call {method}(X, y).")
-        if not reset and not self._with_covariates and y is not None:
-            raise ValueError(
-                f"This forecaster has no covariates: call {method}(new_values)."
-            )
-        if y is None:
-            validate_data(self, _as_2d(X), reset=reset, dtype=np.float64)
-            target, index = self._validate_target(X, reset=reset, input_name="X")
-            return None, target, index
-        covariates = validate_data(self, X, reset=reset, dtype=np.float64)
-        target, index = self._validate_target(y, reset=reset, input_name="y")
-        if len(covariates) != len(target):
-            raise ValueError(
-                f"X and y have different numbers of steps: {len(covariates)} and "
-                f"{len(target)}; X must hold the covariates of each step of y."
-            )
-        return covariates, target, index
-
-    def _check_length(self, n_steps, window, step_out, lags):
-        needed = window + step_out + sum(lags)
-        if n_steps < needed:
-            raise ValueError(
-                f"{type(self).__name__} needs a series of at least {needed} steps "
-                f"(window={window} + {step_out} target step(s) + differencing "
-                f"{sum(lags)}), but got n_samples = {n_steps}."
-            )
 
     # -------------------------------------------------------------- fitting
     @_fit_context(prefer_skip_nested_validation=True)
@@ -564,29 +495,6 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         values = self._forecast(n_steps, future_covariates)
         return self._wrap(values, continue_index(self.index_, n_steps))
 
-    def _check_future_covariates(self, X):
-        if not self._with_covariates:
-            if X is not None:
-                raise ValueError(
-                    f"This {type(self).__name__} was fitted without covariates: call "
-                    "predict() without X. To add new observations use update()."
-                )
-            return None
-        if X is None:
-            raise ValueError(
-                "This forecaster was fitted with covariates: pass their future values "
-                "as X, one row per step to forecast."
-            )
-        return validate_data(self, X, reset=False, dtype=np.float64)
-
-    def _wrap(self, values, index):
-        kind = self._target_kind
-        if kind == "frame":
-            return pd.DataFrame(values, index=index, columns=self._target_columns)
-        if kind == "series":
-            return pd.Series(values[:, 0], index=index, name=self._target_name)
-        return values[:, 0] if kind == "1d" else values
-
     # --------------------------------------------------------------- update
     def update(self, X, y=None):
         """Append new observations to the history forecasts start from; no refit.
@@ -669,22 +577,3 @@ def _extended_history(history, result):
     for name, values in result.history.items():
         history.setdefault(name, []).extend(values)
     return history
-
-
-def _kind_of(data, ndim):
-    """How forecasts are returned: like the fitted target's type and shape."""
-    if isinstance(data, pd.DataFrame):
-        return "frame"
-    if isinstance(data, pd.Series):
-        return "series"
-    return "1d" if ndim == 1 else "2d"
-
-
-def _as_2d(data):
-    """A 1-D series as one column, so validate_data records one feature."""
-    if isinstance(data, pd.Series):
-        return data.to_frame()
-    if isinstance(data, pd.DataFrame):
-        return data
-    values = np.asarray(data)
-    return values.reshape(-1, 1) if values.ndim == 1 else values
