@@ -90,7 +90,7 @@ class SequenceForecaster(
         the median of theirs, on the original scale. Fitting and forecasting
         cost ``n_networks`` times as much. On M4 Hourly (``normalize="level"``)
         the median of 5 scored sMAPE 10.17 / MASE 0.809 against 10.42 / 0.850
-        for one network (``benchmarks/bench_m4_forecaster.py``). "auto": see
+        for one network (``benchmarks/bench_m4.py``). "auto": see
         below.
     cell, units, epochs, batch_size, learning_rate, early_stopping, \
 n_iter_no_change : "auto" or as in :class:`RNNRegressor`, default="auto"
