@@ -181,9 +181,9 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     >>> rng = np.random.RandomState(0)
     >>> X = rng.normal(size=(64, 12, 1))
     >>> y = X[:, -3:, 0].sum(axis=1)
-    >>> reg = RNNRegressor(cell="simple", units=3, epochs=5, random_state=0).fit(X, y)
-    >>> reg.model_.count_params()
-    19
+    >>> reg = RNNRegressor(epochs=5, random_state=0).fit(X, y)
+    >>> reg.conv_filters_
+    (128, 128)
     >>> reg.predict(X[:2]).shape
     (2,)
     """
