@@ -20,9 +20,15 @@ from ._params import (
     SEQUENCE_PARAMS,
     SHARED_PARAMS,
     architecture,
+    auto_batch_size,
+    check_conv_filters,
     check_units,
     constraints,
 )
+
+# conv_filters="auto": the front end of the sequence recipe, where the network
+# reads whole numeric series into one output (benchmarks/ucr_research.md).
+_AUTO_CONV_FILTERS = (128, 128)
 
 
 class BaseRNN(KerasModelMixin, BaseEstimator):
@@ -39,21 +45,25 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
 
     def __init__(
         self,
-        cell="lstm",
-        units=32,
+        cell="gru",
+        units=64,
         *,
-        bidirectional=False,
+        bidirectional=True,
         dropout=0.0,
         recurrent_dropout=0.0,
         mask_value=None,
         embedding_dim=16,
         return_sequences=False,
         tbptt_steps=None,
-        scale_inputs=True,
+        scale_inputs="instance",
         max_steps=128,
+        conv_filters="auto",
+        conv_kernel_size=8,
+        pooling="auto",
+        lr_schedule="plateau",
         model=None,
         epochs=100,
-        batch_size=32,
+        batch_size="auto",
         optimizer="adam",
         learning_rate=1e-3,
         loss="auto",
@@ -76,6 +86,10 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
         self.tbptt_steps = tbptt_steps
         self.scale_inputs = scale_inputs
         self.max_steps = max_steps
+        self.conv_filters = conv_filters
+        self.conv_kernel_size = conv_kernel_size
+        self.pooling = pooling
+        self.lr_schedule = lr_schedule
         self.model = model
         self.epochs = epochs
         self.batch_size = batch_size
@@ -189,16 +203,19 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
             _check_truncated(est)
         if reset:
             est._seed = _backend.resolve_seed(est.random_state)
-            est._architecture = architecture(est, units)
+            est.conv_filters_ = est._resolve_conv_filters()
+            est._architecture = {**architecture(est, units), **est._front_end()}
             est.input_encoder_ = est._make_input_encoder().fit(X, weights)
         else:
-            est._refuse_changed_network(units)
+            est._refuse_changed_network(units, also=est._changed_front_end())
         data = est.input_encoder_.transform(X) if est._numeric else X
         spec = est._network_spec(data, units)
         model = _engine.build_model(spec) if reset else est.model_
         config = _engine.TrainingConfig(
             epochs=epochs,
-            batch_size=est.batch_size,
+            batch_size=(
+                auto_batch_size(len(X)) if est.batch_size == "auto" else est.batch_size
+            ),
             # A different seed for each call continues, not repeats, the shuffling.
             seed=int(est._seed + (0 if reset else est.n_iter_)),
             early_stopping=validation and est.early_stopping,
@@ -208,6 +225,7 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
             ),
             n_iter_no_change=est.n_iter_no_change,
             tbptt_steps=est.tbptt_steps,
+            lr_schedule=est.lr_schedule,
             verbose=est.verbose,
             group_batches=est.distribution is None,
         )
@@ -220,17 +238,74 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
         return self._input_kind != "symbols"
 
     @property
+    def _resampled(self):
+        """Ragged series read by a convolutional front end, which masks nothing:
+        resampled to one length instead of padded."""
+        return self._input_kind == "ragged" and bool(self.conv_filters_)
+
+    @property
     def _masked(self):
-        return self._input_kind == "ragged" or self.mask_value is not None
+        return (
+            self._input_kind == "ragged" and not self._resampled
+        ) or self.mask_value is not None
+
+    def _resolve_conv_filters(self):
+        """``conv_filters`` as a tuple: "auto" is the recipe's front end where it
+        fits (numeric series in, one output out, no padding to mask), else none."""
+        whole_series = not self.return_sequences and self.tbptt_steps is None
+        plain = self._numeric and self.mask_value is None and self.model is None
+        filters = check_conv_filters(
+            self, _AUTO_CONV_FILTERS if whole_series and plain else ()
+        )
+        padded = self.mask_value is not None or (
+            self._input_kind == "ragged" and self.return_sequences
+        )
+        if filters and (not self._numeric or padded):
+            raise ValueError(
+                "conv_filters: a convolutional front end reads numeric sequences "
+                "without padding; it cannot be combined with strings or tokens, "
+                "mask_value, or sequences of different lengths with "
+                "return_sequences=True. Use conv_filters=()."
+            )
+        return filters
+
+    def _front_end(self):
+        return {
+            "conv_filters": list(self.conv_filters_),
+            "conv_kernel_size": int(self.conv_kernel_size),
+            "pooling": self._pooling(),
+        }
+
+    def _pooling(self):
+        """``pooling`` with "auto" resolved: the mean of the steps over a
+        convolutional front end (the UCR recipe), the final state otherwise."""
+        if self.pooling != "auto":
+            return self.pooling
+        return "mean" if self.conv_filters_ else "last"
+
+    def _changed_front_end(self):
+        """Front-end parameters that differ from the fitted network's."""
+        fitted = self._architecture
+        wanted = {
+            **self._front_end(),
+            "conv_filters": list(self._resolve_conv_filters()),
+        }
+        return [
+            f"{name}={fitted.get(name)!r}"
+            for name, value in wanted.items()
+            if fitted.get(name, value) != value
+        ]
 
     def _make_input_encoder(self):
+        scale = {"instance": "instance", "standard": "standard", True: "standard"}
         return InputEncoder(
-            scale=bool(self.scale_inputs) and self._numeric,
+            scale=scale.get(self.scale_inputs) if self._numeric else None,
             max_steps=None
             if self.return_sequences or self.tbptt_steps is not None
             else self.max_steps,
             masked=self._numeric and self._masked,
             mask_value=self.mask_value if self._input_kind != "ragged" else None,
+            resample=self._resampled,
         )
 
     def _network_input_shape(self, data):
@@ -256,6 +331,9 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
             vocabulary_size=len(self.vocabulary_) + FIRST_CODE if symbols else None,
             embedding_dim=self.embedding_dim,
             return_sequences=self.return_sequences,
+            conv_filters=self.conv_filters_,
+            conv_kernel_size=self.conv_kernel_size,
+            pooling=self._pooling(),
             optimizer=self.optimizer,
             learning_rate=self.learning_rate,
             distribution=self.distribution,

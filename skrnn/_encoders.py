@@ -1,8 +1,11 @@
 """Fitted encodings between the user's data and what the network reads and yields.
 
-* :class:`InputEncoder` standardises each input channel with statistics of the
-  training data, and marks padding: masked inputs gain a last channel that is 1
-  on real steps and 0 on padding, with padded steps all zeros, so a
+* :class:`InputEncoder` scales the input channels with statistics of the
+  training data ("standard": per channel; "instance": each series
+  z-normalised, its level and spread kept as extra channels), resamples series
+  of different lengths to one length where the network cannot mask padding,
+  folds long series, and marks padding: masked inputs gain a last channel that
+  is 1 on real steps and 0 on padding, with padded steps all zeros, so a
   ``Masking(0.0)`` layer skips exactly the padding -- the mask comes from the
   lengths, never from a magic value a real measurement could take.
 * :class:`TargetScaler` standardises numeric targets (and undoes it), so targets
@@ -39,13 +42,27 @@ def _weighted_mean_and_scale(values, weights):
     return mean, np.where(std > 0, std, 1.0)
 
 
+# Floors of the training scale of the level channels that instance scaling adds:
+# sets z-normalised at the source have (nearly) one mean and one spread, and
+# dividing by their tiny spread across series would blow noise up into features.
+_MEAN_SCALE_FLOOR = 0.01  # times the raw channel's standard deviation
+_LOG_STD_SCALE_FLOOR = 0.01
+_LOG_STD_EPSILON = 1e-6
+
+
 class InputEncoder:
-    """Per-channel standardisation and padding marks for numeric sequences.
+    """Scaling, resampling, folding and padding marks for numeric sequences.
 
     Parameters
     ----------
-    scale : bool
-        Standardise each channel to zero mean and unit variance.
+    scale : {"instance", "standard"} or None
+        "standard" standardises each channel with the training mean and standard
+        deviation. "instance" first z-normalises each series and channel over
+        its own real steps and appends the series' mean and log standard
+        deviation of each channel as constant channels (``3 * n_channels`` in
+        all), then standardises every channel with training statistics (the
+        level channels' scales floored). None leaves values as they are. True
+        means "standard".
     masked : bool
         Append the "real step" channel (variable-length data, or ``mask_value``).
     mask_value : float or None
@@ -54,35 +71,66 @@ class InputEncoder:
         Fold runs of ``fold_`` consecutive steps into one step (their features
         side by side) so that the median training sequence has at most about
         this many steps; None never folds.
+    resample : bool
+        When fitted on series of different lengths, resample every series
+        linearly to the median training length (``resample_to_``), so they
+        batch without padding.
     """
 
-    def __init__(self, scale=True, masked=False, mask_value=None, max_steps=None):
+    def __init__(
+        self,
+        scale="standard",
+        masked=False,
+        mask_value=None,
+        max_steps=None,
+        resample=False,
+    ):
         self.scale = scale
         self.masked = masked
         self.mask_value = mask_value
         self.max_steps = max_steps
+        self.resample = resample
+
+    @property
+    def _instance(self):
+        return self.scale == "instance"
 
     def fit(self, data, sample_weight=None):
-        """Learn the channels' means and scales from the real steps of ``data``.
+        """Learn the scaling statistics, length and fold from ``data``.
 
         Steps are weighted by their sample's weight: a sample of weight 0 does
         not move the statistics.
         """
         self.mean_ = self.scale_ = None
         self.fold_ = 1
+        lengths = data.lengths
+        self.resample_to_ = None
+        if self.resample and len(np.unique(lengths)) > 1:
+            self.resample_to_ = int(np.median(lengths))
+            lengths = np.full_like(lengths, self.resample_to_)
         if self.max_steps is not None:
-            median = float(np.median(data.lengths))
+            median = float(np.median(lengths))
             self.fold_ = max(1, int(np.ceil(median / self.max_steps)))
         if not self.scale:
             return self
-        steps, weights = _steps(data, sample_weight)
-        steps = steps.astype(np.float64)
+        raw, weights = _steps(data, sample_weight)
+        raw = raw.astype(np.float64)
+        real = None
         if self.mask_value is not None:
-            real = ~np.all(steps == self.mask_value, axis=1)
-            steps = steps[real]
+            real = ~np.all(raw == self.mask_value, axis=1)
+        if self._instance:
+            steps = np.concatenate(
+                [_instance_channels(item, self.mask_value) for item in _samples(data)]
+            )
+        else:
+            steps = raw
+        if real is not None:
+            steps, raw = steps[real], raw[real]
             weights = None if weights is None else weights[real]
         if len(steps) and (weights is None or weights.sum() > 0):
             self.mean_, self.scale_ = _weighted_mean_and_scale(steps, weights)
+            if self._instance:
+                self.scale_ = _floor_level_scales(self.scale_, raw, weights)
         return self
 
     @property
@@ -91,20 +139,40 @@ class InputEncoder:
 
     def transform(self, data):
         """Encoded :class:`Sequences` (a copy where anything changes)."""
-        if not self.masked and self.mean_ is None and self.fold_ == 1:
+        resample_to = getattr(self, "resample_to_", None)
+        if (
+            not self.masked
+            and self.mean_ is None
+            and self.fold_ == 1
+            and resample_to is None
+        ):
             return data
+        if resample_to is not None:
+            return Sequences(
+                dense=np.stack(
+                    [
+                        self._encode(item, resample_to=resample_to)
+                        for item in _samples(data)
+                    ]
+                ),
+                pad_value=0.0,
+            )
         if data.is_dense:
             return Sequences(dense=self._encode(data.dense), pad_value=0.0)
         return Sequences(
             items=[self._encode(item) for item in data.items], pad_value=0.0
         )
 
-    def _encode(self, values):
+    def _encode(self, values, resample_to=None):
         padding = None
         if self.mask_value is not None:
             padding = np.all(values == self.mask_value, axis=-1)
+        if self._instance and self.mean_ is not None:
+            values = _instance_channels(values, self.mask_value)
         if self.mean_ is not None:
             values = ((values - self.mean_) / self.scale_).astype(DTYPE)
+        if resample_to is not None and len(values) != resample_to:
+            values = _resample(values, resample_to)
         if self.masked:
             real = np.ones(values.shape[:-1] + (1,), dtype=DTYPE)
             if padding is not None:
@@ -112,6 +180,51 @@ class InputEncoder:
                 real[padding] = 0.0
             values = np.concatenate([values, real], axis=-1)
         return _fold(values, self.fold_)
+
+
+def _samples(data):
+    """The samples of ``data`` one by one (views of a dense array)."""
+    return list(data.dense) if data.is_dense else data.items
+
+
+def _instance_channels(values, mask_value=None):
+    """Each series z-normalised over its real steps, then its levels as channels.
+
+    ``values`` is ``(..., n_steps, c)``; returns ``(..., n_steps, 3 * c)``: the
+    z-normalised channels (a constant channel becomes 0), each channel's mean
+    and ``log(std + 1e-6)``, repeated on every step. Steps whose features all
+    equal ``mask_value`` are left out of the statistics.
+    """
+    values = np.nan_to_num(np.asarray(values, np.float64))
+    real = np.ones(values.shape[:-1] + (1,))
+    if mask_value is not None:
+        real = (~np.all(values == mask_value, axis=-1, keepdims=True)).astype(float)
+    count = np.maximum(real.sum(axis=-2, keepdims=True), 1.0)
+    mean = (values * real).sum(axis=-2, keepdims=True) / count
+    std = np.sqrt((((values - mean) * real) ** 2).sum(axis=-2, keepdims=True) / count)
+    z = (values - mean) / np.where(std > 0, std, 1.0)
+    level = np.concatenate([mean, np.log(std + _LOG_STD_EPSILON)], axis=-1)
+    level = np.broadcast_to(level, values.shape[:-1] + (level.shape[-1],))
+    return np.concatenate([z, level], axis=-1)
+
+
+def _floor_level_scales(scale, raw, weights):
+    """Floor the training scales of the mean and log-std channels (see above)."""
+    n = raw.shape[1]
+    _, raw_scale = _weighted_mean_and_scale(raw, weights)
+    scale = scale.copy()
+    scale[n : 2 * n] = np.maximum(scale[n : 2 * n], _MEAN_SCALE_FLOOR * raw_scale)
+    scale[2 * n :] = np.maximum(scale[2 * n :], _LOG_STD_SCALE_FLOOR)
+    return scale
+
+
+def _resample(values, n_steps):
+    """Linear interpolation of one ``(n_steps_i, c)`` series onto ``n_steps`` points."""
+    old = np.linspace(0.0, 1.0, len(values))
+    new = np.linspace(0.0, 1.0, n_steps)
+    return np.stack(
+        [np.interp(new, old, values[:, c]) for c in range(values.shape[1])], axis=-1
+    ).astype(DTYPE)
 
 
 def _fold(values, k):

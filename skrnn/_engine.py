@@ -80,6 +80,9 @@ class NetworkSpec:
     vocabulary_size: int | None = None
     embedding_dim: int = 16
     return_sequences: bool = False
+    conv_filters: tuple = ()
+    conv_kernel_size: int = 8
+    pooling: str = "last"
     optimizer: str = "adam"
     learning_rate: float = 1e-3
     distribution: str | None = None
@@ -107,6 +110,9 @@ class NetworkSpec:
             vocabulary_size=self.vocabulary_size,
             embedding_dim=self.embedding_dim,
             return_sequences=self.return_sequences,
+            conv_filters=self.conv_filters,
+            conv_kernel_size=self.conv_kernel_size,
+            pooling=self.pooling,
             seed=self.seed,
         )
 
@@ -169,6 +175,9 @@ class TrainingConfig:
     validation: ValidationSplit | None = None
     n_iter_no_change: int = 10
     tbptt_steps: int | None = None
+    # "plateau": halve the learning rate when the training loss has not improved
+    # for 10 epochs (down to 1e-5); None keeps it constant.
+    lr_schedule: str | None = None
     verbose: int = 0
     # False under a tf.distribute strategy, which splits the batches itself.
     group_batches: bool = True
@@ -349,6 +358,8 @@ def train(model, data, targets, weights, config, *, spec=None):
     start = _State(model)
     record = {"epochs": [], "state": start, "diverged": None}
     callbacks = [_callback_classes()["Snapshot"](model, record)]
+    if config.lr_schedule == "plateau":
+        callbacks.insert(0, _plateau_schedule(keras))
     try:
         with released_custom_gradients(model):
             if config.tbptt_steps is not None:
@@ -374,6 +385,17 @@ def train(model, data, targets, weights, config, *, spec=None):
             "scale the inputs and targets (large values overflow float32)."
         )
     return TrainingResult(_history(record), len(record["epochs"]))
+
+
+def _plateau_schedule(keras):
+    """Halve the learning rate when the training loss stalls for 10 epochs.
+
+    The training loss, not a hold-out's: small sets have too few samples to
+    hold out (benchmarks/ucr_research.md).
+    """
+    return keras.callbacks.ReduceLROnPlateau(
+        monitor="loss", factor=0.5, patience=10, min_lr=1e-5
+    )
 
 
 def _history(record):

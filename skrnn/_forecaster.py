@@ -121,7 +121,8 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         the new series, with the transforms fitted the first time. (The
         sequence-input parameters of :class:`RNNRegressor` -- ``mask_value``,
         ``embedding_dim``, ``return_sequences``, ``tbptt_steps``,
-        ``scale_inputs``, ``max_steps`` -- do not apply: the forecaster cuts its
+        ``scale_inputs``, ``max_steps``, ``conv_filters``,
+        ``conv_kernel_size``, ``pooling``, ``lr_schedule`` -- do not apply: the forecaster cuts its
         own equal-length numeric windows of ``window_`` steps and scales them
         with ``scale`` or ``normalize``.)
 

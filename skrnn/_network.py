@@ -30,6 +30,9 @@ def build_network(
     vocabulary_size=None,
     embedding_dim=None,
     return_sequences=False,
+    conv_filters=(),
+    conv_kernel_size=8,
+    pooling="last",
     batch_size=None,
     stateful=False,
     seed,
@@ -56,6 +59,15 @@ def build_network(
         Size of the symbol vocabulary (code 0 is padding) and of its embedding.
     return_sequences : bool
         Whether the last recurrent layer, and so the output, is per time step.
+    conv_filters, conv_kernel_size : tuple of int, int
+        The convolutional front end: one ``Conv1D(filters, conv_kernel_size,
+        padding="same")`` + ``BatchNormalization`` + ReLU block per entry,
+        before the recurrent layers; ``()`` for none. It does not carry a mask:
+        the inputs must not hold padding.
+    pooling : {"last", "mean"}
+        What the output layer reads without ``return_sequences``: the last
+        recurrent layer's final state, or the mean of its outputs over the
+        steps (``GlobalAveragePooling1D``, which skips masked steps).
     batch_size, stateful : int or None, bool
         A fixed batch size and recurrent layers that carry their state from one
         batch to the next (truncated backpropagation through time).
@@ -92,7 +104,17 @@ def build_network(
         x = inputs
         if mask_value is not None:
             x = layers.Masking(mask_value=mask_value)(x)
+    for filters in conv_filters:
+        x = layers.Conv1D(
+            filters,
+            conv_kernel_size,
+            padding="same",
+            kernel_initializer=init.GlorotUniform(seed=draw()),
+        )(x)
+        x = layers.BatchNormalization()(x)
+        x = layers.Activation("relu")(x)
     cell_class = getattr(layers, _CELLS[cell])
+    mean_pooled = pooling == "mean" and not return_sequences
 
     def recurrent_layer(n_units, sequences, go_backwards=False):
         return cell_class(
@@ -108,7 +130,7 @@ def build_network(
         )
 
     for depth, n_units in enumerate(units):
-        sequences = return_sequences or depth < len(units) - 1
+        sequences = return_sequences or mean_pooled or depth < len(units) - 1
         recurrent = recurrent_layer(n_units, sequences)
         if bidirectional:
             recurrent = layers.Bidirectional(
@@ -116,6 +138,8 @@ def build_network(
                 backward_layer=recurrent_layer(n_units, sequences, go_backwards=True),
             )
         x = recurrent(x)
+    if mean_pooled:
+        x = layers.GlobalAveragePooling1D()(x)
     outputs = layers.Dense(
         n_outputs,
         activation=output_activation,

@@ -25,7 +25,7 @@ NETWORK_PARAMS = {
 
 TRAINING_PARAMS = {
     "epochs": (100, [Interval(Integral, 1, None, closed="left")]),
-    "batch_size": (32, [Interval(Integral, 1, None, closed="left")]),
+    "batch_size": (32, [Interval(Integral, 1, None, closed="left"), AUTO]),
     "optimizer": (
         "adam",
         [StrOptions({"adam", "adamw", "nadam", "rmsprop", "sgd", "adagrad"})],
@@ -47,8 +47,25 @@ SEQUENCE_PARAMS = {
     "embedding_dim": (16, [Interval(Integral, 1, None, closed="left")]),
     "return_sequences": (False, ["boolean"]),
     "tbptt_steps": (None, [Interval(Integral, 1, None, closed="left"), None]),
-    "scale_inputs": (True, ["boolean"]),
+    "scale_inputs": (
+        "instance",
+        [StrOptions({"instance", "standard"}), "boolean", None],
+    ),
     "max_steps": (128, [Interval(Integral, 1, None, closed="left"), None]),
+    "conv_filters": ("auto", [AUTO, tuple, list]),
+    "conv_kernel_size": (8, [Interval(Integral, 1, None, closed="left")]),
+    "pooling": ("auto", [StrOptions({"auto", "mean", "last"})]),
+    "lr_schedule": ("plateau", [StrOptions({"plateau"}), None]),
+}
+
+# The sequence recipe chosen on the UCR/UEA/Monash training files
+# (benchmarks/ucr_research.md): a bidirectional GRU(64) over a convolutional
+# front end, batches of a tenth of the samples.
+_SEQUENCE_RECIPE = {
+    "cell": "gru",
+    "units": 64,
+    "bidirectional": True,
+    "batch_size": "auto",
 }
 
 SHARED_PARAMS = {**NETWORK_PARAMS, **TRAINING_PARAMS}
@@ -57,8 +74,8 @@ SHARED_PARAMS = {**NETWORK_PARAMS, **TRAINING_PARAMS}
 # {parameter: default}. The constraints stay shared; ``tests/test_params.py``
 # checks each signature against the table with these applied.
 DEFAULT_OVERRIDES = {
-    "RNNRegressor": {},
-    "RNNClassifier": {},
+    "RNNRegressor": _SEQUENCE_RECIPE,
+    "RNNClassifier": _SEQUENCE_RECIPE,
     # "auto": resolved at ``fit`` with the normalisation (``RECIPES`` in
     # ``_forecast_layout.py``): the M4 recipe for panels, the small network else.
     "SequenceForecaster": {
@@ -104,6 +121,28 @@ def architecture(estimator, units, cell=None):
         "units": list(units),
         "bidirectional": bool(estimator.bidirectional),
     }
+
+
+def auto_batch_size(n_samples):
+    """``batch_size="auto"``: a tenth of the samples, at least 8, at most 128."""
+    return int(min(max(round(0.1 * n_samples), 8), 128))
+
+
+def check_conv_filters(estimator, default):
+    """``conv_filters`` as a tuple of positive ints (``default`` for "auto")."""
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    filters = estimator.conv_filters
+    if isinstance(filters, str):
+        return tuple(default)
+    if not all(
+        isinstance(f, Integral) and not isinstance(f, bool) and f >= 1 for f in filters
+    ):
+        raise InvalidParameterError(
+            f"The 'conv_filters' parameter of {type(estimator).__name__} must be "
+            f"'auto' or a tuple of positive ints (() for none). Got {filters!r} instead."
+        )
+    return tuple(int(f) for f in filters)
 
 
 def check_units(estimator, units=None):

@@ -33,11 +33,11 @@ class RNNRegressor(RegressorMixin, BaseRNN):
 
     Parameters
     ----------
-    cell : {"lstm", "gru", "simple"}, default="lstm"
+    cell : {"lstm", "gru", "simple"}, default="gru"
         Recurrent cell: ``keras.layers.LSTM``, ``GRU`` or ``SimpleRNN``.
-    units : int or tuple of int, default=32
+    units : int or tuple of int, default=64
         Units of the recurrent layer; a tuple stacks layers, e.g. ``(64, 32)``.
-    bidirectional : bool, default=False
+    bidirectional : bool, default=True
         Wrap each recurrent layer in ``keras.layers.Bidirectional``.
     dropout : float in [0, 1), default=0.0
         Dropout on the inputs of each recurrent layer.
@@ -59,10 +59,16 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         per-step targets: train on chunks of this many steps, carrying the
         recurrent state from chunk to chunk, so memory is bounded by the chunk,
         not the sequence. Needs ``return_sequences=True`` and equal lengths.
-    scale_inputs : bool, default=True
-        Standardise each input feature with the mean and standard deviation of
-        the training data (over all samples and steps), inside the estimator:
-        raw sensor values train well and the statistics are saved with the model.
+    scale_inputs : {"instance", "standard"} or bool or None, default="instance"
+        Input scaling inside the estimator, fitted on the training data and
+        saved with the model. "instance" z-normalises each series and channel
+        over its own steps and adds the series' mean and log standard deviation
+        of each channel as constant channels (so the network sees the shape and
+        the level apart: series whose scales differ by orders of magnitude,
+        like appliance currents, become comparable), then standardises every
+        channel with training statistics. "standard" (or True) standardises
+        each channel with the training mean and standard deviation over all
+        samples and steps. None or False leaves the values as they are.
         Ignored for strings and tokens.
     max_steps : int or None, default=128
         Long numeric sequences are folded so the network reads at most about
@@ -73,6 +79,27 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         times faster, and easier to learn for a recurrent layer. Shorter
         sequences are unchanged; None never folds. Not applied with
         ``return_sequences`` or ``tbptt_steps`` (their outputs are per step).
+    conv_filters : "auto" or tuple of int, default="auto"
+        Convolutional front end before the recurrent layers: one
+        ``Conv1D(filters, conv_kernel_size, padding="same")`` + batch
+        normalisation + ReLU block per entry, e.g. ``(128, 128)``; ``()`` for
+        none. "auto" is ``(128, 128)`` for numeric series with one target per
+        series, and ``()`` with ``return_sequences``, ``tbptt_steps``,
+        ``mask_value``, strings or tokens, or a ``model`` callable. Series of
+        different lengths are then resampled linearly to the median training
+        length (convolutions cannot skip padding) instead of padded and masked.
+    conv_kernel_size : int, default=8
+        Width, in (folded) steps, of each convolution of the front end.
+    pooling : {"auto", "mean", "last"}, default="auto"
+        What the output layer reads: the mean of the last recurrent layer's
+        outputs over the steps, or its final state. "auto": the mean over a
+        convolutional front end (the UCR recipe), else the final state (the
+        better reader of strings in our tests). Ignored with
+        ``return_sequences``.
+    lr_schedule : {"plateau"} or None, default="plateau"
+        "plateau" halves the learning rate each time the training loss has not
+        improved for 10 epochs, down to 1e-5 (``keras.callbacks.ReduceLROnPlateau``);
+        None keeps it constant.
     scale_targets : bool, default=True
         Standardise the targets for training and map predictions back, so
         targets of any scale train with the default learning rate.
@@ -84,8 +111,9 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         parameters are then ignored.
     epochs : int, default=100
         Number of passes over the training data (the most, with early stopping).
-    batch_size : int, default=32
-        Samples per gradient step.
+    batch_size : int or "auto", default="auto"
+        Samples per gradient step; "auto" is a tenth of the training samples,
+        at least 8 and at most 128.
     optimizer : {"adam", "adamw", "nadam", "rmsprop", "sgd", "adagrad"}, default="adam"
         Keras optimizer.
     learning_rate : float, default=1e-3
@@ -155,9 +183,9 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     >>> rng = np.random.RandomState(0)
     >>> X = rng.normal(size=(64, 12, 1))
     >>> y = X[:, -3:, 0].sum(axis=1)
-    >>> reg = RNNRegressor(cell="simple", units=3, epochs=5, random_state=0).fit(X, y)
-    >>> reg.model_.count_params()
-    19
+    >>> reg = RNNRegressor(epochs=5, random_state=0).fit(X, y)
+    >>> reg.conv_filters_
+    (128, 128)
     >>> reg.predict(X[:2]).shape
     (2,)
     """
@@ -170,22 +198,26 @@ class RNNRegressor(RegressorMixin, BaseRNN):
 
     def __init__(
         self,
-        cell="lstm",
-        units=32,
+        cell="gru",
+        units=64,
         *,
-        bidirectional=False,
+        bidirectional=True,
         dropout=0.0,
         recurrent_dropout=0.0,
         mask_value=None,
         embedding_dim=16,
         return_sequences=False,
         tbptt_steps=None,
-        scale_inputs=True,
+        scale_inputs="instance",
         max_steps=128,
+        conv_filters="auto",
+        conv_kernel_size=8,
+        pooling="auto",
+        lr_schedule="plateau",
         scale_targets=True,
         model=None,
         epochs=100,
-        batch_size=32,
+        batch_size="auto",
         optimizer="adam",
         learning_rate=1e-3,
         loss="auto",
@@ -209,6 +241,10 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             tbptt_steps=tbptt_steps,
             scale_inputs=scale_inputs,
             max_steps=max_steps,
+            conv_filters=conv_filters,
+            conv_kernel_size=conv_kernel_size,
+            pooling=pooling,
+            lr_schedule=lr_schedule,
             model=model,
             epochs=epochs,
             batch_size=batch_size,

@@ -12,7 +12,7 @@ def test_scaling_is_fitted_on_the_training_data_only_and_saved(tmp_path):
     rng = np.random.RandomState(0)
     X_train = 1000.0 + 50.0 * rng.normal(size=(40, 6, 2))
     X_test = -3.0 + rng.normal(size=(10, 6, 2))
-    reg = RNNRegressor(units=4, epochs=2, random_state=0)
+    reg = RNNRegressor(units=4, epochs=2, scale_inputs="standard", random_state=0)
     reg.fit(X_train, X_train[:, -1, 0])
     before = reg.input_encoder_.mean_.copy()
     np.testing.assert_allclose(before, X_train.reshape(-1, 2).mean(axis=0))
@@ -24,6 +24,60 @@ def test_scaling_is_fitted_on_the_training_data_only_and_saved(tmp_path):
         loaded.input_encoder_.scale_, reg.input_encoder_.scale_
     )
     np.testing.assert_array_equal(loaded.predict(X_test), prediction)
+
+
+def test_instance_scaling_is_fitted_on_the_training_data_only_and_saved(tmp_path):
+    rng = np.random.RandomState(0)
+    levels = rng.lognormal(0, 3, size=(40, 1, 2))  # scales over orders of magnitude
+    X_train = levels * (1.0 + rng.normal(size=(40, 6, 2)))
+    X_test = 1e4 + rng.normal(size=(10, 6, 2))
+    reg = RNNRegressor(units=4, conv_filters=(4,), epochs=2, random_state=0)
+    reg.fit(X_train, X_train[:, -1, 0])
+    encoder = reg.input_encoder_
+    assert encoder.scale == "instance" and encoder.mean_.shape == (6,)
+    # Statistics of the z-normalised, mean and log-std channels of the training set.
+    means = X_train.mean(axis=1)
+    np.testing.assert_allclose(encoder.mean_[2:4], means.mean(axis=0))
+    np.testing.assert_allclose(
+        encoder.mean_[4:], np.log(X_train.std(axis=1) + 1e-6).mean(axis=0)
+    )
+    np.testing.assert_allclose(encoder.mean_[:2], 0.0, atol=1e-12)
+    before = encoder.scale_.copy()
+    prediction = reg.predict(X_test)
+    np.testing.assert_array_equal(reg.input_encoder_.scale_, before)  # untouched
+    save_estimator(reg, tmp_path / "r.skrnn")
+    loaded = load_estimator(tmp_path / "r.skrnn")
+    np.testing.assert_array_equal(loaded.input_encoder_.mean_, encoder.mean_)
+    np.testing.assert_array_equal(loaded.input_encoder_.scale_, before)
+    np.testing.assert_array_equal(loaded.predict(X_test), prediction)
+
+
+def test_instance_scaling_shape_and_level_channels():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(5, 30, 2)) * [[[1.0, 100.0]]] + [[[3.0, -7.0]]]
+    data = Sequences(dense=X.astype(np.float32))
+    encoded = InputEncoder(scale="instance").fit(data).transform(data).dense
+    assert encoded.shape == (5, 30, 6)
+    np.testing.assert_allclose(encoded[:, :, :2].mean(axis=(0, 1)), 0, atol=1e-5)
+    # Level channels are constant within a series.
+    assert np.ptp(encoded[:, :, 2:], axis=1).max() < 1e-5
+
+
+def test_level_scales_are_floored_for_series_normalised_at_the_source():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(20, 50, 1))
+    X = (X - X.mean(axis=1, keepdims=True)) / X.std(axis=1, keepdims=True)
+    encoder = InputEncoder(scale="instance").fit(Sequences(dense=X))
+    # Means ~1e-17 and log-stds ~1e-16 apart: not divided by their own spread.
+    assert encoder.scale_[1] >= 0.01 * X.std() and encoder.scale_[2] >= 0.01
+    assert np.abs(encoder.transform(Sequences(dense=X)).dense).max() < 10
+
+
+def test_scaling_can_be_turned_off():
+    X = np.random.RandomState(0).normal(size=(8, 5, 1))
+    for off in (None, False):
+        encoder = InputEncoder(scale=off).fit(Sequences(dense=X))
+        assert encoder.transform(Sequences(dense=X)).dense is X
 
 
 @pytest.mark.slow
@@ -38,14 +92,43 @@ def test_raw_sensor_scale_trains_like_standardised_data():
     assert scaled > 0.8 and scaled > unscaled
 
 
-def test_ragged_multivariate_sequences_as_in_plaid():
+@pytest.mark.parametrize("conv_filters", ["auto", ()])
+def test_ragged_multivariate_sequences_as_in_plaid(conv_filters, tmp_path):
     rng = np.random.RandomState(0)
-    X = [rng.normal(size=(n, 3)) for n in rng.randint(20, 60, size=40)]
+    X = [
+        rng.lognormal(0, 2) * rng.normal(size=(n, 3))
+        for n in rng.randint(20, 60, size=40)
+    ]
     y = np.array(["on" if s[:, 1].mean() > 0 else "off" for s in X])
-    clf = RNNClassifier(units=4, epochs=2, random_state=0).fit(X, y)
+    clf = RNNClassifier(
+        units=4, conv_filters=conv_filters, epochs=2, random_state=0
+    ).fit(X, y)
     assert clf.n_features_in_ == 3
+    encoder = clf.input_encoder_
+    if conv_filters == "auto":
+        # Convolutions cannot skip padding: series resampled to the median length.
+        assert clf.conv_filters_ == (128, 128)
+        assert encoder.resample_to_ == int(np.median([len(s) for s in X]))
+        assert not encoder.masked and clf.model_.inputs[0].shape[-1] == 9
+    else:
+        assert encoder.resample_to_ is None and encoder.masked
     assert clf.predict(X[:5]).shape == (5,)
-    assert clf.predict_proba([rng.normal(size=(100, 3))]).shape == (1, 2)
+    proba = clf.predict_proba([rng.normal(size=(100, 3)), X[0]])
+    assert proba.shape == (2, 2)
+    save_estimator(clf, tmp_path / "c.skrnn")
+    loaded = load_estimator(tmp_path / "c.skrnn")
+    np.testing.assert_array_equal(
+        loaded.predict_proba([rng.normal(size=(100, 3)), X[0]])[1], proba[1]
+    )
+
+
+def test_resampling_is_linear_and_keeps_the_ends():
+    data = Sequences(items=[np.arange(5.0)[:, None], np.arange(9.0)[:, None]])
+    encoder = InputEncoder(scale=None, resample=True).fit(data)
+    assert encoder.resample_to_ == 7
+    dense = encoder.transform(data).dense
+    np.testing.assert_allclose(dense[0, :, 0], np.linspace(0, 4, 7), rtol=1e-6)
+    np.testing.assert_allclose(dense[1, :, 0], np.linspace(0, 8, 7), rtol=1e-6)
 
 
 def test_fold_puts_runs_of_steps_side_by_side_and_repeats_the_last():
@@ -76,5 +159,6 @@ def test_estimators_fold_long_sequences_unless_outputs_are_per_step(return_seque
     ).fit(X, y)
     expected = 1 if return_sequences else 3
     assert reg.input_encoder_.fold_ == expected
-    assert reg.model_.inputs[0].shape[-1] == expected
+    # Instance scaling: each step has the series' values, mean and log-std.
+    assert reg.model_.inputs[0].shape[-1] == 3 * expected
     assert reg.predict(X[:2]).shape == ((2, 300) if return_sequences else (2,))

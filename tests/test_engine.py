@@ -39,6 +39,29 @@ def test_train_returns_history_and_epochs_and_learns():
     assert after < before / 2
 
 
+@pytest.mark.parametrize("schedule, final", [("plateau", 5e-4), (None, 1e-3)])
+def test_plateau_schedule_halves_the_rate_when_the_training_loss_stalls(
+    schedule, final
+):
+    data, y = _data(n=8)
+    model = _engine.build_model(_spec(learning_rate=1e-3))
+    # A loss that cannot improve: zero targets, zero inputs, no bias to learn.
+    data = Sequences(dense=np.zeros_like(data.dense))
+    _engine.train(model, data, 0 * y, None, _config(epochs=12, lr_schedule=schedule))
+    # 10 epochs without improvement after the first: halved once in 12 epochs.
+    assert np.isclose(float(model.optimizer.learning_rate), final)
+
+
+def test_conv_front_end_and_mean_pooling():
+    spec = _spec(conv_filters=(3, 5), conv_kernel_size=4, pooling="mean")
+    model = _engine.build_model(spec)
+    kinds = [type(layer).__name__ for layer in model.layers]
+    assert kinds.count("Conv1D") == 2 and "GlobalAveragePooling1D" in kinds
+    assert model.layers[1].kernel.shape == (4, 2, 3)
+    data, y = _data()
+    assert _engine.train(model, data, y, None, _config(epochs=1)).n_epochs == 1
+
+
 def test_same_seed_same_weights_without_global_seeds():
     data, y = _data()
     weights = []

@@ -42,7 +42,10 @@ def test_dna_strings_gc_content_beats_majority():
     y = np.array(
         ["GC" if (s.count("G") + s.count("C")) / len(s) > 0.5 else "AT" for s in X]
     )
-    clf = RNNClassifier(units=16, epochs=30, learning_rate=0.01, random_state=0)
+    # The final state, not the mean over steps (0.90 here against 0.97).
+    clf = RNNClassifier(
+        units=16, pooling="last", epochs=30, learning_rate=0.01, random_state=0
+    )
     clf.fit(X[:300], y[:300])
     majority = max(np.mean(y[300:] == "GC"), np.mean(y[300:] == "AT"))
     assert clf.score(X[300:], y[300:]) > max(0.9, majority + 0.2)
