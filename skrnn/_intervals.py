@@ -84,6 +84,19 @@ def order_statistic(values, level):
     return float(np.sort(values)[rank - 1])
 
 
+def absolute_quantile(errors, coverage):
+    """Per column of absolute errors ``(n, n_outputs)``, the ``coverage``
+    conformal quantile (the ``ceil(coverage (n + 1))``-th smallest)."""
+    half = np.array([order_statistic(column, coverage) for column in errors.T])
+    if np.isnan(half).any():
+        raise ValueError(
+            f"{len(errors)} held-out errors are too few for coverage {coverage}: "
+            f"it needs at least {int(np.ceil(coverage / (1 - coverage)))}; raise "
+            "validation_fraction or ask for a lower coverage."
+        )
+    return half
+
+
 def growth_exponent(scores, least=0.0):
     """``beta`` of ``mean |error of step k| ~ k ** beta``, between least and 1."""
     counts = np.sum(~np.isnan(scores), axis=0)

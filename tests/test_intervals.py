@@ -147,3 +147,34 @@ def test_intervals_survive_pickle_and_save(tmp_path):
     pd.testing.assert_frame_equal(
         load_estimator(tmp_path / "fc.skrnn").predict_interval(coverage=0.8), expected
     )
+
+
+def test_regressor_intervals_cover_gaussian_noise():
+    # 100 held-out errors calibrate; 400 new samples at 90%: binomial standard
+    # error 0.015 (plus the calibration's own, about 0.03): band [0.8, 0.97].
+    from skrnn import RNNRegressor
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(800, 6, 1))
+    y = X[:, -2:, 0].sum(axis=1) + rng.normal(0, 0.5, 800)
+    reg = RNNRegressor(
+        units=8, epochs=5, early_stopping=True, validation_fraction=0.25, random_state=0
+    ).fit(X[:400], y[:400])
+    assert reg.calibration_errors_.shape == (100, 1)
+    interval = reg.predict_interval(X[400:], coverage=0.9)
+    assert interval.shape == (400, 2)
+    inside = (y[400:] >= interval[:, 0]) & (y[400:] <= interval[:, 1])
+    assert 0.8 <= inside.mean() <= 0.97
+    both = reg.predict_interval(X[400:402], coverage=[0.5, 0.9])
+    assert both.shape == (2, 2, 2)
+    assert np.all(both[:, 0, 1] <= both[:, 0, 0])
+
+
+def test_regressor_without_held_out_errors_refuses():
+    from skrnn import RNNRegressor
+
+    X = np.random.default_rng(0).normal(size=(40, 5, 1))
+    reg = RNNRegressor(units=2, epochs=1, random_state=0).fit(X, X[:, -1, 0])
+    assert reg.calibration_errors_ is None
+    with pytest.raises(ValueError, match="early_stopping=True"):
+        reg.predict_interval(X)
