@@ -55,9 +55,7 @@ def msis(actual, lower, upper, insample, m=SEASON, alpha=0.05):
 def interval_scores(lowers, uppers, train, test):
     """Mean MSIS over the series and the share of actual values inside."""
     ids = list(test)
-    inside = [
-        np.mean((test[i] >= lowers[i]) & (test[i] <= uppers[i])) for i in ids
-    ]
+    inside = [np.mean((test[i] >= lowers[i]) & (test[i] <= uppers[i])) for i in ids]
     return (
         np.mean([msis(test[i], lowers[i], uppers[i], train[i]) for i in ids]),
         np.mean(inside),
@@ -120,8 +118,10 @@ def main():
     s, m = scores(naive, train, test)
     bands = {i: seasonal_naive_interval(v) for i, v in train.items()}
     w, c = interval_scores(
-        {i: b[0] for i, b in bands.items()}, {i: b[1] for i, b in bands.items()},
-        train, test,
+        {i: b[0] for i, b in bands.items()},
+        {i: b[1] for i, b in bands.items()},
+        train,
+        test,
     )
     print(
         f"{'seasonal naive (m=24)':<48} {s:7.2f} {m:7.3f} {w:7.2f} {c:7.3f} "

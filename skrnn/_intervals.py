@@ -339,9 +339,7 @@ def quantile_frames(forecaster, levels, columns_of):
     check_calibrated(forecaster)
     n_steps = forecaster.horizon
     least = EXTRAPOLATED_BETA if forecaster.differences_ else 0.0
-    offsets = conformal_offsets(
-        forecaster.calibration_scores_, levels, n_steps, least
-    )
+    offsets = conformal_offsets(forecaster.calibration_scores_, levels, n_steps, least)
     log, positive = error_space(forecaster)
     ids, histories = _histories(forecaster)
     forecasts = forecaster._forecast_many(

@@ -113,7 +113,8 @@ def test_panel_containers_and_same_seed_same_intervals():
         {k: pd.Series(v) for k, v in train.items()}, names=["id", "t"]
     ).rename("y")
     frame = SequenceForecaster(**params).fit(long).predict_interval()
-    assert frame.index.names == ["id", "t"] and list(frame.columns) == ["lower", "upper"]
+    assert frame.index.names == ["id", "t"]
+    assert list(frame.columns) == ["lower", "upper"]
     # The same data and random_state give the same intervals, whatever the container.
     for series_id, expected in zip(train, intervals, strict=True):
         np.testing.assert_array_equal(frame.loc[series_id].to_numpy(), expected)
