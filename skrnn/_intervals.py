@@ -363,8 +363,8 @@ def interval_columns(coverages, many, targets):
     def columns_of(values):
         columns = {}
         for i, coverage in enumerate(coverages):
-            for j, bound in enumerate(("lower", "upper")):
-                for t, target in enumerate(targets):
+            for t, target in enumerate(targets):
+                for j, bound in enumerate(("lower", "upper")):
                     key = (coverage,) * many + (target,) * (len(targets) > 1)
                     key += (bound,)
                     columns[key if len(key) > 1 else bound] = values[2 * i + j, :, t]
