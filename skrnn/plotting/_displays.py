@@ -457,7 +457,6 @@ class ForecastDisplay:
         self.figure_ = ax.figure
         return self
 
-
     def _draw_band(self, ax, x, overrides):
         bounds = np.asarray(self.y_interval, dtype=float)
         if bounds.shape != (len(x), 2):
