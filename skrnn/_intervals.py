@@ -219,7 +219,14 @@ def calibrate(forecaster):
             "intervals are not available yet for forecasters with covariates"
         )
         return
-    holdout = forecaster.normalize_ == "level" and forecaster.early_stopping
+    early_stopping = _training_params(forecaster).get(
+        "early_stopping", forecaster.early_stopping
+    )
+    holdout = (
+        forecaster.normalize_ == "level"
+        and not isinstance(early_stopping, str)
+        and bool(early_stopping)
+    )
     if method == "auto":
         method = "holdout" if holdout else "backtest"
     if method == "holdout" and not holdout:
@@ -236,8 +243,11 @@ def calibrate(forecaster):
         if n_origins < 1:
             forecaster._calibration_note = (
                 "its series were too short for a backtest (an extra fit on each "
-                "series minus its last steps)"
+                "series minus its last steps needs two training windows or more)"
             )
+            if forecaster.calibration == "backtest":
+                note = forecaster._calibration_note
+                raise ValueError(f"calibration='backtest' failed: {note}.")
             return
         source = _backtest_fit(forecaster, ids, histories, n_origins)
         transforms = _transforms(source, len(histories))
@@ -248,6 +258,12 @@ def calibrate(forecaster):
     )
     forecaster.calibration_scales_ = scales
     forecaster.calibration_method_ = method
+
+
+def _training_params(forecaster):
+    """The training parameters with "auto" resolved, where the forecaster records
+    them (``training_params_``); empty where its parameters have no "auto"."""
+    return dict(forecaster.__dict__.get("training_params_", {}))
 
 
 def _histories(forecaster):
@@ -281,6 +297,7 @@ def _backtest_origins(forecaster, histories):
 def _backtest_fit(forecaster, ids, histories, n_origins):
     """The same forecaster, layout fixed, fitted without each series' last steps."""
     backtest = clone(forecaster).set_params(
+        **_training_params(forecaster),
         window=forecaster.window_,
         season_length=forecaster.season_length_,
         strategy=forecaster.strategy_,

@@ -103,6 +103,22 @@ def test_single_series_frames_and_nesting():
     assert width[-1] > width[0]
 
 
+def test_a_series_of_several_columns_has_bounds_per_column():
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame(
+        {"a": np.sin(np.arange(90) / 2), "b": np.cos(np.arange(90) / 3)}
+    ) + rng.normal(0, 0.1, (90, 2))
+    fc = SequenceForecaster(horizon=3, **SMALL).fit(frame)
+    interval = fc.predict_interval(coverage=0.8)
+    assert list(interval.columns) == [
+        ("a", "lower"),
+        ("a", "upper"),
+        ("b", "lower"),
+        ("b", "upper"),
+    ]
+    assert np.all(interval["a"]["lower"] < interval["a"]["upper"])
+
+
 def test_panel_containers_and_same_seed_same_intervals():
     train, _ = _noisy_panel(n_series=3, n_steps=90)
     params = dict(horizon=4, normalize="standard", **SMALL)
@@ -130,15 +146,7 @@ def test_no_out_of_sample_errors_is_an_error_not_a_silent_interval():
         short.predict_quantiles()
 
 
-def test_bad_levels_are_refused():
-    fc = SequenceForecaster(horizon=2, **SMALL).fit(np.sin(np.arange(80) / 3))
-    with pytest.raises(ValueError, match="coverage"):
-        fc.predict_interval(coverage=1.5)
-    with pytest.raises(ValueError, match="without X"):
-        fc.predict_interval(X=np.zeros((2, 1)))
-
-
-def test_intervals_survive_pickle_and_save(tmp_path):
+def test_intervals_survive_pickle_and_save_and_refuse_bad_levels(tmp_path):
     fc = SequenceForecaster(horizon=3, **SMALL).fit(np.sin(np.arange(80) / 3))
     expected = fc.predict_interval(coverage=0.8)
     pd.testing.assert_frame_equal(
@@ -148,6 +156,10 @@ def test_intervals_survive_pickle_and_save(tmp_path):
     pd.testing.assert_frame_equal(
         load_estimator(tmp_path / "fc.skrnn").predict_interval(coverage=0.8), expected
     )
+    with pytest.raises(ValueError, match="coverage"):
+        fc.predict_interval(coverage=1.5)
+    with pytest.raises(ValueError, match="without X"):
+        fc.predict_interval(X=np.zeros((2, 1)))
 
 
 def test_regressor_intervals_cover_gaussian_noise():
@@ -169,6 +181,10 @@ def test_regressor_intervals_cover_gaussian_noise():
     both = reg.predict_interval(X[400:402], coverage=[0.5, 0.9])
     assert both.shape == (2, 2, 2)
     assert np.all(both[:, 0, 1] <= both[:, 0, 0])
+    np.testing.assert_array_equal(
+        pickle.loads(pickle.dumps(reg)).predict_interval(X[400:402], [0.5, 0.9]),
+        both,
+    )
 
 
 def test_regressor_without_held_out_errors_refuses():
