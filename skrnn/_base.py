@@ -188,6 +188,7 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
     ):
         reset = not incremental
         est = self._scratch(reset)
+        raw_X = X
         X = validate_sequences(est, X, reset=reset)
         targets, class_weights = est._encode_targets(
             y, reset=reset, lengths=X.lengths, classes=classes
@@ -231,7 +232,14 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
         )
         result = _engine.train(model, data, targets, weights, config, spec=spec)
         self._commit(est, model, result, reset=reset)
+        held_out = None
+        if config.early_stopping:  # the engine's split, recomputed
+            held_out = config.validation.split(len(data), config.seed)[1]
+        self._calibrate(raw_X, y, held_out)
         return self
+
+    def _calibrate(self, X, y, held_out):
+        """Record what intervals need from the samples training held out (if any)."""
 
     @property
     def _numeric(self):

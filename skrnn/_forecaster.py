@@ -8,7 +8,7 @@ from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from . import _engine
+from . import _engine, _intervals
 from ._forecast_io import ForecastIOMixin
 from ._forecast_layout import ForecastLayoutMixin
 from ._forecast_panel import PanelForecastMixin
@@ -92,6 +92,16 @@ class SequenceForecaster(
         the median of 5 scored sMAPE 10.17 / MASE 0.809 against 10.42 / 0.850
         for one network (``benchmarks/bench_m4.py``). "auto": see
         below.
+    calibration : {"auto", "holdout", "backtest"} or None, default="auto"
+        Where the out-of-sample errors that calibrate :meth:`predict_interval`
+        and :meth:`predict_quantiles` come from. "holdout": the windows the fit
+        holds out (``normalize="level"`` with ``early_stopping=True``; no extra
+        cost). "backtest": one more forecaster with the same parameters, fitted
+        on each series minus its last steps (twice the horizon, at least 50, at
+        most half the training windows) and forecasting from each of those
+        origins: ``fit`` costs twice as much. "auto": "holdout" where the fit
+        holds windows out, else "backtest" (skipped, without error, when the
+        series are too short for it). None: no intervals.
     cell, units, epochs, batch_size, learning_rate, early_stopping, \
 n_iter_no_change : "auto" or as in :class:`RNNRegressor`, default="auto"
         Network and training parameters. "auto" takes the recipe of the
@@ -122,9 +132,9 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         sequence-input parameters of :class:`RNNRegressor` -- ``mask_value``,
         ``embedding_dim``, ``return_sequences``, ``tbptt_steps``,
         ``scale_inputs``, ``max_steps``, ``conv_filters``,
-        ``conv_kernel_size``, ``pooling``, ``lr_schedule`` -- do not apply: the forecaster cuts its
-        own equal-length numeric windows of ``window_`` steps and scales them
-        with ``scale`` or ``normalize``.)
+        ``conv_kernel_size``, ``pooling``, ``lr_schedule`` -- do not apply:
+        the forecaster cuts its own equal-length numeric windows of
+        ``window_`` steps and scales them with ``scale`` or ``normalize``.)
 
     Attributes
     ----------
@@ -152,6 +162,17 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         The history of each network of ``models_``.
     n_iter_ : int
         Number of epochs the first network trained.
+    calibration_method_ : str or None
+        "holdout" or "backtest": where the errors of ``calibration_scores_``
+        come from; None when there are none.
+    calibration_scores_ : ndarray of shape (n_errors, horizon) or None
+        Out-of-sample forecast errors, one row per series, origin (and target
+        column), one column per step ahead, each divided by its series' scale
+        (NaN where the step lies beyond the series' end); as log ratios for
+        ``log_`` series with ``normalize="standard"``.
+    calibration_scales_ : ndarray of shape (n_series, n_targets) or None
+        Each series' scale: the in-sample mean absolute error of the seasonal
+        naive forecast (of the log series for log ratios), as MASE scales.
     n_features_in_ : int
         Number of columns of X seen in ``fit``: series columns, or covariates.
     feature_names_in_ : ndarray of shape (`n_features_in_`,)
@@ -193,6 +214,7 @@ validation_fraction, warm_start, distribution, random_state, verbose :
             Interval(Integral, 1, None, closed="left"),
             StrOptions({"auto"}),
         ],
+        "calibration": [StrOptions({"auto", "holdout", "backtest"}), None],
         "loss": [StrOptions(set(_LOSSES))],
         **constraints(SHARED_PARAMS, estimator="SequenceForecaster"),
     }
@@ -209,6 +231,7 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         scale=True,
         normalize="auto",
         n_networks="auto",
+        calibration="auto",
         cell="auto",
         units="auto",
         bidirectional=False,
@@ -237,6 +260,7 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         self.scale = scale
         self.normalize = normalize
         self.n_networks = n_networks
+        self.calibration = calibration
         self.cell = cell
         self.units = units
         self.bidirectional = bidirectional
@@ -301,6 +325,7 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         est.models_ = trained
         self._commit(est, trained[0], results[0][1], reset=reset)
         self._compiled_predictors()  # built now: predict leaves the estimator as is
+        _intervals.calibrate(self)
         return self
 
     def _fit_series(self, X, y, *, reset):
@@ -495,6 +520,101 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         n_steps = self.horizon if future_covariates is None else len(future_covariates)
         values = self._forecast(n_steps, future_covariates)
         return self._wrap(values, continue_index(self.index_, n_steps))
+
+    def predict_interval(self, X=None, coverage=0.95):
+        """Prediction intervals of the forecast, from out-of-sample errors.
+
+        Split conformal: the interval of step ``k`` is the forecast plus
+        quantiles of the scaled out-of-sample errors of step ``k``
+        (``calibration_scores_``) times the series' scale, so it widens with
+        the step. Intervals continue from the data seen so far, after
+        :meth:`update` too. See :ref:`forecast_intervals`.
+
+        Parameters
+        ----------
+        X : None
+            Kept for the signature of :meth:`predict`; forecasters with
+            covariates have no intervals yet.
+        coverage : float or list of float, default=0.95
+            Share of future values each interval should contain.
+
+        Returns
+        -------
+        intervals : pandas.DataFrame, or a panel of them
+            Columns "lower" and "upper" (under a level per coverage when
+            ``coverage`` is a list, and per column for a multi-column series),
+            on the index of :meth:`predict` (positions for numpy data). For a
+            panel, one such frame per series in the container of
+            :meth:`predict`: dict, list, or a long frame indexed by (series,
+            time).
+
+        Raises
+        ------
+        ValueError
+            If the forecaster holds no out-of-sample errors (fitted with
+            ``calibration=None``, or on series too short for a backtest).
+
+        Examples
+        --------
+        >>> from skrnn import SequenceForecaster
+        >>> from skrnn.datasets import load_airline
+        >>> fc = SequenceForecaster(horizon=3, epochs=3, random_state=0)
+        >>> fc = fc.fit(load_airline())
+        >>> fc.predict_interval(coverage=0.9).columns.tolist()
+        ['lower', 'upper']
+        """
+        check_is_fitted(self)
+        self._check_interval_input(X)
+        coverages, many = _intervals.check_levels(coverage, "coverage", interval=True)
+        columns = _intervals.interval_columns(
+            coverages, many, _intervals.target_names(self)
+        )
+        return _intervals.predict_frames(
+            self, _intervals.interval_levels(coverages), columns
+        )
+
+    def predict_quantiles(self, X=None, alpha=(0.05, 0.5, 0.95)):
+        """Quantiles of the forecast, from out-of-sample errors.
+
+        The same calibration as :meth:`predict_interval`: quantile ``a`` of
+        step ``k`` is the forecast plus the ``a`` conformal quantile of the
+        scaled errors of step ``k``, times the series' scale.
+
+        Parameters
+        ----------
+        X : None
+            Kept for the signature of :meth:`predict`.
+        alpha : float or list of float, default=(0.05, 0.5, 0.95)
+            Quantile levels, strictly between 0 and 1.
+
+        Returns
+        -------
+        quantiles : pandas.DataFrame, or a panel of them
+            One column per level (sorted), on the index of :meth:`predict`;
+            for a panel, one frame per series in the container of
+            :meth:`predict`.
+
+        Examples
+        --------
+        >>> from skrnn import SequenceForecaster
+        >>> from skrnn.datasets import load_airline
+        >>> fc = SequenceForecaster(horizon=3, epochs=3, random_state=0)
+        >>> fc = fc.fit(load_airline())
+        >>> fc.predict_quantiles(alpha=[0.1, 0.9]).columns.tolist()
+        [0.1, 0.9]
+        """
+        check_is_fitted(self)
+        self._check_interval_input(X)
+        levels, _ = _intervals.check_levels(alpha, "alpha", interval=False)
+        columns = _intervals.quantile_columns(levels, _intervals.target_names(self))
+        return _intervals.predict_frames(self, levels, columns)
+
+    def _check_interval_input(self, X):
+        if X is not None or self._with_covariates:
+            raise ValueError(
+                "Intervals forecast the series' own future: call them without X "
+                "(forecasters with covariates have no intervals yet)."
+            )
 
     # --------------------------------------------------------------- update
     def update(self, X, y=None):

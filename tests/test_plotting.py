@@ -326,3 +326,19 @@ def test_plot_without_matplotlib_raises_a_clear_import_error(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
     with pytest.raises(ImportError, match="HistoryDisplay.plot requires matplotlib"):
         HistoryDisplay({"loss": [1.0]}).plot()
+
+
+def test_forecast_display_draws_the_interval_band():
+    display = ForecastDisplay(
+        np.arange(5.0),
+        np.array([5.0, 6.0]),
+        y_interval=np.array([[4.0, 6.0], [4.5, 7.5]]),
+        estimator_name="GRU",
+    ).plot(interval_kwargs={"alpha": 0.3})
+    band = display.interval_band_
+    assert band.get_label() == "GRU interval"
+    assert band.get_alpha() == 0.3
+    vertices = band.get_paths()[0].vertices
+    assert vertices[:, 1].min() == 4.0 and vertices[:, 1].max() == 7.5
+    with pytest.raises(ValueError, match="y_interval"):
+        ForecastDisplay([1.0, 2.0], [3.0], y_interval=[[1.0, 2.0, 3.0]]).plot()

@@ -186,7 +186,8 @@ class ForecastDisplay:
     the history's last time stamp, at its frequency). The history and the
     actual values are drawn in near-black (the actuals dotted) and the forecast
     in the next colour of the axes' cycle, so several forecasts plotted on the
-    same axes get distinct colours. Build one from a fitted
+    same axes get distinct colours. A prediction interval, when given, is a
+    translucent band in the forecast's colour. Build one from a fitted
     :class:`~skrnn.SequenceForecaster` with :meth:`from_estimator`, or from the
     data with the constructor and then call :meth:`plot`.
 
@@ -200,6 +201,11 @@ class ForecastDisplay:
         The actual values of the forecast steps, when known.
     estimator_name : str, default=None
         Name of the forecaster, used in the forecast's legend label.
+    y_interval : array-like of shape (n_forecast, 2), default=None
+        Lower and upper bound of each forecast step, e.g. the frame of
+        :meth:`SequenceForecaster.predict_interval`.
+    interval_label : str, default=None
+        Legend label of the band; "interval" when None.
 
     Attributes
     ----------
@@ -207,6 +213,8 @@ class ForecastDisplay:
         The history.
     forecast_line_ : matplotlib.lines.Line2D
         The forecast.
+    interval_band_ : matplotlib.collections.PolyCollection or None
+        The band between the interval's bounds; None without ``y_interval``.
     true_line_ : matplotlib.lines.Line2D or None
         The actual values; None without ``y_true``.
     ax_ : matplotlib.axes.Axes
@@ -231,11 +239,22 @@ class ForecastDisplay:
     >>> plt.close(display.figure_)
     """
 
-    def __init__(self, y_history, y_forecast, *, y_true=None, estimator_name=None):
+    def __init__(
+        self,
+        y_history,
+        y_forecast,
+        *,
+        y_true=None,
+        estimator_name=None,
+        y_interval=None,
+        interval_label=None,
+    ):
         self.y_history = y_history
         self.y_forecast = y_forecast
         self.y_true = y_true
         self.estimator_name = estimator_name
+        self.y_interval = y_interval
+        self.interval_label = interval_label
 
     @classmethod
     def from_estimator(
@@ -246,6 +265,7 @@ class ForecastDisplay:
         *,
         target=0,
         name=None,
+        coverage=None,
         ax=None,
         **kwargs,
     ):
@@ -265,11 +285,14 @@ class ForecastDisplay:
         name : str, default=None
             Name in the forecast's legend label; the forecaster's class name when
             None.
+        coverage : float, default=None
+            Draw the forecaster's :meth:`~skrnn.SequenceForecaster.predict_interval`
+            of this coverage as a band (e.g. 0.9). None draws no band.
         ax : matplotlib.axes.Axes, default=None
             Axes to plot on; a new figure and axes when None.
         **kwargs : dict
-            Passed to :meth:`plot`: ``history_kwargs``, ``forecast_kwargs`` and
-            ``true_kwargs``.
+            Passed to :meth:`plot`: ``history_kwargs``, ``forecast_kwargs``,
+            ``true_kwargs`` and ``interval_kwargs``.
 
         Returns
         -------
@@ -290,11 +313,14 @@ class ForecastDisplay:
         >>> train, test = y[:-6], y[-6:]
         >>> fc = SequenceForecaster(window=12, horizon=6, log=True, differences=(12,),
         ...                         units=4, epochs=2, random_state=0).fit(train)
-        >>> display = ForecastDisplay.from_estimator(fc, y_true=test, name="LSTM")
+        >>> display = ForecastDisplay.from_estimator(fc, y_true=test, name="LSTM",
+        ...                                          coverage=0.9)
         >>> display.forecast_line_.get_label()
         'LSTM forecast'
         >>> len(display.forecast_line_.get_xdata())
         6
+        >>> display.interval_band_.get_label()
+        'LSTM 90% interval'
         >>> plt.close(display.figure_)
         """
         check_is_fitted(forecaster)
@@ -321,16 +347,28 @@ class ForecastDisplay:
             y_history = pd.Series(y_history, index=forecaster.index_, name=series_name)
         if name is None:
             name = type(forecaster).__name__
+        interval = None
+        if coverage is not None:
+            bounds = forecaster.predict_interval(coverage=coverage).to_numpy()
+            interval = bounds[:, 2 * target : 2 * target + 2]
         display = cls(
             y_history,
             _column(forecast, target),
             y_true=None if y_true is None else _column(y_true, target),
             estimator_name=name,
+            y_interval=interval,
+            interval_label=None if coverage is None else f"{coverage:.0%} interval",
         )
         return display.plot(ax=ax, **kwargs)
 
     def plot(
-        self, ax=None, *, history_kwargs=None, forecast_kwargs=None, true_kwargs=None
+        self,
+        ax=None,
+        *,
+        history_kwargs=None,
+        forecast_kwargs=None,
+        true_kwargs=None,
+        interval_kwargs=None,
     ):
         """Plot the history, the forecast and, when given, the actual values.
 
@@ -344,6 +382,8 @@ class ForecastDisplay:
             Passed to :meth:`matplotlib.axes.Axes.plot` for the forecast line.
         true_kwargs : dict, default=None
             Passed to :meth:`matplotlib.axes.Axes.plot` for the actual values.
+        interval_kwargs : dict, default=None
+            Passed to :meth:`matplotlib.axes.Axes.fill_between` for the band.
 
         Returns
         -------
@@ -403,6 +443,9 @@ class ForecastDisplay:
         self.forecast_line_ = _draw(
             ax, forecast_x, forecast, {"label": forecast_label}, forecast_kwargs
         )
+        self.interval_band_ = None
+        if self.y_interval is not None:
+            self.interval_band_ = self._draw_band(ax, forecast_x, interval_kwargs)
 
         index = history_x if isinstance(history_x, pd.Index) else None
         ax.set_xlabel(index.name if index is not None and index.name else "step")
@@ -413,6 +456,28 @@ class ForecastDisplay:
         self.ax_ = ax
         self.figure_ = ax.figure
         return self
+
+    def _draw_band(self, ax, x, overrides):
+        bounds = np.asarray(self.y_interval, dtype=float)
+        if bounds.shape != (len(x), 2):
+            raise ValueError(
+                f"y_interval must hold a lower and an upper bound per forecast "
+                f"step, shape ({len(x)}, 2); got {bounds.shape}."
+            )
+        label = self.interval_label or "interval"
+        if self.estimator_name is not None:
+            label = f"{self.estimator_name} {label}"
+        if isinstance(x, pd.PeriodIndex):
+            x = x.to_timestamp()
+        x = x.to_numpy() if isinstance(x, pd.Index) else x
+        style = {
+            "color": self.forecast_line_.get_color(),
+            "alpha": 0.2,
+            "linewidth": 0,
+            "label": label,
+            **(overrides or {}),
+        }
+        return ax.fill_between(x, bounds[:, 0], bounds[:, 1], **style)
 
 
 # --------------------------------------------------------------------- helpers

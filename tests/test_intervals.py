@@ -1,0 +1,197 @@
+"""Prediction intervals: conformal calibration, containers, persistence."""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from skrnn import SequenceForecaster, load_estimator, save_estimator
+from skrnn._intervals import conformal_offsets, order_statistic
+
+SMALL = dict(window=12, season_length=12, epochs=3, units=8, random_state=0)
+
+
+def _noisy_panel(n_series=40, n_steps=110, horizon=6, sigma=0.5, seed=0):
+    """Seasonal series with Gaussian noise; the last ``horizon`` values of each
+    are the future the intervals are checked on."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n_steps + horizon)
+    full = {
+        f"s{i}": 10 + 2 * np.sin(2 * np.pi * t / 12 + i) + rng.normal(0, sigma, t.size)
+        for i in range(n_series)
+    }
+    return {k: v[:n_steps] for k, v in full.items()}, {
+        k: v[n_steps:] for k, v in full.items()
+    }
+
+
+def _coverage(intervals, future):
+    inside = [
+        (future[k] >= intervals[k]["lower"].to_numpy())
+        & (future[k] <= intervals[k]["upper"].to_numpy())
+        for k in future
+    ]
+    return float(np.mean(inside))
+
+
+def test_order_statistic_is_the_conformal_quantile():
+    values = np.arange(1.0, 20.0)  # 19 errors: the 95% quantile is the 19th
+    assert order_statistic(values, 0.95) == 19.0
+    assert order_statistic(values, 0.05) == 1.0
+    assert np.isnan(order_statistic(values[:10], 0.975))  # too few
+
+
+def test_pooled_offsets_grow_with_the_step_beyond_the_calibrated_ones():
+    rng = np.random.default_rng(0)
+    scores = rng.normal(size=(60, 4)) * np.sqrt(np.arange(1, 5))
+    offsets = conformal_offsets(scores, [0.05, 0.95], 12, least_growth=0.5)
+    width = offsets[1] - offsets[0]
+    assert np.all(np.diff(width[3:]) > 0)
+    assert width[11] > 1.5 * width[0]
+
+
+def test_level_holdout_intervals_cover_gaussian_noise():
+    # 40 series x 6 steps = 240 future values; at 90% the binomial standard
+    # error is 0.02, so [0.82, 0.97] is a 3.5-sigma band around nominal.
+    train, future = _noisy_panel()
+    fc = SequenceForecaster(
+        horizon=6, normalize="level", early_stopping=True, **SMALL
+    ).fit(train)
+    assert fc.calibration_method_ == "holdout"
+    intervals = fc.predict_interval(coverage=0.9)
+    assert set(intervals) == set(train)
+    assert 0.82 <= _coverage(intervals, future) <= 0.97
+
+
+def test_backtest_intervals_of_one_series_cover_and_follow_update():
+    # One series, 2 x 40 steps after the fit, intervals re-forecast after each
+    # update of 4 steps: 80 values, 90% nominal, band [0.78, 0.99].
+    rng = np.random.default_rng(1)
+    t = np.arange(300)
+    series = 5 + np.sin(2 * np.pi * t / 12) + rng.normal(0, 0.3, t.size)
+    fc = SequenceForecaster(horizon=4, **SMALL).fit(series[:220])
+    assert fc.calibration_method_ == "backtest"
+    inside = []
+    for start in range(220, 300, 4):
+        interval = fc.predict_interval(coverage=0.9).to_numpy()
+        actual = series[start : start + 4]
+        inside.extend((actual >= interval[:, 0]) & (actual <= interval[:, 1]))
+        fc.update(actual)
+    assert 0.78 <= np.mean(inside) <= 0.99
+
+
+def test_single_series_frames_and_nesting():
+    y = pd.Series(
+        10 + np.sin(np.arange(120) / 2) + np.random.default_rng(2).normal(0, 0.2, 120),
+        index=pd.period_range("2000-01", periods=120, freq="M"),
+        name="sales",
+    )
+    fc = SequenceForecaster(horizon=5, **SMALL).fit(y)
+    forecast = fc.predict()
+    interval = fc.predict_interval()
+    assert list(interval.columns) == ["lower", "upper"]
+    assert interval.index.equals(forecast.index)
+    two = fc.predict_interval(coverage=[0.8, 0.95])
+    assert list(two.columns.get_level_values(0).unique()) == [0.8, 0.95]
+    assert np.all(two[0.95]["lower"] <= two[0.8]["lower"])
+    assert np.all(two[0.95]["upper"] >= two[0.8]["upper"])
+    quantiles = fc.predict_quantiles(alpha=[0.9, 0.1, 0.5])
+    assert list(quantiles.columns) == [0.1, 0.5, 0.9]
+    assert np.all(np.diff(quantiles.to_numpy(), axis=1) >= 0)
+    width = (interval["upper"] - interval["lower"]).to_numpy()
+    assert width[-1] > width[0]
+
+
+def test_a_series_of_several_columns_has_bounds_per_column():
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame(
+        {"a": np.sin(np.arange(90) / 2), "b": np.cos(np.arange(90) / 3)}
+    ) + rng.normal(0, 0.1, (90, 2))
+    fc = SequenceForecaster(horizon=3, **SMALL).fit(frame)
+    interval = fc.predict_interval(coverage=0.8)
+    assert list(interval.columns) == [
+        ("a", "lower"),
+        ("a", "upper"),
+        ("b", "lower"),
+        ("b", "upper"),
+    ]
+    assert np.all(interval["a"]["lower"] < interval["a"]["upper"])
+
+
+def test_panel_containers_and_same_seed_same_intervals():
+    train, _ = _noisy_panel(n_series=3, n_steps=90)
+    params = dict(horizon=4, normalize="standard", **SMALL)
+    intervals = SequenceForecaster(**params).fit(list(train.values()))
+    intervals = intervals.predict_interval()
+    assert isinstance(intervals, list) and len(intervals) == 3
+    long = pd.concat(
+        {k: pd.Series(v) for k, v in train.items()}, names=["id", "t"]
+    ).rename("y")
+    frame = SequenceForecaster(**params).fit(long).predict_interval()
+    assert frame.index.names == ["id", "t"]
+    assert list(frame.columns) == ["lower", "upper"]
+    # The same data and random_state give the same intervals, whatever the container.
+    for series_id, expected in zip(train, intervals, strict=True):
+        np.testing.assert_array_equal(frame.loc[series_id].to_numpy(), expected)
+
+
+def test_no_out_of_sample_errors_is_an_error_not_a_silent_interval():
+    fc = SequenceForecaster(horizon=3, calibration=None, **SMALL)
+    fc.fit(np.sin(np.arange(80) / 3))
+    with pytest.raises(ValueError, match="calibration='backtest'"):
+        fc.predict_interval()
+    short = SequenceForecaster(horizon=3, **SMALL).fit(np.sin(np.arange(28) / 3))
+    with pytest.raises(ValueError, match="too short"):
+        short.predict_quantiles()
+
+
+def test_intervals_survive_pickle_and_save_and_refuse_bad_levels(tmp_path):
+    fc = SequenceForecaster(horizon=3, **SMALL).fit(np.sin(np.arange(80) / 3))
+    expected = fc.predict_interval(coverage=0.8)
+    pd.testing.assert_frame_equal(
+        pickle.loads(pickle.dumps(fc)).predict_interval(coverage=0.8), expected
+    )
+    save_estimator(fc, tmp_path / "fc.skrnn")
+    pd.testing.assert_frame_equal(
+        load_estimator(tmp_path / "fc.skrnn").predict_interval(coverage=0.8), expected
+    )
+    with pytest.raises(ValueError, match="coverage"):
+        fc.predict_interval(coverage=1.5)
+    with pytest.raises(ValueError, match="without X"):
+        fc.predict_interval(X=np.zeros((2, 1)))
+
+
+def test_regressor_intervals_cover_gaussian_noise():
+    # 100 held-out errors calibrate; 400 new samples at 90%: binomial standard
+    # error 0.015 (plus the calibration's own, about 0.03): band [0.8, 0.97].
+    from skrnn import RNNRegressor
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(800, 6, 1))
+    y = X[:, -2:, 0].sum(axis=1) + rng.normal(0, 0.5, 800)
+    reg = RNNRegressor(
+        units=8, epochs=5, early_stopping=True, validation_fraction=0.25, random_state=0
+    ).fit(X[:400], y[:400])
+    assert reg.calibration_errors_.shape == (100, 1)
+    interval = reg.predict_interval(X[400:], coverage=0.9)
+    assert interval.shape == (400, 2)
+    inside = (y[400:] >= interval[:, 0]) & (y[400:] <= interval[:, 1])
+    assert 0.8 <= inside.mean() <= 0.97
+    both = reg.predict_interval(X[400:402], coverage=[0.5, 0.9])
+    assert both.shape == (2, 2, 2)
+    assert np.all(both[:, 0, 1] <= both[:, 0, 0])
+    np.testing.assert_array_equal(
+        pickle.loads(pickle.dumps(reg)).predict_interval(X[400:402], [0.5, 0.9]),
+        both,
+    )
+
+
+def test_regressor_without_held_out_errors_refuses():
+    from skrnn import RNNRegressor
+
+    X = np.random.default_rng(0).normal(size=(40, 5, 1))
+    reg = RNNRegressor(units=2, epochs=1, random_state=0).fit(X, X[:, -1, 0])
+    assert reg.calibration_errors_ is None
+    with pytest.raises(ValueError, match="early_stopping=True"):
+        reg.predict_interval(X)
