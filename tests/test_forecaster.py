@@ -10,7 +10,8 @@ from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 from skrnn import SequenceForecaster
 from skrnn.datasets import load_airline
 
-FAST = dict(units=8, epochs=5, random_state=0)
+# No calibration backtest (a second fit) where intervals are not tested.
+FAST = dict(units=8, epochs=5, calibration=None, random_state=0)
 
 
 def _sine(n=120, period=12):
@@ -237,7 +238,13 @@ def test_pickle_round_trip_keeps_forecasts():
 
 # -------------------------------------------------------------------- ensembles
 ENSEMBLE = dict(
-    window=6, horizon=4, units=4, epochs=3, learning_rate=0.01, random_state=0
+    window=6,
+    horizon=4,
+    units=4,
+    epochs=3,
+    learning_rate=0.01,
+    calibration=None,
+    random_state=0,
 )
 # Noise: the differenced sine alone is constant, and every network forecasts it.
 NOISY = _sine() + 0.1 * np.random.RandomState(0).standard_normal(120)

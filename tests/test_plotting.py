@@ -45,7 +45,7 @@ def monthly_series():
 @pytest.fixture(scope="module")
 def fitted_forecaster(monthly_series):
     return SequenceForecaster(
-        window=6, horizon=4, units=2, epochs=2, random_state=0
+        window=6, horizon=4, units=2, epochs=2, calibration=None, random_state=0
     ).fit(monthly_series[:36])
 
 
