@@ -296,6 +296,7 @@ def test_an_ensemble_pickles_and_saves(tmp_path):
     pd.testing.assert_series_equal(loaded.predict(), expected)
 
 
+@pytest.mark.slow
 def test_warm_start_continues_every_network():
     model = SequenceForecaster(n_networks=2, warm_start=True, **ENSEMBLE)
     model.fit(NOISY)

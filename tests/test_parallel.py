@@ -89,6 +89,7 @@ def test_worker_thread_budget_caps_tensorflow():
     assert out.stdout.split() == ["1", "1"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("distribution", ["default", "mirrored"])
 def test_tf_distribute_strategies_train_on_cpu(distribution):
     X, y = _data()

@@ -42,6 +42,7 @@ def test_non_finite_values_anywhere_are_a_clear_error(X, bad, data):
         RNNRegressor(epochs=1).fit(X, np.zeros(len(X)))
 
 
+@pytest.mark.slow
 @given(X=sequences())
 @FITS
 def test_regressor_contract_on_any_finite_data(X, tmp_path_factory):
@@ -55,6 +56,7 @@ def test_regressor_contract_on_any_finite_data(X, tmp_path_factory):
     np.testing.assert_array_equal(load_estimator(path).predict(X), pred)
 
 
+@pytest.mark.slow
 @given(X=sequences(min_samples=6), labels=st.sampled_from([["a", "b"], [3, 7, 9]]))
 @FITS
 def test_classifier_contract_on_any_finite_data(X, labels):

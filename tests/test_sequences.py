@@ -20,6 +20,7 @@ def _ragged(n, rng, low=3, high=30, features=2):
     return [rng.normal(size=(rng.randint(low, high), features)) for _ in range(n)]
 
 
+@pytest.mark.slow
 def test_ragged_regression_learns_the_sum_and_is_batch_invariant():
     rng = np.random.RandomState(0)
     X = _ragged(300, rng)
@@ -36,6 +37,7 @@ def test_ragged_regression_learns_the_sum_and_is_batch_invariant():
     np.testing.assert_allclose(reg.predict(equal), reg.predict(list(equal)), atol=1e-5)
 
 
+@pytest.mark.slow
 def test_dna_strings_gc_content_beats_majority():
     rng = np.random.RandomState(0)
     X = ["".join(rng.choice(list("ACGT"), rng.randint(5, 20))) for _ in range(400)]
