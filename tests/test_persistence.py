@@ -53,7 +53,12 @@ def _fitted_estimators():
         "classifier": (RNNClassifier(**FAST).fit(words, labels), words),
         "forecaster": (
             SequenceForecaster(
-                window=12, horizon=3, log=True, differences=(12,), **FAST
+                window=12,
+                horizon=3,
+                log=True,
+                differences=(12,),
+                calibration=None,  # intervals' persistence: test_intervals.py
+                **FAST,
             ).fit(load_airline()),
             None,
         ),

@@ -44,7 +44,12 @@ def test_cell_selects_keras_layer(cell, layer_name):
 def test_stacked_and_bidirectional_layers():
     X = np.random.RandomState(0).rand(20, 5, 2)
     reg = RNNRegressor(
-        units=(6, 4), bidirectional=True, pooling="last", epochs=1, random_state=0
+        units=(6, 4),
+        bidirectional=True,
+        conv_filters=(),
+        pooling="last",
+        epochs=1,
+        random_state=0,
     )
     reg.fit(X, X[:, 0, 0])
     recurrent = [
@@ -211,15 +216,15 @@ def test_user_network_with_the_wrong_output_width_is_refused():
 
 def test_warm_start_refuses_a_changed_architecture():
     X = np.random.RandomState(0).rand(20, 5, 1)
-    reg = RNNRegressor(units=4, epochs=1, warm_start=True, random_state=0)
+    reg = RNNRegressor(warm_start=True, **{**FAST, "epochs": 1})
     reg.fit(X, X[:, -1, 0])
     reg.set_params(units=8)
     with pytest.raises(ValueError, match="units changed.*warm_start=False"):
         reg.fit(X, X[:, -1, 0])
     assert (
         reg.model_.count_params()
-        == RNNRegressor(units=4)
-        .set_params(epochs=1, random_state=0)
+        == RNNRegressor(**FAST)
+        .set_params(epochs=1)
         .fit(X, X[:, -1, 0])
         .model_.count_params()
     )

@@ -84,6 +84,7 @@ def test_token_lists_classify_by_a_keyword():
     assert clf.score(X[150:], y[150:]) > 0.9
 
 
+@pytest.mark.slow
 def test_per_step_regression_dense():
     rng = np.random.RandomState(0)
     X = rng.normal(size=(120, 15, 1))
@@ -102,6 +103,7 @@ def test_per_step_regression_dense():
     assert np.mean((pred - y[100:]) ** 2) < 0.1 * np.var(y[100:])
 
 
+@pytest.mark.slow
 def test_per_residue_labelling_with_ragged_sequences():
     rng = np.random.RandomState(0)
     X = _ragged(200, rng, 3, 15, features=1)
