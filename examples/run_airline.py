@@ -3,7 +3,8 @@
 Trains :class:`skrnn.SequenceForecaster`, with its defaults only, on the first
 96 months of the Box & Jenkins airline series that ships with skrnn, forecasts
 the last 48 months, and prints the error next to the seasonal-naive baseline
-(repeat last year). The forecaster chooses its season length, window, log and
+(repeat last year), and how many test months fall inside the 90% prediction
+interval. The forecaster chooses its season length, window, log and
 differencing from the training months alone.
 
 Run it with ``python examples/run_airline.py``.
@@ -29,7 +30,9 @@ def main():
     forecaster = SequenceForecaster(horizon=len(test), random_state=0)
     forecaster.fit(train)
     forecast = forecaster.predict()
+    band = forecaster.predict_interval(coverage=0.9)
     seconds = time.perf_counter() - start
+    inside = int(((test >= band["lower"]) & (test <= band["upper"])).sum())
 
     # Trivial baseline: each month repeats the same month of the last training year.
     last_year = train.to_numpy()[-12:]
@@ -47,8 +50,10 @@ def main():
         f"window={forecaster.window_}, log={forecaster.log_}, "
         f"differences={forecaster.differences_}, strategy={forecaster.strategy_!r}"
     )
+    print(f"90% prediction interval: {inside} of {len(test)} test months inside")
     print()
-    print(forecast.head(6).round(1).to_string())
+    table = band.assign(forecast=forecast, actual=test)
+    print(table[["lower", "forecast", "upper", "actual"]].head(6).round(1).to_string())
 
 
 if __name__ == "__main__":
