@@ -381,8 +381,8 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         >>> import numpy as np
         >>> from skrnn import RNNRegressor
         >>> rng = np.random.RandomState(0)
-        >>> X = rng.normal(size=(200, 8, 1))
-        >>> y = X[:, -3:, 0].sum(axis=1) + rng.normal(scale=0.1, size=200)
+        >>> X = rng.normal(size=(100, 8, 1))
+        >>> y = X[:, -3:, 0].sum(axis=1) + rng.normal(scale=0.1, size=100)
         >>> reg = RNNRegressor(units=4, epochs=3, early_stopping=True,
         ...                    random_state=0).fit(X, y)
         >>> reg.predict_interval(X[:5], coverage=0.9).shape

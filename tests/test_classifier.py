@@ -104,6 +104,7 @@ def test_partial_fit_needs_classes_first_and_trains_one_epoch(sign_data):
         clf.partial_fit(X[:3], ["down", "up", "sideways"])
 
 
+@pytest.mark.slow
 def test_early_stopping_is_stratified_and_restores_best(sign_data):
     from sklearn.metrics import log_loss
 

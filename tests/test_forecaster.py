@@ -261,6 +261,7 @@ def _members(model):
     return members
 
 
+@pytest.mark.slow
 def test_an_ensemble_forecasts_the_median_of_its_networks():
     model = SequenceForecaster(n_networks=3, **ENSEMBLE).fit(NOISY)
     assert len(model.models_) == 3 and model.model_ is model.models_[0]

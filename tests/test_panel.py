@@ -161,6 +161,7 @@ def _hourly_like(n_series=4, n=90, seed=0):
     }
 
 
+@pytest.mark.slow
 def test_level_is_the_auto_choice_for_positive_panels_only():
     model = SequenceForecaster(**LEVEL).fit(_hourly_like())
     assert model.normalize_ == "level" and model.strategy_ == "direct"

@@ -125,6 +125,7 @@ def test_history_display_from_estimator_plots_history_(fitted_regressor):
     assert display.lines_["loss"].get_label() == "RNNRegressor loss"
 
 
+@pytest.mark.slow
 def test_history_display_from_estimator_reads_the_end_of_a_pipeline():
     regressor = RNNRegressor(cell="simple", units=2, epochs=2, random_state=0)
     pipeline = make_pipeline(FunctionTransformer(), regressor)

@@ -71,6 +71,7 @@ def test_peptide_last_residue_from_prefix():
     assert clf.score(prefixes[500:], last[500:]) > majority + 0.4
 
 
+@pytest.mark.slow
 def test_token_lists_classify_by_a_keyword():
     rng = np.random.RandomState(2)
     words = ["good", "bad", "film", "plot", "actor", "the"]
@@ -170,6 +171,7 @@ def test_strings_in_pipeline_grid_search_clone_and_pickle():
     assert not hasattr(fresh[-1], "vocabulary_")
 
 
+@pytest.mark.slow
 def test_ragged_early_stopping_validates_every_epoch_without_warnings():
     import warnings
 
