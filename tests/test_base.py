@@ -208,8 +208,9 @@ def test_identical_predictions_across_processes(tmp_path):
         for _ in range(2)
     ]
     X, y = _data()
-    here = RNNRegressor(**FAST).fit(X, y).predict(X).tobytes().hex()
-    assert runs[0] == runs[1] == here
+    # The default network shape, as in the subprocesses.
+    here = RNNRegressor(epochs=2, units=4, random_state=0).fit(X, y).predict(X)
+    assert runs[0] == runs[1] == here.tobytes().hex()
 
 
 def test_warm_start_continues_training():
