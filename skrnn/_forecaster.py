@@ -107,18 +107,18 @@ n_iter_no_change : "auto" or as in :class:`RNNRegressor`, default="auto"
         Network and training parameters. "auto" takes the recipe of the
         normalisation (``normalize_``), recorded in ``training_params_``:
 
-        ==================  ==========  ====================================
-        parameter           "standard"  "level" (a panel of positive series)
-        ==================  ==========  ====================================
-        ``cell``            "lstm"      "gru"
-        ``units``           32          128
-        ``epochs``          100         40
-        ``batch_size``      32          256
-        ``learning_rate``   1e-3        3e-3
-        ``early_stopping``  False       True (each series' last window)
-        ``n_iter_no_change`` 10         8
-        ``n_networks``      1           5
-        ==================  ==========  ====================================
+        ====================  ==========  ====================================
+        parameter             "standard"  "level" (a panel of positive series)
+        ====================  ==========  ====================================
+        ``cell``              "lstm"      "gru"
+        ``units``             32          128
+        ``epochs``            100         40
+        ``batch_size``        32          256
+        ``learning_rate``     1e-3        3e-3
+        ``early_stopping``    False       True (each series' last window)
+        ``n_iter_no_change``  10          8
+        ``n_networks``        1           5
+        ====================  ==========  ====================================
 
         The "level" recipe was chosen on the M4 Hourly training series
         (``benchmarks/m4_research.md``); on 414 hourly series it fits in about
