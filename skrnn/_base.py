@@ -232,10 +232,7 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
         )
         result = _engine.train(model, data, targets, weights, config, spec=spec)
         self._commit(est, model, result, reset=reset)
-        held_out = None
-        if config.early_stopping:  # the engine's split, recomputed
-            held_out = config.validation.split(len(data), config.seed)[1]
-        self._calibrate(raw_X, y, held_out)
+        self._calibrate(raw_X, y, result.held_out)
         return self
 
     def _calibrate(self, X, y, held_out):

@@ -190,6 +190,8 @@ class TrainingResult:
     history: dict
     n_epochs: int
     interrupted: bool = False
+    # Indices of the samples early stopping held out of training, or None.
+    held_out: np.ndarray | None = None
 
 
 # --------------------------------------------------------------------- build
@@ -356,7 +358,7 @@ def train(model, data, targets, weights, config, *, spec=None):
     """
     keras = get_keras()
     start = _State(model)
-    record = {"epochs": [], "state": start, "diverged": None}
+    record = {"epochs": [], "state": start, "diverged": None, "held_out": None}
     callbacks = [_callback_classes()["Snapshot"](model, record)]
     if config.lr_schedule == "plateau":
         callbacks.insert(0, _plateau_schedule(keras))
@@ -365,12 +367,16 @@ def train(model, data, targets, weights, config, *, spec=None):
             if config.tbptt_steps is not None:
                 _train_truncated(model, data, targets, weights, config, spec, callbacks)
             else:
-                _train_batches(keras, model, data, targets, weights, config, callbacks)
+                record["held_out"] = _train_batches(
+                    keras, model, data, targets, weights, config, callbacks
+                )
     except KeyboardInterrupt:
         record["state"].restore(model)
         if not record["epochs"]:
             raise
-        return TrainingResult(_history(record), len(record["epochs"]), True)
+        return TrainingResult(
+            _history(record), len(record["epochs"]), True, record["held_out"]
+        )
     except BaseException:
         start.restore(model)
         raise
@@ -384,7 +390,9 @@ def train(model, data, targets, weights, config, *, spec=None):
             "network was left as it was before this fit. Lower learning_rate, or "
             "scale the inputs and targets (large values overflow float32)."
         )
-    return TrainingResult(_history(record), len(record["epochs"]))
+    return TrainingResult(
+        _history(record), len(record["epochs"]), held_out=record["held_out"]
+    )
 
 
 def _plateau_schedule(keras):
@@ -408,6 +416,7 @@ def _history(record):
 
 
 def _train_batches(keras, model, data, targets, weights, config, callbacks):
+    """Train on batches; return the indices early stopping held out, or None."""
     indices, val = np.arange(len(data)), None
     if config.early_stopping and config.validation is not None:
         indices, val = config.validation.split(len(data), config.seed)
@@ -452,6 +461,7 @@ def _train_batches(keras, model, data, targets, weights, config, callbacks):
         shuffle=False,  # the dataset reshuffles itself every pass, from the seed
         verbose=config.verbose,
     )
+    return val
 
 
 def _reset_states(model):

@@ -308,6 +308,8 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         else:
             data, targets = est._fit_series(X, y, reset=reset)
             groups = getattr(data, "groups", None)
+        # Decided, and an impossible explicit choice refused, before training.
+        calibration = _intervals.plan_calibration(est)
         models = (
             [None] * est.training_params_["n_networks"]
             if reset
@@ -327,7 +329,7 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         est.models_ = trained
         self._commit(est, trained[0], results[0][1], reset=reset)
         self._compiled_predictors()  # built now: predict leaves the estimator as is
-        _intervals.calibrate(self)
+        _intervals.calibrate(self, calibration)
         return self
 
     def _fit_series(self, X, y, *, reset):

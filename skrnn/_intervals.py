@@ -30,6 +30,8 @@ accumulate); steps beyond those calibrated grow at least like a random walk's
 errors.
 """
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
@@ -200,8 +202,59 @@ def bounds(forecast, offsets, scale, log, positive):
 
 
 # ------------------------------------------------------------- calibration
-def calibrate(forecaster):
-    """Set the calibration attributes of a just-fitted forecaster.
+@dataclasses.dataclass(frozen=True)
+class CalibrationPlan:
+    """Where a fit's calibration errors will come from.
+
+    ``method`` is "holdout", "backtest" or None (then ``note`` says why);
+    ``n_origins`` the forecast origins per series.
+    """
+
+    method: str | None
+    n_origins: int = 0
+    note: str = ""
+
+
+def plan_calibration(forecaster):
+    """Resolve ``calibration`` for a forecaster whose layout is fitted, before
+    its networks train: an explicit choice that cannot apply is an error then,
+    not after the training."""
+    method = forecaster.calibration
+    if method is None:
+        return CalibrationPlan(None, note="it was fitted with calibration=None")
+    if forecaster._with_covariates:
+        return CalibrationPlan(
+            None,
+            note="intervals are not available yet for forecasters with covariates",
+        )
+    holdout = (
+        forecaster.normalize_ == "level"
+        and forecaster.training_params_["early_stopping"]
+    )
+    if method == "auto":
+        method = "holdout" if holdout else "backtest"
+    if method == "holdout":
+        if not holdout:
+            raise ValueError(
+                "calibration='holdout' needs the windows a fit holds out: "
+                "normalize='level' with early_stopping=True. Use "
+                "calibration='backtest'."
+            )
+        return CalibrationPlan("holdout", forecaster._network_steps)
+    n_origins = _backtest_origins(forecaster, _histories(forecaster)[1])
+    if n_origins < 1:
+        note = (
+            "its series were too short for a backtest (an extra fit on each "
+            "series minus its last steps needs two training windows or more)"
+        )
+        if forecaster.calibration == "backtest":
+            raise ValueError(f"calibration='backtest' cannot run: {note}.")
+        return CalibrationPlan(None, note=note)
+    return CalibrationPlan("backtest", n_origins)
+
+
+def calibrate(forecaster, plan):
+    """Set the calibration attributes of a just-fitted forecaster, as planned.
 
     ``calibration_method_`` ("holdout", "backtest" or None),
     ``calibration_scores_`` (scaled errors, ``(n_errors, horizon)``) and
@@ -210,60 +263,22 @@ def calibrate(forecaster):
     forecaster.calibration_method_ = None
     forecaster.calibration_scores_ = None
     forecaster.calibration_scales_ = None
-    method = forecaster.calibration
-    forecaster._calibration_note = "it was fitted with calibration=None"
-    if method is None:
+    forecaster._calibration_note = plan.note
+    if plan.method is None:
         return
-    if forecaster._with_covariates:
-        forecaster._calibration_note = (
-            "intervals are not available yet for forecasters with covariates"
-        )
-        return
-    early_stopping = _training_params(forecaster).get(
-        "early_stopping", forecaster.early_stopping
-    )
-    holdout = (
-        forecaster.normalize_ == "level"
-        and not isinstance(early_stopping, str)
-        and bool(early_stopping)
-    )
-    if method == "auto":
-        method = "holdout" if holdout else "backtest"
-    if method == "holdout" and not holdout:
-        raise ValueError(
-            "calibration='holdout' needs the windows a fit holds out: "
-            "normalize='level' with early_stopping=True. Use calibration='backtest'."
-        )
     ids, histories = _histories(forecaster)
-    if method == "holdout":
-        source, n_origins = forecaster, forecaster._network_steps
-        transforms = [None] * len(histories)
+    if plan.method == "holdout":
+        source, transforms = forecaster, [None] * len(histories)
     else:
-        n_origins = _backtest_origins(forecaster, histories)
-        if n_origins < 1:
-            forecaster._calibration_note = (
-                "its series were too short for a backtest (an extra fit on each "
-                "series minus its last steps needs two training windows or more)"
-            )
-            if forecaster.calibration == "backtest":
-                note = forecaster._calibration_note
-                raise ValueError(f"calibration='backtest' failed: {note}.")
-            return
-        source = _backtest_fit(forecaster, ids, histories, n_origins)
+        source = _backtest_fit(forecaster, ids, histories, plan.n_origins)
         transforms = _transforms(source, len(histories))
     log, _ = error_space(forecaster)
     scales = series_scales(histories, forecaster.season_length_, log)
     forecaster.calibration_scores_ = _errors(
-        source, histories, transforms, scales, n_origins, forecaster.horizon, log
+        source, histories, transforms, scales, plan.n_origins, forecaster.horizon, log
     )
     forecaster.calibration_scales_ = scales
-    forecaster.calibration_method_ = method
-
-
-def _training_params(forecaster):
-    """The training parameters with "auto" resolved, where the forecaster records
-    them (``training_params_``); empty where its parameters have no "auto"."""
-    return dict(forecaster.__dict__.get("training_params_", {}))
+    forecaster.calibration_method_ = plan.method
 
 
 def _histories(forecaster):
@@ -297,7 +312,7 @@ def _backtest_origins(forecaster, histories):
 def _backtest_fit(forecaster, ids, histories, n_origins):
     """The same forecaster, layout fixed, fitted without each series' last steps."""
     backtest = clone(forecaster).set_params(
-        **_training_params(forecaster),
+        **forecaster.training_params_,
         window=forecaster.window_,
         season_length=forecaster.season_length_,
         strategy=forecaster.strategy_,

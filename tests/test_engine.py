@@ -35,8 +35,17 @@ def test_train_returns_history_and_epochs_and_learns():
     result = _engine.train(model, data, y, None, _config(epochs=30))
     after = float(np.mean((model(data.dense).numpy() - y) ** 2))
     assert result.n_epochs == 30 and len(result.history["loss"]) == 30
-    assert not result.interrupted
+    assert not result.interrupted and result.held_out is None
     assert after < before / 2
+
+
+def test_early_stopping_reports_the_samples_it_held_out():
+    data, y = _data()
+    split = _engine.ValidationSplit(0.25, shuffle=False)
+    config = _config(early_stopping=True, validation=split)
+    result = _engine.train(_engine.build_model(_spec()), data, y, None, config)
+    np.testing.assert_array_equal(result.held_out, np.arange(30, 40))
+    assert "val_loss" in result.history
 
 
 @pytest.mark.parametrize("schedule, final", [("plateau", 5e-4), (None, 1e-3)])

@@ -195,3 +195,17 @@ def test_regressor_without_held_out_errors_refuses():
     assert reg.calibration_errors_ is None
     with pytest.raises(ValueError, match="early_stopping=True"):
         reg.predict_interval(X)
+
+
+def test_an_impossible_explicit_calibration_is_refused_before_training():
+    series = np.sin(np.arange(80) / 3)
+    fc = SequenceForecaster(horizon=3, warm_start=False, **SMALL).fit(series)
+    network, expected = fc.model_, fc.predict_interval(coverage=0.8)
+    # "holdout" needs the level recipe's held-out windows; a single series has none.
+    with pytest.raises(ValueError, match="calibration='holdout' needs"):
+        fc.set_params(calibration="holdout").fit(series)
+    with pytest.raises(ValueError, match="calibration='backtest' cannot run"):
+        fc.set_params(calibration="backtest").fit(series[:28])
+    # Refused before any training: the fitted forecaster is as it was.
+    assert fc.model_ is network
+    pd.testing.assert_frame_equal(fc.predict_interval(coverage=0.8), expected)
