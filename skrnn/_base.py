@@ -29,6 +29,8 @@ from ._params import (
 # conv_filters="auto": the front end of the sequence recipe, where the network
 # reads whole numeric series into one output (benchmarks/ucr_research.md).
 _AUTO_CONV_FILTERS = (128, 128)
+# n_networks="auto": the recipe's ensemble, where the recipe applies.
+_AUTO_N_NETWORKS = 3
 
 
 class BaseRNN(KerasModelMixin, BaseEstimator):
@@ -61,6 +63,7 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
         conv_kernel_size=8,
         pooling="auto",
         lr_schedule="plateau",
+        n_networks="auto",
         model=None,
         epochs=100,
         batch_size="auto",
@@ -90,6 +93,7 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
         self.conv_kernel_size = conv_kernel_size
         self.pooling = pooling
         self.lr_schedule = lr_schedule
+        self.n_networks = n_networks
         self.model = model
         self.epochs = epochs
         self.batch_size = batch_size
@@ -205,6 +209,7 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
         if reset:
             est._seed = _backend.resolve_seed(est.random_state)
             est.conv_filters_ = est._resolve_conv_filters()
+            est.n_networks_ = est._resolve_n_networks(est.conv_filters_)
             est._architecture = {**architecture(est, units), **est._front_end()}
             est.input_encoder_ = est._make_input_encoder().fit(X, weights)
         else:
@@ -230,7 +235,14 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
             verbose=est.verbose,
             group_batches=est.distribution is None,
         )
-        result = _engine.train(model, data, targets, weights, config, spec=spec)
+        result = _engine.train(
+            model,
+            data,
+            _engine.repeat_targets(targets, spec.n_members),
+            weights,
+            config,
+            spec=spec,
+        )
         self._commit(est, model, result, reset=reset)
         self._calibrate(raw_X, y, result.held_out)
         return self
@@ -254,13 +266,20 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
             self._input_kind == "ragged" and not self._resampled
         ) or self.mask_value is not None
 
+    def _whole_series(self):
+        """Whether each sample is read whole into one output by skrnn's own network."""
+        return (
+            not self.return_sequences
+            and self.tbptt_steps is None
+            and self.model is None
+        )
+
     def _resolve_conv_filters(self):
         """``conv_filters`` as a tuple: "auto" is the recipe's front end where it
         fits (numeric series in, one output out, no padding to mask), else none."""
-        whole_series = not self.return_sequences and self.tbptt_steps is None
-        plain = self._numeric and self.mask_value is None and self.model is None
+        plain = self._numeric and self.mask_value is None
         filters = check_conv_filters(
-            self, _AUTO_CONV_FILTERS if whole_series and plain else ()
+            self, _AUTO_CONV_FILTERS if self._whole_series() and plain else ()
         )
         padded = self.mask_value is not None or (
             self._input_kind == "ragged" and self.return_sequences
@@ -274,12 +293,31 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
             )
         return filters
 
+    def _resolve_n_networks(self, conv_filters):
+        """``n_networks`` as an int: "auto" is the recipe's ensemble over a
+        convolutional front end, one network elsewhere."""
+        if self.n_networks == "auto":
+            return _AUTO_N_NETWORKS if conv_filters else 1
+        if self.n_networks > 1 and not self._whole_series():
+            raise ValueError(
+                f"n_networks={self.n_networks}: an ensemble averages one output per "
+                "sample of skrnn's own network; it cannot be combined with "
+                "return_sequences=True, tbptt_steps or 'model'. Use n_networks=1."
+            )
+        return int(self.n_networks)
+
     def _front_end(self):
         return {
             "conv_filters": list(self.conv_filters_),
             "conv_kernel_size": int(self.conv_kernel_size),
             "pooling": self._pooling(),
+            "n_networks": self._members,
         }
+
+    @property
+    def _members(self):
+        # Estimators fitted before ensembles existed have one network.
+        return self.__dict__.get("n_networks_", 1)
 
     def _pooling(self):
         """``pooling`` with "auto" resolved: the mean of the steps over a
@@ -291,9 +329,11 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
     def _changed_front_end(self):
         """Front-end parameters that differ from the fitted network's."""
         fitted = self._architecture
+        conv_filters = self._resolve_conv_filters()
         wanted = {
             **self._front_end(),
-            "conv_filters": list(self._resolve_conv_filters()),
+            "conv_filters": list(conv_filters),
+            "n_networks": self._resolve_n_networks(conv_filters),
         }
         return [
             f"{name}={fitted.get(name)!r}"
@@ -339,6 +379,7 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
             conv_filters=self.conv_filters_,
             conv_kernel_size=self.conv_kernel_size,
             pooling=self._pooling(),
+            n_members=self._members,
             optimizer=self.optimizer,
             learning_rate=self.learning_rate,
             distribution=self.distribution,
@@ -361,7 +402,7 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
             X = self.input_encoder_.transform(X)
         predictor = self._compiled_predictor()
         if X.is_dense:
-            return predictor(X.dense).astype(np.float64)
+            return self._combine(predictor(X.dense))
         outputs = [None] * len(X)
         for group in self._prediction_groups(X.lengths):
             batch = predictor(X.batch(group))
@@ -369,7 +410,12 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
                 if self.return_sequences:  # drop the padded steps
                     output = output[: X.lengths[index]]
                 outputs[index] = output.astype(np.float64)
-        return outputs if self.return_sequences else np.stack(outputs)
+        return outputs if self.return_sequences else self._combine(np.stack(outputs))
+
+    def _combine(self, outputs):
+        """The ensemble's output: the mean of its members' (probabilities, values)."""
+        outputs = outputs.astype(np.float64)
+        return outputs.mean(axis=1) if self._members > 1 else outputs
 
     def _prediction_groups(self, lengths):
         """Samples predicted together: padding is harmless only where it is masked.

@@ -118,6 +118,15 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         "plateau" halves the learning rate each time the training loss has not
         improved for 10 epochs, down to 1e-5 (``keras.callbacks.ReduceLROnPlateau``);
         None keeps it constant.
+    n_networks : int or "auto", default="auto"
+        Networks trained side by side, each from its own initial weights, whose
+        probabilities are averaged: an ensemble, less dependent on one draw of
+        the weights (small training sets vary most from seed to seed). They
+        train as one Keras model with the mean of their losses, so ``fit`` costs
+        about ``n_networks`` times one network. "auto" is 3 with the
+        convolutional front end (the UCR recipe, benchmarks/ucr_research.md)
+        and 1 otherwise. More than 1 needs one output per sample (not
+        ``return_sequences``, ``tbptt_steps`` or ``model``).
     model : callable or None, default=None
         Your own architecture: called as ``model(input_shape=(None, n_features),
         n_outputs=k, output_activation=a)``, returning an uncompiled
@@ -162,7 +171,9 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     classes_ : ndarray of shape (n_classes,)
         Class labels (for multilabel targets, the label indices).
     model_ : keras.Model
-        The trained network.
+        The trained network. With ``n_networks_ > 1`` it holds the networks
+        side by side, its output of shape ``(batch, n_networks_, n_outputs_)``
+        stacking theirs; predictions average them.
     history_ : dict of str to list of float
         Loss (and ``val_loss`` with early stopping) per epoch.
     n_iter_ : int
@@ -173,6 +184,8 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         Column names of a DataFrame X, when it had string column names.
     input_shape_ : tuple of int
         ``(n_steps, n_features)`` of one training sample.
+    n_networks_ : int
+        Number of networks in the ensemble (``n_networks`` with "auto" resolved).
     n_outputs_ : int
         Units of the output layer.
     vocabulary_ : ndarray of object
@@ -222,6 +235,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         conv_kernel_size=8,
         pooling="auto",
         lr_schedule="plateau",
+        n_networks="auto",
         model=None,
         epochs=100,
         batch_size="auto",
@@ -253,6 +267,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             conv_kernel_size=conv_kernel_size,
             pooling=pooling,
             lr_schedule=lr_schedule,
+            n_networks=n_networks,
             model=model,
             epochs=epochs,
             batch_size=batch_size,

@@ -83,6 +83,9 @@ class NetworkSpec:
     conv_filters: tuple = ()
     conv_kernel_size: int = 8
     pooling: str = "last"
+    # Independent networks in one model, outputs stacked on axis 1 (see
+    # build_network); trained on targets repeated with :func:`repeat_targets`.
+    n_members: int = 1
     optimizer: str = "adam"
     learning_rate: float = 1e-3
     distribution: str | None = None
@@ -113,6 +116,7 @@ class NetworkSpec:
             conv_filters=self.conv_filters,
             conv_kernel_size=self.conv_kernel_size,
             pooling=self.pooling,
+            n_members=self.n_members,
             seed=self.seed,
         )
 
@@ -239,6 +243,13 @@ def compile_model(model, spec):
 
 
 # ------------------------------------------------------------------- batches
+def repeat_targets(targets, n_members):
+    """Targets of a network of ``n_members`` members: one copy per member."""
+    if n_members == 1:
+        return targets
+    return np.repeat(np.asarray(targets)[:, np.newaxis], n_members, axis=1)
+
+
 def _per_step_weights(weights, targets):
     if weights is not None and targets.ndim == 3:  # one weight per step
         return np.repeat(weights[:, np.newaxis], targets.shape[1], axis=1)

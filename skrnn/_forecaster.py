@@ -212,10 +212,6 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         "differences": [tuple, list, StrOptions({"auto"})],
         "scale": ["boolean"],
         "normalize": [StrOptions({"auto", "standard", "level"})],
-        "n_networks": [
-            Interval(Integral, 1, None, closed="left"),
-            StrOptions({"auto"}),
-        ],
         "calibration": [StrOptions({"auto", "holdout", "backtest"}), None],
         "loss": [StrOptions(set(_LOSSES))],
         **constraints(SHARED_PARAMS, estimator="SequenceForecaster"),

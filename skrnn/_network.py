@@ -35,6 +35,7 @@ def build_network(
     pooling="last",
     batch_size=None,
     stateful=False,
+    n_members=1,
     seed,
 ):
     """Build an uncompiled recurrent network.
@@ -71,6 +72,12 @@ def build_network(
     batch_size, stateful : int or None, bool
         A fixed batch size and recurrent layers that carry their state from one
         batch to the next (truncated backpropagation through time).
+    n_members : int, default=1
+        Independent networks (from the front end to the output layer, each
+        with its own initial weights) reading the same inputs. With more than
+        one the output has shape ``(batch, n_members, n_outputs)``: trained on
+        targets repeated along the members axis, the loss is the mean of the
+        members' losses, so no member's gradient depends on another's.
     seed : int
         Seed of the initial weights and of the dropout masks.
 
@@ -104,15 +111,6 @@ def build_network(
         x = inputs
         if mask_value is not None:
             x = layers.Masking(mask_value=mask_value)(x)
-    for filters in conv_filters:
-        x = layers.Conv1D(
-            filters,
-            conv_kernel_size,
-            padding="same",
-            kernel_initializer=init.GlorotUniform(seed=draw()),
-        )(x)
-        x = layers.BatchNormalization()(x)
-        x = layers.Activation("relu")(x)
     cell_class = getattr(layers, _CELLS[cell])
     mean_pooled = pooling == "mean" and not return_sequences
 
@@ -129,23 +127,43 @@ def build_network(
             seed=draw(),
         )
 
-    for depth, n_units in enumerate(units):
-        sequences = return_sequences or mean_pooled or depth < len(units) - 1
-        recurrent = recurrent_layer(n_units, sequences)
-        if bidirectional:
-            recurrent = layers.Bidirectional(
-                recurrent,
-                backward_layer=recurrent_layer(n_units, sequences, go_backwards=True),
-            )
-        x = recurrent(x)
-    if mean_pooled:
-        x = layers.GlobalAveragePooling1D()(x)
-    outputs = layers.Dense(
-        n_outputs,
-        activation=output_activation,
-        kernel_initializer=init.GlorotUniform(seed=draw()),
-        name="output",
-    )(x)
+    def member(x, suffix):
+        for filters in conv_filters:
+            x = layers.Conv1D(
+                filters,
+                conv_kernel_size,
+                padding="same",
+                kernel_initializer=init.GlorotUniform(seed=draw()),
+            )(x)
+            x = layers.BatchNormalization()(x)
+            x = layers.Activation("relu")(x)
+        for depth, n_units in enumerate(units):
+            sequences = return_sequences or mean_pooled or depth < len(units) - 1
+            recurrent = recurrent_layer(n_units, sequences)
+            if bidirectional:
+                recurrent = layers.Bidirectional(
+                    recurrent,
+                    backward_layer=recurrent_layer(
+                        n_units, sequences, go_backwards=True
+                    ),
+                )
+            x = recurrent(x)
+        if mean_pooled:
+            x = layers.GlobalAveragePooling1D()(x)
+        return layers.Dense(
+            n_outputs,
+            activation=output_activation,
+            kernel_initializer=init.GlorotUniform(seed=draw()),
+            name="output" + suffix,
+        )(x)
+
+    if n_members == 1:
+        outputs = member(x, "")
+    else:
+        members = [member(x, f"_{k}") for k in range(n_members)]
+        outputs = layers.Reshape((n_members, n_outputs), name="output")(
+            layers.Concatenate()(members)
+        )
     return keras.Model(inputs, outputs)
 
 

@@ -35,6 +35,8 @@ TRAINING_PARAMS = {
     "validation_fraction": (0.1, [Interval(Real, 0, 1, closed="neither")]),
     "n_iter_no_change": (10, [Interval(Integral, 1, None, closed="left")]),
     "warm_start": (False, ["boolean"]),
+    # Networks averaged; "auto": each estimator's own recipe (resolved at fit).
+    "n_networks": ("auto", [Interval(Integral, 1, None, closed="left"), AUTO]),
     "distribution": (None, [StrOptions({"default", "mirrored"}), None]),
     "random_state": (None, ["random_state"]),
     "verbose": (0, ["verbose"]),

@@ -102,6 +102,15 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         "plateau" halves the learning rate each time the training loss has not
         improved for 10 epochs, down to 1e-5 (``keras.callbacks.ReduceLROnPlateau``);
         None keeps it constant.
+    n_networks : int or "auto", default="auto"
+        Networks trained side by side, each from its own initial weights, whose
+        predictions are averaged: an ensemble, less dependent on one draw of
+        the weights (small training sets vary most from seed to seed). They
+        train as one Keras model with the mean of their losses, so ``fit`` costs
+        about ``n_networks`` times one network. "auto" is 3 with the
+        convolutional front end (the UCR recipe, benchmarks/ucr_research.md)
+        and 1 otherwise. More than 1 needs one output per sample (not
+        ``return_sequences``, ``tbptt_steps`` or ``model``).
     scale_targets : bool, default=True
         Standardise the targets for training and map predictions back, so
         targets of any scale train with the default learning rate.
@@ -149,7 +158,9 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     Attributes
     ----------
     model_ : keras.Model
-        The trained network.
+        The trained network. With ``n_networks_ > 1`` it holds the networks
+        side by side, its output of shape ``(batch, n_networks_, n_outputs_)``
+        stacking theirs; predictions average them.
     history_ : dict of str to list of float
         Loss (and ``val_loss`` with early stopping) per epoch, over all calls to
         ``fit``/``partial_fit`` since the network was built.
@@ -162,6 +173,8 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         Column names of a DataFrame X. Defined only when X had string column names.
     input_shape_ : tuple of int
         ``(n_steps, n_features)`` of one training sample.
+    n_networks_ : int
+        Number of networks in the ensemble (``n_networks`` with "auto" resolved).
     n_outputs_ : int
         Number of targets (per time step with ``return_sequences``).
     vocabulary_ : ndarray of object
@@ -220,6 +233,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         conv_kernel_size=8,
         pooling="auto",
         lr_schedule="plateau",
+        n_networks="auto",
         scale_targets=True,
         model=None,
         epochs=100,
@@ -251,6 +265,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             conv_kernel_size=conv_kernel_size,
             pooling=pooling,
             lr_schedule=lr_schedule,
+            n_networks=n_networks,
             model=model,
             epochs=epochs,
             batch_size=batch_size,

@@ -18,6 +18,7 @@ from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils._param_validation import InvalidParameterError
 
 from skrnn import RNNClassifier, RNNRegressor
+from skrnn._inputs import Sequences
 
 # The plain recurrent network (no conv front end, one direction) fits twice as
 # fast as the default shape, which tests of the front end ask for explicitly.
@@ -315,3 +316,46 @@ def test_registry_release_keeps_entries_of_other_fits():
         registry["CustomGradient-test-foreign"] = {"type": lambda: None}
     assert "CustomGradient-test-foreign" in registry
     del registry["CustomGradient-test-foreign"]
+
+
+@pytest.mark.slow
+def test_n_networks_auto_is_an_ensemble_over_the_conv_front_end_only():
+    X, y = _data()
+    small_conv = dict(epochs=1, units=3, conv_filters=(4,), random_state=0)
+    assert RNNRegressor(**small_conv).fit(X, y).n_networks_ == 3
+    assert RNNRegressor(**FAST).fit(X, y).n_networks_ == 1
+    assert RNNRegressor(n_networks=2, **FAST).fit(X, y).n_networks_ == 2
+
+
+def test_ensemble_predicts_the_mean_of_its_networks(tmp_path):
+    X, y = _data()
+    labels = np.where(y > np.median(y), "high", "low")
+    clf = RNNClassifier(n_networks=3, **FAST).fit(X, labels)
+    encoded = clf.input_encoder_.transform(Sequences(dense=X)).dense
+    members = clf.model_.predict(encoded, verbose=0)
+    assert members.shape == (len(X), 3, 1)
+    proba = clf.predict_proba(X)
+    np.testing.assert_allclose(proba[:, 1], members[:, :, 0].mean(axis=1), rtol=1e-5)
+    assert np.ptp(members[:, :, 0], axis=1).max() > 1e-4  # distinct networks
+    loaded = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(loaded.predict_proba(X), proba)
+
+
+@pytest.mark.parametrize(
+    "params", [{"return_sequences": True}, {"model": lambda **kw: None}]
+)
+def test_n_networks_needs_one_output_per_sample(params):
+    X, y = _data()
+    per_step = params.get("return_sequences")
+    targets = np.repeat(y[:, None], X.shape[1], axis=1) if per_step else y
+    with pytest.raises(ValueError, match="n_networks=2: an ensemble"):
+        RNNRegressor(n_networks=2, **FAST, **params).fit(X, targets)
+
+
+def test_warm_start_refuses_a_changed_number_of_networks():
+    X, y = _data()
+    reg = RNNRegressor(warm_start=True, n_networks=2, **FAST).fit(X, y)
+    reg.set_params(n_networks=1)
+    with pytest.raises(ValueError, match="n_networks changed"):
+        reg.fit(X, y)
+    assert reg.n_networks_ == 2 and reg.predict(X).shape == (len(X),)

@@ -173,3 +173,30 @@ def test_truncated_bptt_with_sample_weight_trains():
         spec=spec,
     )
     assert result.n_epochs == 3 and all(np.isfinite(result.history["loss"]))
+
+
+@pytest.mark.slow
+def test_members_train_as_independent_networks():
+    """An ensemble in one model: member 0 draws the seeds a lone network draws,
+    and the mean of the members' losses gives it the lone network's Adam steps."""
+    data, y = _data()
+    alone = _engine.build_model(_spec(learning_rate=0.01))
+    pair = _engine.build_model(_spec(learning_rate=0.01, n_members=2))
+    assert pair.output_shape == (None, 2, 1)
+    _engine.train(alone, data, y, None, _config())
+    _engine.train(pair, data, _engine.repeat_targets(y, 2), None, _config())
+    both = pair.predict(data.dense, verbose=0)
+    # Adam's steps do not depend on the gradient's scale (up to its epsilon).
+    np.testing.assert_allclose(
+        both[:, 0], alone.predict(data.dense, verbose=0), rtol=1e-3, atol=1e-4
+    )
+    # Member 1 started elsewhere and ended elsewhere.
+    assert np.abs(both[:, 1] - both[:, 0]).max() > 1e-3
+
+
+def test_repeat_targets_copies_each_sample_per_member():
+    y = np.arange(6.0).reshape(3, 2)
+    assert _engine.repeat_targets(y, 1) is y
+    repeated = _engine.repeat_targets(y, 3)
+    assert repeated.shape == (3, 3, 2)
+    np.testing.assert_array_equal(repeated[:, 2], y)
