@@ -20,7 +20,8 @@ Rows per set, each with its fit time:
   ``RNNRegressor(random_state=0)`` on the arrays as loaded (a ragged list for
   PLAID), string labels: the estimators' own recipe (instance scaling,
   resampling of unequal lengths, folding, Conv1D front end + bidirectional GRU
-  with mean pooling, plateau schedule, batch a tenth of the samples). The
+  with mean pooling, plateau schedule, batch a tenth of the samples, the
+  average of three such networks trained side by side). The
   issue's target: mean accuracy over the three classification sets >= 0.90
   (goal 0.95), all five sets within 15 minutes.
 * ``recipe (raw Keras prototype)`` -- only with ``--only recipe``: the same

@@ -306,6 +306,12 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
             )
         return int(self.n_networks)
 
+    def _conv_pool_size(self):
+        """Steps the front end's first block max-pools into one: long series
+        reduced to about ``max_steps`` after a convolution over every step."""
+        # Encoders fitted before pooling existed folded instead.
+        return self.input_encoder_.__dict__.get("pool_size_", 1)
+
     def _front_end(self):
         return {
             "conv_filters": list(self.conv_filters_),
@@ -351,6 +357,7 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
             masked=self._numeric and self._masked,
             mask_value=self.mask_value if self._input_kind != "ragged" else None,
             resample=self._resampled,
+            pool=bool(self.conv_filters_),
         )
 
     def _network_input_shape(self, data):
@@ -378,6 +385,7 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
             return_sequences=self.return_sequences,
             conv_filters=self.conv_filters_,
             conv_kernel_size=self.conv_kernel_size,
+            conv_pool_size=self._conv_pool_size(),
             pooling=self._pooling(),
             n_members=self._members,
             optimizer=self.optimizer,

@@ -89,13 +89,16 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         samples and steps. None or False leaves the values as they are.
         Ignored for strings and tokens.
     max_steps : int or None, default=128
-        Long numeric sequences are folded so the network reads at most about
-        this many steps: with ``k = ceil(median training length / max_steps)``,
-        each run of ``k`` consecutive steps becomes one step of ``k`` times the
-        features (the last step repeated to fill the final run). Nothing is
-        averaged away, and a 1,460-step series trains as 122 steps -- about 12
-        times faster, and easier to learn for a recurrent layer. Shorter
-        sequences are unchanged; None never folds. Not applied with
+        Long numeric sequences are shortened so the recurrent layers read at
+        most about this many steps, by ``k = ceil(median training length /
+        max_steps)``. With a convolutional front end, its first block reads
+        every step and max-pools each run of ``k`` steps into one (a pattern
+        is found wherever it starts); without, each run of ``k`` consecutive
+        steps is folded into one step of ``k`` times the features (the last
+        step repeated to fill the final run). Either way nothing is averaged
+        away, and a 1,460-step series reaches the recurrent layers as 122
+        steps -- far faster, and easier to learn for a recurrent layer.
+        Shorter sequences are unchanged; None never shortens. Not applied with
         ``return_sequences`` or ``tbptt_steps`` (their outputs are per step).
     conv_filters : "auto" or tuple of int, default="auto"
         Convolutional front end before the recurrent layers: one
@@ -107,7 +110,9 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         different lengths are then resampled linearly to the median training
         length (convolutions cannot skip padding) instead of padded and masked.
     conv_kernel_size : int, default=8
-        Width, in (folded) steps, of each convolution of the front end.
+        Width, in steps, of each convolution of the front end (the first
+        block's steps are the series'; a long series reaches the later blocks
+        max-pooled, see ``max_steps``).
     pooling : {"auto", "mean", "last"}, default="auto"
         What the output layer reads: the mean of the last recurrent layer's
         outputs over the steps, or its final state. "auto": the mean over a

@@ -75,6 +75,11 @@ class InputEncoder:
         When fitted on series of different lengths, resample every series
         linearly to the median training length (``resample_to_``), so they
         batch without padding.
+    pool : bool
+        Leave the reduction to the network: it max-pools runs of
+        ``pool_size_`` steps after its first convolution, which reads every
+        step. Only series longer than ``_POOL_READS * max_steps`` are folded
+        first, by ``fold_``, which bounds that convolution's memory.
     """
 
     def __init__(
@@ -84,25 +89,27 @@ class InputEncoder:
         mask_value=None,
         max_steps=None,
         resample=False,
+        pool=False,
     ):
         self.scale = scale
         self.masked = masked
         self.mask_value = mask_value
         self.max_steps = max_steps
         self.resample = resample
+        self.pool = pool
 
     @property
     def _instance(self):
         return self.scale == "instance"
 
     def fit(self, data, sample_weight=None):
-        """Learn the scaling statistics, length and fold from ``data``.
+        """Learn the scaling statistics, length and reduction of ``data``.
 
         Steps are weighted by their sample's weight: a sample of weight 0 does
         not move the statistics.
         """
         self.mean_ = self.scale_ = None
-        self.fold_ = 1
+        self.fold_ = self.pool_size_ = 1
         lengths = data.lengths
         self.resample_to_ = None
         if self.resample and len(np.unique(lengths)) > 1:
@@ -110,7 +117,11 @@ class InputEncoder:
             lengths = np.full_like(lengths, self.resample_to_)
         if self.max_steps is not None:
             median = float(np.median(lengths))
-            self.fold_ = max(1, int(np.ceil(median / self.max_steps)))
+            if self.pool:
+                self.fold_ = _reduction(median, _POOL_READS * self.max_steps)
+                self.pool_size_ = _reduction(median / self.fold_, self.max_steps)
+            else:
+                self.fold_ = _reduction(median, self.max_steps)
         if not self.scale:
             return self
         raw, weights = _steps(data, sample_weight)
@@ -180,6 +191,19 @@ class InputEncoder:
                 real[padding] = 0.0
             values = np.concatenate([values, real], axis=-1)
         return _fold(values, self.fold_)
+
+
+# With ``pool``, the first convolution reads at most this many times
+# ``max_steps`` steps (512 by default): longer series are folded down first,
+# which bounds its time and memory. On ACSF1 (1,460 steps) folding by 3 then
+# pooling by 4 scored between folding alone and pooling alone in 5-fold
+# cross-validation (benchmarks/ucr_research.md, round 3).
+_POOL_READS = 4
+
+
+def _reduction(n_steps, at_most):
+    """The factor that brings ``n_steps`` down to about ``at_most``."""
+    return max(1, int(np.ceil(n_steps / at_most)))
 
 
 def _samples(data):

@@ -82,6 +82,7 @@ class NetworkSpec:
     return_sequences: bool = False
     conv_filters: tuple = ()
     conv_kernel_size: int = 8
+    conv_pool_size: int = 1
     pooling: str = "last"
     # Independent networks in one model, outputs stacked on axis 1 (see
     # build_network); trained on targets repeated with :func:`repeat_targets`.
@@ -115,6 +116,7 @@ class NetworkSpec:
             return_sequences=self.return_sequences,
             conv_filters=self.conv_filters,
             conv_kernel_size=self.conv_kernel_size,
+            conv_pool_size=self.conv_pool_size,
             pooling=self.pooling,
             n_members=self.n_members,
             seed=self.seed,

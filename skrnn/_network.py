@@ -32,6 +32,7 @@ def build_network(
     return_sequences=False,
     conv_filters=(),
     conv_kernel_size=8,
+    conv_pool_size=1,
     pooling="last",
     batch_size=None,
     stateful=False,
@@ -65,6 +66,10 @@ def build_network(
         padding="same")`` + ``BatchNormalization`` + ReLU block per entry,
         before the recurrent layers; ``()`` for none. It does not carry a mask:
         the inputs must not hold padding.
+    conv_pool_size : int, default=1
+        Steps the front end's first block max-pools into one
+        (``MaxPooling1D``), so that long series reach the later blocks and the
+        recurrent layers shortened, after a convolution that read every step.
     pooling : {"last", "mean"}
         What the output layer reads without ``return_sequences``: the last
         recurrent layer's final state, or the mean of its outputs over the
@@ -128,7 +133,7 @@ def build_network(
         )
 
     def member(x, suffix):
-        for filters in conv_filters:
+        for block, filters in enumerate(conv_filters):
             x = layers.Conv1D(
                 filters,
                 conv_kernel_size,
@@ -137,6 +142,8 @@ def build_network(
             )(x)
             x = layers.BatchNormalization()(x)
             x = layers.Activation("relu")(x)
+            if block == 0 and conv_pool_size > 1:
+                x = layers.MaxPooling1D(conv_pool_size, padding="same")(x)
         for depth, n_units in enumerate(units):
             sequences = return_sequences or mean_pooled or depth < len(units) - 1
             recurrent = recurrent_layer(n_units, sequences)

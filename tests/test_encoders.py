@@ -148,17 +148,41 @@ def test_long_sequences_are_folded_short_ones_are_not():
     assert InputEncoder(max_steps=128).fit(short).fold_ == 1
 
 
-@pytest.mark.parametrize("return_sequences", [False, True])
-def test_estimators_fold_long_sequences_unless_outputs_are_per_step(return_sequences):
+def test_pooling_encoder_leaves_the_steps_and_bounds_the_first_convolution():
+    encoder = InputEncoder(scale=False, max_steps=128, pool=True)
+    long = Sequences(dense=np.zeros((2, 427, 1), np.float32))
+    encoder.fit(long)
+    assert (encoder.fold_, encoder.pool_size_) == (1, 4)
+    assert encoder.transform(long).dense.shape == (2, 427, 1)
+    # Beyond 4 * max_steps, folded down to about 512 steps, then pooled.
+    very_long = Sequences(dense=np.zeros((2, 1460, 1), np.float32))
+    encoder.fit(very_long)
+    assert (encoder.fold_, encoder.pool_size_) == (3, 4)
+    assert encoder.transform(very_long).dense.shape == (2, 487, 3)
+
+
+@pytest.mark.parametrize(
+    "conv_filters, return_sequences, fold, pool",
+    [((4,), False, 1, 3), ((), False, 3, 1), ((), True, 1, 1)],
+)
+def test_estimators_shorten_long_sequences_unless_outputs_are_per_step(
+    conv_filters, return_sequences, fold, pool
+):
     rng = np.random.RandomState(0)
     X = rng.normal(size=(12, 300, 1))
     y = np.cumsum(X[:, :, 0], axis=1)
     y = y if return_sequences else y[:, -1]
     reg = RNNRegressor(
-        units=4, epochs=1, max_steps=100, return_sequences=return_sequences
+        units=4,
+        epochs=1,
+        max_steps=100,
+        conv_filters=conv_filters,
+        n_networks=1,
+        return_sequences=return_sequences,
     ).fit(X, y)
-    expected = 1 if return_sequences else 3
-    assert reg.input_encoder_.fold_ == expected
+    assert (reg.input_encoder_.fold_, reg.input_encoder_.pool_size_) == (fold, pool)
     # Instance scaling: each step has the series' values, mean and log-std.
-    assert reg.model_.inputs[0].shape[-1] == 3 * expected
+    assert reg.model_.inputs[0].shape[-1] == 3 * fold
+    pools = [layer for layer in reg.model_.layers if "MaxPooling" in type(layer).__name__]
+    assert [layer.pool_size for layer in pools] == ([(pool,)] if pool > 1 else [])
     assert reg.predict(X[:2]).shape == ((2, 300) if return_sequences else (2,))
