@@ -166,7 +166,7 @@ def test_pooling_encoder_leaves_the_steps_and_bounds_the_first_convolution():
     [((4,), False, 1, 3), ((), False, 3, 1), ((), True, 1, 1)],
 )
 def test_estimators_shorten_long_sequences_unless_outputs_are_per_step(
-    conv_filters, return_sequences, fold, pool
+    conv_filters, return_sequences, fold, pool, tmp_path
 ):
     rng = np.random.RandomState(0)
     X = rng.normal(size=(12, 300, 1))
@@ -186,3 +186,7 @@ def test_estimators_shorten_long_sequences_unless_outputs_are_per_step(
     pools = [layer for layer in reg.model_.layers if "MaxPooling" in type(layer).__name__]
     assert [layer.pool_size for layer in pools] == ([(pool,)] if pool > 1 else [])
     assert reg.predict(X[:2]).shape == ((2, 300) if return_sequences else (2,))
+    save_estimator(reg, tmp_path / "r.skrnn")
+    np.testing.assert_array_equal(
+        load_estimator(tmp_path / "r.skrnn").predict(X[:2]), reg.predict(X[:2])
+    )
