@@ -128,7 +128,8 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         probabilities are averaged: an ensemble, less dependent on one draw of
         the weights (small training sets vary most from seed to seed). They
         train as one Keras model with the mean of their losses, so ``fit`` costs
-        about ``n_networks`` times one network. "auto" is 3 with the
+        about ``n_networks`` times one network; ``history_``, early stopping
+        and the plateau schedule follow that mean loss. "auto" is 3 with the
         convolutional front end (the UCR recipe, benchmarks/ucr_research.md)
         and 1 otherwise. More than 1 needs one output per sample (not
         ``return_sequences``, ``tbptt_steps`` or ``model``).
