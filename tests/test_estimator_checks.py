@@ -2,7 +2,12 @@
 
 import pytest
 from sklearn.base import clone
-from sklearn.utils.estimator_checks import parametrize_with_checks
+from sklearn.utils.estimator_checks import (
+    check_estimators_dtypes,
+    check_estimators_pickle,
+    check_fit_idempotent,
+    parametrize_with_checks,
+)
 
 from skrnn import RNNClassifier, RNNRegressor, SequenceForecaster
 
@@ -11,7 +16,17 @@ from skrnn import RNNClassifier, RNNRegressor, SequenceForecaster
 # default shape (convolutional front end, bidirectional GRU), narrower; the fast
 # tier checks the contract on the plain recurrent network (the default shape for
 # strings and masked input), which fits twice as fast.
-SMALL = dict(units=16, conv_filters=(16,), epochs=40, learning_rate=0.01, batch_size=32)
+# One network: an ensemble (``n_networks``, 3 by default over the front end)
+# triples every fit; its own contract is checked below on a few key checks and
+# in tests/test_base.py (averaging, pickling, warm start).
+SMALL = dict(
+    units=16,
+    conv_filters=(16,),
+    n_networks=1,
+    epochs=40,
+    learning_rate=0.01,
+    batch_size=32,
+)
 PLAIN = dict(SMALL, conv_filters=(), bidirectional=False)
 ESTIMATORS = [
     RNNRegressor(**SMALL, random_state=0),
@@ -86,3 +101,13 @@ def test_sklearn_compatible_estimator(estimator, check):
     if _check_name(check) not in LEARNING_CHECKS:
         estimator = clone(estimator).set_params(epochs=2)
     check(estimator)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("Estimator", [RNNRegressor, RNNClassifier])
+@pytest.mark.parametrize(
+    "check", [check_estimators_pickle, check_fit_idempotent, check_estimators_dtypes]
+)
+def test_an_ensemble_passes_key_checks(Estimator, check):
+    estimator = Estimator(**{**SMALL, "n_networks": 2, "epochs": 2}, random_state=0)
+    check(Estimator.__name__, estimator)
