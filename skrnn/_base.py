@@ -235,14 +235,7 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
             verbose=est.verbose,
             group_batches=est.distribution is None,
         )
-        result = _engine.train(
-            model,
-            data,
-            _engine.repeat_targets(targets, spec.n_members),
-            weights,
-            config,
-            spec=spec,
-        )
+        result = _engine.train(model, data, targets, weights, config, spec=spec)
         self._commit(est, model, result, reset=reset)
         self._calibrate(raw_X, y, result.held_out)
         return self

@@ -85,7 +85,7 @@ class NetworkSpec:
     conv_pool_size: int = 1
     pooling: str = "last"
     # Independent networks in one model, outputs stacked on axis 1 (see
-    # build_network); trained on targets repeated with :func:`repeat_targets`.
+    # build_network); :func:`train` repeats the targets once per member.
     n_members: int = 1
     optimizer: str = "adam"
     learning_rate: float = 1e-3
@@ -361,8 +361,9 @@ def train(model, data, targets, weights, config, *, spec=None):
     config : TrainingConfig
         Epochs, batches, early stopping, truncated backpropagation.
     spec : NetworkSpec, default=None
-        The network's spec; needed only for truncated backpropagation, which
-        trains a stateful copy of the network.
+        The network's spec: needed for an ensemble (``n_members > 1``), whose
+        targets are repeated here once per member, and for truncated
+        backpropagation, which trains a stateful copy of the network.
 
     Raises
     ------
@@ -370,6 +371,8 @@ def train(model, data, targets, weights, config, *, spec=None):
         If the loss becomes NaN or infinite; ``model`` is then as before the call.
     """
     keras = get_keras()
+    if spec is not None:
+        targets = repeat_targets(targets, spec.n_members)
     start = _State(model)
     record = {"epochs": [], "state": start, "diverged": None, "held_out": None}
     callbacks = [_callback_classes()["Snapshot"](model, record)]

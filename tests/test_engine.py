@@ -181,10 +181,12 @@ def test_members_train_as_independent_networks():
     and the mean of the members' losses gives it the lone network's Adam steps."""
     data, y = _data()
     alone = _engine.build_model(_spec(learning_rate=0.01))
-    pair = _engine.build_model(_spec(learning_rate=0.01, n_members=2))
+    pair_spec = _spec(learning_rate=0.01, n_members=2)
+    pair = _engine.build_model(pair_spec)
     assert pair.output_shape == (None, 2, 1)
     _engine.train(alone, data, y, None, _config())
-    _engine.train(pair, data, _engine.repeat_targets(y, 2), None, _config())
+    # The engine repeats the targets once per member.
+    _engine.train(pair, data, y, None, _config(), spec=pair_spec)
     both = pair.predict(data.dense, verbose=0)
     # Adam's steps do not depend on the gradient's scale (up to its epsilon).
     np.testing.assert_allclose(
