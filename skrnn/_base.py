@@ -17,10 +17,12 @@ from ._encoders import InputEncoder
 from ._inputs import FIRST_CODE, validate_sequences
 from ._model_state import KerasModelMixin
 from ._params import (
+    AUTO,
     SEQUENCE_PARAMS,
     SHARED_PARAMS,
     architecture,
     auto_batch_size,
+    auto_epochs,
     check_conv_filters,
     check_units,
     constraints,
@@ -40,7 +42,10 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
     :class:`RNNClassifier`.
     """
 
-    _parameter_constraints = constraints(SHARED_PARAMS, SEQUENCE_PARAMS)
+    _parameter_constraints = {
+        **constraints(SHARED_PARAMS, SEQUENCE_PARAMS),
+        "epochs": [*SHARED_PARAMS["epochs"][1], AUTO],
+    }
 
     # Whether the early-stopping hold-out keeps class proportions.
     _stratify_validation = False
@@ -65,7 +70,7 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
         lr_schedule="plateau",
         n_networks="auto",
         model=None,
-        epochs=100,
+        epochs="auto",
         batch_size="auto",
         optimizer="adam",
         learning_rate=1e-3,
@@ -218,7 +223,7 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
         spec = est._network_spec(data, units)
         model = _engine.build_model(spec) if reset else est.model_
         config = _engine.TrainingConfig(
-            epochs=epochs,
+            epochs=auto_epochs(len(X)) if epochs == "auto" else epochs,
             batch_size=(
                 auto_batch_size(len(X)) if est.batch_size == "auto" else est.batch_size
             ),

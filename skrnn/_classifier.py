@@ -137,8 +137,11 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         Your own architecture: called as ``model(input_shape=(None, n_features),
         n_outputs=k, output_activation=a)``, returning an uncompiled
         ``keras.Model`` ending in ``k`` units with activation ``a``.
-    epochs : int, default=100
+    epochs : int or "auto", default="auto"
         Number of passes over the training data (the most, with early stopping).
+        "auto" trains small sets longer, where each pass is cheap: enough passes
+        to read 30,000 samples, at least 100 and at most 300 (100 from 300
+        samples on; 300 up to 100 samples). ``n_iter_`` tells how many ran.
     batch_size : int or "auto", default="auto"
         Samples per gradient step; "auto" is a tenth of the training samples,
         at least 8 and at most 128.
@@ -209,7 +212,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
     >>> rng = np.random.RandomState(0)
     >>> X = rng.normal(size=(100, 8, 2))
     >>> y = np.where(X[:, :, 0].sum(axis=1) > 0, "up", "down")
-    >>> clf = RNNClassifier(units=8, epochs=20, random_state=0).fit(X, y)
+    >>> clf = RNNClassifier(units=8, epochs=20, n_networks=1, random_state=0).fit(X, y)
     >>> clf.classes_
     array(['down', 'up'], dtype='<U4')
     >>> clf.predict_proba(X[:3]).shape
@@ -243,7 +246,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         lr_schedule="plateau",
         n_networks="auto",
         model=None,
-        epochs=100,
+        epochs="auto",
         batch_size="auto",
         optimizer="adam",
         learning_rate=1e-3,

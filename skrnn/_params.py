@@ -62,8 +62,9 @@ SEQUENCE_PARAMS = {
 
 # The sequence recipe chosen on the UCR/UEA/Monash training files
 # (benchmarks/ucr_research.md): a bidirectional GRU(64) over a convolutional
-# front end, batches of a tenth of the samples.
+# front end, batches of a tenth of the samples, more epochs for small sets.
 _SEQUENCE_RECIPE = {
+    "epochs": "auto",
     "cell": "gru",
     "units": 64,
     "bidirectional": True,
@@ -128,6 +129,22 @@ def architecture(estimator, units, cell=None):
 def auto_batch_size(n_samples):
     """``batch_size="auto"``: a tenth of the samples, at least 8, at most 128."""
     return int(min(max(round(0.1 * n_samples), 8), 128))
+
+
+# ``epochs="auto"``: every fit reads at least this many samples (with repeats),
+# in 100 to 300 epochs. Small sets are under-trained by 100 epochs of ~10
+# batches each (ACSF1, 80 series: 0.50 -> 0.70 cross-validated accuracy with
+# 300 epochs, benchmarks/ucr_research.md round 4), and their epochs are cheap;
+# sets of 300 samples or more keep 100 epochs. A fit costs at most three times
+# its 100-epoch cost, and only sets under 300 samples pay extra.
+_AUTO_SAMPLE_PASSES = 30_000
+_AUTO_EPOCHS = (100, 300)
+
+
+def auto_epochs(n_samples):
+    """``epochs="auto"``: ``30000 / n_samples`` rounded up, within [100, 300]."""
+    low, high = _AUTO_EPOCHS
+    return int(min(max(-(-_AUTO_SAMPLE_PASSES // max(n_samples, 1)), low), high))
 
 
 def check_conv_filters(estimator, default):

@@ -126,8 +126,11 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         and returning an uncompiled ``keras.Model`` that ends in ``k`` units with
         activation ``a``. skrnn compiles and trains it; the other architecture
         parameters are then ignored.
-    epochs : int, default=100
+    epochs : int or "auto", default="auto"
         Number of passes over the training data (the most, with early stopping).
+        "auto" trains small sets longer, where each pass is cheap: enough passes
+        to read 30,000 samples, at least 100 and at most 300 (100 from 300
+        samples on; 300 up to 100 samples). ``n_iter_`` tells how many ran.
     batch_size : int or "auto", default="auto"
         Samples per gradient step; "auto" is a tenth of the training samples,
         at least 8 and at most 128.
@@ -209,8 +212,8 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     >>> X = rng.normal(size=(64, 12, 1))
     >>> y = X[:, -3:, 0].sum(axis=1)
     >>> reg = RNNRegressor(epochs=5, random_state=0).fit(X, y)
-    >>> reg.conv_filters_
-    (128, 128)
+    >>> reg.conv_filters_, reg.n_networks_
+    ((128, 128), 3)
     >>> reg.predict(X[:2]).shape
     (2,)
     """
@@ -242,7 +245,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         n_networks="auto",
         scale_targets=True,
         model=None,
-        epochs=100,
+        epochs="auto",
         batch_size="auto",
         optimizer="adam",
         learning_rate=1e-3,
@@ -404,7 +407,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         >>> rng = np.random.RandomState(0)
         >>> X = rng.normal(size=(100, 8, 1))
         >>> y = X[:, -3:, 0].sum(axis=1) + rng.normal(scale=0.1, size=100)
-        >>> reg = RNNRegressor(units=4, epochs=3, early_stopping=True,
+        >>> reg = RNNRegressor(units=4, epochs=3, early_stopping=True, n_networks=1,
         ...                    random_state=0).fit(X, y)
         >>> reg.predict_interval(X[:5], coverage=0.9).shape
         (5, 2)

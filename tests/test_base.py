@@ -130,11 +130,8 @@ def test_same_random_state_same_predictions():
     X, y = _data()
     first = RNNRegressor(dropout=0.2, **FAST).fit(X, y).predict(X)
     second = RNNRegressor(dropout=0.2, **FAST).fit(X, y).predict(X)
-    other = (
-        RNNRegressor(dropout=0.2, epochs=2, units=4, random_state=1)
-        .fit(X, y)
-        .predict(X)
-    )
+    other = RNNRegressor(dropout=0.2, **{**FAST, "random_state": 1}).fit(X, y)
+    other = other.predict(X)
     np.testing.assert_array_equal(first, second)
     assert not np.allclose(first, other)
 
@@ -198,7 +195,8 @@ def test_identical_predictions_across_processes(tmp_path):
         from skrnn import RNNRegressor
         X = np.random.RandomState(0).rand(30, 5, 2)
         y = X[:, -1, 0] + X[:, 0, 1]
-        pred = RNNRegressor(epochs=2, units=4, random_state=0).fit(X, y).predict(X)
+        reg = RNNRegressor(epochs=2, units=4, n_networks=2, random_state=0)
+        pred = reg.fit(X, y).predict(X)
         sys.stdout.write(pred.tobytes().hex())
         """
     )
@@ -209,8 +207,9 @@ def test_identical_predictions_across_processes(tmp_path):
         for _ in range(2)
     ]
     X, y = _data()
-    # The default network shape, as in the subprocesses.
-    here = RNNRegressor(epochs=2, units=4, random_state=0).fit(X, y).predict(X)
+    # The default network shape, an ensemble of two, as in the subprocesses.
+    here = RNNRegressor(epochs=2, units=4, n_networks=2, random_state=0)
+    here = here.fit(X, y).predict(X)
     assert runs[0] == runs[1] == here.tobytes().hex()
 
 
@@ -228,7 +227,7 @@ def test_warm_start_continues_training():
 
 def test_partial_fit_one_epoch_each_and_checks_features():
     X, y = _data()
-    reg = RNNRegressor(units=4, random_state=0)
+    reg = RNNRegressor(units=4, n_networks=1, random_state=0)
     reg.partial_fit(X, y).partial_fit(X, y).partial_fit(X, y)
     assert reg.n_iter_ == 3
     with pytest.raises(ValueError, match="features per time step"):
@@ -243,6 +242,7 @@ def test_early_stopping_records_validation_loss():
         n_iter_no_change=2,
         epochs=300,
         units=4,
+        n_networks=1,
         learning_rate=0.05,
         random_state=0,
     ).fit(X, y)
@@ -359,3 +359,26 @@ def test_warm_start_refuses_a_changed_number_of_networks():
     with pytest.raises(ValueError, match="n_networks changed"):
         reg.fit(X, y)
     assert reg.n_networks_ == 2 and reg.predict(X).shape == (len(X),)
+
+
+@pytest.mark.parametrize(
+    "n_samples, epochs",
+    [(1, 300), (80, 300), (100, 300), (150, 200), (299, 101), (300, 100), (5000, 100)],
+)
+def test_auto_epochs_read_30000_samples_within_100_to_300_epochs(n_samples, epochs):
+    from skrnn._params import auto_epochs
+
+    assert auto_epochs(n_samples) == epochs
+
+
+def test_epochs_auto_is_the_default_and_resolved_from_the_training_set():
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    X, y = _data(n=20)
+    plain = {key: value for key, value in FAST.items() if key != "epochs"}
+    assert RNNRegressor().epochs == RNNClassifier().epochs == "auto"
+    reg = RNNRegressor(**plain).fit(X, y)
+    assert reg.n_iter_ == len(reg.history_["loss"]) == 300  # 20 samples
+    assert RNNRegressor(**plain, epochs=3).fit(X, y).n_iter_ == 3
+    with pytest.raises(InvalidParameterError, match="'epochs' parameter"):
+        RNNRegressor(epochs="many").fit(X, y)
