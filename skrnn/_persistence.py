@@ -304,7 +304,8 @@ def save_estimator(estimator, path):
     >>> import numpy as np, os, tempfile
     >>> from skrnn import RNNRegressor, save_estimator, load_estimator
     >>> X = np.random.RandomState(0).rand(20, 5, 1)
-    >>> reg = RNNRegressor(units=4, epochs=1, random_state=0).fit(X, X[:, -1, 0])
+    >>> reg = RNNRegressor(units=4, epochs=1, n_networks=1, random_state=0)
+    >>> reg = reg.fit(X, X[:, -1, 0])
     >>> path = os.path.join(tempfile.mkdtemp(), "reg.skrnn")
     >>> save_estimator(reg, path)
     >>> bool(np.all(load_estimator(path).predict(X) == reg.predict(X)))

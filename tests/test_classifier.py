@@ -13,7 +13,9 @@ FAST = dict(epochs=3, units=4, random_state=0, **PLAIN)
 
 def test_learns_sign_rule_with_string_labels(sign_data):
     X, y = sign_data
-    clf = RNNClassifier(units=16, epochs=40, learning_rate=0.01, random_state=0)
+    clf = RNNClassifier(
+        units=16, epochs=40, learning_rate=0.01, n_networks=1, random_state=0
+    )
     clf.fit(X[:150], y[:150])
     majority = max(np.mean(y[150:] == "up"), np.mean(y[150:] == "down"))
     assert list(clf.classes_) == ["down", "up"]
@@ -94,7 +96,7 @@ def test_class_weight_dict_equals_sample_weight():
 
 def test_partial_fit_needs_classes_first_and_trains_one_epoch(sign_data):
     X, y = sign_data
-    clf = RNNClassifier(units=4, random_state=0)
+    clf = RNNClassifier(units=4, n_networks=1, random_state=0)
     with pytest.raises(ValueError, match="classes must be passed"):
         clf.partial_fit(X[:50], y[:50])
     clf.partial_fit(X[:50], y[:50], classes=["down", "up"])
@@ -161,10 +163,9 @@ def test_class_weight_is_validated(class_weight, message):
 def test_class_weight_changes_the_model():
     X = np.random.RandomState(0).rand(20, 4, 1)
     y = np.array(["up", "down"] * 10)
-    plain = RNNClassifier(units=4, epochs=2, random_state=0).fit(X, y)
-    weighted = RNNClassifier(
-        units=4, epochs=2, random_state=0, class_weight={"up": 10.0}
-    ).fit(X, y)
+    params = dict(units=4, epochs=2, n_networks=1, random_state=0)
+    plain = RNNClassifier(**params).fit(X, y)
+    weighted = RNNClassifier(**params, class_weight={"up": 10.0}).fit(X, y)
     assert not np.allclose(plain.predict_proba(X), weighted.predict_proba(X))
 
 

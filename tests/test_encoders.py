@@ -12,7 +12,9 @@ def test_scaling_is_fitted_on_the_training_data_only_and_saved(tmp_path):
     rng = np.random.RandomState(0)
     X_train = 1000.0 + 50.0 * rng.normal(size=(40, 6, 2))
     X_test = -3.0 + rng.normal(size=(10, 6, 2))
-    reg = RNNRegressor(units=4, epochs=2, scale_inputs="standard", random_state=0)
+    reg = RNNRegressor(
+        units=4, epochs=2, scale_inputs="standard", n_networks=1, random_state=0
+    )
     reg.fit(X_train, X_train[:, -1, 0])
     before = reg.input_encoder_.mean_.copy()
     np.testing.assert_allclose(before, X_train.reshape(-1, 2).mean(axis=0))
@@ -31,7 +33,9 @@ def test_instance_scaling_is_fitted_on_the_training_data_only_and_saved(tmp_path
     levels = rng.lognormal(0, 3, size=(40, 1, 2))  # scales over orders of magnitude
     X_train = levels * (1.0 + rng.normal(size=(40, 6, 2)))
     X_test = 1e4 + rng.normal(size=(10, 6, 2))
-    reg = RNNRegressor(units=4, conv_filters=(4,), epochs=2, random_state=0)
+    reg = RNNRegressor(
+        units=4, conv_filters=(4,), epochs=2, n_networks=1, random_state=0
+    )
     reg.fit(X_train, X_train[:, -1, 0])
     encoder = reg.input_encoder_
     assert encoder.scale == "instance" and encoder.mean_.shape == (6,)
@@ -86,7 +90,7 @@ def test_raw_sensor_scale_trains_like_standardised_data():
     X = rng.normal(size=(120, 8, 1))
     y = np.where(X[:, :, 0].sum(axis=1) > 0, "up", "down")
     raw = 5e4 + 1e3 * X  # same rule, sensor units
-    params = dict(units=8, epochs=30, learning_rate=0.01, random_state=0)
+    params = dict(units=8, epochs=30, learning_rate=0.01, n_networks=1, random_state=0)
     scaled = RNNClassifier(**params).fit(raw, y).score(raw, y)
     unscaled = RNNClassifier(scale_inputs=False, **params).fit(raw, y).score(raw, y)
     assert scaled > 0.8 and scaled > unscaled
@@ -101,7 +105,7 @@ def test_ragged_multivariate_sequences_as_in_plaid(conv_filters, tmp_path):
     ]
     y = np.array(["on" if s[:, 1].mean() > 0 else "off" for s in X])
     clf = RNNClassifier(
-        units=4, conv_filters=conv_filters, epochs=2, random_state=0
+        units=4, conv_filters=conv_filters, epochs=2, n_networks=1, random_state=0
     ).fit(X, y)
     assert clf.n_features_in_ == 3
     encoder = clf.input_encoder_
@@ -183,7 +187,9 @@ def test_estimators_shorten_long_sequences_unless_outputs_are_per_step(
     assert (reg.input_encoder_.fold_, reg.input_encoder_.pool_size_) == (fold, pool)
     # Instance scaling: each step has the series' values, mean and log-std.
     assert reg.model_.inputs[0].shape[-1] == 3 * fold
-    pools = [layer for layer in reg.model_.layers if "MaxPooling" in type(layer).__name__]
+    pools = [
+        layer for layer in reg.model_.layers if "MaxPooling" in type(layer).__name__
+    ]
     assert [layer.pool_size for layer in pools] == ([(pool,)] if pool > 1 else [])
     assert reg.predict(X[:2]).shape == ((2, 300) if return_sequences else (2,))
     save_estimator(reg, tmp_path / "r.skrnn")

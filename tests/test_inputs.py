@@ -6,7 +6,7 @@ import pytest
 from skrnn import RNNClassifier, RNNRegressor
 from skrnn._inputs import OOV_CODE, Sequences, validate_sequences
 
-FAST = dict(epochs=2, units=4, random_state=0)
+FAST = dict(epochs=2, units=4, n_networks=1, random_state=0)
 
 
 class _Holder:

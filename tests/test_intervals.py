@@ -171,7 +171,12 @@ def test_regressor_intervals_cover_gaussian_noise():
     X = rng.normal(size=(800, 6, 1))
     y = X[:, -2:, 0].sum(axis=1) + rng.normal(0, 0.5, 800)
     reg = RNNRegressor(
-        units=8, epochs=5, early_stopping=True, validation_fraction=0.25, random_state=0
+        units=8,
+        epochs=5,
+        early_stopping=True,
+        validation_fraction=0.25,
+        n_networks=1,
+        random_state=0,
     ).fit(X[:400], y[:400])
     assert reg.calibration_errors_.shape == (100, 1)
     interval = reg.predict_interval(X[400:], coverage=0.9)
@@ -191,7 +196,8 @@ def test_regressor_without_held_out_errors_refuses():
     from skrnn import RNNRegressor
 
     X = np.random.default_rng(0).normal(size=(40, 5, 1))
-    reg = RNNRegressor(units=2, epochs=1, random_state=0).fit(X, X[:, -1, 0])
+    reg = RNNRegressor(units=2, epochs=1, n_networks=1, random_state=0)
+    reg.fit(X, X[:, -1, 0])
     assert reg.calibration_errors_ is None
     with pytest.raises(ValueError, match="early_stopping=True"):
         reg.predict_interval(X)

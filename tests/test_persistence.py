@@ -36,8 +36,8 @@ from skrnn.datasets import load_airline
 
 FAST = dict(epochs=2, units=8, random_state=0)
 # The sequence estimators with a small convolutional front end (the default one
-# holds ~1.7 MB of weights).
-SMALL = dict(FAST, conv_filters=(4,))
+# holds ~1.7 MB of weights), one network; the regressor below is an ensemble of two.
+SMALL = dict(FAST, conv_filters=(4,), n_networks=1)
 
 
 def _fitted_estimators():
@@ -49,7 +49,7 @@ def _fitted_estimators():
     X2 = X[:, :, 0]
     search = GridSearchCV(RNNRegressor(**SMALL), {"cell": ["gru"]}, cv=KFold(2))
     return {
-        "regressor": (RNNRegressor(**SMALL).fit(X, y), X),
+        "regressor": (RNNRegressor(**{**SMALL, "n_networks": 2}).fit(X, y), X),
         "classifier": (RNNClassifier(**FAST).fit(words, labels), words),
         "forecaster": (
             SequenceForecaster(
@@ -224,6 +224,7 @@ def test_safe_format_stores_int_class_weight_keys_and_a_random_state(tmp_path):
         random_state=np.random.RandomState(0),
         epochs=1,
         units=4,
+        n_networks=1,
     ).fit(X, y)
     save_estimator(clf, tmp_path / "c.skrnn")
     loaded = load_estimator(tmp_path / "c.skrnn")

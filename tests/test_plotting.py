@@ -31,7 +31,12 @@ def fitted_regressor():
     X = rng.normal(size=(40, 5, 1))
     y = X[:, -1, 0]
     return RNNRegressor(
-        cell="simple", units=2, epochs=3, early_stopping=True, random_state=0
+        cell="simple",
+        units=2,
+        epochs=3,
+        early_stopping=True,
+        n_networks=1,
+        random_state=0,
     ).fit(X, y)
 
 

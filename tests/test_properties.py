@@ -47,7 +47,8 @@ def test_non_finite_values_anywhere_are_a_clear_error(X, bad, data):
 @FITS
 def test_regressor_contract_on_any_finite_data(X, tmp_path_factory):
     y = X[:, -1, 0] - X[:, 0, -1]
-    reg = RNNRegressor(units=2, epochs=1, batch_size=4, random_state=0).fit(X, y)
+    reg = RNNRegressor(units=2, epochs=1, batch_size=4, n_networks=1, random_state=0)
+    reg.fit(X, y)
     pred = reg.predict(X)
     assert pred.shape == (len(X),) and pred.dtype == np.float64
     assert np.all(np.isfinite(pred))
@@ -61,7 +62,8 @@ def test_regressor_contract_on_any_finite_data(X, tmp_path_factory):
 @FITS
 def test_classifier_contract_on_any_finite_data(X, labels):
     y = np.array([labels[i % len(labels)] for i in range(len(X))])
-    clf = RNNClassifier(units=2, epochs=1, batch_size=4, random_state=0).fit(X, y)
+    clf = RNNClassifier(units=2, epochs=1, batch_size=4, n_networks=1, random_state=0)
+    clf.fit(X, y)
     proba = clf.predict_proba(X)
     assert proba.shape == (len(X), len(labels))
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)

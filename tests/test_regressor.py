@@ -63,7 +63,9 @@ def test_stacked_and_bidirectional_layers():
 def test_learns_sum_of_last_steps(sum_data):
     X, y = sum_data
     X_train, X_test, y_train, y_test = X[:150], X[150:], y[:150], y[150:]
-    reg = RNNRegressor(units=16, epochs=60, learning_rate=0.01, random_state=0)
+    reg = RNNRegressor(
+        units=16, epochs=60, learning_rate=0.01, n_networks=1, random_state=0
+    )
     reg.fit(X_train, y_train)
     baseline = r2_score(y_test, np.full_like(y_test, y_train.mean()))
     assert reg.score(X_test, y_test) > 0.8 > baseline
@@ -185,7 +187,7 @@ def test_divergence_is_an_error_and_leaves_a_fitted_estimator_as_it_was():
 
     X = np.random.RandomState(0).rand(30, 5, 1)
     y = X[:, -1, 0]
-    reg = RNNRegressor(units=4, epochs=2, random_state=0).fit(X, y)
+    reg = RNNRegressor(units=4, epochs=2, n_networks=1, random_state=0).fit(X, y)
     before = reg.predict(X)
     reg.set_params(optimizer="sgd", learning_rate=1e6, scale_targets=False)
     with pytest.raises(TrainingDivergedError, match="diverged.*Lower learning_rate"):
@@ -197,7 +199,9 @@ def test_divergence_is_an_error_and_leaves_a_fitted_estimator_as_it_was():
 def test_huge_targets_train_on_the_standardised_scale():
     X = np.random.RandomState(0).rand(60, 5, 1)
     y = 1e25 * X[:, -1, 0]
-    reg = RNNRegressor(units=8, epochs=30, learning_rate=0.01, random_state=0)
+    reg = RNNRegressor(
+        units=8, epochs=30, learning_rate=0.01, n_networks=1, random_state=0
+    )
     pred = reg.fit(X, y).predict(X)
     assert np.all(np.isfinite(pred)) and reg.score(X, y) > 0.5
 
@@ -243,7 +247,7 @@ def test_ragged_steps_of_any_value_are_read_not_masked():
     rng = np.random.RandomState(0)
     X = [rng.rand(n, 1) for n in (3, 5, 4, 6) * 5]
     y = np.array([s.sum() for s in X])
-    reg = RNNRegressor(units=4, epochs=2, random_state=0).fit(X, y)
+    reg = RNNRegressor(units=4, epochs=2, n_networks=1, random_state=0).fit(X, y)
     sequence = rng.rand(4, 1)
     odd = np.vstack([sequence, [[-1.0e30]]])  # the old padding value
     zero = np.vstack([sequence, [[0.0]]])  # the new padding value
@@ -261,7 +265,7 @@ def test_mask_value_skips_padded_steps_before_scaling():
     rng = np.random.RandomState(0)
     X = rng.rand(40, 6, 1) + 5.0
     X[:20, :2] = -1.0  # pre-padding, as WindowTransformer writes it
-    reg = RNNRegressor(units=4, epochs=2, mask_value=-1.0, random_state=0)
+    reg = RNNRegressor(units=4, epochs=2, mask_value=-1.0, n_networks=1, random_state=0)
     reg.fit(X, X[:, -1, 0])
     # The padding does not enter the scaling statistics (the series' means)...
     assert reg.input_encoder_.mean_[1] > 5.0

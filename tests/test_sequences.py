@@ -25,7 +25,9 @@ def test_ragged_regression_learns_the_sum_and_is_batch_invariant():
     rng = np.random.RandomState(0)
     X = _ragged(300, rng)
     y = np.array([x[:, 0].sum() for x in X])
-    reg = RNNRegressor(units=16, epochs=30, learning_rate=0.01, random_state=0)
+    reg = RNNRegressor(
+        units=16, epochs=30, learning_rate=0.01, n_networks=1, random_state=0
+    )
     reg.fit(X[:250], y[:250])
     baseline = np.mean((y[250:] - y[:250].mean()) ** 2)
     assert np.mean((reg.predict(X[250:]) - y[250:]) ** 2) < 0.2 * baseline
@@ -181,7 +183,12 @@ def test_ragged_early_stopping_validates_every_epoch_without_warnings():
     with warnings.catch_warnings():
         warnings.simplefilter("error", UserWarning)
         reg = RNNRegressor(
-            units=4, epochs=4, early_stopping=True, n_iter_no_change=10, random_state=0
+            units=4,
+            epochs=4,
+            early_stopping=True,
+            n_iter_no_change=10,
+            n_networks=1,
+            random_state=0,
         ).fit(X, y)
     assert len(reg.history_["val_loss"]) == 4
     assert np.isfinite(reg.history_["val_loss"]).all()

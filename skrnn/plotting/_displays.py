@@ -106,7 +106,8 @@ class HistoryDisplay:
         >>> rng = np.random.RandomState(0)
         >>> X = rng.normal(size=(32, 6, 1))
         >>> y = X[:, -1, 0]
-        >>> reg = RNNRegressor(cell="gru", units=4, epochs=3, random_state=0).fit(X, y)
+        >>> reg = RNNRegressor(cell="gru", units=4, epochs=3, n_networks=1, random_state=0)
+        >>> reg = reg.fit(X, y)
         >>> display = HistoryDisplay.from_estimator(reg)
         >>> len(display.lines_["loss"].get_xdata())
         3
