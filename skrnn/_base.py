@@ -17,8 +17,8 @@ from ._encoders import InputEncoder
 from ._inputs import FIRST_CODE, validate_sequences
 from ._model_state import KerasModelMixin
 from ._params import (
-    AUTO,
     SEQUENCE_PARAMS,
+    SEQUENCE_RECIPE,
     SHARED_PARAMS,
     architecture,
     auto_batch_size,
@@ -42,10 +42,9 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
     :class:`RNNClassifier`.
     """
 
-    _parameter_constraints = {
-        **constraints(SHARED_PARAMS, SEQUENCE_PARAMS),
-        "epochs": [*SHARED_PARAMS["epochs"][1], AUTO],
-    }
+    _parameter_constraints = constraints(
+        SHARED_PARAMS, SEQUENCE_PARAMS, overrides=SEQUENCE_RECIPE
+    )
 
     # Whether the early-stopping hold-out keeps class proportions.
     _stratify_validation = False

@@ -6,6 +6,7 @@ from here, and ``tests/test_params.py`` checks every estimator against this
 table, so a parameter cannot drift between estimators or be silently missing.
 """
 
+import math
 from numbers import Integral, Real
 
 from sklearn.utils._param_validation import Interval, StrOptions
@@ -63,7 +64,7 @@ SEQUENCE_PARAMS = {
 # The sequence recipe chosen on the UCR/UEA/Monash training files
 # (benchmarks/ucr_research.md): a bidirectional GRU(64) over a convolutional
 # front end, batches of a tenth of the samples, more epochs for small sets.
-_SEQUENCE_RECIPE = {
+SEQUENCE_RECIPE = {
     "epochs": "auto",
     "cell": "gru",
     "units": 64,
@@ -77,8 +78,8 @@ SHARED_PARAMS = {**NETWORK_PARAMS, **TRAINING_PARAMS}
 # {parameter: default}. The constraints stay shared; ``tests/test_params.py``
 # checks each signature against the table with these applied.
 DEFAULT_OVERRIDES = {
-    "RNNRegressor": _SEQUENCE_RECIPE,
-    "RNNClassifier": _SEQUENCE_RECIPE,
+    "RNNRegressor": SEQUENCE_RECIPE,
+    "RNNClassifier": SEQUENCE_RECIPE,
     # "auto": resolved at ``fit`` with the normalisation (``RECIPES`` in
     # ``_forecast_layout.py``): the M4 recipe for panels, the small network else.
     "SequenceForecaster": {
@@ -98,13 +99,15 @@ def default(estimator_name, name, table):
     return DEFAULT_OVERRIDES[estimator_name].get(name, table[name][0])
 
 
-def constraints(*tables, estimator=None):
+def constraints(*tables, estimator=None, overrides=None):
     """``_parameter_constraints`` entries of the given tables.
 
-    With ``estimator`` (a class name), a parameter whose default is overridden
-    by "auto" admits "auto" too.
+    A parameter whose default is overridden by "auto" admits "auto" too: the
+    overrides of ``estimator`` (a class name), or ``overrides`` given directly
+    (a base class shared by estimators with the same defaults).
     """
-    overrides = DEFAULT_OVERRIDES.get(estimator, {})
+    if overrides is None:
+        overrides = DEFAULT_OVERRIDES.get(estimator, {})
     result = {}
     for table in tables:
         for name, (_, constraint) in table.items():
@@ -144,7 +147,7 @@ _AUTO_EPOCHS = (100, 300)
 def auto_epochs(n_samples):
     """``epochs="auto"``: ``30000 / n_samples`` rounded up, within [100, 300]."""
     low, high = _AUTO_EPOCHS
-    return int(min(max(-(-_AUTO_SAMPLE_PASSES // max(n_samples, 1)), low), high))
+    return min(max(math.ceil(_AUTO_SAMPLE_PASSES / n_samples), low), high)
 
 
 def check_conv_filters(estimator, default):
