@@ -18,21 +18,17 @@ from ._inputs import FIRST_CODE, validate_sequences
 from ._model_state import KerasModelMixin
 from ._params import (
     SEQUENCE_PARAMS,
-    SEQUENCE_RECIPE,
     SHARED_PARAMS,
-    architecture,
-    auto_batch_size,
-    auto_epochs,
     check_conv_filters,
     check_units,
     constraints,
 )
-
-# conv_filters="auto": the front end of the sequence recipe, where the network
-# reads whole numeric series into one output (benchmarks/ucr_research.md).
-_AUTO_CONV_FILTERS = (128, 128)
-# n_networks="auto": the recipe's ensemble, where the recipe applies.
-_AUTO_N_NETWORKS = 3
+from ._recipes import (
+    ARCHITECTURE,
+    refuse_changed_network,
+    resolve_sequence_params,
+    sequence_recipe_kind,
+)
 
 
 class BaseRNN(KerasModelMixin, BaseEstimator):
@@ -42,27 +38,25 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
     :class:`RNNClassifier`.
     """
 
-    _parameter_constraints = constraints(
-        SHARED_PARAMS, SEQUENCE_PARAMS, overrides=SEQUENCE_RECIPE
-    )
+    _parameter_constraints = constraints(SHARED_PARAMS, SEQUENCE_PARAMS, overrides={})
 
     # Whether the early-stopping hold-out keeps class proportions.
     _stratify_validation = False
 
     def __init__(
         self,
-        cell="gru",
-        units=64,
+        cell="auto",
+        units="auto",
         *,
-        bidirectional=True,
+        bidirectional="auto",
         dropout=0.0,
         recurrent_dropout=0.0,
         mask_value=None,
         embedding_dim=16,
         return_sequences=False,
         tbptt_steps=None,
-        scale_inputs="instance",
-        max_steps=128,
+        scale_inputs="auto",
+        max_steps="auto",
         conv_filters="auto",
         conv_kernel_size=8,
         pooling="auto",
@@ -207,25 +201,26 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
             )
         weights = _sample_weights(sample_weight, len(X), class_weights)
         targets = est._encode_scale(targets, weights, reset=reset)
-        units = check_units(est)
         if self.tbptt_steps is not None:
             _check_truncated(est)
+        wanted = est._resolve_params(X)
         if reset:
             est._seed = _backend.resolve_seed(est.random_state)
-            est.conv_filters_ = est._resolve_conv_filters()
-            est.n_networks_ = est._resolve_n_networks(est.conv_filters_)
-            est._architecture = {**architecture(est, units), **est._front_end()}
+            est.training_params_ = wanted
+            est.conv_filters_ = wanted["conv_filters"]
+            est.n_networks_ = wanted["n_networks"]
             est.input_encoder_ = est._make_input_encoder().fit(X, weights)
         else:
-            est._refuse_changed_network(units, also=est._changed_front_end())
+            refuse_changed_network(
+                {name: est.training_params_[name] for name in ARCHITECTURE},
+                {name: wanted[name] for name in ARCHITECTURE},
+            )
         data = est.input_encoder_.transform(X) if est._numeric else X
-        spec = est._network_spec(data, units)
+        spec = est._network_spec(data)
         model = _engine.build_model(spec) if reset else est.model_
         config = _engine.TrainingConfig(
-            epochs=auto_epochs(len(X)) if epochs == "auto" else epochs,
-            batch_size=(
-                auto_batch_size(len(X)) if est.batch_size == "auto" else est.batch_size
-            ),
+            epochs=wanted["epochs"] if epochs == "auto" else epochs,
+            batch_size=wanted["batch_size"],
             # A different seed for each call continues, not repeats, the shuffling.
             seed=int(est._seed + (0 if reset else est.n_iter_)),
             early_stopping=validation and est.early_stopping,
@@ -271,86 +266,55 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
             and self.model is None
         )
 
-    def _resolve_conv_filters(self):
-        """``conv_filters`` as a tuple: "auto" is the recipe's front end where it
-        fits (numeric series in, one output out, no padding to mask), else none."""
-        plain = self._numeric and self.mask_value is None
-        filters = check_conv_filters(
-            self, _AUTO_CONV_FILTERS if self._whole_series() and plain else ()
+    def _resolve_params(self, X):
+        """The "auto" parameters resolved for validated X (:mod:`skrnn._recipes`),
+        checked: what ``training_params_`` records and the network is built from."""
+        kind = sequence_recipe_kind(
+            symbols=not self._numeric,
+            whole_series=self._whole_series(),
+            mask_value=self.mask_value,
         )
+        params = resolve_sequence_params(self.get_params(deep=False), kind, len(X))
+        params["units"] = check_units(self, params["units"])
+        params["conv_filters"] = check_conv_filters(self, params["conv_filters"])
+        if params["scale_inputs"] is True:
+            params["scale_inputs"] = "standard"
+        elif params["scale_inputs"] is False:
+            params["scale_inputs"] = None
         padded = self.mask_value is not None or (
             self._input_kind == "ragged" and self.return_sequences
         )
-        if filters and (not self._numeric or padded):
+        if params["conv_filters"] and (not self._numeric or padded):
             raise ValueError(
                 "conv_filters: a convolutional front end reads numeric sequences "
                 "without padding; it cannot be combined with strings or tokens, "
                 "mask_value, or sequences of different lengths with "
                 "return_sequences=True. Use conv_filters=()."
             )
-        return filters
-
-    def _resolve_n_networks(self, conv_filters):
-        """``n_networks`` as an int: "auto" is the recipe's ensemble over a
-        convolutional front end, one network elsewhere."""
-        if self.n_networks == "auto":
-            return _AUTO_N_NETWORKS if conv_filters else 1
-        if self.n_networks > 1 and not self._whole_series():
+        if params["n_networks"] > 1 and not self._whole_series():
             raise ValueError(
-                f"n_networks={self.n_networks}: an ensemble averages one output per "
-                "sample of skrnn's own network; it cannot be combined with "
+                f"n_networks={params['n_networks']}: an ensemble averages one output "
+                "per sample of skrnn's own network; it cannot be combined with "
                 "return_sequences=True, tbptt_steps or 'model'. Use n_networks=1."
             )
-        return int(self.n_networks)
+        return params
 
     def _conv_pool_size(self):
         """Steps the front end's first block max-pools into one: long series
         reduced to about ``max_steps`` after a convolution over every step."""
-        # Encoders fitted before pooling existed folded instead.
-        return self.input_encoder_.__dict__.get("pool_size_", 1)
-
-    def _front_end(self):
-        return {
-            "conv_filters": list(self.conv_filters_),
-            "conv_kernel_size": int(self.conv_kernel_size),
-            "pooling": self._pooling(),
-            "n_networks": self._members,
-        }
+        return self.input_encoder_.pool_size_
 
     @property
     def _members(self):
-        # Estimators fitted before ensembles existed have one network.
-        return self.__dict__.get("n_networks_", 1)
-
-    def _pooling(self):
-        """``pooling`` with "auto" resolved: the mean of the steps over a
-        convolutional front end (the UCR recipe), the final state otherwise."""
-        if self.pooling != "auto":
-            return self.pooling
-        return "mean" if self.conv_filters_ else "last"
-
-    def _changed_front_end(self):
-        """Front-end parameters that differ from the fitted network's."""
-        fitted = self._architecture
-        conv_filters = self._resolve_conv_filters()
-        wanted = {
-            **self._front_end(),
-            "conv_filters": list(conv_filters),
-            "n_networks": self._resolve_n_networks(conv_filters),
-        }
-        return [
-            f"{name}={fitted.get(name)!r}"
-            for name, value in wanted.items()
-            if fitted.get(name, value) != value
-        ]
+        return self.n_networks_
 
     def _make_input_encoder(self):
-        scale = {"instance": "instance", "standard": "standard", True: "standard"}
+        params = self.training_params_
         return InputEncoder(
-            scale=scale.get(self.scale_inputs) if self._numeric else None,
+            scale=params["scale_inputs"] if self._numeric else None,
             max_steps=None
             if self.return_sequences or self.tbptt_steps is not None
-            else self.max_steps,
+            else params["max_steps"],
             masked=self._numeric and self._masked,
             mask_value=self.mask_value if self._input_kind != "ragged" else None,
             resample=self._resampled,
@@ -362,18 +326,19 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
             return (None,)
         return (None,) + data.sample_shape
 
-    def _network_spec(self, data, units):
+    def _network_spec(self, data):
         n_outputs, activation, loss = self._output_spec()
         symbols = self._input_kind == "symbols"
+        params = self.training_params_
         return _engine.NetworkSpec(
             input_shape=self._network_input_shape(data),
             n_outputs=n_outputs,
             output_activation=activation,
             loss=loss,
             seed=self._seed,
-            cell=self.cell,
-            units=units,
-            bidirectional=self.bidirectional,
+            cell=params["cell"],
+            units=params["units"],
+            bidirectional=params["bidirectional"],
             dropout=self.dropout,
             recurrent_dropout=self.recurrent_dropout,
             masked=self._numeric and self._masked,
@@ -383,7 +348,7 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
             conv_filters=self.conv_filters_,
             conv_kernel_size=self.conv_kernel_size,
             conv_pool_size=self._conv_pool_size(),
-            pooling=self._pooling(),
+            pooling=params["pooling"],
             n_members=self._members,
             optimizer=self.optimizer,
             learning_rate=self.learning_rate,

@@ -20,7 +20,10 @@ class ForecastIOMixin:
     def _check_differences(self):
         lags = tuple(self.differences)
         if not all(
-            isinstance(lag, (Integral, np.integer)) and lag >= 1 for lag in lags
+            isinstance(lag, (Integral, np.integer))
+            and not isinstance(lag, (bool, np.bool_))
+            and lag >= 1
+            for lag in lags
         ):
             raise ValueError(
                 f"differences must be a tuple of positive ints, got {self.differences!r}."

@@ -11,7 +11,12 @@ from sklearn.preprocessing import StandardScaler
 
 from . import _backend
 from ._level import LevelWindows, check_positive, level_window
-from ._params import architecture, check_units
+from ._params import check_units
+from ._recipes import (
+    FORECAST_ARCHITECTURE,
+    refuse_changed_network,
+    resolve_forecast_params,
+)
 from ._seasonality import (
     auto_differences,
     auto_window,
@@ -21,48 +26,13 @@ from ._seasonality import (
 from ._target import TargetTransform
 from ._windows import make_windows
 
-# What the forecaster's "auto" network and training parameters become, by
-# normalisation. "level" is the global recipe chosen on M4 Hourly's training
-# series (benchmarks/m4_research.md): a GRU(128) on one season per step, Adam
-# 3e-3 on batches of 256 windows, early stopping on each series' last window,
-# the median of 5 networks. "standard" is the small per-series network whose
-# airline figures are in docs/benchmarks.rst.
-RECIPES = {
-    "standard": {
-        "cell": "lstm",
-        "units": 32,
-        "epochs": 100,
-        "batch_size": 32,
-        "learning_rate": 1e-3,
-        "early_stopping": False,
-        "n_iter_no_change": 10,
-        "n_networks": 1,
-    },
-    "level": {
-        "cell": "gru",
-        "units": 128,
-        "epochs": 40,
-        "batch_size": 256,
-        "learning_rate": 3e-3,
-        "early_stopping": True,
-        "n_iter_no_change": 8,
-        "n_networks": 5,
-    },
-}
-
 
 class ForecastLayoutMixin:
     """The layout half of :class:`~skrnn.SequenceForecaster`."""
 
     def _resolve_training(self):
         """Record ``training_params_``: the "auto" parameters resolved for ``normalize_``."""
-        recipe = RECIPES[self.normalize_]
-        params = {}
-        for name, value in recipe.items():
-            given = getattr(self, name)
-            params[name] = (
-                value if isinstance(given, str) and given == "auto" else given
-            )
+        params = resolve_forecast_params(self.get_params(deep=False), self.normalize_)
         params["units"] = check_units(self, params["units"])
         self.training_params_ = params
 
@@ -118,10 +88,6 @@ class ForecastLayoutMixin:
         self._with_covariates = covariates
         self._panel_kind = None
         self._seed = _backend.resolve_seed(self.random_state)
-        training = self.training_params_
-        self._architecture = architecture(
-            self, training["units"], cell=training["cell"]
-        )
         self.n_targets_ = first.shape[1]
 
     def _fit_standard_layout(self, targets, shortest):
@@ -170,17 +136,15 @@ class ForecastLayoutMixin:
 
     def _check_warm_start(self):
         """A warm start continues the fitted networks: refuse changed parameters."""
+        fitted = {name: self.training_params_[name] for name in FORECAST_ARCHITECTURE}
+        fitted.update(window=self.window_, normalize=self.normalize_)
         self._resolve_training()
-        training = self.training_params_
-        also = []
-        if not isinstance(self.window, str) and int(self.window) != self.window_:
-            also.append(f"window={self.window_!r}")
-        n_networks = len(self.__dict__.get("models_", [self.model_]))
-        if training["n_networks"] != n_networks:
-            also.append(f"n_networks={n_networks!r}")
-        if self.normalize not in ("auto", self.normalize_):
-            also.append(f"normalize={self.normalize_!r}")
-        self._refuse_changed_network(training["units"], also, cell=training["cell"])
+        wanted = {name: self.training_params_[name] for name in FORECAST_ARCHITECTURE}
+        wanted.update(
+            window=self.window_ if isinstance(self.window, str) else int(self.window),
+            normalize=self.normalize_ if self.normalize == "auto" else self.normalize,
+        )
+        refuse_changed_network(fitted, wanted)
 
     def _level_windows(self, series_ids, series):
         """The level-normalised training windows of positive series (and checks)."""

@@ -1,11 +1,9 @@
 """SequenceForecaster: fit a series, forecast its future, update, backtest."""
 
-from numbers import Integral
-
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
 from . import _engine, _intervals
@@ -17,8 +15,8 @@ from ._inputs import Sequences
 from ._level import LevelWindows, input_layout, level_forecast
 from ._model_state import KerasModelMixin
 from ._panel import is_panel
-from ._params import SHARED_PARAMS, constraints
-from ._regressor import _LOSSES
+from ._params import SHARED_PARAMS, Count, constraints
+from ._recipes import LOSSES
 from ._series import continue_index, extended_index, steps_after
 
 
@@ -104,28 +102,34 @@ class SequenceForecaster(
         origins: ``fit`` costs twice as much. "auto": "holdout" where the fit
         holds windows out, else "backtest" (skipped, without error, when the
         series are too short for it). None: no intervals.
-    cell, units, epochs, batch_size, learning_rate, early_stopping, \
-n_iter_no_change : "auto" or as in :class:`RNNRegressor`, default="auto"
+    cell, units, bidirectional, epochs, batch_size, learning_rate, \
+early_stopping, n_iter_no_change : "auto" or as in :class:`RNNRegressor`, \
+default="auto"
         Network and training parameters. "auto" takes the recipe of the
-        normalisation (``normalize_``), recorded in ``training_params_``:
+        normalisation (``normalize_``), recorded in ``training_params_``.
+        As in :class:`RNNRegressor`, naming ``cell`` or ``units`` (or passing
+        ``model``) builds that network alone: ``n_networks`` and
+        ``bidirectional`` left at "auto" become 1 and False, while the
+        training parameters still follow the recipe.
 
         ====================  ==========  ====================================
         parameter             "standard"  "level" (a panel of positive series)
         ====================  ==========  ====================================
         ``cell``              "lstm"      "gru"
         ``units``             32          128
+        ``bidirectional``     False       False
+        ``n_networks``        1           5 (1 for a named network)
         ``epochs``            100         40
         ``batch_size``        32          256
         ``learning_rate``     1e-3        3e-3
         ``early_stopping``    False       True (each series' last window)
         ``n_iter_no_change``  10          8
-        ``n_networks``        1           5
         ====================  ==========  ====================================
 
         The "level" recipe was chosen on the M4 Hourly training series
-        (``benchmarks/m4_research.md``); on 414 hourly series it fits in about
-        7 minutes on 2 cores. Set any of them to override the recipe.
-    bidirectional, dropout, recurrent_dropout, model, optimizer, loss, \
+        (``benchmarks/research/m4_research.md``); on 414 hourly series it fits
+        in about 7 minutes on 2 cores. Set any of them to override the recipe.
+    dropout, recurrent_dropout, model, optimizer, loss, \
 validation_fraction, warm_start, distribution, random_state, verbose :
         Network and training parameters, as in :class:`RNNRegressor`. Early
         stopping holds out the latest windows. With ``warm_start=True`` a fitted
@@ -204,16 +208,16 @@ validation_fraction, warm_start, distribution, random_state, verbose :
     """
 
     _parameter_constraints = {
-        "window": [Interval(Integral, 1, None, closed="left"), StrOptions({"auto"})],
-        "season_length": [Interval(Integral, 1, None, closed="left"), None],
-        "horizon": [Interval(Integral, 1, None, closed="left")],
+        "window": [Count(1), StrOptions({"auto"})],
+        "season_length": [Count(1), None],
+        "horizon": [Count(1)],
         "strategy": [StrOptions({"auto", "recursive", "direct"})],
         "log": ["boolean", StrOptions({"auto"})],
         "differences": [tuple, list, StrOptions({"auto"})],
         "scale": ["boolean"],
         "normalize": [StrOptions({"auto", "standard", "level"})],
         "calibration": [StrOptions({"auto", "holdout", "backtest"}), None],
-        "loss": [StrOptions(set(_LOSSES))],
+        "loss": [StrOptions(set(LOSSES))],
         **constraints(SHARED_PARAMS, estimator="SequenceForecaster"),
     }
 
@@ -232,7 +236,7 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         calibration="auto",
         cell="auto",
         units="auto",
-        bidirectional=False,
+        bidirectional="auto",
         dropout=0.0,
         recurrent_dropout=0.0,
         model=None,
@@ -373,11 +377,11 @@ validation_fraction, warm_start, distribution, random_state, verbose :
             input_shape=(None,) + data.sample_shape,
             n_outputs=targets.shape[1],
             output_activation=None,
-            loss=_LOSSES[loss],
+            loss=LOSSES[loss],
             seed=seed,
             cell=training["cell"],
             units=training["units"],
-            bidirectional=self.bidirectional,
+            bidirectional=training["bidirectional"],
             dropout=self.dropout,
             recurrent_dropout=self.recurrent_dropout,
             optimizer=self.optimizer,

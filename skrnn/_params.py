@@ -4,72 +4,92 @@ Each estimator still spells its parameters out in ``__init__`` (scikit-learn
 reads them from the signature), but their defaults and their constraints come
 from here, and ``tests/test_params.py`` checks every estimator against this
 table, so a parameter cannot drift between estimators or be silently missing.
+What an "auto" value becomes is decided in :mod:`skrnn._recipes`.
+
+Integer and real parameters refuse booleans (``units=True`` is a mistake, not
+1): :class:`Count` and :class:`Number` are scikit-learn ``Interval`` constraints
+that do.
 """
 
-import math
 from numbers import Integral, Real
 
 from sklearn.utils._param_validation import Interval, StrOptions
 
+
+class Count(Interval):
+    """An ``Interval`` of ints that refuses ``bool`` (``True`` is not 1 here)."""
+
+    def __init__(self, left, right=None, *, closed="left"):
+        super().__init__(Integral, left, right, closed=closed)
+
+    def is_satisfied_by(self, val):
+        return not isinstance(val, bool) and super().is_satisfied_by(val)
+
+    def __str__(self):
+        return super().__str__().replace("an int", "an int (not a bool)")
+
+
+class Number(Interval):
+    """An ``Interval`` of reals that refuses ``bool``."""
+
+    def __init__(self, left, right=None, *, closed="neither"):
+        super().__init__(Real, left, right, closed=closed)
+
+    def is_satisfied_by(self, val):
+        return not isinstance(val, bool) and super().is_satisfied_by(val)
+
+    def __str__(self):
+        return super().__str__().replace("a float", "a float (not a bool)")
+
+
 AUTO = StrOptions({"auto"})
 
-# name -> (default, constraints). A constraint list that admits "auto" lets an
-# estimator resolve the value from its data at ``fit`` (documented there).
+# name -> (default, constraints). "auto" is resolved at ``fit`` from the data
+# and the rule of :mod:`skrnn._recipes`; ``training_params_`` records it.
 NETWORK_PARAMS = {
-    "cell": ("lstm", [StrOptions({"lstm", "gru", "simple"})]),
-    "units": (32, [Interval(Integral, 1, None, closed="left"), tuple, list]),
-    "bidirectional": (False, ["boolean"]),
-    "dropout": (0.0, [Interval(Real, 0, 1, closed="left")]),
-    "recurrent_dropout": (0.0, [Interval(Real, 0, 1, closed="left")]),
+    "cell": ("auto", [StrOptions({"auto", "lstm", "gru", "simple"})]),
+    "units": ("auto", [Count(1), tuple, list, AUTO]),
+    "bidirectional": ("auto", ["boolean", AUTO]),
+    "dropout": (0.0, [Number(0, 1, closed="left")]),
+    "recurrent_dropout": (0.0, [Number(0, 1, closed="left")]),
     "model": (None, [callable, None]),
 }
 
 TRAINING_PARAMS = {
-    "epochs": (100, [Interval(Integral, 1, None, closed="left")]),
-    "batch_size": (32, [Interval(Integral, 1, None, closed="left"), AUTO]),
+    "epochs": ("auto", [Count(1), AUTO]),
+    "batch_size": ("auto", [Count(1), AUTO]),
     "optimizer": (
         "adam",
         [StrOptions({"adam", "adamw", "nadam", "rmsprop", "sgd", "adagrad"})],
     ),
-    "learning_rate": (1e-3, [Interval(Real, 0, None, closed="neither")]),
+    "learning_rate": (1e-3, [Number(0, None)]),
     "early_stopping": (False, ["boolean"]),
-    "validation_fraction": (0.1, [Interval(Real, 0, 1, closed="neither")]),
-    "n_iter_no_change": (10, [Interval(Integral, 1, None, closed="left")]),
+    "validation_fraction": (0.1, [Number(0, 1)]),
+    "n_iter_no_change": (10, [Count(1)]),
     "warm_start": (False, ["boolean"]),
-    # Networks averaged; "auto": each estimator's own recipe (resolved at fit).
-    "n_networks": ("auto", [Interval(Integral, 1, None, closed="left"), AUTO]),
+    "n_networks": ("auto", [Count(1), AUTO]),
     "distribution": (None, [StrOptions({"default", "mirrored"}), None]),
     "random_state": (None, ["random_state"]),
-    "verbose": (0, ["verbose"]),
+    # Keras' verbosity; True is 1, as scikit-learn's verbose flags allow.
+    "verbose": (0, [Count(0, 2, closed="both"), "boolean"]),
 }
 
 # Parameters of the estimators that read sequences (not the forecaster, whose
 # windows are cut by itself: equal lengths, numbers, no padding).
 SEQUENCE_PARAMS = {
-    "mask_value": (None, [Interval(Real, None, None, closed="neither"), None]),
-    "embedding_dim": (16, [Interval(Integral, 1, None, closed="left")]),
+    "mask_value": (None, [Number(None, None), None]),
+    "embedding_dim": (16, [Count(1)]),
     "return_sequences": (False, ["boolean"]),
-    "tbptt_steps": (None, [Interval(Integral, 1, None, closed="left"), None]),
+    "tbptt_steps": (None, [Count(1), None]),
     "scale_inputs": (
-        "instance",
-        [StrOptions({"instance", "standard"}), "boolean", None],
+        "auto",
+        [StrOptions({"auto", "instance", "standard"}), "boolean", None],
     ),
-    "max_steps": (128, [Interval(Integral, 1, None, closed="left"), None]),
+    "max_steps": ("auto", [Count(1), None, AUTO]),
     "conv_filters": ("auto", [AUTO, tuple, list]),
-    "conv_kernel_size": (8, [Interval(Integral, 1, None, closed="left")]),
+    "conv_kernel_size": (8, [Count(1)]),
     "pooling": ("auto", [StrOptions({"auto", "mean", "last"})]),
     "lr_schedule": ("plateau", [StrOptions({"plateau"}), None]),
-}
-
-# The sequence recipe chosen on the UCR/UEA/Monash training files
-# (benchmarks/ucr_research.md): a bidirectional GRU(64) over a convolutional
-# front end, batches of a tenth of the samples, more epochs for small sets.
-SEQUENCE_RECIPE = {
-    "epochs": "auto",
-    "cell": "gru",
-    "units": 64,
-    "bidirectional": True,
-    "batch_size": "auto",
 }
 
 SHARED_PARAMS = {**NETWORK_PARAMS, **TRAINING_PARAMS}
@@ -78,15 +98,10 @@ SHARED_PARAMS = {**NETWORK_PARAMS, **TRAINING_PARAMS}
 # {parameter: default}. The constraints stay shared; ``tests/test_params.py``
 # checks each signature against the table with these applied.
 DEFAULT_OVERRIDES = {
-    "RNNRegressor": SEQUENCE_RECIPE,
-    "RNNClassifier": SEQUENCE_RECIPE,
-    # "auto": resolved at ``fit`` with the normalisation (``RECIPES`` in
-    # ``_forecast_layout.py``): the M4 recipe for panels, the small network else.
+    "RNNRegressor": {},
+    "RNNClassifier": {},
+    # Resolved at ``fit`` with the normalisation (``FORECAST_RECIPES``).
     "SequenceForecaster": {
-        "cell": "auto",
-        "units": "auto",
-        "epochs": "auto",
-        "batch_size": "auto",
         "learning_rate": "auto",
         "early_stopping": "auto",
         "n_iter_no_change": "auto",
@@ -103,8 +118,7 @@ def constraints(*tables, estimator=None, overrides=None):
     """``_parameter_constraints`` entries of the given tables.
 
     A parameter whose default is overridden by "auto" admits "auto" too: the
-    overrides of ``estimator`` (a class name), or ``overrides`` given directly
-    (a base class shared by estimators with the same defaults).
+    overrides of ``estimator`` (a class name), or ``overrides`` given directly.
     """
     if overrides is None:
         overrides = DEFAULT_OVERRIDES.get(estimator, {})
@@ -117,46 +131,10 @@ def constraints(*tables, estimator=None, overrides=None):
     return result
 
 
-def architecture(estimator, units, cell=None):
-    """The parameters that shape the network, to tell whether a warm start fits it.
-
-    ``cell`` overrides the estimator's (an "auto" value resolved).
-    """
-    return {
-        "cell": estimator.cell if cell is None else cell,
-        "units": list(units),
-        "bidirectional": bool(estimator.bidirectional),
-    }
-
-
-def auto_batch_size(n_samples):
-    """``batch_size="auto"``: a tenth of the samples, at least 8, at most 128."""
-    return int(min(max(round(0.1 * n_samples), 8), 128))
-
-
-# ``epochs="auto"``: every fit reads at least this many samples (with repeats),
-# in 100 to 300 epochs. Small sets are under-trained by 100 epochs of ~10
-# batches each (ACSF1, 80 series: 0.50 -> 0.70 cross-validated accuracy with
-# 300 epochs, benchmarks/ucr_research.md round 4), and their epochs are cheap;
-# sets of 300 samples or more keep 100 epochs. A fit costs at most three times
-# its 100-epoch cost, and only sets under 300 samples pay extra.
-_AUTO_SAMPLE_PASSES = 30_000
-_AUTO_EPOCHS = (100, 300)
-
-
-def auto_epochs(n_samples):
-    """``epochs="auto"``: ``30000 / n_samples`` rounded up, within [100, 300]."""
-    low, high = _AUTO_EPOCHS
-    return min(max(math.ceil(_AUTO_SAMPLE_PASSES / n_samples), low), high)
-
-
-def check_conv_filters(estimator, default):
-    """``conv_filters`` as a tuple of positive ints (``default`` for "auto")."""
+def check_conv_filters(estimator, filters):
+    """``conv_filters`` as a tuple of positive ints, or a clear error."""
     from sklearn.utils._param_validation import InvalidParameterError
 
-    filters = estimator.conv_filters
-    if isinstance(filters, str):
-        return tuple(default)
     if not all(
         isinstance(f, Integral) and not isinstance(f, bool) and f >= 1 for f in filters
     ):
@@ -167,12 +145,11 @@ def check_conv_filters(estimator, default):
     return tuple(int(f) for f in filters)
 
 
-def check_units(estimator, units=None):
-    """``units`` (the estimator's, or an "auto" value resolved) as a tuple of
-    positive ints, or a clear error."""
+def check_units(estimator, units):
+    """``units`` (an "auto" value resolved) as a tuple of positive ints, or a
+    clear error."""
     from sklearn.utils._param_validation import InvalidParameterError
 
-    units = estimator.units if units is None else units
     if isinstance(units, Integral) and not isinstance(units, bool):
         return (int(units),)
     if len(units) == 0 or not all(

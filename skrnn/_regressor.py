@@ -8,19 +8,13 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from . import _intervals
 from ._base import BaseRNN
+from ._docstrings import fill_doc
 from ._encoders import TargetScaler
 from ._inputs import per_step_targets
-
-_LOSSES = {
-    "auto": "mean_squared_error",
-    "squared_error": "mean_squared_error",
-    "mse": "mean_squared_error",
-    "absolute_error": "mean_absolute_error",
-    "mae": "mean_absolute_error",
-    "huber": "huber",
-}
+from ._recipes import LOSSES
 
 
+@fill_doc
 class RNNRegressor(RegressorMixin, BaseRNN):
     """Recurrent neural network regressor (SimpleRNN, LSTM or GRU on Keras 3).
 
@@ -35,137 +29,20 @@ class RNNRegressor(RegressorMixin, BaseRNN):
 
     Parameters
     ----------
-    cell : {"lstm", "gru", "simple"}, default="gru"
-        Recurrent cell: ``keras.layers.LSTM``, ``GRU`` or ``SimpleRNN``.
-    units : int or tuple of int, default=64
-        Units of the recurrent layer; a tuple stacks layers, e.g. ``(64, 32)``.
-    bidirectional : bool, default=True
-        Wrap each recurrent layer in ``keras.layers.Bidirectional``.
-    dropout : float in [0, 1), default=0.0
-        Dropout on the inputs of each recurrent layer.
-    recurrent_dropout : float in [0, 1), default=0.0
-        Dropout on the recurrent state (disables the fused cuDNN kernels on GPU).
-    mask_value : float or None, default=None
-        Time steps whose features all equal this value are skipped (a
-        ``keras.layers.Masking`` layer), e.g. the padding of
-        :class:`WindowTransformer`.
-    embedding_dim : int, default=16
-        Size of the learned embedding of each symbol, when X holds strings
-        (one symbol per character) or lists of tokens. Ignored for numbers.
-    return_sequences : bool, default=False
-        Predict one target per time step (sequence labelling, many-to-many
-        regression): y then holds a target per step, ``(n_samples, n_steps)``
-        or a list of per-sample arrays for sequences of different lengths.
-    tbptt_steps : int or None, default=None
-        Truncated backpropagation through time for very long sequences with
-        per-step targets: train on chunks of this many steps, carrying the
-        recurrent state from chunk to chunk, so memory is bounded by the chunk,
-        not the sequence. Needs ``return_sequences=True`` and equal lengths.
-    scale_inputs : {"instance", "standard"} or bool or None, default="instance"
-        Input scaling inside the estimator, fitted on the training data and
-        saved with the model. "instance" z-normalises each series and channel
-        over its own steps and adds the series' mean and log standard deviation
-        of each channel as constant channels (so the network sees the shape and
-        the level apart: series whose scales differ by orders of magnitude,
-        like appliance currents, become comparable), then standardises every
-        channel with training statistics. "standard" (or True) standardises
-        each channel with the training mean and standard deviation over all
-        samples and steps. None or False leaves the values as they are.
-        Ignored for strings and tokens.
-    max_steps : int or None, default=128
-        Long numeric sequences are shortened so the recurrent layers read at
-        most about this many steps, by ``k = ceil(median training length /
-        max_steps)``. With a convolutional front end, its first block reads
-        every step and max-pools each run of ``k`` steps into one (a pattern
-        is found wherever it starts); without, each run of ``k`` consecutive
-        steps is folded into one step of ``k`` times the features (the last
-        step repeated to fill the final run). Either way nothing is averaged
-        away, and a 1,460-step series reaches the recurrent layers as 122
-        steps -- far faster, and easier to learn for a recurrent layer.
-        Shorter sequences are unchanged; None never shortens. Not applied with
-        ``return_sequences`` or ``tbptt_steps`` (their outputs are per step).
-    conv_filters : "auto" or tuple of int, default="auto"
-        Convolutional front end before the recurrent layers: one
-        ``Conv1D(filters, conv_kernel_size, padding="same")`` + batch
-        normalisation + ReLU block per entry, e.g. ``(128, 128)``; ``()`` for
-        none. "auto" is ``(128, 128)`` for numeric series with one target per
-        series, and ``()`` with ``return_sequences``, ``tbptt_steps``,
-        ``mask_value``, strings or tokens, or a ``model`` callable. Series of
-        different lengths are then resampled linearly to the median training
-        length (convolutions cannot skip padding) instead of padded and masked.
-    conv_kernel_size : int, default=8
-        Width, in steps, of each convolution of the front end (the first
-        block's steps are the series'; a long series reaches the later blocks
-        max-pooled, see ``max_steps``).
-    pooling : {"auto", "mean", "last"}, default="auto"
-        What the output layer reads: the mean of the last recurrent layer's
-        outputs over the steps, or its final state. "auto": the mean over a
-        convolutional front end (the UCR recipe), else the final state (the
-        better reader of strings in our tests). Ignored with
-        ``return_sequences``.
-    lr_schedule : {"plateau"} or None, default="plateau"
-        "plateau" halves the learning rate each time the training loss has not
-        improved for 10 epochs, down to 1e-5 (``keras.callbacks.ReduceLROnPlateau``);
-        None keeps it constant.
-    n_networks : int or "auto", default="auto"
-        Networks trained side by side, each from its own initial weights, whose
-        predictions are averaged: an ensemble, less dependent on one draw of
-        the weights (small training sets vary most from seed to seed). They
-        train as one Keras model with the mean of their losses, so ``fit`` costs
-        about ``n_networks`` times one network; ``history_``, early stopping
-        and the plateau schedule follow that mean loss. "auto" is 3 with the
-        convolutional front end (the UCR recipe, benchmarks/ucr_research.md)
-        and 1 otherwise. More than 1 needs one output per sample (not
-        ``return_sequences``, ``tbptt_steps`` or ``model``).
+    {{network_parameters}}
     scale_targets : bool, default=True
         Standardise the targets for training and map predictions back, so
         targets of any scale train with the default learning rate.
-    model : callable or None, default=None
-        Escape hatch for your own architecture: called as
-        ``model(input_shape=(None, n_features), n_outputs=k, output_activation=a)``
-        and returning an uncompiled ``keras.Model`` that ends in ``k`` units with
-        activation ``a``. skrnn compiles and trains it; the other architecture
-        parameters are then ignored.
-    epochs : int or "auto", default="auto"
-        Number of passes over the training data (the most, with early stopping).
-        "auto" trains small sets longer, where each pass is cheap: enough passes
-        to read 30,000 samples, at least 100 and at most 300 (100 from 300
-        samples on; 300 up to 100 samples). ``n_iter_`` tells how many ran.
-    batch_size : int or "auto", default="auto"
-        Samples per gradient step; "auto" is a tenth of the training samples,
-        at least 8 and at most 128.
-    optimizer : {"adam", "adamw", "nadam", "rmsprop", "sgd", "adagrad"}, default="adam"
-        Keras optimizer.
-    learning_rate : float, default=1e-3
-        Learning rate of the optimizer.
+    {{model_parameter}}
+    {{training_parameters}}
     loss : {"auto", "squared_error", "absolute_error", "huber", "mse", "mae"}, \
             default="auto"
         Training loss; "auto" is the squared error.
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data and stop when the
-        validation loss has not improved for ``n_iter_no_change`` epochs, restoring
-        the best weights.
-    validation_fraction : float in (0, 1), default=0.1
-        Share of the training data held out for early stopping.
-    n_iter_no_change : int, default=10
-        Patience of early stopping, in epochs.
-    warm_start : bool, default=False
-        When fitted already, ``fit`` continues training the existing network for
-        ``epochs`` more epochs instead of starting again.
-    distribution : {"default", "mirrored"} or None, default=None
-        Train through ``tf.distribute``: "mirrored" replicates the network on all
-        visible GPUs (``MirroredStrategy``; batches are split across them, so
-        scale ``batch_size`` with the number of GPUs); "default" uses the
-        strategy in effect, e.g. one the caller entered with
-        ``strategy.scope()``. None (default) uses no strategy.
-    random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation, shuffling and dropout. An int makes fits
-        reproducible, in one process and across processes.
-    verbose : int, default=0
-        Keras' verbosity: 0 silent, 1 a progress bar, 2 one line per epoch.
+    {{fitting_parameters}}
 
     Attributes
     ----------
+    {{auto_attributes}}
     model_ : keras.Model
         The trained network. With ``n_networks_ > 1`` it holds the networks
         side by side, its output of shape ``(batch, n_networks_, n_outputs_)``
@@ -200,6 +77,8 @@ class RNNRegressor(RegressorMixin, BaseRNN):
 
     Notes
     -----
+    {{auto_rule}}
+
     Predictions on fewer than a few thousand samples bypass ``Model.predict`` and
     call a traced ``tf.function`` directly, which keeps single-sample latency
     under a millisecond or two on a CPU.
@@ -211,33 +90,36 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     >>> rng = np.random.RandomState(0)
     >>> X = rng.normal(size=(64, 12, 1))
     >>> y = X[:, -3:, 0].sum(axis=1)
-    >>> reg = RNNRegressor(epochs=5, random_state=0).fit(X, y)
-    >>> reg.conv_filters_, reg.n_networks_
+    >>> reg = RNNRegressor(epochs=5, random_state=0).fit(X, y)  # the recipe
+    >>> reg.training_params_["conv_filters"], reg.training_params_["n_networks"]
     ((128, 128), 3)
     >>> reg.predict(X[:2]).shape
     (2,)
+    >>> plain = RNNRegressor(cell="simple", units=3, epochs=5).fit(X, y)  # named
+    >>> plain.model_.count_params()
+    19
     """
 
     _parameter_constraints = {
         **BaseRNN._parameter_constraints,
-        "loss": [StrOptions(set(_LOSSES))],
+        "loss": [StrOptions(set(LOSSES))],
         "scale_targets": ["boolean"],
     }
 
     def __init__(
         self,
-        cell="gru",
-        units=64,
+        cell="auto",
+        units="auto",
         *,
-        bidirectional=True,
+        bidirectional="auto",
         dropout=0.0,
         recurrent_dropout=0.0,
         mask_value=None,
         embedding_dim=16,
         return_sequences=False,
         tbptt_steps=None,
-        scale_inputs="instance",
-        max_steps=128,
+        scale_inputs="auto",
+        max_steps="auto",
         conv_filters="auto",
         conv_kernel_size=8,
         pooling="auto",
@@ -333,7 +215,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         return self.target_scaler_.transform(targets)
 
     def _output_spec(self):
-        return self.n_outputs_, None, _LOSSES[self.loss]
+        return self.n_outputs_, None, LOSSES[self.loss]
 
     def predict(self, X):
         """Predict targets for sequences X.

@@ -361,17 +361,6 @@ def test_warm_start_refuses_a_changed_number_of_networks():
     assert reg.n_networks_ == 2 and reg.predict(X).shape == (len(X),)
 
 
-@pytest.mark.parametrize(
-    "n_samples, epochs",
-    [(1, 300), (80, 300), (100, 300), (150, 200), (299, 101), (300, 100), (5000, 100)],
-)
-def test_auto_epochs_read_30000_samples_within_100_to_300_epochs(n_samples, epochs):
-    from skrnn._params import auto_epochs
-
-    assert auto_epochs(n_samples) == epochs
-
-
-def test_epochs_auto_is_the_default_and_resolved_from_the_training_set():
     from sklearn.utils._param_validation import InvalidParameterError
 
     X, y = _data(n=20)

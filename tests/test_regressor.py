@@ -265,7 +265,13 @@ def test_mask_value_skips_padded_steps_before_scaling():
     rng = np.random.RandomState(0)
     X = rng.rand(40, 6, 1) + 5.0
     X[:20, :2] = -1.0  # pre-padding, as WindowTransformer writes it
-    reg = RNNRegressor(units=4, epochs=2, mask_value=-1.0, n_networks=1, random_state=0)
+    reg = RNNRegressor(
+        units=4,
+        epochs=2,
+        mask_value=-1.0,
+        scale_inputs="instance",
+        random_state=0,
+    )
     reg.fit(X, X[:, -1, 0])
     # The padding does not enter the scaling statistics (the series' means)...
     assert reg.input_encoder_.mean_[1] > 5.0

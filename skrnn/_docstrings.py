@@ -1,0 +1,200 @@
+"""The parameter documentation the sequence estimators share, written once.
+
+:class:`~skrnn.RNNRegressor` and :class:`~skrnn.RNNClassifier` take the same
+network and training parameters; their docstrings hold ``{{name}}`` markers
+that :func:`fill_doc` replaces with the blocks below (indented for a class
+docstring), so a parameter's description cannot drift between them.
+"""
+
+NETWORK = """\
+cell : {"auto", "lstm", "gru", "simple"}, default="auto"
+    Recurrent cell: ``keras.layers.LSTM``, ``GRU`` or ``SimpleRNN``. "auto"
+    is the recipe's, "gru". **Naming** ``cell`` **or** ``units`` **builds
+    that recurrent network alone**: every parameter below still at "auto"
+    then takes the plain value (one direction, no front end, the final
+    state, one network, the features standardised as they are) instead of
+    the recipe's, while any you name is built as named. The table in the
+    Notes gives both.
+units : int, tuple of int or "auto", default="auto"
+    Units of the recurrent layer; a tuple stacks layers, e.g. ``(64, 32)``.
+    "auto" is the recipe's, 64.
+bidirectional : bool or "auto", default="auto"
+    Wrap each recurrent layer in ``keras.layers.Bidirectional``. "auto":
+    True in the recipe, False for a named network.
+dropout : float in [0, 1), default=0.0
+    Dropout on the inputs of each recurrent layer.
+recurrent_dropout : float in [0, 1), default=0.0
+    Dropout on the recurrent state (disables the fused cuDNN kernels on GPU).
+mask_value : float or None, default=None
+    Time steps whose features all equal this value are skipped (a
+    ``keras.layers.Masking`` layer), e.g. the padding of
+    :class:`WindowTransformer`.
+embedding_dim : int, default=16
+    Size of the learned embedding of each symbol, when X holds strings
+    (one symbol per character) or lists of tokens. Ignored for numbers.
+return_sequences : bool, default=False
+    One output per time step (sequence labelling): y then holds a target
+    per step, ``(n_samples, n_steps)`` or a list of per-sample arrays for
+    sequences of different lengths.
+tbptt_steps : int or None, default=None
+    Truncated backpropagation through time for very long sequences with
+    per-step targets: train on chunks of this many steps, carrying the
+    recurrent state from chunk to chunk, so memory is bounded by the chunk,
+    not the sequence. Needs ``return_sequences=True`` and equal lengths.
+scale_inputs : {"auto", "instance", "standard"}, bool or None, default="auto"
+    Input scaling inside the estimator, fitted on the training data and
+    saved with the model. "standard" (or True) standardises each feature
+    with the training mean and standard deviation over all samples and
+    steps: the network reads your features. "instance" z-normalises each
+    series and feature over its own steps and adds the series' mean and log
+    standard deviation of each feature as two more input features (so the
+    network sees shape and level apart: series whose scales differ by orders
+    of magnitude become comparable), then standardises them all: the network
+    reads ``3 * n_features`` features. None or False leaves the values as
+    they are. "auto": "instance" in the recipe, "standard" for a named
+    network. Ignored for strings and tokens.
+max_steps : int, None or "auto", default="auto"
+    Long numeric sequences are shortened so the recurrent layers read at
+    most about this many steps, by ``k = ceil(median training length /
+    max_steps)``. With a convolutional front end, its first block reads
+    every step and max-pools each run of ``k`` steps into one; without, each
+    run of ``k`` consecutive steps is folded into one step of ``k`` times
+    the features. Shorter sequences are unchanged; None never shortens. Not
+    applied with ``return_sequences`` or ``tbptt_steps``. "auto": 128 in the
+    recipe, None for a named network.
+conv_filters : "auto" or tuple of int, default="auto"
+    Convolutional front end before the recurrent layers: one
+    ``Conv1D(filters, conv_kernel_size, padding="same")`` + batch
+    normalisation + ReLU block per entry, e.g. ``(128, 128)``; ``()`` for
+    none. "auto": ``(128, 128)`` in the recipe for numeric series with one
+    output per series, ``()`` elsewhere (``return_sequences``,
+    ``tbptt_steps``, ``mask_value``, strings or tokens) and for a named
+    network. With a front end, series of different lengths are resampled
+    linearly to the median training length (convolutions cannot skip
+    padding) instead of padded and masked.
+conv_kernel_size : int, default=8
+    Width, in steps, of each convolution of the front end.
+pooling : {"auto", "mean", "last"}, default="auto"
+    What the output layer reads: the mean of the last recurrent layer's
+    outputs over the steps, or its final state. "auto": "mean" in the recipe
+    with a front end, "last" elsewhere and for a named network. Ignored with
+    ``return_sequences``.
+lr_schedule : {"plateau"} or None, default="plateau"
+    "plateau" halves the learning rate each time the training loss has not
+    improved for 10 epochs, down to 1e-5 (``keras.callbacks.ReduceLROnPlateau``);
+    None keeps it constant.
+n_networks : int or "auto", default="auto"
+    Networks trained side by side, each from its own initial weights, whose
+    outputs (values, or class probabilities) are averaged: an ensemble, less
+    dependent on one draw of the weights. They train as one Keras model with
+    the mean of their losses, so ``fit`` costs about ``n_networks`` times one
+    network; ``history_``, early stopping and the plateau schedule follow
+    that mean loss. "auto": 3 in the recipe with a front end, 1 elsewhere and
+    for a named network. More than 1 needs one output per sample (not
+    ``return_sequences``, ``tbptt_steps`` or ``model``)."""
+
+MODEL = """\
+model : callable or None, default=None
+    Your own architecture: called as ``model(input_shape=(None, n_features),
+    n_outputs=k, output_activation=a)`` and returning an uncompiled
+    ``keras.Model`` that ends in ``k`` units with activation ``a``. skrnn
+    compiles and trains it; it counts as a named network, so the "auto"
+    parameters take their plain values (``n_features`` is then the number of
+    your features, standardised; see ``scale_inputs``)."""
+
+TRAINING = """\
+epochs : int or "auto", default="auto"
+    Number of passes over the training data (the most, with early stopping).
+    "auto" trains small sets longer, where each pass is cheap: enough passes
+    to read 30,000 samples, at least 100 and at most 300 (100 from 300
+    samples on; 300 up to 100 samples). ``n_iter_`` tells how many ran.
+batch_size : int or "auto", default="auto"
+    Samples per gradient step; "auto" is a tenth of the training samples,
+    at least 8 and at most 128.
+optimizer : {"adam", "adamw", "nadam", "rmsprop", "sgd", "adagrad"}, default="adam"
+    Keras optimizer.
+learning_rate : float, default=1e-3
+    Learning rate of the optimizer."""
+
+FITTING = """\
+early_stopping : bool, default=False
+    Hold out ``validation_fraction`` of the training data (stratified by
+    class for a classifier) and stop when its loss has not improved for
+    ``n_iter_no_change`` epochs, restoring the best weights.
+validation_fraction : float in (0, 1), default=0.1
+    Share of the training data held out for early stopping.
+n_iter_no_change : int, default=10
+    Patience of early stopping, in epochs.
+warm_start : bool, default=False
+    When fitted already, ``fit`` continues training the existing network for
+    ``epochs`` more epochs instead of starting again.
+distribution : {"default", "mirrored"} or None, default=None
+    Train through ``tf.distribute``: "mirrored" replicates the network on all
+    visible GPUs (``MirroredStrategy``; batches are split across them, so
+    scale ``batch_size`` with the number of GPUs); "default" uses the
+    strategy in effect, e.g. one the caller entered with
+    ``strategy.scope()``. None (default) uses no strategy.
+random_state : int, RandomState instance or None, default=None
+    Seeds weight initialisation, shuffling and dropout. An int makes fits
+    reproducible, in one process and across processes.
+verbose : {0, 1, 2} or bool, default=0
+    Keras' verbosity: 0 silent, 1 a progress bar, 2 one line per epoch."""
+
+ATTRIBUTES = """\
+training_params_ : dict
+    What was built and how it trained: ``cell``, ``units``,
+    ``bidirectional``, ``conv_filters``, ``pooling``, ``n_networks``,
+    ``scale_inputs``, ``max_steps``, ``epochs`` and ``batch_size``, each as
+    named or with "auto" resolved."""
+
+RULE = """\
+Parameters left at "auto" are resolved at ``fit`` and recorded in
+``training_params_``. With ``cell`` and ``units`` both "auto" they take the
+recipe for the input; name either (or pass ``model``) and those still "auto"
+build the plain recurrent network:
+
+===================  ===============  =============  ===========  ==============
+parameter            numeric series   per-step,      strings,     named network
+                     (recipe)         mask (recipe)  tokens
+===================  ===============  =============  ===========  ==============
+``cell``             "gru"            "gru"          "gru"        "gru"
+``units``            64               64             64           64
+``bidirectional``    True             True           True         False
+``conv_filters``     (128, 128)       ()             ()           ()
+``pooling``          "mean"           "last"         "last"       "last"
+``n_networks``       3                1              1            1
+``scale_inputs``     "instance"       "instance"     (none)       "standard"
+``max_steps``        128              128            (unused)     None
+===================  ===============  =============  ===========  ==============
+
+So ``RNNRegressor(cell="simple", units=3)`` on one feature is a
+``SimpleRNN(3)`` and a ``Dense(1)``: 19 weights."""
+
+BLOCKS = {
+    "network_parameters": NETWORK,
+    "model_parameter": MODEL,
+    "training_parameters": TRAINING,
+    "fitting_parameters": FITTING,
+    "auto_attributes": ATTRIBUTES,
+    "auto_rule": RULE,
+}
+
+
+def fill_doc(cls):
+    """Replace each ``{{name}}`` line of ``cls.__doc__`` with block ``name``.
+
+    The marker's indentation is applied to every line of the block.
+    """
+    lines = []
+    for line in (cls.__doc__ or "").splitlines():
+        stripped = line.strip()
+        if stripped.startswith("{{") and stripped.endswith("}}"):
+            indent = line[: len(line) - len(line.lstrip())]
+            block = BLOCKS[stripped[2:-2]]
+            lines.extend(
+                (indent + row).rstrip() if row else "" for row in block.splitlines()
+            )
+        else:
+            lines.append(line)
+    cls.__doc__ = "\n".join(lines)
+    return cls

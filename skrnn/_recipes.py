@@ -1,0 +1,263 @@
+"""What "auto" resolves to: every recipe, the losses, and the rule for named networks.
+
+The rule, as the user guide states it: leave both ``cell`` and ``units`` at
+"auto" and every network parameter still at "auto" takes the recipe chosen for
+your kind of input. Name ``cell`` or ``units`` (or pass ``model``) and those
+parameters build the plain recurrent network instead -- one direction, no
+convolutional front end, the final state, one network, your own features
+(standardised) -- while anything else you name is built as named.
+
+Training parameters left at "auto" (``epochs``, ``batch_size``, and the
+forecaster's ``learning_rate``, ``early_stopping``, ``n_iter_no_change``)
+follow the data and the recipe either way: they change how long and how a
+network trains, not what is built.
+
+Every table an estimator reads to resolve "auto" lives here; the functions
+take parameter values and data facts and return values, and never look at an
+estimator's private state.
+"""
+
+import math
+
+# ------------------------------------------------------------------ sequences
+# The numeric recipe chosen on the UCR/UEA/Monash training files
+# (benchmarks/research/ucr_research.md): a convolutional front end, a
+# bidirectional GRU(64) read as the mean over steps, three networks averaged,
+# each series z-normalised with its level and scale as extra channels.
+# "symbols": strings and token lists, chosen on the peptide and DNA-motif
+# validation tasks of benchmarks/bench_symbols.py (not on the numeric sets).
+SEQUENCE_RECIPES = {
+    # Numeric series read whole into one output (no per-step targets, no
+    # padding mask): the UCR recipe.
+    "series": {
+        "cell": "gru",
+        "units": 64,
+        "bidirectional": True,
+        "conv_filters": (128, 128),
+        "pooling": "mean",
+        "n_networks": 3,
+        "scale_inputs": "instance",
+        "max_steps": 128,
+    },
+    # Numeric input with per-step outputs, truncated BPTT, or a padding
+    # ``mask_value``: the recipe without the front end (convolutions cannot
+    # skip padding, an ensemble needs one output per sample).
+    "steps": {
+        "cell": "gru",
+        "units": 64,
+        "bidirectional": True,
+        "conv_filters": (),
+        "pooling": "last",
+        "n_networks": 1,
+        "scale_inputs": "instance",
+        "max_steps": 128,
+    },
+    "symbols": {
+        "cell": "gru",
+        "units": 64,
+        "bidirectional": True,
+        "conv_filters": (),
+        "pooling": "last",
+        "n_networks": 1,
+        "scale_inputs": None,
+        "max_steps": 128,
+    },
+}
+
+# What a named network's "auto" parameters become: the recurrent network alone.
+PLAIN_NETWORK = {
+    "bidirectional": False,
+    "conv_filters": (),
+    "pooling": "last",
+    "n_networks": 1,
+    "scale_inputs": "standard",
+    "max_steps": None,
+}
+
+# The parameters that shape the network (and the sequence encoder): the rule
+# above applies to these, and a warm start refuses a change of any of them.
+ARCHITECTURE = (
+    "cell",
+    "units",
+    "bidirectional",
+    "conv_filters",
+    "pooling",
+    "n_networks",
+    "scale_inputs",
+    "max_steps",
+)
+
+# ``epochs="auto"``: every fit reads at least this many samples (with repeats),
+# in 100 to 300 epochs. Small sets are under-trained by 100 epochs of ~10
+# batches each (ACSF1, 80 series: 0.50 -> 0.70 cross-validated accuracy with
+# 300 epochs, benchmarks/research/ucr_research.md round 4), and their epochs
+# are cheap; sets of 300 samples or more keep 100 epochs.
+_AUTO_SAMPLE_PASSES = 30_000
+_AUTO_EPOCHS = (100, 300)
+
+
+def auto_epochs(n_samples):
+    """``epochs="auto"``: ``30000 / n_samples`` rounded up, within [100, 300]."""
+    low, high = _AUTO_EPOCHS
+    return min(max(math.ceil(_AUTO_SAMPLE_PASSES / n_samples), low), high)
+
+
+def auto_batch_size(n_samples):
+    """``batch_size="auto"``: a tenth of the samples, at least 8, at most 128."""
+    return int(min(max(round(0.1 * n_samples), 8), 128))
+
+
+def names_network(params):
+    """Whether the user named the network: ``cell``, ``units`` or ``model`` set."""
+    return (
+        params["cell"] != "auto"
+        or _not_auto(params["units"])
+        or params.get("model") is not None
+    )
+
+
+def sequence_recipe_kind(*, symbols, whole_series, mask_value):
+    """Which of :data:`SEQUENCE_RECIPES` applies to this input and task."""
+    if symbols:
+        return "symbols"
+    if whole_series and mask_value is None:
+        return "series"
+    return "steps"
+
+
+def resolve_sequence_params(params, kind, n_samples):
+    """The sequence estimators' "auto" parameters resolved, as one dict.
+
+    Parameters
+    ----------
+    params : dict
+        The estimator's parameters (``get_params(deep=False)``).
+    kind : {"series", "steps", "symbols"}
+        The recipe that applies (:func:`sequence_recipe_kind`).
+    n_samples : int
+        Training samples, for ``epochs`` and ``batch_size``.
+
+    Returns
+    -------
+    dict
+        ``ARCHITECTURE`` parameters, ``epochs`` and ``batch_size``, each either
+        as named or with "auto" resolved by the rule of this module.
+    """
+    recipe = SEQUENCE_RECIPES[kind]
+    plain = names_network(params)
+    resolved = {}
+    for name in ARCHITECTURE:
+        value = params[name]
+        if _not_auto(value):
+            resolved[name] = value
+        elif plain and name in PLAIN_NETWORK:
+            resolved[name] = PLAIN_NETWORK[name]
+        else:
+            resolved[name] = recipe[name]
+    resolved["epochs"] = (
+        auto_epochs(n_samples) if params["epochs"] == "auto" else params["epochs"]
+    )
+    resolved["batch_size"] = (
+        auto_batch_size(n_samples)
+        if params["batch_size"] == "auto"
+        else params["batch_size"]
+    )
+    return resolved
+
+
+# ----------------------------------------------------------------- forecaster
+# What the forecaster's "auto" parameters become, by normalisation. "level" is
+# the global recipe chosen on M4 Hourly's training series
+# (benchmarks/research/m4_research.md): a GRU(128) on one season per step,
+# Adam 3e-3 on batches of 256 windows, early stopping on each series' last
+# window, the median of 5 networks. "standard" is the small per-series network
+# whose airline figures are in docs/benchmarks.rst.
+FORECAST_RECIPES = {
+    "standard": {
+        "cell": "lstm",
+        "units": 32,
+        "bidirectional": False,
+        "n_networks": 1,
+        "epochs": 100,
+        "batch_size": 32,
+        "learning_rate": 1e-3,
+        "early_stopping": False,
+        "n_iter_no_change": 10,
+    },
+    "level": {
+        "cell": "gru",
+        "units": 128,
+        "bidirectional": False,
+        "n_networks": 5,
+        "epochs": 40,
+        "batch_size": 256,
+        "learning_rate": 3e-3,
+        "early_stopping": True,
+        "n_iter_no_change": 8,
+    },
+}
+
+# The forecaster's network parameters that the rule for named networks covers.
+FORECAST_ARCHITECTURE = ("cell", "units", "bidirectional", "n_networks")
+
+
+def resolve_forecast_params(params, normalize):
+    """The forecaster's "auto" parameters resolved for ``normalize`` (a dict).
+
+    A named ``cell`` or ``units`` (or a ``model``) gets one network, one
+    direction; the training parameters follow the normalisation's recipe.
+    """
+    recipe = FORECAST_RECIPES[normalize]
+    plain = names_network(params)
+    resolved = {}
+    for name, value in recipe.items():
+        given = params[name]
+        if _not_auto(given):
+            resolved[name] = given
+        elif plain and name in PLAIN_NETWORK:
+            resolved[name] = PLAIN_NETWORK[name]
+        else:
+            resolved[name] = value
+    return resolved
+
+
+# --------------------------------------------------------------------- losses
+# ``loss`` names -> Keras losses (regressor and forecaster).
+LOSSES = {
+    "auto": "mean_squared_error",
+    "squared_error": "mean_squared_error",
+    "mse": "mean_squared_error",
+    "absolute_error": "mean_absolute_error",
+    "mae": "mean_absolute_error",
+    "huber": "huber",
+}
+
+
+def _not_auto(value):
+    return not (isinstance(value, str) and value == "auto")
+
+
+def refuse_changed_network(fitted, wanted):
+    """A warm start continues the fitted network: refuse changed parameters.
+
+    ``fitted`` and ``wanted`` map parameter names to resolved values (the
+    network that was built, and the one the parameters resolve to now).
+    """
+    changed = [
+        f"{name}={fitted[name]!r}"
+        for name in wanted
+        if name in fitted and _comparable(wanted[name]) != _comparable(fitted[name])
+    ]
+    if changed:
+        names = ", ".join(item.split("=")[0] for item in changed)
+        raise ValueError(
+            f"warm_start=True continues training the fitted network, but {names} "
+            f"changed since it was built ({', '.join(changed)}). Set "
+            "warm_start=False to build a new network with the new parameters."
+        )
+
+
+def _comparable(value):
+    if isinstance(value, (tuple, list)):
+        return tuple(value)
+    return value

@@ -1,0 +1,218 @@
+"""The rule for "auto": the recipe when the network is not named, the plain
+network when it is; every estimator records what it built."""
+
+import numpy as np
+import pytest
+from sklearn.utils._param_validation import InvalidParameterError
+
+from skrnn import RNNClassifier, RNNRegressor, SequenceForecaster
+from skrnn._recipes import (
+    FORECAST_RECIPES,
+    PLAIN_NETWORK,
+    SEQUENCE_RECIPES,
+    auto_batch_size,
+    auto_epochs,
+    resolve_forecast_params,
+    resolve_sequence_params,
+    sequence_recipe_kind,
+)
+
+
+def _params(**given):
+    return {**RNNRegressor(**given).get_params(deep=False)}
+
+
+def test_unnamed_network_takes_the_recipe_of_its_input():
+    resolved = resolve_sequence_params(_params(), "series", 500)
+    for name, value in SEQUENCE_RECIPES["series"].items():
+        assert resolved[name] == value, name
+    assert resolved["epochs"] == 100 and resolved["batch_size"] == 50
+
+
+@pytest.mark.parametrize("named", [{"cell": "lstm"}, {"units": 8}, {"units": (8, 4)}])
+def test_naming_cell_or_units_builds_the_plain_network(named):
+    resolved = resolve_sequence_params(_params(**named), "series", 500)
+    for name, value in PLAIN_NETWORK.items():
+        assert resolved[name] == value, name
+    # What was not named is the recipe's cell and size; what was named is kept.
+    assert resolved["cell"] == named.get("cell", SEQUENCE_RECIPES["series"]["cell"])
+    assert resolved["units"] == named.get("units", SEQUENCE_RECIPES["series"]["units"])
+
+
+def test_a_model_callable_counts_as_a_named_network():
+    resolved = resolve_sequence_params(_params(model=lambda **kw: None), "series", 50)
+    assert resolved["scale_inputs"] == "standard" and resolved["n_networks"] == 1
+
+
+def test_parameters_named_beside_a_named_cell_are_built_as_named():
+    resolved = resolve_sequence_params(
+        _params(cell="gru", conv_filters=(16,), bidirectional=True, n_networks=2),
+        "series",
+        100,
+    )
+    assert resolved["conv_filters"] == (16,)
+    assert resolved["bidirectional"] is True and resolved["n_networks"] == 2
+    assert resolved["pooling"] == "last"  # still "auto": the plain value
+
+
+@pytest.mark.parametrize(
+    "symbols, whole, mask, kind",
+    [
+        (True, True, None, "symbols"),
+        (False, True, None, "series"),
+        (False, False, None, "steps"),
+        (False, True, 0.0, "steps"),
+    ],
+)
+def test_recipe_kind_follows_the_input_and_the_task(symbols, whole, mask, kind):
+    assert (
+        sequence_recipe_kind(symbols=symbols, whole_series=whole, mask_value=mask)
+        == kind
+    )
+
+
+@pytest.mark.parametrize(
+    "n_samples, epochs",
+    [(1, 300), (80, 300), (100, 300), (150, 200), (299, 101), (300, 100), (5000, 100)],
+)
+def test_auto_epochs_read_30000_samples_within_100_to_300_epochs(n_samples, epochs):
+    assert auto_epochs(n_samples) == epochs
+
+
+@pytest.mark.parametrize("n_samples, batch", [(10, 8), (500, 50), (5000, 128)])
+def test_auto_batch_size_is_a_tenth_within_8_and_128(n_samples, batch):
+    assert auto_batch_size(n_samples) == batch
+
+
+def test_forecaster_named_cell_gets_one_network_and_the_recipe_training():
+    params = SequenceForecaster(cell="lstm").get_params(deep=False)
+    resolved = resolve_forecast_params(params, "level")
+    assert resolved["cell"] == "lstm" and resolved["n_networks"] == 1
+    assert resolved["units"] == FORECAST_RECIPES["level"]["units"]
+    assert resolved["learning_rate"] == FORECAST_RECIPES["level"]["learning_rate"]
+    default = resolve_forecast_params(SequenceForecaster().get_params(), "level")
+    assert default == FORECAST_RECIPES["level"]
+
+
+# ----------------------------------------------------------------- fitted
+
+
+def test_the_seeds_simple_rnn_has_19_weights():
+    # The seeds' first exercise: SimpleRNN(3) + Dense(1) on windows of 12 x 1.
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 12, 1))
+    reg = RNNRegressor(cell="simple", units=3, epochs=1, random_state=0)
+    reg.fit(X, X[:, -1, 0])
+    assert reg.model_.count_params() == 19
+    assert reg.training_params_ == {
+        "cell": "simple",
+        "units": (3,),
+        "bidirectional": False,
+        "conv_filters": (),
+        "pooling": "last",
+        "n_networks": 1,
+        "scale_inputs": "standard",
+        "max_steps": None,
+        "epochs": 1,
+        "batch_size": 8,
+    }
+    assert reg.n_networks_ == 1 and reg.conv_filters_ == ()
+
+
+def test_the_default_regressor_builds_the_recipe():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(24, 12, 2))
+    reg = RNNRegressor(epochs=1, random_state=0).fit(X, X[:, -1, 0])
+    assert reg.training_params_["conv_filters"] == (128, 128)
+    assert reg.training_params_["n_networks"] == 3 == reg.n_networks_
+    assert reg.training_params_["bidirectional"] is True
+    assert reg.training_params_["epochs"] == 1 == reg.n_iter_
+    kinds = [type(layer).__name__ for layer in reg.model_.layers]
+    assert kinds.count("Conv1D") == 6 and kinds.count("Bidirectional") == 3
+    assert reg.model_.input_shape[-1] == 6  # 2 features + 2 x 2 instance channels
+
+
+def test_a_named_long_series_is_read_whole_not_folded():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(8, 300, 2))
+    reg = RNNRegressor(cell="gru", units=4, epochs=1, random_state=0)
+    reg.fit(X, X[:, -1, 0])
+    assert reg.model_.input_shape[1:] in ((None, 2), (300, 2))
+    folded = RNNRegressor(cell="gru", units=4, max_steps=100, epochs=1, random_state=0)
+    assert folded.fit(X, X[:, -1, 0]).model_.input_shape[-1] == 6  # 3 steps in one
+
+
+def test_strings_take_the_symbols_recipe_and_named_strings_the_plain_one():
+    X = ["ACGT", "GGAT", "TTACG", "CAGT"] * 4
+    y = [0, 1, 0, 1] * 4
+    clf = RNNClassifier(epochs=1, random_state=0).fit(X, y)
+    for name, value in SEQUENCE_RECIPES["symbols"].items():
+        if name == "units":
+            value = (value,)
+        assert clf.training_params_[name] == value, name
+    named = RNNClassifier(cell="lstm", units=8, epochs=1, random_state=0).fit(X, y)
+    assert named.training_params_["bidirectional"] is False
+    # Embedding(4 symbols + reserved codes, 16) + LSTM(8) + Dense(2): no more.
+    embedding = named.model_.count_params() - (4 * 8 * (16 + 8 + 1)) - (8 * 2 + 2)
+    assert 0 < embedding <= 16 * 8
+
+
+def test_a_warm_start_refuses_a_network_that_resolves_differently():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(16, 6, 1))
+    reg = RNNRegressor(cell="gru", units=4, epochs=1, warm_start=True, random_state=0)
+    reg.fit(X, X[:, -1, 0])
+    reg.set_params(bidirectional=True)
+    with pytest.raises(ValueError, match="bidirectional changed"):
+        reg.fit(X, X[:, -1, 0])
+    reg.set_params(bidirectional=False)  # "auto" resolved to False: the same network
+    assert reg.fit(X, X[:, -1, 0]).n_iter_ == 2
+
+
+def test_forecaster_named_cell_on_a_panel_trains_one_network():
+    rng = np.random.RandomState(0)
+    panel = {
+        i: 10 + np.sin(np.arange(120) * 2 * np.pi / 12) + rng.rand(120) for i in "ab"
+    }
+    fc = SequenceForecaster(
+        horizon=3, cell="gru", units=4, epochs=1, calibration=None, random_state=0
+    ).fit(panel)
+    assert fc.normalize_ == "level"
+    assert fc.training_params_["n_networks"] == 1 == len(fc.models_)
+    assert fc.training_params_["bidirectional"] is False
+
+
+# ------------------------------------------------------------ bad values
+
+
+@pytest.mark.parametrize(
+    "estimator, name",
+    [
+        (RNNRegressor, "units"),
+        (RNNRegressor, "epochs"),
+        (RNNRegressor, "batch_size"),
+        (RNNRegressor, "n_networks"),
+        (RNNClassifier, "embedding_dim"),
+        (RNNClassifier, "max_steps"),
+        (RNNRegressor, "learning_rate"),
+        (RNNRegressor, "dropout"),
+        (SequenceForecaster, "window"),
+        (SequenceForecaster, "horizon"),
+        (SequenceForecaster, "season_length"),
+    ],
+)
+def test_integer_and_real_parameters_refuse_booleans(estimator, name):
+    with pytest.raises(InvalidParameterError, match=f"'{name}' parameter.*not a bool"):
+        estimator(**{name: True})._validate_params()
+
+
+def test_verbose_is_0_1_or_2_or_a_bool():
+    RNNRegressor(verbose=True)._validate_params()
+    RNNRegressor(verbose=2)._validate_params()
+    with pytest.raises(InvalidParameterError, match="'verbose' parameter"):
+        RNNRegressor(verbose=3)._validate_params()
+
+
+def test_forecaster_refuses_boolean_differences():
+    with pytest.raises(ValueError, match=r"differences must be a tuple of positive"):
+        SequenceForecaster(differences=(True,), epochs=1).fit(np.arange(60.0))
