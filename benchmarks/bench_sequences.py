@@ -11,8 +11,8 @@ What is measured
 1. Length bucketing. 1024 sequences (``--n-sequences``) with lengths drawn
    uniformly from 10..400, 4 features, float32; the target is the mean of each
    sequence's first feature. ``RNNRegressor(units=32, epochs=3, batch_size=32,
-   random_state=0, **PLAIN).fit(X_list, y)`` (``PLAIN``: the plain recurrent
-   network, no convolutional front end) on the ragged list (skrnn batches sequences
+   random_state=0, lr_schedule=None).fit(X_list, y)`` (``units`` named: the
+   plain recurrent network, no convolutional front end) on the ragged list (skrnn batches sequences
    of similar length, pads each batch to its own longest member and masks the
    padding) against the same estimator fitted on the same sequences padded
    with 0 at the end to 400 steps, as one dense 3-D array, with
@@ -235,10 +235,10 @@ def epoch_clock():
         keras.Model.fit = original
 
 
-# The same recurrent network for every contender: the default convolutional
-# front end reads ragged series resampled to one length, not bucketed and
-# masked, and would not be built for mask_value; this section measures masking.
-PLAIN = dict(conv_filters=(), bidirectional=False, pooling="last", lr_schedule=None)
+# The same recurrent network for every contender: ``units`` is named, so the
+# estimators build the plain GRU alone (no front end, which would resample
+# ragged series instead of bucketing them); a constant learning rate as in Keras.
+PLAIN = dict(lr_schedule=None)
 
 
 # --------------------------------------------------------- 1. length bucketing

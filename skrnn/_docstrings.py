@@ -106,15 +106,18 @@ TRAINING = """\
 epochs : int or "auto", default="auto"
     Number of passes over the training data (the most, with early stopping).
     "auto" trains small sets longer, where each pass is cheap: enough passes
-    to read 30,000 samples, at least 100 and at most 300 (100 from 300
-    samples on; 300 up to 100 samples). ``n_iter_`` tells how many ran.
+    to read 30,000 samples, within 100 and 300 epochs for numbers (100 from
+    300 samples on; 300 up to 100 samples), within 20 and 100 for strings
+    and tokens. ``n_iter_`` tells how many ran.
 batch_size : int or "auto", default="auto"
-    Samples per gradient step; "auto" is a tenth of the training samples,
-    at least 8 and at most 128.
+    Samples per gradient step. "auto": a tenth of the training samples
+    within 8 and 128 for numbers; a fortieth within 32 and 128 for strings
+    and tokens.
 optimizer : {"adam", "adamw", "nadam", "rmsprop", "sgd", "adagrad"}, default="adam"
     Keras optimizer.
-learning_rate : float, default=1e-3
-    Learning rate of the optimizer."""
+learning_rate : float or "auto", default="auto"
+    Learning rate of the optimizer. "auto": 1e-3 for numbers, 3e-3 for
+    strings and tokens."""
 
 FITTING = """\
 early_stopping : bool, default=False
@@ -144,8 +147,8 @@ ATTRIBUTES = """\
 training_params_ : dict
     What was built and how it trained: ``cell``, ``units``,
     ``bidirectional``, ``conv_filters``, ``pooling``, ``n_networks``,
-    ``scale_inputs``, ``max_steps``, ``epochs`` and ``batch_size``, each as
-    named or with "auto" resolved."""
+    ``scale_inputs``, ``max_steps``, ``epochs``, ``batch_size`` and
+    ``learning_rate``, each as named or with "auto" resolved."""
 
 RULE = """\
 Parameters left at "auto" are resolved at ``fit`` and recorded in

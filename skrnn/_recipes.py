@@ -87,24 +87,23 @@ ARCHITECTURE = (
     "max_steps",
 )
 
-# ``epochs="auto"``: every fit reads at least this many samples (with repeats),
-# in 100 to 300 epochs. Small sets are under-trained by 100 epochs of ~10
-# batches each (ACSF1, 80 series: 0.50 -> 0.70 cross-validated accuracy with
-# 300 epochs, benchmarks/research/ucr_research.md round 4), and their epochs
-# are cheap; sets of 300 samples or more keep 100 epochs.
-_AUTO_SAMPLE_PASSES = 30_000
-_AUTO_EPOCHS = (100, 300)
+# ``epochs="auto"`` for numeric input: every fit reads at least 30,000 samples
+# (with repeats), in 100 to 300 epochs. Small sets are under-trained by 100
+# epochs of ~10 batches each (ACSF1, 80 series: 0.50 -> 0.70 cross-validated
+# accuracy with 300 epochs, benchmarks/research/ucr_research.md round 4), and
+# their epochs are cheap; sets of 300 samples or more keep 100 epochs.
 
 
-def auto_epochs(n_samples):
-    """``epochs="auto"``: ``30000 / n_samples`` rounded up, within [100, 300]."""
-    low, high = _AUTO_EPOCHS
-    return min(max(math.ceil(_AUTO_SAMPLE_PASSES / n_samples), low), high)
+def auto_epochs(n_samples, sample_passes=30_000, bounds=(100, 300)):
+    """``epochs="auto"``: ``sample_passes / n_samples`` rounded up, within ``bounds``."""
+    low, high = bounds
+    return min(max(math.ceil(sample_passes / n_samples), low), high)
 
 
-def auto_batch_size(n_samples):
-    """``batch_size="auto"``: a tenth of the samples, at least 8, at most 128."""
-    return int(min(max(round(0.1 * n_samples), 8), 128))
+def auto_batch_size(n_samples, fraction=0.1, bounds=(8, 128)):
+    """``batch_size="auto"``: ``fraction`` of the samples, within ``bounds``."""
+    low, high = bounds
+    return int(min(max(round(fraction * n_samples), low), high))
 
 
 def names_network(params):
@@ -125,6 +124,30 @@ def sequence_recipe_kind(*, symbols, whole_series, mask_value):
     return "steps"
 
 
+# How a sequence estimator trains when ``epochs``, ``batch_size`` and
+# ``learning_rate`` are "auto". Numeric input: the UCR recipe (about ten
+# batches an epoch; 100 to 300 epochs). Strings and tokens learn from more,
+# smaller steps at a higher rate and need fewer epochs: on the peptide rule of
+# benchmarks/bench_symbols.py a named LSTM(32) for 30 epochs went from 0.31
+# (batches of a tenth, 1e-3) to 0.99 held-out with batches of 32 at 3e-3.
+SEQUENCE_TRAINING = {
+    "numeric": {
+        "sample_passes": 30_000,
+        "epochs": (100, 300),
+        "batch_fraction": 0.1,
+        "batch_size": (8, 128),
+        "learning_rate": 1e-3,
+    },
+    "symbols": {
+        "sample_passes": 30_000,
+        "epochs": (20, 100),
+        "batch_fraction": 1 / 40,
+        "batch_size": (32, 128),
+        "learning_rate": 3e-3,
+    },
+}
+
+
 def resolve_sequence_params(params, kind, n_samples):
     """The sequence estimators' "auto" parameters resolved, as one dict.
 
@@ -140,7 +163,8 @@ def resolve_sequence_params(params, kind, n_samples):
     Returns
     -------
     dict
-        ``ARCHITECTURE`` parameters, ``epochs`` and ``batch_size``, each either
+        ``ARCHITECTURE`` parameters, ``epochs``, ``batch_size`` and
+        ``learning_rate``, each either
         as named or with "auto" resolved by the rule of this module.
     """
     recipe = SEQUENCE_RECIPES[kind]
@@ -154,13 +178,21 @@ def resolve_sequence_params(params, kind, n_samples):
             resolved[name] = PLAIN_NETWORK[name]
         else:
             resolved[name] = recipe[name]
+    training = SEQUENCE_TRAINING["symbols" if kind == "symbols" else "numeric"]
     resolved["epochs"] = (
-        auto_epochs(n_samples) if params["epochs"] == "auto" else params["epochs"]
+        auto_epochs(n_samples, training["sample_passes"], training["epochs"])
+        if params["epochs"] == "auto"
+        else params["epochs"]
     )
     resolved["batch_size"] = (
-        auto_batch_size(n_samples)
+        auto_batch_size(n_samples, training["batch_fraction"], training["batch_size"])
         if params["batch_size"] == "auto"
         else params["batch_size"]
+    )
+    resolved["learning_rate"] = (
+        training["learning_rate"]
+        if params["learning_rate"] == "auto"
+        else params["learning_rate"]
     )
     return resolved
 

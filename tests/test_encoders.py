@@ -34,7 +34,7 @@ def test_instance_scaling_is_fitted_on_the_training_data_only_and_saved(tmp_path
     X_train = levels * (1.0 + rng.normal(size=(40, 6, 2)))
     X_test = 1e4 + rng.normal(size=(10, 6, 2))
     reg = RNNRegressor(
-        units=4, conv_filters=(4,), epochs=2, n_networks=1, random_state=0
+        units=4, conv_filters=(4,), scale_inputs="instance", epochs=2, random_state=0
     )
     reg.fit(X_train, X_train[:, -1, 0])
     encoder = reg.input_encoder_
@@ -96,7 +96,7 @@ def test_raw_sensor_scale_trains_like_standardised_data():
     assert scaled > 0.8 and scaled > unscaled
 
 
-@pytest.mark.parametrize("conv_filters", ["auto", ()])
+@pytest.mark.parametrize("conv_filters", [(8,), ()])
 def test_ragged_multivariate_sequences_as_in_plaid(conv_filters, tmp_path):
     rng = np.random.RandomState(0)
     X = [
@@ -105,13 +105,17 @@ def test_ragged_multivariate_sequences_as_in_plaid(conv_filters, tmp_path):
     ]
     y = np.array(["on" if s[:, 1].mean() > 0 else "off" for s in X])
     clf = RNNClassifier(
-        units=4, conv_filters=conv_filters, epochs=2, n_networks=1, random_state=0
+        units=4,
+        conv_filters=conv_filters,
+        scale_inputs="instance",
+        epochs=2,
+        random_state=0,
     ).fit(X, y)
     assert clf.n_features_in_ == 3
     encoder = clf.input_encoder_
-    if conv_filters == "auto":
+    if conv_filters:
         # Convolutions cannot skip padding: series resampled to the median length.
-        assert clf.conv_filters_ == (128, 128)
+        assert clf.conv_filters_ == (8,)
         assert encoder.resample_to_ == int(np.median([len(s) for s in X]))
         assert not encoder.masked and clf.model_.inputs[0].shape[-1] == 9
     else:
@@ -181,7 +185,7 @@ def test_estimators_shorten_long_sequences_unless_outputs_are_per_step(
         epochs=1,
         max_steps=100,
         conv_filters=conv_filters,
-        n_networks=1,
+        scale_inputs="instance",
         return_sequences=return_sequences,
     ).fit(X, y)
     assert (reg.input_encoder_.fold_, reg.input_encoder_.pool_size_) == (fold, pool)

@@ -259,6 +259,7 @@ def test_auto_training_parameters_follow_the_normalisation():
     assert panel.training_params_ == {
         "cell": "gru",
         "units": (4,),
+        "bidirectional": False,
         "epochs": 1,
         "batch_size": 256,
         "learning_rate": 3e-3,
@@ -278,6 +279,8 @@ def test_auto_training_parameters_follow_the_normalisation():
 
 @pytest.mark.slow
 def test_the_default_panel_recipe_trains_an_ensemble_of_five():
-    model = SequenceForecaster(horizon=4, season_length=6, epochs=1, units=4)
+    # Neither cell nor units named: the recipe's five GRU(128) networks.
+    model = SequenceForecaster(horizon=4, season_length=6, epochs=1)
     model.fit(_hourly_like())
     assert len(model.models_) == 5 and model.training_params_["n_networks"] == 5
+    assert model.training_params_["units"] == (128,)

@@ -115,6 +115,7 @@ def test_the_seeds_simple_rnn_has_19_weights():
         "max_steps": None,
         "epochs": 1,
         "batch_size": 8,
+        "learning_rate": 1e-3,
     }
     assert reg.n_networks_ == 1 and reg.conv_filters_ == ()
 
