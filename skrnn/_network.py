@@ -174,6 +174,177 @@ def build_network(
     return keras.Model(inputs, outputs)
 
 
+def build_custom_network(
+    builder,
+    *,
+    input_shape,
+    n_outputs,
+    output_activation,
+    return_sequences=False,
+    masked=False,
+):
+    """Call a user's ``model=`` callable and check the network it returns.
+
+    The network must read the inputs skrnn feeds it and end in the output the
+    targets need; anything else is refused here, before training, with a
+    message that says what the network receives and why, instead of the shape
+    error Keras would raise in the middle of ``fit``. A ``keras.Sequential``
+    without an ``Input`` is built for the inputs it will receive.
+
+    Parameters
+    ----------
+    builder : callable
+        ``builder(input_shape=..., n_outputs=..., output_activation=...)``,
+        returning an uncompiled ``keras.Model``.
+    input_shape : tuple
+        ``(n_steps, n_features)`` of one encoded sample, as fed to the network
+        (``n_steps`` may be None); ``(n_steps,)`` for integer codes.
+    n_outputs : int
+        Units the network's output must have.
+    output_activation : str or None
+        Activation the output layer should have (passed on to ``builder``).
+    return_sequences : bool, default=False
+        Whether the output is per time step, ``(batch, n_steps, n_outputs)``.
+    masked : bool, default=False
+        Whether the inputs end in the "real step" channel of padded data.
+
+    Returns
+    -------
+    model : keras.Model
+
+    Raises
+    ------
+    TypeError
+        If ``builder`` does not return a ``keras.Model``.
+    ValueError
+        If the network does not read ``input_shape`` or its output does not
+        have the shape the targets need.
+    """
+    keras = get_keras()
+    model = builder(
+        input_shape=input_shape,
+        n_outputs=n_outputs,
+        output_activation=output_activation,
+    )
+    if not isinstance(model, keras.Model):
+        raise TypeError(
+            f"The 'model' callable must return a keras.Model; got {type(model).__name__}."
+        )
+    inputs, outputs = _defined_tensors(model)
+    if inputs is None and isinstance(model, keras.Sequential):
+        model.build((None, *input_shape))  # layers without an Input: fit the feed
+        inputs, outputs = _defined_tensors(model)
+    if inputs is None:
+        raise ValueError(
+            "The 'model' callable returned a network without defined inputs (a "
+            "subclassed keras.Model?): build it functionally, from "
+            "keras.Input(shape=input_shape), or as a keras.Sequential."
+        )
+    _check_network_input(inputs, tuple(input_shape), masked)
+    output_shape = tuple(outputs[0].shape)
+    if output_shape[-1] != n_outputs or (
+        len(output_shape) != (3 if return_sequences else 2)
+    ):
+        expected = "(batch, n_steps, %d)" if return_sequences else "(batch, %d)"
+        raise ValueError(
+            f"The 'model' callable returned a network whose output has shape "
+            f"{output_shape}, but the targets need {expected % n_outputs}: "
+            f"end it in a Dense({n_outputs}) layer (use the n_outputs argument)."
+        )
+    return model
+
+
+def _defined_tensors(model):
+    """The model's input and output tensors, or (None, None) before it is built."""
+    try:
+        return list(model.inputs), list(model.outputs)
+    except (AttributeError, ValueError):
+        return None, None
+
+
+def _check_network_input(inputs, fed, masked):
+    """Refuse a network that does not read samples of shape ``fed``."""
+    if len(inputs) != 1:
+        raise ValueError(
+            f"The 'model' callable returned a network with {len(inputs)} inputs; "
+            f"skrnn feeds it one, of shape {fed} per sample: build it from "
+            "keras.Input(shape=input_shape)."
+        )
+    reads = tuple(inputs[0].shape)[1:]  # without the batch axis
+    if len(reads) == len(fed) and all(
+        a is None or b is None or a == b for a, b in zip(reads, fed, strict=True)
+    ):
+        return
+    what = "(steps, features)" if len(fed) == 2 else "(steps,)"
+    message = (
+        f"The 'model' callable returned a network that reads samples of shape "
+        f"{reads}, but skrnn feeds it samples of shape {what} = {fed}"
+    )
+    if len(fed) == 2:
+        steps = "any number of" if fed[0] is None else fed[0]
+        message += f" ({steps} steps of {fed[1]} features)"
+    message += ". Build its input from the input_shape argument it is given: "
+    message += "keras.Input(shape=input_shape)."
+    if len(fed) == len(reads) == 2 and reads[1] not in (None, fed[1]):
+        message += " " + _explain_features(reads[1], fed[1], masked)
+    raise ValueError(message)
+
+
+def _explain_features(wanted, fed, masked):
+    """Why the network is fed ``fed`` features, not the ``wanted`` of X's columns.
+
+    The input encoder of the sequence estimators turns ``k`` features into
+    ``(3k if instance scaling else k) + masked`` channels, then folds runs of
+    ``f`` steps side by side (``max_steps``): ``fed`` is matched against those.
+    """
+    real_step = int(masked)
+    for fold in range(1, fed + 1):
+        if fed % fold:
+            continue
+        per_step = fed // fold
+        instance = per_step == 3 * wanted + real_step
+        if not instance and per_step != wanted + real_step:
+            continue
+        parts, remedies = [], []
+        if instance:
+            parts.append(
+                f"with scale_inputs='instance' each of the {wanted} features of X "
+                "comes with its per-series mean and log standard deviation as two "
+                f"more channels (3 x {wanted} = {3 * wanted})"
+            )
+            remedies.append(
+                "scale_inputs='standard' (standardised) or scale_inputs=None (as "
+                "they are)"
+            )
+        if real_step:
+            parts.append(
+                "a last channel marks the real steps of padded data (sequences of "
+                "different lengths, or mask_value); it stays"
+            )
+        if fold > 1:
+            parts.append(
+                f"series longer than max_steps are folded, {fold} steps side by "
+                f"side ({per_step} x {fold} = {fed} features per step)"
+            )
+            remedies.append("max_steps=None")
+        why = f"It is fed {fed} features where X has {wanted}: " + "; ".join(parts)
+        if remedies:
+            why += (
+                ". For a network that reads the features of X itself, pass "
+                + " and ".join(remedies)
+            )
+        return why + "."
+    return (
+        "skrnn feeds a network its encoded inputs, not always the columns of X: "
+        "with scale_inputs='instance' each feature comes with its per-series "
+        "mean and log standard deviation (3 channels per feature), padded data "
+        "gets a channel marking the real steps, series longer than max_steps are "
+        "folded (several steps side by side), and SequenceForecaster feeds "
+        "windows of its transformed series (one season per step with "
+        "normalize='level')."
+    )
+
+
 def make_optimizer(name, learning_rate):
     """Instantiate a Keras optimizer from its scikit-learn style name."""
     keras = get_keras()

@@ -9,15 +9,18 @@ only load pickles you trust.
 holds no pickled objects: parameters and fitted attributes as JSON, arrays as
 NumPy ``.npy`` data read with ``allow_pickle=False``, networks as ``.keras``
 files loaded in Keras' ``safe_mode``, and only classes from a registry are
-instantiated. A file from an untrusted source can at worst fail to load: every
-size is checked before and while it is read, and anything malformed is one
-``ValueError`` starting "not a valid skrnn file".
+instantiated, with only the attributes their entry in ``STATE`` declares, of
+the declared types. A file from an untrusted source can at worst fail to load:
+every size is checked before and while it is read, and anything malformed is
+one ``ValueError`` starting "not a valid skrnn file".
 """
 
 import contextlib
+import dataclasses
 import datetime
 import functools
 import importlib
+import inspect
 import io
 import itertools
 import json
@@ -30,6 +33,10 @@ import zlib
 
 import numpy as np
 import pandas as pd
+from sklearn.utils._param_validation import (
+    InvalidParameterError,
+    validate_parameter_constraints,
+)
 
 from ._backend import get_keras
 
@@ -57,6 +64,260 @@ CLASSES = {
     "sklearn.StandardScaler": "sklearn.preprocessing:StandardScaler",
     "sklearn.MinMaxScaler": "sklearn.preprocessing:MinMaxScaler",
 }
+
+
+# ------------------------------------------------------------ declared state
+@dataclasses.dataclass(frozen=True)
+class _Kind:
+    """A type a file's value must have: ``accepts(value)``; ``what`` for messages."""
+
+    what: str
+    accepts: object  # callable(value) -> bool
+
+
+def _scalar(what, *types):
+    # bool is an int to Python, never to these declarations.
+    return _Kind(
+        what, lambda v: isinstance(v, types) and not isinstance(v, (bool, np.bool_))
+    )
+
+
+_ANY = _Kind("anything", lambda v: True)
+_NONE = _Kind("None", lambda v: v is None)
+_BOOL = _Kind("a bool", lambda v: isinstance(v, bool))
+_INT = _scalar("an int", int)
+_REAL = _scalar("a number", int, float)
+_STR = _Kind("a str", lambda v: isinstance(v, str))
+_INDEX = _Kind("a pandas Index", lambda v: isinstance(v, pd.Index))
+_KERAS = _Kind("a keras.Model", lambda v: isinstance(v, get_keras().Model))
+
+
+def _either(*kinds):
+    return _Kind(
+        " or ".join(k.what for k in kinds), lambda v: any(k.accepts(v) for k in kinds)
+    )
+
+
+def _list_of(kind):
+    return _Kind(
+        f"a list of ({kind.what})",
+        lambda v: isinstance(v, list) and all(kind.accepts(x) for x in v),
+    )
+
+
+def _tuple_of(kind):
+    return _Kind(
+        f"a tuple of ({kind.what})",
+        lambda v: isinstance(v, tuple) and all(kind.accepts(x) for x in v),
+    )
+
+
+def _dict_of(key, value):
+    return _Kind(
+        f"a dict of ({key.what}) to ({value.what})",
+        lambda v: (
+            isinstance(v, dict)
+            and all(key.accepts(k) and value.accepts(x) for k, x in v.items())
+        ),
+    )
+
+
+def _array(kinds, what):
+    return _Kind(what, lambda v: isinstance(v, np.ndarray) and v.dtype.kind in kinds)
+
+
+def _instance(class_id):
+    return _Kind(f"a {class_id}", lambda v: isinstance(v, _resolve(CLASSES[class_id])))
+
+
+def _nested(what, leaf):
+    """``leaf`` values, or lists and tuples of them at any depth (JSON bounds it)."""
+
+    def accepts(value):
+        if isinstance(value, (list, tuple)):
+            return all(accepts(item) for item in value)
+        return leaf(value)
+
+    return _Kind(what, accepts)
+
+
+def _is_json_scalar(value):
+    return value is None or isinstance(value, (bool, int, float, str))
+
+
+# A name pandas or the user gave (a Series name, a series id, a level name).
+_NAME = _nested("a name (None, a number, a str, or a tuple of them)", _is_json_scalar)
+# Plain values: recorded parameters (``training_params_``).
+_PLAIN = _nested("plain values (None, numbers, str, or lists of them)", _is_json_scalar)
+_FLOATS = _array("f", "a float array")
+_STRINGS = _array("OU", "an array of str")
+_LABELS = _array("biufOU", "an array of labels")
+_HISTORY = _dict_of(_STR, _list_of(_REAL))
+_PARAMS_RECORD = _dict_of(_STR, _PLAIN)
+_OPTIONAL_FLOATS = _either(_NONE, _FLOATS)
+
+# Fitted attributes every estimator that validates X with scikit-learn may have.
+_FEATURES = {"n_features_in_": _INT, "feature_names_in_": _STRINGS}
+_SEQUENCE_ESTIMATOR = {
+    **_FEATURES,
+    "model_": _KERAS,
+    "history_": _HISTORY,
+    "n_iter_": _INT,
+    "input_shape_": _tuple_of(_either(_INT, _NONE)),
+    "n_networks_": _INT,
+    "n_outputs_": _INT,
+    "vocabulary_": _STRINGS,
+    "conv_filters_": _either(_tuple_of(_INT), _list_of(_INT)),
+    "input_encoder_": _instance("skrnn.InputEncoder"),
+    "training_params_": _PARAMS_RECORD,
+    "_seed": _INT,
+    "_input_kind": _STR,
+    "_symbol_kind": _STR,
+    # The architecture as recorded before training_params_ held it.
+    "_architecture": _PARAMS_RECORD,
+}
+_OPTIONAL_TRANSFORM = _either(_NONE, _instance("skrnn.TargetTransform"))
+# A pipeline step: its name and an object of a class below, "passthrough" or None.
+_PIPELINE_STEP = _Kind(
+    "a (name, estimator) pair",
+    lambda v: (
+        isinstance(v, tuple)
+        and len(v) == 2
+        and isinstance(v[0], str)
+        and (type(v[1]) in _class_ids() or v[1] is None or v[1] == "passthrough")
+    ),
+)
+_OPTIONAL_INDEX = _either(_NONE, _INDEX)
+
+# What a file may set on each class of CLASSES, besides the parameters of its
+# ``__init__`` (whose values the class's ``_parameter_constraints`` check, where
+# it has them): attribute -> the kind of value it must hold. Anything else --
+# transient state such as the compiled predictor, a misspelt or foreign
+# attribute -- is refused, so a loaded estimator holds only what its code
+# expects. A new fitted attribute is one line here (the round-trip tests fail
+# until it is declared).
+STATE = {
+    "skrnn.RNNRegressor": {
+        **_SEQUENCE_ESTIMATOR,
+        "target_scaler_": _instance("skrnn.TargetScaler"),
+        "calibration_errors_": _OPTIONAL_FLOATS,
+        "_y_sample_ndim": _INT,
+    },
+    "skrnn.RNNClassifier": {
+        **_SEQUENCE_ESTIMATOR,
+        "classes_": _LABELS,
+        "_multilabel": _BOOL,
+    },
+    "skrnn.SequenceForecaster": {
+        **_FEATURES,
+        "model_": _KERAS,
+        "models_": _list_of(_KERAS),
+        "history_": _HISTORY,
+        "histories_": _list_of(_HISTORY),
+        "n_iter_": _INT,
+        "normalize_": _STR,
+        "training_params_": _PARAMS_RECORD,
+        "window_": _INT,
+        "season_length_": _INT,
+        "strategy_": _STR,
+        "log_": _BOOL,
+        "differences_": _tuple_of(_INT),
+        "calibration_method_": _either(_NONE, _STR),
+        "calibration_scores_": _OPTIONAL_FLOATS,
+        "calibration_scales_": _OPTIONAL_FLOATS,
+        "n_targets_": _INT,
+        "y_": _either(_FLOATS, _dict_of(_NAME, _FLOATS)),
+        "X_": _OPTIONAL_FLOATS,
+        "index_": _either(_NONE, _INDEX, _dict_of(_NAME, _OPTIONAL_INDEX)),
+        "series_ids_": _list_of(_NAME),
+        "target_transform_": _OPTIONAL_TRANSFORM,
+        "target_transforms_": _list_of(_OPTIONAL_TRANSFORM),
+        "covariate_scaler_": _either(_NONE, _instance("sklearn.StandardScaler")),
+        "_seed": _INT,
+        "_architecture": _PARAMS_RECORD,
+        "_network_steps": _INT,
+        "_with_covariates": _BOOL,
+        "_calibration_note": _either(_NONE, _STR),
+        "_panel_kind": _either(_NONE, _STR),
+        "_panel_name": _NAME,
+        "_panel_levels": _list_of(_NAME),
+        "_target_kind": _STR,
+        "_target_columns": _OPTIONAL_INDEX,
+        "_target_name": _NAME,
+    },
+    "skrnn.WindowTransformer": dict(_FEATURES),
+    "skrnn.InputEncoder": {
+        # Parameters (the class has no _parameter_constraints).
+        "scale": _either(_NONE, _STR, _BOOL),
+        "masked": _BOOL,
+        "mask_value": _either(_NONE, _REAL),
+        "max_steps": _either(_NONE, _INT),
+        "resample": _BOOL,
+        "pool": _BOOL,
+        "mean_": _OPTIONAL_FLOATS,
+        "scale_": _OPTIONAL_FLOATS,
+        "fold_": _INT,
+        "pool_size_": _INT,
+        "resample_to_": _either(_NONE, _INT),
+    },
+    "skrnn.TargetScaler": {
+        "scale": _BOOL,
+        "mean_": _OPTIONAL_FLOATS,
+        "scale_": _OPTIONAL_FLOATS,
+    },
+    "skrnn.TargetTransform": {
+        "log": _BOOL,
+        "differences": _tuple_of(_INT),
+        "scale": _BOOL,
+        "scaler_": _either(_NONE, _instance("sklearn.StandardScaler")),
+    },
+    "sklearn.Pipeline": {
+        "steps": _list_of(_PIPELINE_STEP),
+        # A cache folder named by a file would be written to on the next fit.
+        "memory": _NONE,
+        "transform_input": _either(_NONE, _list_of(_STR)),
+    },
+    "sklearn.StandardScaler": {
+        **_FEATURES,
+        "mean_": _OPTIONAL_FLOATS,
+        "var_": _OPTIONAL_FLOATS,
+        "scale_": _OPTIONAL_FLOATS,
+        "n_samples_seen_": _either(_REAL, _array("iuf", "an array of counts")),
+    },
+    "sklearn.MinMaxScaler": {
+        **_FEATURES,
+        **dict.fromkeys(
+            ("min_", "scale_", "data_min_", "data_max_", "data_range_"), _FLOATS
+        ),
+        "n_samples_seen_": _INT,
+    },
+}
+# set_output's choice, on any scikit-learn estimator.
+_OUTPUT_CONFIG = {"_sklearn_output_config": _dict_of(_STR, _STR)}
+
+
+@functools.cache
+def _declared(class_id):
+    """``(parameters, attribute -> kind)`` a file may set on ``class_id``."""
+    cls = _resolve(CLASSES[class_id])
+    signature = inspect.signature(cls.__init__)
+    parameters = tuple(
+        name
+        for name, parameter in signature.parameters.items()
+        if name != "self"
+        and parameter.kind not in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD)
+    )
+    kinds = {**dict.fromkeys(parameters, _ANY), **STATE[class_id]}
+    if hasattr(cls, "_get_param_names"):  # a scikit-learn estimator
+        kinds.update(_OUTPUT_CONFIG)
+    return parameters, kinds
+
+
+def _describe(value):
+    if isinstance(value, np.ndarray):
+        return f"an array of dtype {value.dtype}"
+    return f"a {type(value).__name__}"
+
 
 # What load_estimator reads at most, generous for real models: a file is
 # refused before its members are decompressed past these.
@@ -437,7 +698,14 @@ class _Reader:
         if not isinstance(name, str) or name not in self.arrays:
             raise InvalidFileError(f"array {name!r} is missing from arrays.npz")
         array = self.arrays[name]
-        return array.astype(object) if node["object"] else array
+        if not node["object"]:
+            return array
+        # Object arrays are written as str arrays: they come back holding str.
+        if array.dtype.kind != "U":
+            raise InvalidFileError(
+                f"array {name!r} of strings holds dtype {array.dtype} in arrays.npz"
+            )
+        return array.astype(object)
 
     def _index(self, node):
         kind, name = node["__index__"], self.decode(node["name"])
@@ -484,10 +752,43 @@ class _Reader:
         name = node["__object__"]
         if not isinstance(name, str) or name not in CLASSES:
             raise InvalidFileError(f"it names class {name!r}, which is not trusted")
-        state = self.decode(node["state"])
-        if not isinstance(state, dict) or not all(isinstance(k, str) for k in state):
+        node = node["state"]
+        if not (
+            isinstance(node, dict)
+            and node.keys() == {"__dict__"}
+            and isinstance(node["__dict__"], dict)
+        ):
             raise InvalidFileError(f"the state of {name} is not a dict")
+        parameters, kinds = _declared(name)
+        # Names first: nothing undeclared is decoded (no network loaded for it).
+        for attribute in node["__dict__"]:
+            if attribute not in kinds:
+                raise InvalidFileError(
+                    f"{name} declares no attribute {attribute!r}: a file may set "
+                    "only its parameters and fitted attributes"
+                )
+        missing = [p for p in parameters if p not in node["__dict__"]]
+        if name.startswith("skrnn.") and missing:
+            raise InvalidFileError(f"{name} lacks its parameter {missing[0]!r}")
+        state = {}
+        for attribute, child in node["__dict__"].items():
+            value = state[attribute] = self.decode(child)
+            kind = kinds[attribute]
+            if not kind.accepts(value):
+                raise InvalidFileError(
+                    f"attribute {attribute!r} of {name} must be {kind.what}; got "
+                    f"{_describe(value)}"
+                )
         cls = _resolve(CLASSES[name])
+        constraints = getattr(cls, "_parameter_constraints", {})
+        try:
+            validate_parameter_constraints(
+                constraints,
+                {p: state[p] for p in parameters if p in state and p in constraints},
+                caller_name=cls.__name__,
+            )
+        except InvalidParameterError as exc:
+            raise InvalidFileError(f"a parameter of {name} is invalid: {exc}") from None
         obj = cls.__new__(cls)
         obj.__dict__.update(state)
         return obj
@@ -530,10 +831,13 @@ def _read_header(archive):
     data = archive.read("estimator.json", limit=MAX_JSON_BYTES)
     try:
         text = data.decode("utf-8")
-        if _json_depth(text) > MAX_JSON_DEPTH:
-            raise InvalidFileError(f"estimator.json nests deeper than {MAX_JSON_DEPTH}")
+    except UnicodeDecodeError as exc:
+        raise InvalidFileError(f"estimator.json is not JSON ({exc})") from None
+    if _json_depth(text) > MAX_JSON_DEPTH:
+        raise InvalidFileError(f"estimator.json nests deeper than {MAX_JSON_DEPTH}")
+    try:
         header = json.loads(text)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+    except (ValueError, RecursionError) as exc:  # also ints of over 4300 digits
         raise InvalidFileError(f"estimator.json is not JSON ({exc})") from None
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise InvalidFileError(
@@ -563,7 +867,9 @@ def _read_header(archive):
 def load_estimator(path):
     """Load an estimator written by :func:`save_estimator`, without running its code.
 
-    Only classes from skrnn's registry are created, arrays are read with
+    Only classes from skrnn's registry are created, each with only the
+    parameters and fitted attributes its class declares (``STATE`` in this
+    module), of the declared types; arrays are read with
     ``allow_pickle=False`` and networks with Keras' ``safe_mode=True``. Sizes
     are bounded (``MAX_MEMBER_BYTES``, ``MAX_TOTAL_BYTES``, ``MAX_MEMBERS``,
     ``MAX_JSON_DEPTH`` in this module) before and while the file is read, so a
@@ -584,7 +890,8 @@ def load_estimator(path):
     ValueError
         With a message starting "not a valid skrnn file:" and the reason, for a
         corrupt, truncated, foreign or unsafe file (such as a network with a
-        ``Lambda`` layer or a class outside the registry).
+        ``Lambda`` layer, a class outside the registry, or an attribute its
+        class does not declare).
 
     See Also
     --------

@@ -19,6 +19,10 @@ from sklearn.utils.validation import (
 )
 
 _DTYPE = np.float32
+# The smallest magnitude that float32 rounds to infinity: its largest finite
+# value plus half a unit in the last place (exact in float64).
+_FLOAT32_OVERFLOW = 2.0**128 - 2.0**103
+_FLOAT32_MAX = float(np.finfo(_DTYPE).max)
 
 
 def make_windows(series, window, horizon=1, stride=1):
@@ -163,7 +167,8 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
     window : int, default=12
         Number of time steps in each output sample.
     fill_value : float, default=0.0
-        Value of the padded steps before the first row.
+        Value of the padded steps before the first row; it must fit in float32
+        (magnitude at most about 3.4e38).
 
     Attributes
     ----------
@@ -191,6 +196,8 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
 
     The output is a read-only float32 view of one padded copy of X, so it takes
     the memory of ``n_samples + window - 1`` rows, not ``n_samples * window``.
+    Values beyond float32's range (magnitude above about 3.4e38) would become
+    infinite in it: ``fit`` and ``transform`` refuse them with a ``ValueError``.
 
     Examples
     --------
@@ -233,9 +240,16 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
         -------
         self : object
             The fitted transformer.
+
+        Raises
+        ------
+        ValueError
+            If X holds NaN, infinity or values beyond float32's range, or
+            ``fill_value`` is beyond float32's range.
         """
         self._validate_params()
-        validate_data(self, X, dtype=FLOAT_DTYPES)
+        self._check_fill_value()
+        _check_float32_range(validate_data(self, X, dtype=FLOAT_DTYPES))
         return self
 
     def transform(self, X):
@@ -251,19 +265,52 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
         X_windows : ndarray of shape (n_samples, window, n_features), dtype float32
             Read-only; sample ``i`` holds rows ``i - window + 1`` to ``i``, with
             ``fill_value`` for the rows before the first.
+
+        Raises
+        ------
+        ValueError
+            If X holds NaN, infinity or values beyond float32's range, or
+            ``fill_value`` is beyond float32's range.
         """
         check_is_fitted(self)
+        self._check_fill_value()
         # Float input keeps its dtype here, so the cast into `padded` is the only
         # copy of it.
-        X = validate_data(self, X, reset=False, dtype=FLOAT_DTYPES)
+        X = _check_float32_range(
+            validate_data(self, X, reset=False, dtype=FLOAT_DTYPES)
+        )
         n_pad = self.window - 1
         padded = np.empty((n_pad + X.shape[0], X.shape[1]), dtype=_DTYPE)
         padded[:n_pad] = self.fill_value
         padded[n_pad:] = X
         return sliding_window_view(padded, self.window, axis=0).swapaxes(1, 2)
 
+    def _check_fill_value(self):
+        # Checked on every call: set_params may change it after fit.
+        if abs(self.fill_value) >= _FLOAT32_OVERFLOW:
+            raise ValueError(
+                f"fill_value={self.fill_value!r} is beyond float32's range (max "
+                f"{_FLOAT32_MAX:.1e}): the padded steps of the float32 windows would "
+                "be infinite. Choose a fill value within that range."
+            )
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         # Output is float32 whatever the input, so only float32 is preserved.
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags
+
+
+def _check_float32_range(X):
+    """Return X, refusing values that the cast to float32 would make infinite."""
+    if X.dtype.itemsize <= np.dtype(_DTYPE).itemsize or X.size == 0:
+        return X
+    # max and min pass over X without the copy np.abs would make.
+    if X.max() < _FLOAT32_OVERFLOW and X.min() > -_FLOAT32_OVERFLOW:
+        return X
+    row = int(np.flatnonzero((np.abs(X) >= _FLOAT32_OVERFLOW).any(axis=1))[0])
+    raise ValueError(
+        f"X has values beyond float32's range (max {_FLOAT32_MAX:.1e}), first at "
+        f"row {row}; the float32 windows would hold infinity instead. Scale X "
+        "first, e.g. with StandardScaler in the pipeline."
+    )

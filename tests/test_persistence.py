@@ -354,7 +354,7 @@ def test_missing_members(saved, tmp_path):
     )
 
     def refer_to_an_array(header):
-        header["root"]["state"]["__dict__"]["x"] = {
+        header["root"]["state"]["__dict__"]["feature_names_in_"] = {
             "__array__": "array_99",
             "object": 0,
         }
@@ -391,16 +391,28 @@ def test_bad_json(saved, tmp_path):
         (lambda h: h.update(root=5), "estimator.json holds no estimator"),
         (lambda h: h.update(version="2"), "format version '2' is not a version"),
         (lambda h: h["root"].update(state=5), "the state of skrnn.RNNRegressor"),
-        (lambda h: h["root"].update(state={"__items__": 3}), "unexpected content"),
-        (lambda h: h["root"].update(state={"__what__": 1}), "unknown entry"),
         (
-            lambda h: h["root"]["state"]["__dict__"].update(x={"__array__": [1]}),
+            lambda h: h["root"].update(state={"__items__": 3}),
+            "the state of skrnn.RNNRegressor is not a dict",
+        ),
+        (
+            lambda h: h["root"].update(state={"__what__": 1}),
+            "the state of skrnn.RNNRegressor is not a dict",
+        ),
+        (
+            lambda h: h["root"]["state"]["__dict__"].update(
+                feature_names_in_={"__array__": [1]}
+            ),
             r"array \[1\] is missing",
         ),
         (
             lambda h: h["root"]["state"]["__dict__"].update(
-                x={"__random_state__": [5, 0, 0, 0]}
+                random_state={"__random_state__": [5, 0, 0, 0]}
             ),
+            "unexpected content",
+        ),
+        (
+            lambda h: h["root"]["state"]["__dict__"].update(n_iter_={"__tuple__": 3}),
             "unexpected content",
         ),
     ],
@@ -479,6 +491,230 @@ def test_lambda_layers_and_custom_classes_are_refused(saved, tmp_path):
         ValueError, match="(?s)^not a valid skrnn file: network .*loaded safely.*system"
     ):
         load_estimator(_rewrite(saved, tmp_path / "b.skrnn", members=custom))
+
+
+# ------------------------------------------- declared attributes only (#20)
+def test_every_registered_class_declares_what_a_file_may_set():
+    assert _persistence.STATE.keys() == _persistence.CLASSES.keys()
+    parameters, kinds = _persistence._declared("skrnn.RNNRegressor")
+    assert "cell" in parameters and "model_" in kinds and "_predictor" not in kinds
+    # Every parameter may be set, with the kind the table gives where it does.
+    parameters, kinds = _persistence._declared("sklearn.Pipeline")
+    assert set(parameters) <= set(kinds) and kinds["memory"].what == "None"
+
+
+def _fitted_configurations():
+    """Estimators whose files hold the optional attributes of their classes."""
+    rng = np.random.RandomState(0)
+    tiny = dict(epochs=1, units=2, random_state=0)
+    series = 10 + np.sin(np.arange(60.0) / 3) + 0.1 * np.arange(60.0)
+    X = rng.rand(24, 5, 2)
+    level = dict(horizon=2, normalize="level", season_length=4, **tiny)
+    long = pd.concat(
+        {"a": pd.Series(series), "b": pd.Series(series + 1)}, names=["id", "t"]
+    ).rename("sales")
+    return {
+        # Panels: ids, per-series transforms and histories; holdout calibration.
+        "level panel": SequenceForecaster(
+            calibration="holdout", early_stopping=True, **level
+        ).fit({"a": series, 7: 2 * series}),
+        "long panel": SequenceForecaster(
+            window=6, horizon=2, calibration=None, **tiny
+        ).fit(long),
+        # Covariates: X_ and the covariate scaler.
+        "covariates": SequenceForecaster(window=6, horizon=2, **tiny).fit(
+            rng.rand(60, 2), series
+        ),
+        # calibration_errors_, no target scaling, a DataFrame's column names.
+        "regressor": RNNRegressor(
+            early_stopping=True, scale_targets=False, n_networks=1, **tiny
+        ).fit(pd.DataFrame(X[:, :, 0], columns=list("abcde")), X[:, -1, 0]),
+        "tokens": RNNClassifier(**tiny).fit(
+            [["a", "b"], ["b"], ["c", "a", "b"], ["a"]] * 3, [0, 1, 0, 1] * 3
+        ),
+        "set_output": make_pipeline(
+            StandardScaler().set_output(transform="pandas"), "passthrough"
+        ).fit(pd.DataFrame(X[:, 0], columns=["a", "b"])),
+        "unfitted": make_pipeline(WindowTransformer(), RNNRegressor()),
+    }
+
+
+def test_files_of_every_estimator_kind_still_load(tmp_path):
+    for name, estimator in _fitted_configurations().items():
+        save_estimator(estimator, tmp_path / "e.skrnn")
+        loaded = load_estimator(tmp_path / "e.skrnn")
+        assert type(loaded) is type(estimator), name
+        transient = getattr(estimator, "_transient_attributes", ())
+        assert vars(loaded).keys() == vars(estimator).keys() - set(transient), name
+        np.testing.assert_array_equal(
+            _predictions(loaded, name), _predictions(estimator, name), err_msg=name
+        )
+
+
+def _predictions(estimator, name):
+    """What each configuration predicts (nothing, for those that do not)."""
+    rng = np.random.RandomState(1)
+    if name == "covariates":
+        return estimator.predict(rng.rand(estimator.horizon, 2))
+    if name == "regressor":
+        return estimator.predict(pd.DataFrame(rng.rand(3, 5), columns=list("abcde")))
+    if name == "tokens":
+        return estimator.predict_proba([["a"], ["b", "c"]])
+    if isinstance(estimator, SequenceForecaster):
+        forecast = estimator.predict()
+        values = forecast.values() if isinstance(forecast, dict) else [forecast]
+        return np.concatenate([np.asarray(f) for f in values])
+    return np.zeros(1)
+
+
+def _set(*path_and_value):
+    """A header change: the value at ``root.state.__dict__`` + path."""
+    *path, key, value = path_and_value
+
+    def change(header):
+        node = header["root"]["state"]["__dict__"]
+        for step in path:
+            node = node[step]
+        if value is _DELETE:
+            del node[key]
+        else:
+            node[key] = value
+
+    return change
+
+
+_DELETE = object()
+_ENCODER = ("input_encoder_", "state", "__dict__")
+_TARGET_SCALER = {
+    "__object__": "skrnn.TargetScaler",
+    "state": {"__dict__": {"scale": True, "mean_": None, "scale_": None}},
+}
+
+
+def _numbers_as_strings(header):
+    state = header["root"]["state"]["__dict__"]
+    mean = state["input_encoder_"]["state"]["__dict__"]["mean_"]
+    state["feature_names_in_"] = {"__array__": mean["__array__"], "object": True}
+
+
+@pytest.mark.parametrize(
+    "change, reason",
+    [
+        # The issue's file: a string where the compiled predictor belongs.
+        (
+            _set("_predictor", "print"),
+            "skrnn.RNNRegressor declares no attribute '_predictor': a file may set "
+            "only its parameters and fitted attributes$",
+        ),
+        (
+            _set("__class__", "x"),
+            "skrnn.RNNRegressor declares no attribute '__class__'",
+        ),
+        (_set("predict", 1), "skrnn.RNNRegressor declares no attribute 'predict'"),
+        (_set(*_ENCODER, "extra_", 1), "skrnn.InputEncoder declares no attribute"),
+        (
+            _set("model_", "model_0.keras"),
+            "attribute 'model_' of skrnn.RNNRegressor must be a keras.Model; got a "
+            "str$",
+        ),
+        (
+            _set("n_iter_", "5"),
+            "attribute 'n_iter_' of skrnn.RNNRegressor must be an int",
+        ),
+        (_set("n_iter_", True), "attribute 'n_iter_' .* must be an int; got a bool"),
+        (_set("n_iter_", 2.0), "attribute 'n_iter_' .* must be an int; got a float"),
+        (
+            _set("history_", {"__dict__": {"loss": [0.5, "x"]}}),
+            r"attribute 'history_' .* must be a dict of \(a str\) to \(a list of "
+            r"\(a number\)\); got a dict",
+        ),
+        (
+            _set("input_encoder_", _TARGET_SCALER),
+            "attribute 'input_encoder_' of skrnn.RNNRegressor must be a "
+            "skrnn.InputEncoder; got a TargetScaler",
+        ),
+        (
+            _set(*_ENCODER, "fold_", {"__tuple__": [1]}),
+            "attribute 'fold_' of skrnn.InputEncoder must be an int; got a tuple",
+        ),
+        (
+            _set("cell", 5),
+            "a parameter of skrnn.RNNRegressor is invalid: The 'cell' parameter of "
+            "RNNRegressor must be a str among",
+        ),
+        (_set("cell", _DELETE), "skrnn.RNNRegressor lacks its parameter 'cell'$"),
+        (
+            _set(*_ENCODER, "masked", _DELETE),
+            "skrnn.InputEncoder lacks its parameter 'masked'",
+        ),
+        (_set(*_ENCODER, "masked", 1), "attribute 'masked' .* must be a bool; got"),
+        (_numbers_as_strings, r"array 'array_\d+' of strings holds dtype float64 in"),
+    ],
+)
+def test_a_file_sets_only_declared_attributes_of_declared_kinds(
+    saved, tmp_path, change, reason
+):
+    _invalid(_rewrite(saved, tmp_path / "t.skrnn", header=change), reason)
+
+
+def test_pipeline_steps_and_memory_are_checked(fitted, tmp_path):
+    estimator, _ = fitted["pipeline"]
+    save_estimator(estimator, tmp_path / "p.skrnn")
+
+    def set_pipeline(name, value):
+        def change(header):
+            header["root"]["state"]["__dict__"][name] = value
+
+        return change
+
+    cases = [
+        (
+            set_pipeline("memory", str(tmp_path / "cache")),
+            "attribute 'memory' of sklearn.Pipeline must be None; got a str",
+        ),
+        (
+            set_pipeline("steps", [{"__tuple__": ["a", 1]}]),
+            r"attribute 'steps' of sklearn.Pipeline must be a list of \(a \(name, "
+            r"estimator\) pair\)",
+        ),
+        (
+            set_pipeline("verbose", "loud"),
+            "a parameter of sklearn.Pipeline is invalid: The 'verbose' parameter",
+        ),
+        (
+            set_pipeline("_sklearn_output_config", {"__dict__": {"transform": 1}}),
+            "attribute '_sklearn_output_config' of sklearn.Pipeline must be",
+        ),
+    ]
+    for number, (change, reason) in enumerate(cases):
+        target = tmp_path / f"t{number}.skrnn"
+        _invalid(_rewrite(tmp_path / "p.skrnn", target, header=change), reason)
+
+
+def test_an_undeclared_attribute_is_refused_before_its_value_is_read(
+    saved, tmp_path, monkeypatch
+):
+    def never(self, name):
+        raise AssertionError("an undeclared attribute's network was loaded")
+
+    monkeypatch.setattr(_persistence._Reader, "_load_network", never)
+    tampered = _rewrite(
+        saved,
+        tmp_path / "t.skrnn",
+        header=_set("extra_model_", {"__keras__": "model_0.keras"}),
+    )
+    _invalid(tampered, "skrnn.RNNRegressor declares no attribute 'extra_model_'")
+
+
+def test_an_int_too_long_for_python_is_an_invalid_file(saved, tmp_path):
+    with zipfile.ZipFile(saved) as archive:
+        text = archive.read("estimator.json").decode()
+    assert '"n_iter_": 1' in text
+    huge = text.replace('"n_iter_": 1', '"n_iter_": ' + "9" * 5000).encode()
+    _invalid(
+        _rewrite(saved, tmp_path / "t.skrnn", members={"estimator.json": huge}),
+        "estimator.json is not JSON .Exceeds the limit",
+    )
 
 
 def _declare_size(path, member, size):
@@ -595,7 +831,7 @@ def test_an_array_header_larger_than_its_data(saved, tmp_path):
 @pytest.mark.parametrize("unit", ["s", "ns"])
 def test_datetime_indexes_round_trip_exactly(tmp_path, tz, unit):
     index = pd.date_range("2024-10-26 22:00", periods=8, freq="30min", tz=tz)
-    holder = WindowTransformer(window=2)
+    holder = SequenceForecaster()  # index_ is the forecaster's time index
     holder.index_ = index.as_unit(unit).rename("when")
     save_estimator(holder, tmp_path / "i.skrnn")
     loaded = load_estimator(tmp_path / "i.skrnn").index_

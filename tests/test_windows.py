@@ -1,5 +1,7 @@
 """make_windows and WindowTransformer: shapes, values, views, errors, pipelines."""
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -225,6 +227,55 @@ def test_window_transformer_errors():
         WindowTransformer(fill_value="zero").fit(np.zeros((3, 1)))
     with pytest.raises(ValueError, match="NaN"):
         WindowTransformer().fit(np.array([[1.0], [np.nan]]))
+
+
+@pytest.mark.parametrize("bad", [1e39, -1e39, np.finfo(np.float64).max])
+def test_window_transformer_refuses_values_beyond_float32(bad):
+    X = np.arange(8.0).reshape(4, 2)
+    X[2, 1] = bad
+    match = r"X has values beyond float32's range \(max 3\.4e\+38\), first at row 2"
+    with pytest.raises(ValueError, match=match):
+        WindowTransformer(window=2).fit(X)
+    # Fitted on other data, transform refuses them too (never returns inf).
+    transformer = WindowTransformer(window=2).fit(np.zeros((3, 2)))
+    with np.errstate(over="raise"), pytest.raises(ValueError, match=match):
+        transformer.transform(X)
+
+
+def test_window_transformer_keeps_the_float32_extremes():
+    largest = float(np.finfo(np.float32).max)
+    # Just below the halfway point to the next float32: rounds to the largest.
+    edge = np.nextafter(2.0**128 - 2.0**103, 0)
+    X = np.array([[largest], [-largest], [edge], [-edge]])
+    Xt = WindowTransformer(window=1, fill_value=-largest).fit_transform(X)
+    assert_array_equal(Xt[:, 0, 0], np.array([1, -1, 1, -1]) * np.float32(largest))
+    with pytest.raises(ValueError, match="beyond float32's range"):
+        WindowTransformer(window=1).fit(np.array([[2.0**128 - 2.0**103]]))
+
+
+@pytest.mark.parametrize("fill_value", [1e39, -1e39])
+def test_window_transformer_refuses_a_fill_value_beyond_float32(fill_value):
+    X = np.zeros((3, 1))
+    match = re.escape(
+        f"fill_value={fill_value!r} is beyond float32's range (max 3.4e+38)"
+    )
+    with pytest.raises(ValueError, match=match):
+        WindowTransformer(window=2, fill_value=fill_value).fit(X)
+    # A fill value set after fit is checked by transform.
+    transformer = WindowTransformer(window=2).fit(X)
+    transformer.set_params(fill_value=fill_value)
+    with np.errstate(over="raise"), pytest.raises(ValueError, match=match):
+        transformer.transform(X)
+
+
+def test_make_windows_keeps_float64_values_beyond_float32():
+    # make_windows returns views of the float64 series: no cast, no overflow.
+    series = np.array([1e39, -1e300, 3.0, 4.0])
+    with np.errstate(over="raise"):
+        X, y = make_windows(series, window=2)
+    assert X.dtype == np.float64
+    assert_array_equal(X[0, :, 0], [1e39, -1e300])
+    assert np.isfinite(X).all() and np.isfinite(y).all()
 
 
 @pytest.mark.slow
