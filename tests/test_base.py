@@ -319,10 +319,12 @@ def test_registry_release_keeps_entries_of_other_fits():
 
 
 @pytest.mark.slow
-def test_n_networks_auto_is_an_ensemble_over_the_conv_front_end_only():
+def test_n_networks_auto_is_an_ensemble_of_the_unnamed_recipe_only():
     X, y = _data()
-    small_conv = dict(epochs=1, units=3, conv_filters=(4,), random_state=0)
-    assert RNNRegressor(**small_conv).fit(X, y).n_networks_ == 3
+    recipe = dict(epochs=1, conv_filters=(4,), random_state=0)
+    assert RNNRegressor(**recipe).fit(X, y).n_networks_ == 3
+    # A named network is built alone, front end or not.
+    assert RNNRegressor(units=3, **recipe).fit(X, y).n_networks_ == 1
     assert RNNRegressor(**FAST).fit(X, y).n_networks_ == 1
     assert RNNRegressor(n_networks=2, **FAST).fit(X, y).n_networks_ == 2
 
