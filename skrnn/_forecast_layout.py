@@ -20,6 +20,7 @@ from ._recipes import (
 from ._seasonality import (
     auto_differences,
     auto_window,
+    infer_panel_season_length,
     infer_season_length,
     is_multiplicative,
 )
@@ -59,11 +60,14 @@ class ForecastLayoutMixin:
         self.normalize_ = normalize
         self._resolve_training()
         first = targets[0]
-        self.season_length_ = (
-            int(self.season_length)
-            if self.season_length is not None
-            else infer_season_length(first[:, 0], index)
-        )
+        if self.season_length is not None:
+            self.season_length_ = int(self.season_length)
+        elif panel and normalize == "level":  # one season for the whole panel
+            self.season_length_ = infer_panel_season_length(
+                [series[:, 0] for series in targets], index
+            )
+        else:
+            self.season_length_ = infer_season_length(first[:, 0], index)
         strategy = self.strategy
         if strategy == "auto":
             strategy = "recursive" if covariates else "direct"
@@ -79,7 +83,11 @@ class ForecastLayoutMixin:
         if normalize == "level":  # log ratios to the window's level, no differences
             self.differences_, self.log_ = (), True
             self.window_ = (
-                level_window(self.season_length_, shortest, self.horizon)
+                level_window(
+                    self.season_length_,
+                    [len(series) for series in targets],
+                    self.horizon,
+                )
                 if isinstance(self.window, str)
                 else int(self.window)
             )
@@ -150,14 +158,17 @@ class ForecastLayoutMixin:
         """The level-normalised training windows of positive series (and checks)."""
         arrays = [values[:, 0] for values in series]
         check_positive(series_ids, arrays)
-        needed = self.window_ + 2 * self._network_steps
+        # A series shorter than the window is extended back with its first value
+        # (skrnn._level.extend_back); it needs its own training target and the
+        # held-out last one, and one value before them.
+        needed = 2 * self._network_steps + 1
         for series_id, values in zip(series_ids, arrays, strict=True):
             if len(values) < needed:
                 where = "" if series_id is None else f"Series {series_id!r}: "
                 raise ValueError(
                     f"{where}normalize='level' needs at least {needed} steps "
-                    f"(window={self.window_} + 2 x {self._network_steps}: training "
-                    f"targets and the held-out last ones), but got {len(values)}."
+                    f"(2 x {self._network_steps}: a training target and the held-out "
+                    f"last one, and one value before them), but got {len(values)}."
                 )
         return LevelWindows(
             arrays,

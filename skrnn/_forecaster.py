@@ -50,7 +50,9 @@ class SequenceForecaster(
         Steps in one season. None infers it from the training data: from the
         index's frequency (12 monthly, 4 quarterly, 52 weekly, 7 daily, 24
         hourly), else from the autocorrelation of the series' changes (1 when
-        no lag stands out).
+        no lag stands out): for a level-normalised panel, the mean
+        autocorrelation over its series (M4 Weekly: 52), else the first
+        series'.
     strategy : {"auto", "recursive", "direct"}, default="auto"
         "recursive" trains a one-step network and feeds its forecasts back in;
         "direct" (MIMO) trains a network with ``horizon`` outputs that forecasts
@@ -83,7 +85,9 @@ class SequenceForecaster(
         series do not dominate). A fixed sample of up to 64 windows per
         series is trained on; with early stopping, each series' last window
         is held out. ``log``, ``differences`` and ``scale`` do not apply, and
-        "auto" ``window`` is 7 seasons (shortened to fit the shortest series).
+        "auto" ``window`` is 7 seasons, at most 210 values (hourly 168,
+        weekly 208), shortened to fit the median series; a shorter series is
+        extended back with its first value and trains on its own targets.
         "auto": "level" for a panel of positive series, else "standard".
     n_networks : int or "auto", default="auto"
         Networks trained (seeds derived from ``random_state``); the forecast is
@@ -442,7 +446,9 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         """One network's forecasts of ``n_steps`` after each history, in one batch."""
         windows = np.stack(
             [
-                transform.transform(history)[-self.window_ :]
+                # Only the tail a window needs: a whole long history per origin
+                # would hold n_origins transformed copies of the series at once.
+                transform.transform(history[-(self.window_ + transform.n_lost) :])
                 for history, transform in zip(histories, transforms, strict=True)
             ]
         ).astype(np.float32)

@@ -7,9 +7,11 @@ window of whole seasons is fed one season per step (168 hourly values as 7
 steps of 24 features): a short recurrence that trains several times faster
 than one value per step and forecasts better. Every window is weighted by
 ``level / scale``, where ``scale`` is its series' in-sample seasonal-naive mean
-absolute error: with a mean absolute error loss on the log ratios, the loss then
-approximates MASE and no series dominates by its size. Measured on M4 Hourly in
-``benchmarks/m4_research_notes.md`` (rows #18, #24, #29).
+absolute error (one-step when the season is longer than the horizon, see
+:func:`scale_lag`): with a mean absolute error loss on the log ratios, the loss
+then approximates MASE and no series dominates by its size. Measured on M4
+Hourly in ``benchmarks/m4_research.md`` (rows #18, #24, #29), and on M4 Weekly
+(issue 20: the window, short series and the scale's lag).
 """
 
 import numpy as np
@@ -17,22 +19,45 @@ import numpy as np
 # Training windows drawn per series (one fixed sample): long series do not
 # outweigh short ones, and an epoch costs the same whatever the lengths.
 WINDOWS_PER_SERIES = 64
+# Training windows a series shorter than the window still gives (extended back).
+MIN_TRAINING_WINDOWS = 8
 # Seasons in an "auto" window (one week of hourly data).
 SEASONS_PER_WINDOW = 7
+# Values in an "auto" window at most: 7 seasons of weekly data (7 years) trained
+# worse than 4 on M4 Weekly at both validation origins (m4_research.md).
+MAX_WINDOW = 210
 
 
-def level_window(season_length, shortest, horizon):
-    """The "auto" window: 7 seasons (12 steps without a season), shortened to fit.
+def level_window(season_length, lengths, horizon):
+    """The "auto" window: 7 seasons (12 steps without a season), fewer to fit.
 
-    Every series must hold a window, its training targets and the held-out last
-    ``horizon`` values, with room for at least 8 training windows.
+    Whole seasons, at most 7 and at most :data:`MAX_WINDOW` (210) values; the
+    median series (of ``lengths``) must hold the window, its training targets
+    and the held-out last ``horizon`` values with room for 8 training windows.
+    A shorter series is extended back with its first value
+    (:func:`extend_back`) rather than shortening every series' window. M4
+    Hourly: 7 days of 24 hours (168); M4 Weekly: 4 years of 52 weeks (208).
     """
-    room = shortest - 2 * horizon - 8 + 1  # the longest window that fits
+    typical = int(np.median(lengths))
+    room = typical - 2 * horizon - MIN_TRAINING_WINDOWS + 1  # the longest that fits
     if season_length > 1:
-        seasons = min(SEASONS_PER_WINDOW, room // season_length)
+        seasons = min(SEASONS_PER_WINDOW, min(room, MAX_WINDOW) // season_length)
         if seasons >= 1:
             return int(seasons * season_length)
     return int(max(1, min(12, room)))
+
+
+def extend_back(values, length):
+    """``values`` with its first value repeated before it, to at least ``length``.
+
+    A series shorter than the window (and its training targets) is read as if
+    it had stayed at its first value before it started, so one short series
+    does not shorten every series' window.
+    """
+    missing = length - len(values)
+    if missing <= 0:
+        return values
+    return np.concatenate([np.full(missing, values[0]), values])
 
 
 def input_layout(window, season_length):
@@ -48,6 +73,17 @@ def encode(windows, layout):
     ratios = np.maximum(windows / levels[:, np.newaxis], 1e-6)
     inputs = np.log(ratios).reshape((len(windows),) + layout).astype(np.float32)
     return inputs, levels
+
+
+def scale_lag(season_length, horizon):
+    """The lag of the weights' error scale: the season when the horizon covers it, else 1.
+
+    A season longer than the horizon (52 weeks, 13 ahead) makes the seasonal
+    naive error a year-on-year change, which follows each series' trend more
+    than what the forecast faces: the one-step change is used then, as M4's
+    MASE does for weekly data (m = 1). M4 Hourly keeps 24 (horizon 48).
+    """
+    return season_length if season_length <= horizon else 1
 
 
 def seasonal_naive_scale(values, season_length):
@@ -74,7 +110,10 @@ class LevelWindows:
     Per series, up to :data:`WINDOWS_PER_SERIES` windows are drawn (once) among
     those whose targets end before the series' last ``horizon`` values; the
     series' last window (whose target is those values) comes last in its group,
-    for early stopping to hold out. Follows the protocol of
+    for early stopping to hold out. A series shorter than ``window + 2 *
+    horizon + 7`` is first extended back with its first value
+    (:func:`extend_back`; ``starts`` count in the extended series), and only
+    the windows whose targets are its own values are trained on. Follows the protocol of
     :class:`~skrnn._inputs.Sequences` the training engine reads.
 
     Parameters
@@ -92,7 +131,8 @@ class LevelWindows:
     targets : ndarray of shape (n_windows, horizon)
         ``log(next values / level)`` of each window.
     weights : ndarray of shape (n_windows,)
-        ``level / scale`` of each window, divided by their mean.
+        ``level / scale`` of each window, divided by their mean; ``scale`` is
+        the series' mean absolute change over :func:`scale_lag` steps.
     groups : ndarray of shape (n_windows,)
         The series of each window.
     """
@@ -103,15 +143,23 @@ class LevelWindows:
 
     def __init__(self, arrays, window, horizon, season_length, *, seed):
         rng = np.random.default_rng(seed)
+        originals = list(arrays)
         self.window = window
         self.layout = input_layout(window, season_length)
         series, starts = [], []
+        # A short series is extended back to hold 8 training windows; those whose
+        # targets would fall in the extension are not trained on.
+        arrays = [
+            extend_back(values, window + 2 * horizon + MIN_TRAINING_WINDOWS - 1)
+            for values in originals
+        ]
         for i, values in enumerate(arrays):
-            n_train = len(values) - window - 2 * horizon + 1
+            first = max(0, len(values) - len(originals[i]) - window)
+            n_train = len(values) - window - 2 * horizon + 1 - first
             chosen = np.arange(max(n_train, 0))
             if n_train > WINDOWS_PER_SERIES:
                 chosen = np.sort(rng.choice(n_train, WINDOWS_PER_SERIES, replace=False))
-            chosen = np.append(chosen, len(values) - window - horizon)
+            chosen = np.append(first + chosen, len(values) - window - horizon)
             series.append(np.full(len(chosen), i))
             starts.append(chosen)
         self.groups = np.concatenate(series)
@@ -128,7 +176,8 @@ class LevelWindows:
         self.dense, levels = encode(spans[:, :window], self.layout)
         ratios = spans[:, window:] / levels[:, np.newaxis]
         self.targets = np.log(ratios).astype(np.float32)
-        scales = [seasonal_naive_scale(values, season_length) for values in arrays]
+        lag = scale_lag(season_length, horizon)
+        scales = [seasonal_naive_scale(values, lag) for values in originals]
         known = [scale for scale in scales if scale is not None]
         fallback = float(np.mean(known)) if known else 1.0
         scales = np.array([fallback if s is None else s for s in scales])
@@ -154,7 +203,9 @@ def level_forecast(predictor, histories, window, layout, network_steps, n_steps)
     extended = list(histories)
     blocks, done = [], 0
     while done < n_steps:
-        inputs, levels = encode(np.stack([h[-window:] for h in extended]), layout)
+        inputs, levels = encode(
+            np.stack([extend_back(h, window)[-window:] for h in extended]), layout
+        )
         outputs = predictor(inputs).reshape(len(extended), network_steps)
         block = levels[:, np.newaxis] * np.exp(outputs.astype(np.float64))
         blocks.append(block)
