@@ -362,7 +362,6 @@ def test_warm_start_refuses_a_changed_number_of_networks():
         reg.fit(X, y)
     assert reg.n_networks_ == 2 and reg.predict(X).shape == (len(X),)
 
-
     from sklearn.utils._param_validation import InvalidParameterError
 
     X, y = _data(n=20)
