@@ -21,7 +21,7 @@ Contenders, each fitted once with ``random_state=0`` in this process:
 
 1. ``RNNClassifier()``: the defaults (the symbol recipe of
    ``skrnn/_recipes.py``: a bidirectional GRU(64) read at its final states,
-   batches of a fortieth of the samples (at least 32), Adam at 3e-3, 30,000
+   batches of a hundredth of the samples (at least 16), Adam at 1e-3, 30,000
    samples read).
 2. ``RNNClassifier(cell="lstm", units=32, epochs=30)``: a named network, as a
    user who knows Keras writes it (the issue's call).

@@ -66,7 +66,7 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
         epochs="auto",
         batch_size="auto",
         optimizer="adam",
-        learning_rate="auto",
+        learning_rate=1e-3,
         loss="auto",
         early_stopping=False,
         validation_fraction=0.1,
@@ -351,7 +351,7 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
             pooling=params["pooling"],
             n_members=self._members,
             optimizer=self.optimizer,
-            learning_rate=params["learning_rate"],
+            learning_rate=self.learning_rate,
             distribution=self.distribution,
             builder=self.model,
         )

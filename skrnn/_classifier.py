@@ -144,7 +144,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         epochs="auto",
         batch_size="auto",
         optimizer="adam",
-        learning_rate="auto",
+        learning_rate=1e-3,
         loss="auto",
         class_weight=None,
         early_stopping=False,

@@ -111,13 +111,12 @@ epochs : int or "auto", default="auto"
     and tokens. ``n_iter_`` tells how many ran.
 batch_size : int or "auto", default="auto"
     Samples per gradient step. "auto": a tenth of the training samples
-    within 8 and 128 for numbers; a fortieth within 32 and 128 for strings
+    within 8 and 128 for numbers; a hundredth within 16 and 128 for strings
     and tokens.
 optimizer : {"adam", "adamw", "nadam", "rmsprop", "sgd", "adagrad"}, default="adam"
     Keras optimizer.
-learning_rate : float or "auto", default="auto"
-    Learning rate of the optimizer. "auto": 1e-3 for numbers, 3e-3 for
-    strings and tokens."""
+learning_rate : float, default=1e-3
+    Learning rate of the optimizer."""
 
 FITTING = """\
 early_stopping : bool, default=False
@@ -147,8 +146,8 @@ ATTRIBUTES = """\
 training_params_ : dict
     What was built and how it trained: ``cell``, ``units``,
     ``bidirectional``, ``conv_filters``, ``pooling``, ``n_networks``,
-    ``scale_inputs``, ``max_steps``, ``epochs``, ``batch_size`` and
-    ``learning_rate``, each as named or with "auto" resolved."""
+    ``scale_inputs``, ``max_steps``, ``epochs`` and ``batch_size``, each as
+    named or with "auto" resolved."""
 
 RULE = """\
 Parameters left at "auto" are resolved at ``fit`` and recorded in

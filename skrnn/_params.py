@@ -62,7 +62,7 @@ TRAINING_PARAMS = {
         "adam",
         [StrOptions({"adam", "adamw", "nadam", "rmsprop", "sgd", "adagrad"})],
     ),
-    "learning_rate": ("auto", [Number(0, None), AUTO]),
+    "learning_rate": (1e-3, [Number(0, None)]),
     "early_stopping": (False, ["boolean"]),
     "validation_fraction": (0.1, [Number(0, 1)]),
     "n_iter_no_change": (10, [Count(1)]),
@@ -102,6 +102,7 @@ DEFAULT_OVERRIDES = {
     "RNNClassifier": {},
     # Resolved at ``fit`` with the normalisation (``FORECAST_RECIPES``).
     "SequenceForecaster": {
+        "learning_rate": "auto",
         "early_stopping": "auto",
         "n_iter_no_change": "auto",
     },

@@ -130,7 +130,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         epochs="auto",
         batch_size="auto",
         optimizer="adam",
-        learning_rate="auto",
+        learning_rate=1e-3,
         loss="auto",
         early_stopping=False,
         validation_fraction=0.1,

@@ -115,7 +115,6 @@ def test_the_seeds_simple_rnn_has_19_weights():
         "max_steps": None,
         "epochs": 1,
         "batch_size": 8,
-        "learning_rate": 1e-3,
     }
     assert reg.n_networks_ == 1 and reg.conv_filters_ == ()
 
@@ -217,3 +216,14 @@ def test_verbose_is_0_1_or_2_or_a_bool():
 def test_forecaster_refuses_boolean_differences():
     with pytest.raises(ValueError, match=r"differences must be a tuple of positive"):
         SequenceForecaster(differences=(True,), epochs=1).fit(np.arange(60.0))
+
+
+def test_strings_train_on_smaller_batches_and_fewer_epochs():
+    resolved = resolve_sequence_params(
+        RNNClassifier().get_params(deep=False), "symbols", 1200
+    )
+    assert (resolved["batch_size"], resolved["epochs"]) == (16, 25)
+    numeric = resolve_sequence_params(
+        RNNClassifier().get_params(deep=False), "series", 1200
+    )
+    assert (numeric["batch_size"], numeric["epochs"]) == (120, 100)
