@@ -5,9 +5,12 @@ stays instant, and the backend is loaded by the first call to :func:`get_keras`
 (first ``fit``, ``predict`` or unpickling of a fitted estimator).
 """
 
+import collections
 import contextlib
+import gc
 import logging
 import os
+import signal
 import sys
 import threading
 
@@ -28,32 +31,122 @@ _PREDICT_CHUNK = 1024
 
 
 def get_keras():
-    """Import Keras with the TensorFlow backend once, configured, and return it."""
-    global _KERAS
+    """Import Keras with the TensorFlow backend once, configured, and return it.
+
+    A Ctrl-C (``SIGINT``) that arrives while the main thread imports is held
+    back until the import is done, then raised: TensorFlow cannot be imported
+    a second time in a process whose first import was cut short. If the import
+    is cut short anyway (an interrupt raised in another way), every later call
+    raises a :class:`RuntimeError` that says to restart the Python process,
+    instead of TensorFlow's errors about half-initialised modules.
+    """
+    global _KERAS, _INTERRUPTED
     if _KERAS is None:
         with _LOCK:
             if _KERAS is None:
-                os.environ.setdefault("KERAS_BACKEND", "tensorflow")
-                # TensorFlow's C++ start-up lines (CUDA probing, oneDNN) ignore
-                # TF_CPP_MIN_LOG_LEVEL: hidden unless the user asks for logs (0, 1).
-                tf_logs = os.environ.get("TF_CPP_MIN_LOG_LEVEL") in ("0", "1")
-                os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-                with contextlib.nullcontext() if tf_logs else _native_stderr_off():
-                    import keras
-
-                    if keras.backend.backend() != "tensorflow":
-                        raise ImportError(
-                            "skrnn needs Keras with the TensorFlow backend, but Keras "
-                            f"was loaded with the {keras.backend.backend()!r} backend. "
-                            "Set KERAS_BACKEND=tensorflow before importing Keras."
-                        )
-                    _configure_threads()
-                    import tensorflow as tf
-
-                    tf.config.list_physical_devices()  # CUDA is probed here
-                _quiet_retracing_warnings()
+                if _INTERRUPTED is not None:
+                    raise RuntimeError(_INTERRUPTED_MESSAGE) from _INTERRUPTED
+                loaded = _backend_modules()
+                held = _HeldInterrupts()
+                try:
+                    with held:
+                        keras = _import_keras()
+                except Exception:
+                    held.deliver()  # the user's Ctrl-C is not lost to an error
+                    raise
+                except BaseException as interrupt:  # KeyboardInterrupt, SystemExit
+                    if _backend_modules() - loaded:  # left half-initialised
+                        _INTERRUPTED = interrupt
+                    raise
                 _KERAS = keras
+                held.deliver()  # a Ctrl-C during the import, now that it is done
     return _KERAS
+
+
+_INTERRUPTED = None
+_INTERRUPTED_MESSAGE = (
+    "Importing TensorFlow was interrupted earlier in this process (Ctrl-C or "
+    "another interrupt during the first fit, predict or load), which left "
+    "TensorFlow half-initialised; it cannot be imported again in the same "
+    "process. Restart the Python process (in a notebook: restart the kernel) "
+    "and run this again."
+)
+
+
+def _backend_modules():
+    """Names of the TensorFlow and Keras modules imported so far."""
+    return {
+        name
+        for name in list(sys.modules)
+        if name.split(".")[0] in ("tensorflow", "keras", "tf_keras")
+    }
+
+
+def _import_keras():
+    """Import and configure Keras with the TensorFlow backend; return ``keras``."""
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    # TensorFlow's C++ start-up lines (CUDA probing, oneDNN) ignore
+    # TF_CPP_MIN_LOG_LEVEL: hidden unless the user asks for logs (0, 1).
+    tf_logs = os.environ.get("TF_CPP_MIN_LOG_LEVEL") in ("0", "1")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    with contextlib.nullcontext() if tf_logs else _native_stderr_off():
+        import keras
+
+        if keras.backend.backend() != "tensorflow":
+            raise ImportError(
+                "skrnn needs Keras with the TensorFlow backend, but Keras "
+                f"was loaded with the {keras.backend.backend()!r} backend. "
+                "Set KERAS_BACKEND=tensorflow before importing Keras."
+            )
+        _configure_threads()
+        import tensorflow as tf
+
+        tf.config.list_physical_devices()  # CUDA is probed here
+    _quiet_retracing_warnings()
+    return keras
+
+
+class _HeldInterrupts:
+    """Hold SIGINT (Ctrl-C) back while in the block; :meth:`deliver` it later.
+
+    Only in the main thread (where Python runs signal handlers) and only where
+    a Python handler is installed (the default one raises
+    ``KeyboardInterrupt``); elsewhere the block runs as is. The handler is
+    restored when the block ends, whatever happens in it.
+    """
+
+    def __init__(self):
+        self.previous = None
+        self.frames = []
+
+    def __enter__(self):
+        if threading.current_thread() is not threading.main_thread():
+            return self
+        try:
+            previous = signal.getsignal(signal.SIGINT)
+        except (AttributeError, ValueError):
+            return self
+        if not callable(previous):  # SIG_IGN, SIG_DFL, or set outside Python
+            return self
+        try:
+            signal.signal(
+                signal.SIGINT, lambda signum, frame: self.frames.append(frame)
+            )
+        except (ValueError, OSError):
+            return self
+        self.previous = previous
+        return self
+
+    def __exit__(self, *exc_info):
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+        return False
+
+    def deliver(self):
+        """Run the handler for an interrupt held back (raises KeyboardInterrupt)."""
+        if self.frames and self.previous is not None:
+            frame, self.frames = self.frames[0], []
+            self.previous(signal.SIGINT, frame)
 
 
 @contextlib.contextmanager
@@ -237,6 +330,143 @@ def released_custom_gradients(model):
                     registry.pop(key, None)
 
 
+@contextlib.contextmanager
+def fresh_keras_names():
+    """Name the Keras objects built in the block as in a fresh session.
+
+    Keras numbers its automatic names per process (``lstm``, ``lstm_1``, ...,
+    ``adam_41``), and TensorFlow keys its cache of eager kernels by op
+    attributes, among them a variable's name: every network built under new
+    names adds kernels that stay cached for the life of the process (about
+    0.5 MB per fit). Inside the block the numbering starts from zero, so the
+    networks of successive fits carry the same names and reuse the kernels;
+    the caller's numbering is restored afterwards, so Keras objects built
+    outside skrnn are named as if skrnn had built nothing. Names are only
+    unique within one block (one network), which is all Keras requires.
+    Relies on Keras internals and does nothing where they differ.
+    """
+    get_keras()
+    try:
+        from keras.src.backend.common import global_state
+    except ImportError:
+        yield
+        return
+    key = "object_name_uids"
+    saved = global_state.get_global_attribute(key)
+    global_state.set_global_attribute(key, collections.defaultdict(int))
+    try:
+        yield
+    finally:
+        global_state.set_global_attribute(key, saved)
+
+
+def _outermost_graph():
+    """The graph to which TensorFlow ties the Python functions of ``py_func`` ops."""
+    from tensorflow.python.framework import ops
+
+    graph = ops.get_default_graph()
+    while getattr(graph, "outer_graph", None) is not None:
+        graph = graph.outer_graph
+    return graph
+
+
+def _generator_of(function):
+    """The generator of a ``Dataset.from_generator`` callback, or None."""
+    wrapped = getattr(function, "__wrapped__", function)
+    state = getattr(wrapped, "__self__", None)
+    if state is None:
+        code = getattr(wrapped, "__code__", None)
+        closure = getattr(wrapped, "__closure__", None) or ()
+        if code is None:
+            return None
+        cells = dict(zip(code.co_freevars, closure, strict=False))
+        cell = cells.get("generator_state")
+        try:
+            state = cell.cell_contents if cell is not None else None
+        except ValueError:  # an empty cell
+            return None
+    return getattr(state, "_generator", None)
+
+
+@contextlib.contextmanager
+def released_generator_datasets():
+    """Free, once the block is done, the datasets made from generators inside it.
+
+    ``tf.data.Dataset.from_generator`` calls its generator through ``py_func``
+    ops, and TensorFlow keeps each such Python callback alive in a list on the
+    process' global graph that is never emptied: every fit would keep its
+    generator, and through it its training data, forever. The block yields a
+    list; append each generator function handed to ``from_generator`` in the
+    block, and its callbacks are taken off the global list when the block
+    ends -- the datasets must not be iterated after it. Callbacks of other
+    generators (other threads' fits, the user's datasets) are never touched.
+    """
+    generators = []
+    try:
+        yield generators
+    finally:
+        if generators:
+            _release_generators(generators)
+
+
+def _release_generators(generators):
+    funcs = getattr(_outermost_graph(), "_py_funcs_used_in_graph", None)
+    if not funcs:
+        return
+    ours = {id(generator) for generator in generators}
+    for function in list(funcs):  # a copy: other threads may append meanwhile
+        if id(_generator_of(function)) in ours:
+            with contextlib.suppress(ValueError):
+                funcs.remove(function)  # one atomic step under the GIL
+
+
+_LIBC = []
+
+
+def _libc():
+    """glibc through ctypes, or None (another C library, another system)."""
+    if not _LIBC:
+        libc = None
+        if sys.platform.startswith("linux"):
+            try:
+                import ctypes
+
+                libc = ctypes.CDLL("libc.so.6")
+                libc.malloc_trim  # noqa: B018 -- absent from musl
+            except (OSError, AttributeError):
+                libc = None
+        _LIBC.append(libc)
+    return _LIBC[0]
+
+
+def release_free_heap():
+    """Hand the heap memory freed so far back to the operating system (glibc).
+
+    A fit allocates and frees a few hundred MB in TensorFlow's threads (graph
+    tracing, function instantiation), and a dropped estimator's network is
+    freed only by Python's cyclic garbage collector, often many fits later.
+    glibc keeps freed pages for reuse, so the resident size of a process that
+    fits in a loop grew by tens of MB of free heap. ``malloc_trim`` returns
+    them (a few milliseconds): now, and from the first call on after every
+    full garbage collection (which frees the networks dropped since). Does
+    nothing without glibc.
+    """
+    libc = _libc()
+    if libc is None:
+        return
+    libc.malloc_trim(0)
+    if _trim_after_full_collection not in gc.callbacks:
+        gc.callbacks.append(_trim_after_full_collection)
+
+
+def _trim_after_full_collection(phase, info):
+    """A ``gc.callbacks`` hook: trim the heap once a full collection is done."""
+    if phase == "stop" and info.get("generation") == 2:
+        libc = _libc()
+        if libc is not None:
+            libc.malloc_trim(0)
+
+
 def distribution_scope(distribution):
     """The ``tf.distribute`` scope a network is built and compiled in.
 
@@ -253,27 +483,62 @@ def distribution_scope(distribution):
     return tf.distribute.get_strategy().scope()
 
 
+# A predictor called this many times at one short sequence length traces a
+# function for that length with its recurrent layers unrolled: the same
+# operations step by step, without the while loop's per-step bookkeeping (a
+# third of a small LSTM's latency). Tracing it takes 0.3-0.5 s and about 2 MB
+# more per estimator, worth it only where predict is called again and again
+# (serving), not where an estimator predicts once or twice after its fit.
+_UNROLL_AFTER = 50
+# At most this many recurrent steps (sequence length x recurrent layers) are
+# unrolled: more would take seconds to trace.
+_UNROLL_BUDGET = 64
+
+
+def _recurrent_layers(layer):
+    """The Keras ``RNN`` layers inside ``layer`` (wrappers and nested models too)."""
+    keras = get_keras()
+    found, stack, seen = [], [layer], set()
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, keras.layers.RNN):
+            found.append(current)
+        for name in ("layers", "forward_layer", "backward_layer", "layer"):
+            inner = getattr(current, name, None)
+            if isinstance(inner, (list, tuple)):
+                stack.extend(inner)
+            elif isinstance(inner, keras.layers.Layer):
+                stack.append(inner)
+    return found
+
+
 class CompiledPredictor:
     """A traced forward pass of a Keras model, called directly on NumPy arrays.
 
     ``Model.predict`` builds a dataset and a progress loop per call (tens of
-    milliseconds); this calls one ``tf.function`` per chunk instead, so a single
-    sample costs well under a millisecond on a CPU.
+    milliseconds); this calls a traced concrete function per chunk instead,
+    without ``tf.function``'s argument binding and cache lookup (about 0.4 ms
+    a call). One function, traced on first use, serves every sequence length;
+    after ``_UNROLL_AFTER`` calls at one short length (``_UNROLL_BUDGET``) a
+    second one, traced for that length with the recurrent layers unrolled,
+    serves it.
     """
 
     def __init__(self, model):
         tf = get_tf()
         self.model = model
-        signature = [
-            tf.TensorSpec([None] + list(tensor.shape[1:]), tensor.dtype)
-            for tensor in model.inputs
-        ]
-        self._function = tf.function(
-            lambda inputs: model(inputs, training=False),
-            input_signature=signature,
-            reduce_retracing=True,
-            autograph=False,  # a plain forward pass: nothing to convert
-        )
+        inputs = model.inputs[0]
+        self._dtype = np.dtype(tf.as_dtype(inputs.dtype).as_numpy_dtype)
+        self._sample_shape = tuple(inputs.shape[1:])
+        self._constant = tf.constant
+        self._lock = threading.RLock()
+        self._generic = None
+        # (n_steps, function) of the length served unrolled, once decided.
+        self._unrolled = None
+        self._calls = collections.Counter()
 
     def __call__(self, X):
         n_samples = X.shape[0]
@@ -288,6 +553,75 @@ class CompiledPredictor:
     def _run(self, X):
         n_samples = X.shape[0]
         if n_samples < _MIN_BATCH:
-            padded = np.concatenate([X] * _MIN_BATCH, axis=0)
-            return self._function(padded).numpy()[:n_samples]
-        return self._function(X).numpy()
+            X = np.concatenate([X] * _MIN_BATCH, axis=0)
+        inputs = self._constant(np.asarray(X, dtype=self._dtype))
+        function = self._function_for(inputs)
+        return function(inputs).numpy()[:n_samples]
+
+    def _function_for(self, inputs):
+        n_steps = inputs.shape[1] if inputs.shape.rank > 1 else None
+        unrolled = self._unrolled
+        if unrolled is not None:
+            if unrolled[0] == n_steps and unrolled[1] is not None:
+                return unrolled[1]
+        else:
+            self._calls[n_steps] += 1
+            if self._calls[n_steps] > _UNROLL_AFTER:
+                with self._lock:
+                    if self._unrolled is None:
+                        function = self._trace_unrolled(n_steps)
+                        # The same numbers or nothing: predictions never change
+                        # with the number of calls made before.
+                        if function is not None and not np.array_equal(
+                            function(inputs).numpy(),
+                            self._generic_function()(inputs).numpy(),
+                        ):
+                            function = None
+                        self._unrolled = (n_steps, function)
+                        self._calls.clear()
+                if self._unrolled[0] == n_steps and self._unrolled[1] is not None:
+                    return self._unrolled[1]
+        return self._generic_function()
+
+    def _generic_function(self):
+        if self._generic is None:
+            with self._lock:
+                if self._generic is None:
+                    self._generic = self._trace()
+        return self._generic
+
+    def _trace(self, n_steps=None):
+        tf = get_tf()
+        model = self.model
+        shape = [None, *self._sample_shape]
+        if n_steps is not None:
+            shape[1] = n_steps
+        function = tf.function(
+            lambda inputs: model(inputs, training=False),
+            input_signature=[tf.TensorSpec(shape, self._dtype)],
+            autograph=False,  # a plain forward pass: nothing to convert
+        )
+        return function.get_concrete_function()
+
+    def _trace_unrolled(self, n_steps):
+        """A function for ``n_steps`` with the recurrent layers unrolled, or None."""
+        recurrent = _recurrent_layers(self.model)
+        if (
+            not recurrent
+            or n_steps is None
+            or len(self._sample_shape) < 2
+            or self._sample_shape[0] not in (None, n_steps)
+            or n_steps * len(recurrent) > _UNROLL_BUDGET
+        ):
+            return None
+        saved = [layer.unroll for layer in recurrent]
+        try:
+            # Read while tracing only; the model is left as it was.
+            for layer in recurrent:
+                layer.unroll = True
+            return self._trace(n_steps)
+        except Exception:  # a layer that cannot unroll: the generic function
+            return None
+        finally:
+            for layer, value in zip(recurrent, saved, strict=True):
+                layer.unroll = value

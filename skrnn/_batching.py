@@ -17,8 +17,10 @@ import numpy as np
 
 from ._backend import get_tf
 
-# Batches of equal-length samples handed from Python to TensorFlow at once.
+# Batches of equal-length samples handed from Python to TensorFlow at once, up
+# to this many bytes of inputs in all (large batches go one at a time).
 _GROUP = 16
+_GROUP_BYTES = 8 * 2**20
 
 # Lengths are multiplied by a random factor in [1 - _JITTER, 1 + _JITTER] before
 # sorting, so batches differ between epochs but keep similar lengths.
@@ -46,7 +48,16 @@ def _pad_targets(targets, indices, n_steps):
 
 
 def sequence_dataset(
-    X, targets, weights, indices, *, batch_size, seed, shuffle, group_batches=True
+    X,
+    targets,
+    weights,
+    indices,
+    *,
+    batch_size,
+    seed,
+    shuffle,
+    group_batches=True,
+    generators=None,
 ):
     """A ``tf.data.Dataset`` of padded ``(x, y, w)`` batches and its steps per pass.
 
@@ -70,6 +81,10 @@ def sequence_dataset(
     group_batches : bool, default=True
         Hand equal-length batches to TensorFlow several at a time (faster); off
         under a ``tf.distribute`` strategy, which splits datasets itself.
+    generators : list, default=None
+        Where the dataset's generator function is appended, for
+        :func:`~skrnn._backend.released_generator_datasets` to release once
+        training is done.
     """
     tf = get_tf()
     lengths = X.lengths[indices]
@@ -98,19 +113,24 @@ def sequence_dataset(
             batch_weights = np.repeat(batch_weights[:, np.newaxis], y.shape[1], axis=1)
         return x, y, batch_weights.astype(np.float32)
 
+    x, y, w = make_batch(np.arange(rows))
     # Samples of one length (dense data): the generator hands over several
     # batches at once and TensorFlow splits them, so the Python round trip per
     # batch -- the cost of small batches -- is paid once per group.
-    group = _GROUP if group_batches and X.is_dense and not ragged_targets else 1
+    group = 1
+    if group_batches and X.is_dense and not ragged_targets:
+        group = int(np.clip(_GROUP_BYTES // max(x.nbytes, 1), 1, _GROUP))
 
     def passes():
         # Each iterator replays the same sequence of batches from the seed, however
         # often TensorFlow creates one (a distribution strategy may create two).
+        # Batches are cut from X a group at a time: a pass never holds a copy of
+        # all the samples (the windows of a long series are a strided view).
         rng = np.random.RandomState(seed)
         while True:
-            batches = [make_batch(b) for b in bucket_batches(lengths, batch_size, rng)]
-            for start in range(0, len(batches), group):
-                chunk = batches[start : start + group]
+            order = bucket_batches(lengths, batch_size, rng)
+            for start in range(0, len(order), group):
+                chunk = [make_batch(batch) for batch in order[start : start + group]]
                 if group == 1:
                     yield chunk[0]
                 else:
@@ -120,7 +140,6 @@ def sequence_dataset(
             if not shuffle:
                 return
 
-    x, y, w = make_batch(np.arange(rows))
     # Steps vary from batch to batch (for per-step targets too); rows do not.
     y_shape = (rows, None) + y.shape[2:] if ragged_targets else (rows,) + y.shape[1:]
     first = None if group > 1 else rows
@@ -129,6 +148,8 @@ def sequence_dataset(
         tf.TensorSpec((first,) + y_shape[1:], y.dtype),
         tf.TensorSpec((first,) + (None,) * (w.ndim - 1), w.dtype),
     )
+    if generators is not None:
+        generators.append(passes)
     dataset = tf.data.Dataset.from_generator(passes, output_signature=signature)
     if group > 1:
         # Every group holds whole batches of `rows` rows: nothing is dropped,

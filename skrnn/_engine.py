@@ -19,16 +19,28 @@ the state from before the call and raises :class:`TrainingDivergedError`; a
 none completed, as before the call) with history and epoch count to match.
 """
 
+import collections
+import contextlib
 import dataclasses
 import math
+import threading
+import weakref
 from collections.abc import Callable
 
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from ._backend import distribution_scope, get_keras, get_tf, released_custom_gradients
+from ._backend import (
+    distribution_scope,
+    fresh_keras_names,
+    get_keras,
+    get_tf,
+    release_free_heap,
+    released_custom_gradients,
+    released_generator_datasets,
+)
 from ._batching import sequence_dataset
-from ._network import build_network, make_optimizer
+from ._network import build_custom_network, build_network, make_optimizer
 
 # Largest batch of the early-stopping hold-out (forward passes only).
 _VALIDATION_BATCH = 4096
@@ -202,37 +214,33 @@ class TrainingResult:
 
 # --------------------------------------------------------------------- build
 def build_model(spec):
-    """Build and compile the network described by ``spec``."""
+    """Build and compile the network described by ``spec``.
+
+    skrnn's own layers and the optimizer are named as in a fresh Keras session
+    (:func:`~skrnn._backend.fresh_keras_names`): every network of a spec has
+    the same names, and TensorFlow reuses, instead of adding to, the kernels
+    cached for the variables of earlier fits. A user's ``builder`` names its
+    layers as it would anywhere else (it may reuse layers made outside it).
+    """
     with distribution_scope(spec.distribution):
-        model = _build_uncompiled(spec)
-        compile_model(model, spec)
+        with fresh_keras_names() if spec.builder is None else contextlib.nullcontext():
+            model = _build_uncompiled(spec)
+        with fresh_keras_names():
+            compile_model(model, spec)
     return model
 
 
 def _build_uncompiled(spec):
-    keras = get_keras()
     if spec.builder is None:
         return build_network(**spec.layers())
-    model = spec.builder(
+    return build_custom_network(
+        spec.builder,
         input_shape=spec.input_shape,
         n_outputs=spec.n_outputs,
         output_activation=spec.output_activation,
+        return_sequences=spec.return_sequences,
+        masked=spec.masked,
     )
-    if not isinstance(model, keras.Model):
-        raise TypeError(
-            f"The 'model' callable must return a keras.Model; got {type(model).__name__}."
-        )
-    output_shape = tuple(model.outputs[0].shape)
-    if output_shape[-1] != spec.n_outputs or (
-        len(output_shape) != (3 if spec.return_sequences else 2)
-    ):
-        expected = "(batch, n_steps, %d)" if spec.return_sequences else "(batch, %d)"
-        raise ValueError(
-            f"The 'model' callable returned a network whose output has shape "
-            f"{output_shape}, but the targets need {expected % spec.n_outputs}: "
-            f"end it in a Dense({spec.n_outputs}) layer (use the n_outputs argument)."
-        )
-    return model
 
 
 def compile_model(model, spec):
@@ -264,7 +272,16 @@ def _per_step_weights(weights, targets):
 
 
 def make_dataset(
-    data, targets, weights, indices, *, batch_size, seed, shuffle, group_batches=True
+    data,
+    targets,
+    weights,
+    indices,
+    *,
+    batch_size,
+    seed,
+    shuffle,
+    group_batches=True,
+    generators=None,
 ):
     """A ``tf.data.Dataset`` of ``(x, y, w)`` batches for ``indices``, and its length.
 
@@ -274,6 +291,8 @@ def make_dataset(
     strided views of one series stay views, and nothing of the data outlives
     the fit in TensorFlow's graphs (an in-memory ``from_tensor_slices`` dataset
     keeps ~3 MB per fit alive). The length is the number of batches per pass.
+    The generator is appended to ``generators`` (when given), which
+    :func:`~skrnn._backend.released_generator_datasets` releases.
     """
     return sequence_dataset(
         data,
@@ -284,6 +303,7 @@ def make_dataset(
         seed=seed,
         shuffle=shuffle,
         group_batches=group_batches,
+        generators=generators,
     )
 
 
@@ -295,7 +315,7 @@ class _State:
         self.weights = [np.array(w) for w in model.get_weights()]
         optimizer = getattr(model, "optimizer", None)
         variables = optimizer.variables if optimizer is not None else []
-        self.optimizer = [np.array(v) for v in variables]
+        self.optimizer = [np.array(v.numpy()) for v in variables]
 
     def restore(self, model):
         model.set_weights(self.weights)
@@ -306,6 +326,51 @@ class _State:
             ):
                 variable.assign(value)
 
+
+class _TracedSteps:
+    """Keep the traced training step of the latest trained network only.
+
+    Keras keeps a model's traced training (and validation) step on the model
+    for its next ``fit``: about 7 MB, several times the network itself. A
+    fitted estimator seldom trains again, so once a network has trained, the
+    step of the one trained before it is dropped -- unless that one is
+    training at the moment -- and is traced anew if it ever trains again. A
+    loop of ``partial_fit`` calls on one estimator keeps reusing its step; a
+    loop of fits holds one step, not one per fitted estimator.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._running = collections.Counter()
+        self._last = None
+
+    @contextlib.contextmanager
+    def training(self, model):
+        key = id(model)
+        with self._lock:
+            self._running[key] += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._running[key] -= 1
+                if not self._running[key]:
+                    del self._running[key]
+                previous = self._last() if self._last is not None else None
+                if previous is not None and previous is not model:
+                    if id(previous) not in self._running:
+                        _drop_traced_steps(previous)
+                self._last = weakref.ref(model)
+
+
+def _drop_traced_steps(model):
+    """Free ``model``'s traced training and validation steps (Keras retraces them)."""
+    for name in ("train_function", "test_function"):
+        if getattr(model, name, None) is not None:
+            setattr(model, name, None)
+
+
+_TRACED_STEPS = _TracedSteps()
 
 _CALLBACKS = {}
 
@@ -384,12 +449,22 @@ def train(model, data, targets, weights, config, *, spec=None):
     if config.lr_schedule == "plateau":
         callbacks.insert(0, _plateau_schedule(keras))
     try:
-        with released_custom_gradients(model):
+        # Nothing of the fit outlives it in TensorFlow's global state: neither
+        # the traced step (gradient registry) nor the datasets' generators with
+        # the data they hold, nor kernels cached under new Keras names.
+        with (
+            _TRACED_STEPS.training(model),
+            released_custom_gradients(model),
+            released_generator_datasets() as generators,
+            fresh_keras_names(),
+        ):
             if config.tbptt_steps is not None:
-                _train_truncated(model, data, targets, weights, config, spec, callbacks)
+                _train_truncated(
+                    model, data, targets, weights, config, spec, callbacks, generators
+                )
             else:
                 record["held_out"] = _train_batches(
-                    keras, model, data, targets, weights, config, callbacks
+                    keras, model, data, targets, weights, config, callbacks, generators
                 )
     except KeyboardInterrupt:
         record["state"].restore(model)
@@ -403,6 +478,7 @@ def train(model, data, targets, weights, config, *, spec=None):
         raise
     finally:
         callbacks.clear()  # no cycle through the callbacks outlives the fit
+        release_free_heap()  # what tracing freed, not kept for the next fit
     if record["diverged"] is not None:
         start.restore(model)
         epoch, loss = record["diverged"]
@@ -436,8 +512,11 @@ def _history(record):
     return history
 
 
-def _train_batches(keras, model, data, targets, weights, config, callbacks):
-    """Train on batches; return the indices early stopping held out, or None."""
+def _train_batches(keras, model, data, targets, weights, config, callbacks, generators):
+    """Train on batches; return the indices early stopping held out, or None.
+
+    The datasets' generators are appended to ``generators``.
+    """
     indices, val = np.arange(len(data)), None
     if config.early_stopping and config.validation is not None:
         indices, val = config.validation.split(len(data), config.seed)
@@ -453,6 +532,7 @@ def _train_batches(keras, model, data, targets, weights, config, callbacks):
         batch_size=config.batch_size,
         seed=config.seed,
         group_batches=config.group_batches,
+        generators=generators,
     )
     dataset, steps = make_dataset(
         data, targets, weights, indices, shuffle=True, **options
@@ -471,6 +551,7 @@ def _train_batches(keras, model, data, targets, weights, config, callbacks):
             batch_size=max(config.batch_size, min(len(val), _VALIDATION_BATCH)),
             seed=config.seed,
             group_batches=config.group_batches,
+            generators=generators,
         )
     model.fit(
         dataset,
@@ -491,7 +572,9 @@ def _reset_states(model):
             layer.reset_state()
 
 
-def _train_truncated(model, data, targets, weights, config, spec, callbacks):
+def _train_truncated(
+    model, data, targets, weights, config, spec, callbacks, generators
+):
     """Truncated backpropagation through time on equal-length samples.
 
     A stateful copy of the network reads the sequences chunk by chunk, in order,
@@ -529,6 +612,7 @@ def _train_truncated(model, data, targets, weights, config, spec, callbacks):
     signature = (spec_of(dense), spec_of(targets))
     if weights is not None:
         signature += (tf.TensorSpec((n_samples, None), weights.dtype),)
+    generators.append(chunks)
     dataset = tf.data.Dataset.from_generator(chunks, output_signature=signature)
     reset = keras.callbacks.LambdaCallback(
         on_epoch_begin=lambda *_: _reset_states(stateful)
