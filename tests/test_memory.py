@@ -57,12 +57,12 @@ def _run(code, timeout=300):
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 def test_memory_stays_flat_across_many_fits():
-    # Each fit used to leave ~6 MB behind: the kernels TensorFlow caches for
+    # Each fit used to leave MBs behind: the kernels TensorFlow caches for
     # variables under new Keras names, the datasets' generators with their
-    # data on TensorFlow's global graph, and the traced training step of every
-    # fitted estimator. Measured after the fix: +3 to +28 MB over 30 fits
-    # (the growth swings with the garbage collector's timing), before: +60 to
-    # +100 MB for this network and +173 MB for the default recipe.
+    # data on TensorFlow's global graph, the traced training step of every
+    # fitted estimator, and heap freed by the garbage collector but kept by
+    # malloc. Measured after the fix: +5 to +15 MB over 30 fits; before: +45
+    # to +100 MB for this network, +173 MB for the default recipe.
     result = _run(
         """
         import numpy as np
