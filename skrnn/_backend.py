@@ -330,36 +330,6 @@ def released_custom_gradients(model):
                     registry.pop(key, None)
 
 
-@contextlib.contextmanager
-def fresh_keras_names():
-    """Name the Keras objects built in the block as in a fresh session.
-
-    Keras numbers its automatic names per process (``lstm``, ``lstm_1``, ...,
-    ``adam_41``), and TensorFlow keys its cache of eager kernels by op
-    attributes, among them a variable's name: every network built under new
-    names adds kernels that stay cached for the life of the process (about
-    0.5 MB per fit). Inside the block the numbering starts from zero, so the
-    networks of successive fits carry the same names and reuse the kernels;
-    the caller's numbering is restored afterwards, so Keras objects built
-    outside skrnn are named as if skrnn had built nothing. Names are only
-    unique within one block (one network), which is all Keras requires.
-    Relies on Keras internals and does nothing where they differ.
-    """
-    get_keras()
-    try:
-        from keras.src.backend.common import global_state
-    except ImportError:
-        yield
-        return
-    key = "object_name_uids"
-    saved = global_state.get_global_attribute(key)
-    global_state.set_global_attribute(key, collections.defaultdict(int))
-    try:
-        yield
-    finally:
-        global_state.set_global_attribute(key, saved)
-
-
 def _outermost_graph():
     """The graph to which TensorFlow ties the Python functions of ``py_func`` ops."""
     from tensorflow.python.framework import ops

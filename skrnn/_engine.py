@@ -32,7 +32,6 @@ from sklearn.model_selection import train_test_split
 
 from ._backend import (
     distribution_scope,
-    fresh_keras_names,
     get_keras,
     get_tf,
     release_free_heap,
@@ -216,17 +215,15 @@ class TrainingResult:
 def build_model(spec):
     """Build and compile the network described by ``spec``.
 
-    skrnn's own layers and the optimizer are named as in a fresh Keras session
-    (:func:`~skrnn._backend.fresh_keras_names`): every network of a spec has
-    the same names, and TensorFlow reuses, instead of adding to, the kernels
-    cached for the variables of earlier fits. A user's ``builder`` names its
-    layers as it would anywhere else (it may reuse layers made outside it).
+    skrnn's own layers and the optimizer carry explicit names (see
+    :func:`~skrnn._network.build_network`): every network of a spec has the
+    same variable names, and TensorFlow reuses, instead of adding to, the
+    kernels cached for the variables of earlier fits. A user's ``builder``
+    names its layers as it would anywhere else.
     """
     with distribution_scope(spec.distribution):
-        with fresh_keras_names() if spec.builder is None else contextlib.nullcontext():
-            model = _build_uncompiled(spec)
-        with fresh_keras_names():
-            compile_model(model, spec)
+        model = _build_uncompiled(spec)
+        compile_model(model, spec)
     return model
 
 
@@ -451,12 +448,11 @@ def train(model, data, targets, weights, config, *, spec=None):
     try:
         # Nothing of the fit outlives it in TensorFlow's global state: neither
         # the traced step (gradient registry) nor the datasets' generators with
-        # the data they hold, nor kernels cached under new Keras names.
+        # the data they hold.
         with (
             _TRACED_STEPS.training(model),
             released_custom_gradients(model),
             released_generator_datasets() as generators,
-            fresh_keras_names(),
         ):
             if config.tbptt_steps is not None:
                 _train_truncated(

@@ -58,25 +58,6 @@ class KerasModelMixin:
                 stacklevel=4,
             )
 
-    def _refuse_changed_network(self, units, also=(), cell=None):
-        """A warm start continues the fitted network: refuse changed parameters.
-
-        ``also`` names further parameters the caller found changed; ``cell``
-        is the cell wanted now when the estimator's is "auto".
-        """
-        from ._params import architecture
-
-        fitted, wanted = self._architecture, architecture(self, units, cell)
-        changed = [f"{n}={fitted[n]!r}" for n in wanted if wanted[n] != fitted[n]]
-        changed += list(also)
-        if changed:
-            names = ", ".join(item.split("=")[0] for item in changed)
-            raise ValueError(
-                f"warm_start=True continues training the fitted network, but {names} "
-                f"changed since it was built ({', '.join(changed)}). Set "
-                "warm_start=False to build a new network with the new parameters."
-            )
-
     def _compiled_predictor(self):
         """The traced forward pass of ``model_``, built on first use after a fit or load."""
         predictor = self.__dict__.get("_predictor")

@@ -1,5 +1,7 @@
 """The one place that turns estimator parameters into Keras layers."""
 
+import collections
+
 import numpy as np
 
 from ._backend import get_keras
@@ -89,9 +91,20 @@ def build_network(
     Returns
     -------
     model : keras.Model
+        Every layer, and the model, carries an explicit name (``conv1d_0``,
+        ``gru_1``, ...), the same for every network of the same spec: Keras'
+        automatic names grow with each object a process builds, and TensorFlow
+        caches eager kernels per variable name, so networks named anew at
+        every fit would each add kernels that stay cached for the process.
     """
     keras = get_keras()
     layers = keras.layers
+    counts = collections.Counter()
+
+    def name(kind):
+        counts[kind] += 1
+        return f"{kind}_{counts[kind] - 1}"
+
     init = keras.initializers
     seeds = np.random.RandomState(seed)
 
@@ -108,6 +121,7 @@ def build_network(
             embedding_dim,
             mask_zero=True,
             embeddings_initializer=init.RandomUniform(-0.05, 0.05, seed=draw()),
+            name="embedding",
         )(inputs)
     else:
         inputs = keras.Input(
@@ -115,7 +129,7 @@ def build_network(
         )
         x = inputs
         if mask_value is not None:
-            x = layers.Masking(mask_value=mask_value)(x)
+            x = layers.Masking(mask_value=mask_value, name="masking")(x)
     cell_class = getattr(layers, _CELLS[cell])
     mean_pooled = pooling == "mean" and not return_sequences
 
@@ -130,6 +144,7 @@ def build_network(
             kernel_initializer=init.GlorotUniform(seed=draw()),
             recurrent_initializer=init.Orthogonal(seed=draw()),
             seed=draw(),
+            name=name(cell),
         )
 
     def member(x, suffix):
@@ -139,11 +154,14 @@ def build_network(
                 conv_kernel_size,
                 padding="same",
                 kernel_initializer=init.GlorotUniform(seed=draw()),
+                name=name("conv1d"),
             )(x)
-            x = layers.BatchNormalization()(x)
-            x = layers.Activation("relu")(x)
+            x = layers.BatchNormalization(name=name("batch_normalization"))(x)
+            x = layers.Activation("relu", name=name("relu"))(x)
             if block == 0 and conv_pool_size > 1:
-                x = layers.MaxPooling1D(conv_pool_size, padding="same")(x)
+                x = layers.MaxPooling1D(
+                    conv_pool_size, padding="same", name=name("max_pooling1d")
+                )(x)
         for depth, n_units in enumerate(units):
             sequences = return_sequences or mean_pooled or depth < len(units) - 1
             recurrent = recurrent_layer(n_units, sequences)
@@ -153,10 +171,11 @@ def build_network(
                     backward_layer=recurrent_layer(
                         n_units, sequences, go_backwards=True
                     ),
+                    name=name("bidirectional"),
                 )
             x = recurrent(x)
         if mean_pooled:
-            x = layers.GlobalAveragePooling1D()(x)
+            x = layers.GlobalAveragePooling1D(name=name("mean_over_steps"))(x)
         return layers.Dense(
             n_outputs,
             activation=output_activation,
@@ -169,9 +188,9 @@ def build_network(
     else:
         members = [member(x, f"_{k}") for k in range(n_members)]
         outputs = layers.Reshape((n_members, n_outputs), name="output")(
-            layers.Concatenate()(members)
+            layers.Concatenate(name="members")(members)
         )
-    return keras.Model(inputs, outputs)
+    return keras.Model(inputs, outputs, name="skrnn_network")
 
 
 def build_custom_network(
@@ -348,4 +367,7 @@ def _explain_features(wanted, fed, masked):
 def make_optimizer(name, learning_rate):
     """Instantiate a Keras optimizer from its scikit-learn style name."""
     keras = get_keras()
-    return getattr(keras.optimizers, _OPTIMIZERS[name])(learning_rate=learning_rate)
+    # Named, like the network, so its variables keep one name from fit to fit.
+    return getattr(keras.optimizers, _OPTIMIZERS[name])(
+        learning_rate=learning_rate, name=name
+    )

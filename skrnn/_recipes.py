@@ -166,17 +166,7 @@ def resolve_sequence_params(params, kind, n_samples):
         ``ARCHITECTURE`` parameters, ``epochs`` and ``batch_size``, each either
         as named or with "auto" resolved by the rule of this module.
     """
-    recipe = SEQUENCE_RECIPES[kind]
-    plain = names_network(params)
-    resolved = {}
-    for name in ARCHITECTURE:
-        value = params[name]
-        if _not_auto(value):
-            resolved[name] = value
-        elif plain and name in PLAIN_NETWORK:
-            resolved[name] = PLAIN_NETWORK[name]
-        else:
-            resolved[name] = recipe[name]
+    resolved = _resolve(params, SEQUENCE_RECIPES[kind])
     training = SEQUENCE_TRAINING["symbols" if kind == "symbols" else "numeric"]
     resolved["epochs"] = (
         auto_epochs(n_samples, training["sample_passes"], training["epochs"])
@@ -233,13 +223,17 @@ def resolve_forecast_params(params, normalize):
     A named ``cell`` or ``units`` (or a ``model``) gets one network, one
     direction; the training parameters follow the normalisation's recipe.
     """
-    recipe = FORECAST_RECIPES[normalize]
+    return _resolve(params, FORECAST_RECIPES[normalize])
+
+
+def _resolve(params, recipe):
+    """Each parameter of ``recipe``: as named, else the plain network's value
+    where the network is named, else the recipe's."""
     plain = names_network(params)
     resolved = {}
     for name, value in recipe.items():
-        given = params[name]
-        if _not_auto(given):
-            resolved[name] = given
+        if _not_auto(params[name]):
+            resolved[name] = params[name]
         elif plain and name in PLAIN_NETWORK:
             resolved[name] = PLAIN_NETWORK[name]
         else:

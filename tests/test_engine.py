@@ -254,7 +254,14 @@ def test_networks_of_successive_fits_share_names_and_leave_the_users_alone():
     after = keras.layers.Dense(1).name
 
     def paths(model):
-        return [v.path for v in model.variables + model.optimizer.variables]
+        # A recurrent cell's dropout seed generator is named by Keras' own
+        # counter (no public argument names it); its one small state variable
+        # is the only path allowed to differ.
+        return [
+            v.path
+            for v in model.variables + model.optimizer.variables
+            if not v.path.startswith("seed_generator")
+        ]
 
     assert paths(first) == paths(second)
     # The user's own numbering goes on as if skrnn had built nothing.
