@@ -1,34 +1,51 @@
-"""SequenceForecaster: fit a series, forecast its future, update, backtest."""
+"""SequenceForecaster: fit a series or a panel, forecast its future, update, backtest.
+
+``fit`` goes one way: read the data as values (:mod:`skrnn._forecast_data`),
+resolve the plan (:mod:`skrnn._forecast_plan`), fit the normalisation and cut
+its training windows (:mod:`skrnn._normalizations`), train the networks
+(:mod:`skrnn._forecast_training`), calibrate the intervals
+(:mod:`skrnn._calibration`), and only then set the fitted attributes, at once.
+"""
+
+import dataclasses
+import warnings
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, validate_data
 
-from . import _engine, _intervals
-from ._forecast_intervals import ForecastIntervalsMixin
-from ._forecast_io import ForecastIOMixin
-from ._forecast_layout import ForecastLayoutMixin
-from ._forecast_panel import PanelForecastMixin
-from ._inputs import Sequences
-from ._level import LevelWindows, input_layout, level_forecast
+from ._calibration import calibrate, plan_calibration
+from ._conformal import (
+    EXTRAPOLATED_BETA,
+    bounds,
+    check_levels,
+    conformal_offsets,
+    interval_columns,
+    interval_levels,
+    quantile_columns,
+)
+from ._forecast_data import (
+    Container,
+    FittedData,
+    check_series_columns,
+    forecasts_like,
+    frames_like,
+    future_index,
+    read_observations,
+)
+from ._forecast_plan import ForecastPlan, continued_plan, resolve_plan
+from ._forecast_training import ensemble_forecast, predictors_of, train_networks
 from ._model_state import KerasModelMixin
-from ._panel import is_panel
+from ._normalizations import normalization_for, normalization_of
 from ._params import SHARED_PARAMS, Count, constraints
 from ._recipes import LOSSES
-from ._series import continue_index, extended_index, steps_after
+from ._series import extended_index, steps_after
 
 
-class SequenceForecaster(
-    PanelForecastMixin,
-    ForecastIntervalsMixin,
-    ForecastLayoutMixin,
-    ForecastIOMixin,
-    KerasModelMixin,
-    RegressorMixin,
-    BaseEstimator,
-):
+class SequenceForecaster(KerasModelMixin, RegressorMixin, BaseEstimator):
     """Forecast a time series with a recurrent network.
 
     ``fit(series)`` cuts the series into windows of ``window`` steps, each followed
@@ -189,10 +206,20 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         Column names of a DataFrame X with string column names.
     n_targets_ : int
         Number of target series forecast together.
-    y_ : ndarray of shape (n_steps, `n_targets_`)
-        The target history forecasts continue from (grows with ``update``).
-    index_ : pandas.Index or None
-        Time index of ``y_`` when the data was pandas with a time axis.
+    y_ : ndarray of shape (n_steps, `n_targets_`), or dict of them
+        The target history forecasts continue from (grows with ``update``);
+        for a panel, one per series id.
+    index_ : pandas.Index or None, or dict of them
+        Index of ``y_`` when the data was pandas with a time axis (a
+        DatetimeIndex, PeriodIndex, or an evenly spaced integer index such as
+        pandas' RangeIndex); forecasts continue it. For a panel, one per id.
+    series_ids_ : list
+        The ids of a panel's series, in the order they came (panels only).
+    target_transforms_ : list of TargetTransform or None
+        The fitted log / differences / scaling of each series
+        (``normalize_="standard"``); None for ``normalize_="level"``.
+    covariate_scaler_ : StandardScaler or None
+        The covariates' scaler (with covariates and ``scale=True``).
 
     See Also
     --------
@@ -286,6 +313,14 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         self.random_state = random_state
         self.verbose = verbose
 
+    _fitted_private_attributes = (
+        "_seed",
+        "_network_steps",
+        "_with_covariates",
+        "_calibration_note",
+        "_container",
+    )
+
     # -------------------------------------------------------------- fitting
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -305,203 +340,111 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         self : SequenceForecaster
             The fitted forecaster.
         """
-        reset = not (self.warm_start and hasattr(self, "model_"))
-        est = self._scratch(reset)
-        if y is None and is_panel(X):
-            data, targets, groups = est._fit_panel(X, reset=reset)
-        else:
-            data, targets = est._fit_series(X, y, reset=reset)
-            groups = getattr(data, "groups", None)
-        # Decided, and an impossible explicit choice refused, before training.
-        calibration = _intervals.plan_calibration(est)
-        models = (
-            [None] * est.training_params_["n_networks"]
-            if reset
-            else est.__dict__.get("models_", [est.model_])
+        warm = self.warm_start and hasattr(self, "model_")
+        params = self.get_params(deep=False)
+        observations = read_observations(
+            X, y, estimator=self, fitted=self._fitted_data() if warm else None
         )
-        results = [
-            est._train(data, targets, groups, model=model, member=member)
-            for member, model in enumerate(models)
-        ]
-        trained = [model for model, _ in results]
-        est.histories_ = [
-            _extended_history({} if reset else previous, result)
+        if warm:
+            plan = continued_plan(
+                ForecastPlan.of(self), params, observations, estimator=self
+            )
+            normalization = normalization_of(plan, self.__dict__)
+            features = {
+                name: self.__dict__[name]
+                for name in ("n_features_in_", "feature_names_in_")
+                if name in self.__dict__
+            }
+        else:
+            plan = resolve_plan(params, observations, estimator=self)
+            normalization = normalization_for(plan, observations)
+            features = observations.features
+        histories = observations.targets
+        calibration = plan_calibration(self.calibration, plan, histories, self.horizon)
+        members = train_networks(
+            plan,
+            params,
+            normalization.windows(observations),
+            self.models_ if warm else None,
+            self.n_iter_ if warm else 0,
+        )
+        models = [model for model, _ in members]
+        predictors = predictors_of(models)
+
+        def backtest(shorter):  # the same plan, trained on shorter series
+            past = dataclasses.replace(observations, targets=shorter)
+            again = normalization_for(plan, past)
+            trained = train_networks(plan, params, again.windows(past))
+            return ensemble_forecast(again, predictors_of(m for m, _ in trained))
+
+        calibrated = calibrate(
+            plan,
+            calibration,
+            histories,
+            forecast=ensemble_forecast(normalization, predictors),
+            fit=backtest,
+            horizon=self.horizon,
+            log=normalization.error_space[0],
+        )
+        # Everything is computed: only now does the estimator change, at once.
+        histories_ = [
+            _extended_history({} if not warm else previous, result)
             for previous, (_, result) in zip(
-                [{}] * len(results) if reset else est.histories_, results, strict=True
+                self.histories_ if warm else [None] * len(members), members, strict=True
             )
         ]
-        est.models_ = trained
-        self._commit(est, trained[0], results[0][1], reset=reset)
-        self._compiled_predictors()  # built now: predict leaves the estimator as is
-        _intervals.calibrate(self, calibration)
+        state = {
+            **features,
+            **plan.attributes(),
+            **normalization.attributes(),
+            **calibrated.attributes(),
+            **_history_attributes(observations),
+            "models_": models,
+            "model_": models[0],
+            "histories_": histories_,
+            "history_": histories_[0],
+            "n_iter_": (self.n_iter_ if warm else 0) + members[0][1].n_epochs,
+            "_container": observations.container.to_dict(),
+            "_predictor": predictors[0],
+            "_predictors": predictors,
+        }
+        self._replace_fitted_state(state)
+        interrupted = [result for _, result in members if result.interrupted]
+        if interrupted:
+            warnings.warn(
+                f"Training was interrupted; {type(self).__name__} keeps the networks "
+                "as of their last completed epoch.",
+                UserWarning,
+                stacklevel=2,
+            )
         return self
 
-    def _fit_series(self, X, y, *, reset):
-        """Validate one series (and covariates); return its windows and targets."""
-        if reset:
-            self._fit_transforms(X, y)
-        else:
-            self._check_warm_start()
-            if self._panel_kind is not None:
-                raise ValueError(
-                    "This forecaster was fitted on a panel of series; warm_start "
-                    "continues it with a panel of the same series."
-                )
-        covariates, target, index = self._validate_observations(
-            X, y, reset=reset, method="fit"
-        )
-        self.y_ = target
-        self.X_ = covariates
-        self.index_ = index
-        if self.normalize_ == "level":
-            data = self._level_windows([None], [target])
-            return data, data.targets
-        self._check_length(
-            len(target),
-            self.window_,
-            self._network_steps,
-            self.target_transform_.differences,
-        )
-        windows, next_values = self._training_windows(target, covariates)
-        # The windows are a strided view of the series: a long series is streamed
-        # to the network batch by batch, never copied whole.
-        return Sequences(dense=windows), next_values
+    # ------------------------------------------------------- fitted state
+    def _data_container(self):
+        return Container.from_dict(self._container)
 
-    def _train(self, data, targets, groups, *, model, member):
-        """Build (when ``model`` is None) and train network number ``member``.
+    def _fitted_data(self):
+        container = self._data_container()
+        return FittedData(
+            container,
+            list(self.series_ids_) if container.is_panel else [None],
+            self.n_targets_,
+            self._with_covariates,
+        )
 
-        Returns the network and the engine's result. Network ``member`` of an
-        ensemble has its own seed, derived from ``random_state``.
-        """
-        seed = (self._seed + 7919 * member) % (2**31 - 1)
-        training = self.training_params_
-        level = isinstance(data, LevelWindows)
-        loss = "absolute_error" if level and self.loss == "auto" else self.loss
-        spec = _engine.NetworkSpec(
-            input_shape=(None,) + data.sample_shape,
-            n_outputs=targets.shape[1],
-            output_activation=None,
-            loss=LOSSES[loss],
-            seed=seed,
-            cell=training["cell"],
-            units=training["units"],
-            bidirectional=training["bidirectional"],
-            dropout=self.dropout,
-            recurrent_dropout=self.recurrent_dropout,
-            optimizer=self.optimizer,
-            learning_rate=training["learning_rate"],
-            distribution=self.distribution,
-            builder=self.model,
-        )
-        reset = model is None
-        model = _engine.build_model(spec) if reset else model
-        config = _engine.TrainingConfig(
-            epochs=training["epochs"],
-            batch_size=training["batch_size"],
-            seed=int(seed + (0 if reset else self.n_iter_)),
-            early_stopping=training["early_stopping"],
-            # The latest windows (of each series) are the honest hold-out; with
-            # level windows, exactly each series' last one (fraction 0: one each).
-            validation=_engine.ValidationSplit(
-                0.0 if level else self.validation_fraction,
-                shuffle=False,
-                groups=groups,
-            ),
-            n_iter_no_change=training["n_iter_no_change"],
-            verbose=self.verbose,
-            group_batches=self.distribution is None,
-        )
-        weights = data.weights if level else None
-        return model, _engine.train(model, data, targets, weights, config)
+    def _histories(self):
+        """``(ids, histories, indexes)`` of the series forecasts continue."""
+        if self._data_container().is_panel:
+            ids = list(self.series_ids_)
+            return ids, [self.y_[i] for i in ids], [self.index_[i] for i in ids]
+        return [None], [self.y_], [self.index_]
+
+    def _forecast(self, histories, positions, n_steps, covariates=None):
+        normalization = normalization_of(ForecastPlan.of(self), self.__dict__)
+        forecast = ensemble_forecast(normalization, self._compiled_predictors())
+        return forecast(histories, positions, n_steps, covariates)
 
     # ---------------------------------------------------------- forecasting
-    def _forecast_many(self, histories, transforms, n_steps):
-        """Forecast ``n_steps`` after each history, all series in one batch.
-
-        Returns one ``(n_steps, n_targets)`` array per history, on its scale:
-        the median of the forecasts of the networks of ``models_``.
-        """
-        if self.normalize_ == "level":
-            layout = input_layout(self.window_, self.season_length_)
-            series = [history[:, 0] for history in histories]
-            forecasts = [
-                level_forecast(
-                    predictor,
-                    series,
-                    self.window_,
-                    layout,
-                    self._network_steps,
-                    n_steps,
-                )[..., np.newaxis]
-                for predictor in self._compiled_predictors()
-            ]
-        else:
-            forecasts = [
-                self._standard_forecast(predictor, histories, transforms, n_steps)
-                for predictor in self._compiled_predictors()
-            ]
-        return list(np.median(forecasts, axis=0))
-
-    def _standard_forecast(self, predictor, histories, transforms, n_steps):
-        """One network's forecasts of ``n_steps`` after each history, in one batch."""
-        windows = np.stack(
-            [
-                # Only the tail a window needs: a whole long history per origin
-                # would hold n_origins transformed copies of the series at once.
-                transform.transform(history[-(self.window_ + transform.n_lost) :])
-                for history, transform in zip(histories, transforms, strict=True)
-            ]
-        ).astype(np.float32)
-        blocks, done = [], 0
-        while done < n_steps:
-            block = predictor(windows).reshape(
-                len(histories), self._network_steps, self.n_targets_
-            )
-            blocks.append(block.astype(np.float64))
-            done += self._network_steps
-            windows = np.concatenate([windows, block], axis=1)[:, -self.window_ :]
-        future = np.concatenate(blocks, axis=1)[:, :n_steps]
-        return np.stack(
-            [
-                transform.inverse(values, history)
-                for values, transform, history in zip(
-                    future, transforms, histories, strict=True
-                )
-            ]
-        )
-
-    def _forecast(self, n_steps, future_covariates=None):
-        """Forecast ``n_steps`` steps after ``y_``; returns (n_steps, n_targets)."""
-        target = self.y_
-        if future_covariates is None:
-            return self._forecast_many([target], [self.target_transform_], n_steps)[0]
-        forecasts = [
-            self._covariate_forecast(predictor, n_steps, future_covariates)
-            for predictor in self._compiled_predictors()
-        ]
-        return np.median(forecasts, axis=0)
-
-    def _covariate_forecast(self, predictor, n_steps, future_covariates):
-        """One network's recursive forecast, fed the future covariates."""
-        target = self.y_
-        scaled = self._scale_covariates(future_covariates)
-        known = np.concatenate([self.X_, future_covariates[:1]])
-        inputs = self._network_inputs(target, known)
-        window = inputs[-self.window_ :].astype(np.float32)
-        step_out = self._network_steps
-        forecasts = []
-        while sum(len(block) for block in forecasts) < n_steps:
-            block = predictor(window[np.newaxis]).astype(np.float64)
-            block = block.reshape(step_out, self.n_targets_)
-            forecasts.append(block)
-            done = sum(len(b) for b in forecasts)
-            if done >= n_steps:
-                break
-            block = np.hstack([block, scaled[done : done + 1]])
-            window = np.concatenate([window, block])[-self.window_ :]
-        future = np.concatenate(forecasts)[:n_steps]
-        return self.target_transform_.inverse(future, target)
-
     def predict(self, X=None):
         """Forecast the steps after the data seen so far.
 
@@ -513,23 +456,159 @@ validation_fraction, warm_start, distribution, random_state, verbose :
 
         Returns
         -------
-        forecast : ndarray or pandas object
-            ``horizon`` steps (or ``len(X)`` with covariates), shaped like the
-            fitted target: 1-D for a 1-D series, 2-D for several columns, a pandas
-            Series/DataFrame whose index continues the series' time index.
+        forecast : ndarray, pandas object, or a panel of them
+            ``horizon`` steps (or ``len(X)`` with covariates), in the container
+            of the fitted data: 1-D for a 1-D series, 2-D for several columns, a
+            pandas Series/DataFrame whose index continues the series' index (a
+            DatetimeIndex, PeriodIndex or evenly spaced integer index; else
+            positions counted on from the series' length); for a panel, a dict,
+            list or long Series of such forecasts.
         """
         check_is_fitted(self)
-        if self._panel_kind is not None:
+        covariates = self._future_covariates(X)
+        n_steps = self.horizon if covariates is None else len(covariates)
+        ids, histories, indexes = self._histories()
+        known = None
+        if covariates is not None:
+            known = np.concatenate([self.X_, covariates])
+        forecasts = self._forecast(histories, range(len(ids)), n_steps, known)
+        future = [
+            future_index(index, len(history), n_steps)
+            for index, history in zip(indexes, histories, strict=True)
+        ]
+        return forecasts_like(self._data_container(), ids, forecasts, future)
+
+    def _future_covariates(self, X):
+        if not self._with_covariates:
             if X is not None:
                 raise ValueError(
-                    "A forecaster fitted on a panel forecasts every series: call "
-                    "predict() without X. To add new observations use update()."
+                    f"This {type(self).__name__} was fitted without covariates: "
+                    "call predict() without X. To add new observations use update()."
                 )
-            return self._predict_panel(self.horizon)
-        future_covariates = self._check_future_covariates(X)
-        n_steps = self.horizon if future_covariates is None else len(future_covariates)
-        values = self._forecast(n_steps, future_covariates)
-        return self._wrap(values, continue_index(self.index_, n_steps))
+            return None
+        if X is None:
+            raise ValueError(
+                "This forecaster was fitted with covariates: pass their future "
+                "values as X, one row per step to forecast."
+            )
+        return validate_data(self, X, reset=False, dtype=np.float64)
+
+    def predict_interval(self, X=None, coverage=0.95):
+        """Prediction intervals of the forecast, from out-of-sample errors.
+
+        Split conformal: the interval of step ``k`` is the forecast plus
+        quantiles of the scaled out-of-sample errors of step ``k``
+        (``calibration_scores_``) times the series' scale, so it widens with
+        the step. Intervals continue from the data seen so far, after
+        :meth:`update` too. See :ref:`forecast_intervals`.
+
+        Parameters
+        ----------
+        X : None
+            Kept for the signature of :meth:`predict`; forecasters with
+            covariates have no intervals yet.
+        coverage : float or list of float, default=0.95
+            Share of future values each interval should contain.
+
+        Returns
+        -------
+        intervals : pandas.DataFrame, or a panel of them
+            Columns "lower" and "upper" (under a level per coverage when
+            ``coverage`` is a list, and per column for a multi-column series),
+            on the index of :meth:`predict` (for numpy data, positions counted
+            on from the series' length). For a
+            panel, one such frame per series in the container of
+            :meth:`predict`: dict, list, or a long frame indexed by (series,
+            time).
+
+        Raises
+        ------
+        ValueError
+            If the forecaster holds no out-of-sample errors (fitted with
+            ``calibration=None``, or on series too short for a backtest).
+
+        Examples
+        --------
+        >>> from skrnn import SequenceForecaster
+        >>> from skrnn.datasets import load_airline
+        >>> fc = SequenceForecaster(horizon=3, epochs=3, random_state=0)
+        >>> fc = fc.fit(load_airline())
+        >>> fc.predict_interval(coverage=0.9).columns.tolist()
+        ['lower', 'upper']
+        """
+        check_is_fitted(self)
+        _refuse_interval_input(self, X)
+        coverages, many = check_levels(coverage, "coverage", interval=True)
+        columns = interval_columns(coverages, many, self._target_names())
+        return self._quantile_frames(interval_levels(coverages), columns)
+
+    def predict_quantiles(self, X=None, alpha=(0.05, 0.5, 0.95)):
+        """Quantiles of the forecast, from out-of-sample errors.
+
+        The same calibration as :meth:`predict_interval`: quantile ``a`` of
+        step ``k`` is the forecast plus the ``a`` conformal quantile of the
+        scaled errors of step ``k``, times the series' scale.
+
+        Parameters
+        ----------
+        X : None
+            Kept for the signature of :meth:`predict`.
+        alpha : float or list of float, default=(0.05, 0.5, 0.95)
+            Quantile levels, strictly between 0 and 1.
+
+        Returns
+        -------
+        quantiles : pandas.DataFrame, or a panel of them
+            One column per level (sorted), on the index of :meth:`predict`;
+            for a panel, one frame per series in the container of
+            :meth:`predict`.
+
+        Examples
+        --------
+        >>> from skrnn import SequenceForecaster
+        >>> from skrnn.datasets import load_airline
+        >>> fc = SequenceForecaster(horizon=3, epochs=3, random_state=0)
+        >>> fc = fc.fit(load_airline())
+        >>> fc.predict_quantiles(alpha=[0.1, 0.9]).columns.tolist()
+        [0.1, 0.9]
+        """
+        check_is_fitted(self)
+        _refuse_interval_input(self, X)
+        levels, _ = check_levels(alpha, "alpha", interval=False)
+        columns = quantile_columns(levels, self._target_names())
+        return self._quantile_frames(levels, columns)
+
+    def _target_names(self):
+        columns = self._data_container().columns
+        return list(range(self.n_targets_)) if columns is None else list(columns)
+
+    def _quantile_frames(self, levels, columns_of):
+        """Forecast quantiles, one frame per series, in the fitted container."""
+        if self.calibration_scores_ is None:
+            raise ValueError(
+                f"This {type(self).__name__} holds no out-of-sample errors to "
+                f"calibrate intervals on: {self._calibration_note}. Fit it with "
+                "calibration='backtest' (an extra fit on each series minus its "
+                "last steps), or with normalize='level' and early_stopping=True, "
+                "whose held-out windows calibrate at no extra cost."
+            )
+        n_steps = self.horizon
+        least = EXTRAPOLATED_BETA if self.differences_ else 0.0
+        offsets = conformal_offsets(self.calibration_scores_, levels, n_steps, least)
+        plan = ForecastPlan.of(self)
+        log, positive = normalization_of(plan, self.__dict__).error_space
+        ids, histories, indexes = self._histories()
+        forecasts = self._forecast(histories, range(len(ids)), n_steps)
+        frames = [
+            pd.DataFrame(
+                columns_of(bounds(forecast, offsets, scale, log, positive)),
+                index=future_index(index, len(history), n_steps),
+            )
+            for forecast, scale, index, history in zip(
+                forecasts, self.calibration_scales_, indexes, histories, strict=True
+            )
+        ]
+        return frames_like(self._data_container(), ids, frames)
 
     # --------------------------------------------------------------- update
     def update(self, X, y=None):
@@ -537,9 +616,10 @@ validation_fraction, warm_start, distribution, random_state, verbose :
 
         Parameters
         ----------
-        X : array-like
-            The new values of the series (shaped like the fitted series), or the
-            new covariates when the forecaster was fitted with them.
+        X : array-like, or a panel
+            The new values of the series (shaped like the fitted series; for a
+            panel, some or all of its series in a panel container), or the new
+            covariates when the forecaster was fitted with them.
         y : array-like, default=None
             The new target values, with covariates.
 
@@ -548,18 +628,40 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         self : SequenceForecaster
         """
         check_is_fitted(self)
-        if self._panel_kind is not None:
-            return self._update_panel(X, y)
-        covariates, target, index = self._validate_observations(
-            X, y, reset=False, method="update"
+        new = self._read_later(X, y, "update")
+        ids, histories, indexes = self._histories()
+        position = {series_id: i for i, series_id in enumerate(ids)}
+        # Every series validated first: a failed update changes nothing.
+        extended = [
+            extended_index(indexes[position[i]], index, len(values))
+            for i, values, index in zip(new.ids, new.targets, new.indexes, strict=True)
+        ]
+        for series_id, values, index in zip(
+            new.ids, new.targets, extended, strict=True
+        ):
+            p = position[series_id]
+            histories[p] = np.concatenate([histories[p], values])
+            indexes[p] = index
+        state = _history_attributes(
+            dataclasses.replace(new, ids=ids, targets=histories, indexes=indexes)
         )
-        new_index = extended_index(self.index_, index, len(target))
-        # Validated in full above: from here on nothing can fail half-way.
-        self.index_ = new_index
-        self.y_ = np.concatenate([self.y_, target])
         if self._with_covariates:
-            self.X_ = np.concatenate([self.X_, covariates])
+            state["X_"] = np.concatenate([self.X_, new.covariates[0]])
+        else:
+            state.pop("X_")
+        self.__dict__.update(state)
         return self
+
+    def _read_later(self, X, y, method):
+        """New observations of the fitted series, checked against the fit."""
+        new = read_observations(
+            X, y, estimator=self, fitted=self._fitted_data(), method=method
+        )
+        if new.covariates is not None:
+            validate_data(self, X, reset=False, dtype=np.float64)
+        else:
+            check_series_columns(self, X)
+        return new
 
     # ---------------------------------------------------------------- score
     def score(self, X, y=None, sample_weight=None):
@@ -567,17 +669,17 @@ validation_fraction, warm_start, distribution, random_state, verbose :
 
         For backtesting with ``GridSearchCV(..., cv=TimeSeriesSplit())``: each
         fold fits on a stretch of the series and scores the forecast of the
-        stretch that follows.
+        stretch that follows. For a panel, the mean R^2 over the series given.
 
         Parameters
         ----------
-        X : array-like
+        X : array-like, or a panel
             The actual values that follow the fitted series; or, with
             covariates, the covariates of the following steps.
         y : array-like, default=None
             The actual target values, with covariates.
         sample_weight : array-like of shape (n_steps,), default=None
-            Weights of the steps in the R^2.
+            Weights of the steps in the R^2 (one series only).
 
         Returns
         -------
@@ -585,17 +687,30 @@ validation_fraction, warm_start, distribution, random_state, verbose :
             Coefficient of determination of the forecast.
         """
         check_is_fitted(self)
-        if self._panel_kind is not None:
-            return self._score_panel(X, y, sample_weight)
-        covariates, actual, index = self._validate_observations(
-            X, y, reset=False, method="score"
+        new = self._read_later(X, y, "score")
+        if sample_weight is not None and new.container.is_panel:
+            raise ValueError("score on a panel takes no sample_weight.")
+        ids, histories, indexes = self._histories()
+        positions = [ids.index(series_id) for series_id in new.ids]
+        if new.covariates is not None:
+            known = np.concatenate([self.X_, new.covariates[0]])
+            forecast = self._forecast(histories, [0], len(new.targets[0]), known)[0]
+            return r2_score(new.targets[0], forecast, sample_weight=sample_weight)
+        gaps = [
+            steps_after(indexes[p], index)
+            for p, index in zip(positions, new.indexes, strict=True)
+        ]
+        n_steps = max(gap + len(v) for gap, v in zip(gaps, new.targets, strict=True))
+        forecasts = self._forecast(
+            [histories[p] for p in positions], positions, n_steps
         )
-        if covariates is not None:
-            forecast = self._forecast(len(actual), covariates)
-        else:
-            gap = steps_after(self.index_, index)
-            forecast = self._forecast(gap + len(actual))[gap:]
-        return r2_score(actual, forecast, sample_weight=sample_weight)
+        scores = [
+            r2_score(
+                values, forecast[gap : gap + len(values)], sample_weight=sample_weight
+            )
+            for values, forecast, gap in zip(new.targets, forecasts, gaps, strict=True)
+        ]
+        return float(np.mean(scores))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -607,9 +722,35 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         return tags
 
 
+def _refuse_interval_input(estimator, X):
+    if X is not None or estimator._with_covariates:
+        raise ValueError(
+            "Intervals forecast the series' own future: call them without X "
+            "(forecasters with covariates have no intervals yet)."
+        )
+
+
+def _history_attributes(observations):
+    """``y_``, ``index_``, ``X_`` (and ``series_ids_``) of the series seen."""
+    if observations.container.is_panel:
+        ids = list(observations.ids)
+        return {
+            "y_": dict(zip(ids, observations.targets, strict=True)),
+            "index_": dict(zip(ids, observations.indexes, strict=True)),
+            "X_": None,
+            "series_ids_": ids,
+        }
+    covariates = observations.covariates
+    return {
+        "y_": observations.targets[0],
+        "index_": observations.indexes[0],
+        "X_": None if covariates is None else covariates[0],
+    }
+
+
 def _extended_history(history, result):
     """A network's ``history`` with the epochs of the engine's ``result`` added."""
-    history = {name: list(values) for name, values in history.items()}
+    history = {name: list(values) for name, values in (history or {}).items()}
     for name, values in result.history.items():
         history.setdefault(name, []).extend(values)
     return history

@@ -189,7 +189,8 @@ class LevelWindows:
 
     @property
     def sample_shape(self):
-        return self.layout
+        """Shape of one step: ``(n_features,)`` of the input layout."""
+        return self.layout[1:]
 
     def batch(self, indices):
         return self.dense[indices]

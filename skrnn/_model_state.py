@@ -58,6 +58,27 @@ class KerasModelMixin:
                 stacklevel=4,
             )
 
+    def _replace_fitted_state(self, state):
+        """Replace every fitted attribute (and the transient ones) by ``state``, at once.
+
+        Parameters and scikit-learn's own private settings stay; fitted
+        attributes (ending in ``_``) and the names in ``state`` of an earlier
+        fit are dropped first, so nothing of it survives into this one.
+        """
+        stale = [
+            name
+            for name in self.__dict__
+            if _is_fitted_attribute(name)
+            or name in self._transient_attributes
+            or name in self._fitted_private_attributes
+        ]
+        for name in stale:
+            del self.__dict__[name]
+        self.__dict__.update(state)
+
+    # Private attributes a fit sets (besides those ending in "_").
+    _fitted_private_attributes = ()
+
     def _compiled_predictor(self):
         """The traced forward pass of ``model_``, built on first use after a fit or load."""
         predictor = self.__dict__.get("_predictor")

@@ -46,8 +46,13 @@ FORMAT = "skrnn-estimator"
 # 3: estimators trained through the engine (input/target encoders, model_ on
 # the forecaster). Files of earlier versions hold estimators this skrnn cannot
 # rebuild: they are refused with a clear message.
-FORMAT_VERSION = 3
+# 4: the forecaster's fitted state as its restructured code holds it
+# (``_container``, ``target_transforms_`` for one series too).
+FORMAT_VERSION = 4
 _OLDEST_READABLE = 3
+# Classes whose state changed since the oldest readable version: files older
+# than this version hold such an estimator in a form this skrnn cannot rebuild.
+_OLDEST_READABLE_FOR = {"skrnn.SequenceForecaster": 4}
 
 # Stable identifier written in a file -> "module:attribute" of the class it names.
 # Files never name private modules, so code can move without breaking them: a
@@ -230,20 +235,13 @@ STATE = {
         "X_": _OPTIONAL_FLOATS,
         "index_": _either(_NONE, _INDEX, _dict_of(_NAME, _OPTIONAL_INDEX)),
         "series_ids_": _list_of(_NAME),
-        "target_transform_": _OPTIONAL_TRANSFORM,
-        "target_transforms_": _list_of(_OPTIONAL_TRANSFORM),
+        "target_transforms_": _either(_NONE, _list_of(_OPTIONAL_TRANSFORM)),
         "covariate_scaler_": _either(_NONE, _instance("sklearn.StandardScaler")),
         "_seed": _INT,
-        "_architecture": _PARAMS_RECORD,
         "_network_steps": _INT,
         "_with_covariates": _BOOL,
         "_calibration_note": _either(_NONE, _STR),
-        "_panel_kind": _either(_NONE, _STR),
-        "_panel_name": _NAME,
-        "_panel_levels": _list_of(_NAME),
-        "_target_kind": _STR,
-        "_target_columns": _OPTIONAL_INDEX,
-        "_target_name": _NAME,
+        "_container": _dict_of(_STR, _either(_NAME, _INDEX)),
     },
     "skrnn.WindowTransformer": dict(_FEATURES),
     "skrnn.InputEncoder": {
@@ -490,6 +488,14 @@ class _Writer:
                 "freq": index.freqstr,
                 **node,
             }
+        if isinstance(index, pd.RangeIndex):  # forecasts continue it by its step
+            return {
+                "__index__": "range",
+                "start": int(index.start),
+                "stop": int(index.stop),
+                "step": int(index.step),
+                **node,
+            }
         values = self.encode(index.to_numpy(), where)
         return {"__index__": "plain", "values": values, **node}
 
@@ -720,6 +726,13 @@ class _Reader:
             if tz is not None:
                 index = index.tz_localize("UTC").tz_convert(tz)
             return pd.DatetimeIndex(index, freq=node["freq"], name=name)
+        if kind == "range":
+            bounds = [node.get(key) for key in ("start", "stop", "step")]
+            if not all(isinstance(b, int) and not isinstance(b, bool) for b in bounds):
+                raise InvalidFileError("a range index's start, stop, step are not ints")
+            if bounds[2] == 0:
+                raise InvalidFileError("a range index has step 0")
+            return pd.RangeIndex(*bounds, name=name)
         if kind == "plain":
             return pd.Index(self.decode(node["values"]), name=name)
         raise InvalidFileError(f"unknown index kind {kind!r}")
@@ -759,6 +772,13 @@ class _Reader:
             and isinstance(node["__dict__"], dict)
         ):
             raise InvalidFileError(f"the state of {name} is not a dict")
+        oldest = _OLDEST_READABLE_FOR.get(name, _OLDEST_READABLE)
+        if self.version < oldest:
+            raise ValueError(
+                f"The file was written by an older skrnn (format version "
+                f"{self.version}), whose {name.partition('.')[2]} this version "
+                "cannot rebuild: refit the estimator and save it again."
+            )
         parameters, kinds = _declared(name)
         # Names first: nothing undeclared is decoded (no network loaded for it).
         for attribute in node["__dict__"]:

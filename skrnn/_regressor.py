@@ -6,7 +6,7 @@ from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from . import _intervals
+from . import _conformal
 from ._base import BaseRNN
 from ._docstrings import fill_doc
 from ._encoders import TargetScaler
@@ -295,7 +295,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         (5, 2)
         """
         check_is_fitted(self)
-        coverages, many = _intervals.check_levels(coverage, "coverage", interval=True)
+        coverages, many = _conformal.check_levels(coverage, "coverage", interval=True)
         errors = self.__dict__.get("calibration_errors_")
         if errors is None:
             raise ValueError(
@@ -310,7 +310,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
                 "return_sequences=True."
             )
         half = np.stack(
-            [_intervals.absolute_quantile(errors, c) for c in coverages], axis=-1
+            [_conformal.absolute_quantile(errors, c) for c in coverages], axis=-1
         )  # (n_outputs, n_coverages)
         if y_pred.ndim == 1 or (self.return_sequences and y_pred.ndim == 2):
             half = half[0]

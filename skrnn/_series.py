@@ -2,6 +2,7 @@
 
 import warnings
 
+import numpy as np
 import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
@@ -10,10 +11,22 @@ def series_index(data):
     """Return the pandas index of ``data`` if it carries a time axis, else None.
 
     DatetimeIndex and PeriodIndex need a regular frequency (given, or inferred
-    from the values); integer indexes are continued by counting.
+    from the values). An integer index of evenly spaced, increasing steps (a
+    RangeIndex, as pandas gives by default) is kept as a RangeIndex and
+    continued by counting; any other index is not a time axis.
     """
     index = getattr(data, "index", None)
-    if not isinstance(index, pd.Index):
+    if not isinstance(index, pd.Index) or len(index) == 0:
+        return None
+    if isinstance(index, pd.RangeIndex):
+        return index if index.step > 0 else None
+    if pd.api.types.is_integer_dtype(index.dtype) and not isinstance(
+        index, pd.MultiIndex
+    ):
+        step = int(index[1] - index[0]) if len(index) > 1 else 1
+        expected = pd.RangeIndex(index[0], index[0] + step * len(index), step)
+        if step > 0 and np.array_equal(index, expected):
+            return pd.RangeIndex(expected.start, expected.stop, step, name=index.name)
         return None
     if isinstance(index, pd.DatetimeIndex):
         return with_frequency(index)
@@ -60,6 +73,11 @@ def continue_index(index, n_steps, offset=0):
     """The ``n_steps`` time stamps following ``index`` (after skipping ``offset``)."""
     if index is None:
         return None
+    if isinstance(index, pd.RangeIndex):
+        start = index[-1] + (offset + 1) * index.step
+        return pd.RangeIndex(
+            start, start + n_steps * index.step, index.step, name=index.name
+        )
     start = index[-1] + (offset + 1) * index.freq
     if isinstance(index, pd.PeriodIndex):
         return pd.period_range(start, periods=n_steps, freq=index.freq, name=index.name)
@@ -72,7 +90,7 @@ def steps_after(index, new_index):
     0 means ``new_index`` starts right after ``index``; any gap is allowed
     (``TimeSeriesSplit(gap=...)``), as long as it is on the index's frequency.
     """
-    if index is None or new_index is None:
+    if index is None or not _continues(index, new_index):
         return 0
     first = new_index[0]
     if first <= index[-1]:
@@ -80,6 +98,14 @@ def steps_after(index, new_index):
             f"The new data starts at {first}, which is not after the end of the data "
             f"seen so far ({index[-1]})."
         )
+    if isinstance(index, pd.RangeIndex):
+        gap, rest = divmod(first - index[-1], index.step)
+        if rest:
+            raise ValueError(
+                f"The new data's index ({first}) is not on the series' steps of "
+                f"{index.step} after {index[-1]}."
+            )
+        return int(gap) - 1
     if isinstance(index, pd.PeriodIndex):
         span = pd.period_range(index[-1], first, freq=index.freq)
     else:
@@ -96,14 +122,32 @@ def extended_index(index, new_index, n_new):
     """The time index of a history after ``n_new`` observations are appended."""
     if index is None:
         return None
-    if new_index is None:  # plain values: the steps right after the history
+    if not _continues(index, new_index):  # plain values: right after the history
         new_index = continue_index(index, n_new)
     elif steps_after(index, new_index) != 0:
         raise ValueError(
             f"update() needs the steps right after {index[-1]}; the new data starts "
             f"at {new_index[0]}."
         )
+    if isinstance(index, pd.RangeIndex):
+        return pd.RangeIndex(
+            index.start, index.stop + n_new * index.step, index.step, name=index.name
+        )
     extended = index.append(new_index)
     if not isinstance(extended, pd.PeriodIndex):
         extended = pd.DatetimeIndex(extended, freq=index.freq)
     return extended
+
+
+def _continues(index, new_index):
+    """Whether ``new_index`` places new data on the time axis of ``index``.
+
+    Plain values carry no index; a RangeIndex from 0 is pandas' default one (a
+    ``pd.Series(values)``), and integer steps against time stamps say nothing
+    either: such data is read as the steps right after the history.
+    """
+    if new_index is None:
+        return False
+    if isinstance(new_index, pd.RangeIndex):
+        return isinstance(index, pd.RangeIndex) and new_index.start != 0
+    return not isinstance(index, pd.RangeIndex)

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from skrnn import SequenceForecaster, load_estimator, save_estimator
-from skrnn._intervals import conformal_offsets, order_statistic
+from skrnn._conformal import conformal_offsets, order_statistic
 
 SMALL = dict(window=12, season_length=12, epochs=3, units=8, random_state=0)
 

@@ -49,14 +49,28 @@ def test_dict_in_dict_out_each_forecast_continuing_its_index(panel):
     assert model.series_ids_ == ["a", "b", 7] and model.n_targets_ == 1
 
 
-def test_one_network_is_trained_on_windows_of_every_series(panel):
+def test_one_network_is_trained_on_windows_of_every_series(panel, monkeypatch):
+    from skrnn import _engine
+
+    seen = []
+    train = _engine.train
+
+    def recording(model, data, targets, weights, config, **kwargs):
+        seen.append((len(data), data.groups.copy(), targets.shape))
+        return train(model, data, targets, weights, config, **kwargs)
+
+    monkeypatch.setattr(_engine, "train", recording)
     model = SequenceForecaster(**FAST).fit(panel)
     single = SequenceForecaster(**FAST).fit(panel["a"])
     assert model.model_.count_params() == single.model_.count_params()
-    # Windows: 80 + 60 + 100 steps, each minus window + horizon-1 steps of targets.
-    n_windows = sum(len(s) - 12 - 1 + 1 for s in panel.values())
+    (n_windows, groups, target_shape), _ = seen
+    # Each series gives its windows: its length minus the 13 steps that
+    # differencing at (1, 12) consumes, the window of 12, and 4 - 1 target steps.
+    per_series = [len(s) - 13 - 12 - 4 + 1 for s in panel.values()]
+    assert n_windows == sum(per_series) == 156
+    np.testing.assert_array_equal(np.bincount(groups), per_series)
+    assert target_shape == (156, 4)
     assert model.n_iter_ == 3
-    assert n_windows == 204
 
 
 def test_list_and_long_formats(panel):
@@ -204,11 +218,19 @@ def test_level_windows_targets_weights_and_hold_out():
         # The last window of each series comes last: its target is the last values.
         assert data.starts[members[-1]] == len(values) - 12 - 4
         assert data.starts[members[:-1]].max() <= len(values) - 12 - 8
-    level = arrays[1][:12].mean()
-    first = np.flatnonzero((data.groups == 1) & (data.starts == 0))
-    if len(first):
+    # Every window of series 1: its inputs and target, log ratios to its level.
+    for i in np.flatnonzero(data.groups == 1):
+        start = data.starts[i]
+        window = arrays[1][start : start + 12]
+        level = window.mean()
         np.testing.assert_allclose(
-            data.targets[first[0]], np.log(arrays[1][12:16] / level), rtol=1e-5
+            data.dense[i].ravel(), np.log(window / level), rtol=1e-5, atol=1e-6
+        )
+        np.testing.assert_allclose(
+            data.targets[i],
+            np.log(arrays[1][start + 12 : start + 16] / level),
+            rtol=1e-5,
+            atol=1e-6,
         )
     assert data.batch(np.arange(3)).shape == (3, 2, 6)
     assert data.weights.mean() == pytest.approx(1.0)

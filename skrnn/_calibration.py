@@ -1,0 +1,159 @@
+"""Where a forecaster's out-of-sample errors come from, for its intervals.
+
+The errors are collected where the networks never saw the values as training
+targets, from every forecast origin in the last ``c`` steps of each series,
+for each step of the horizon, each divided by its series' scale
+(:func:`~skrnn._conformal.series_scales`):
+
+* ``"holdout"``: the windows the fit already held out. With
+  ``normalize="level"`` and early stopping the targets of every training window
+  end before each series' last ``horizon`` values, so forecasts of those values
+  from origins inside them are out of sample (early stopping chose the epoch on
+  them: a small optimism). No extra cost.
+* ``"backtest"``: the same plan trained once more on each series minus its
+  last ``c`` steps (``c`` is twice the horizon, at least 50, at most half the
+  training windows), forecasting from each of the last ``c`` origins. It
+  doubles the cost of ``fit``.
+
+Everything here takes values: the plan, the histories, and functions that
+forecast (and, for a backtest, train); it never reads an estimator.
+"""
+
+import dataclasses
+
+import numpy as np
+
+from ._conformal import scaled_errors, series_scales
+
+# Origins a backtest forecasts from, per series: at least this many.
+MIN_BACKTEST_ORIGINS = 50
+
+
+@dataclasses.dataclass(frozen=True)
+class CalibrationPlan:
+    """Where a fit's calibration errors will come from.
+
+    ``method`` is "holdout", "backtest" or None (then ``note`` says why);
+    ``n_origins`` the forecast origins per series.
+    """
+
+    method: str | None
+    n_origins: int = 0
+    note: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class Calibration:
+    """A fit's calibration: the fitted attributes of the same names, with a
+    trailing underscore (``method`` is ``calibration_method_``)."""
+
+    method: str | None
+    scores: np.ndarray | None
+    scales: np.ndarray | None
+    note: str
+
+    def attributes(self):
+        return {
+            "calibration_method_": self.method,
+            "calibration_scores_": self.scores,
+            "calibration_scales_": self.scales,
+            "_calibration_note": self.note,
+        }
+
+
+def plan_calibration(calibration, plan, histories, horizon):
+    """Resolve the ``calibration`` parameter for a plan, before anything trains:
+    an explicit choice that cannot apply is an error then, not after training."""
+    if calibration is None:
+        return CalibrationPlan(None, note="it was fitted with calibration=None")
+    if plan.with_covariates:
+        return CalibrationPlan(
+            None,
+            note="intervals are not available yet for forecasters with covariates",
+        )
+    holdout = plan.normalize == "level" and plan.training["early_stopping"]
+    method = calibration
+    if method == "auto":
+        method = "holdout" if holdout else "backtest"
+    if method == "holdout":
+        if not holdout:
+            raise ValueError(
+                "calibration='holdout' needs the windows a fit holds out: "
+                "normalize='level' with early_stopping=True. Use "
+                "calibration='backtest'."
+            )
+        return CalibrationPlan("holdout", plan.network_steps)
+    n_origins = backtest_origins(plan, histories, horizon)
+    if n_origins < 1:
+        note = (
+            "its series were too short for a backtest (an extra fit on each "
+            "series minus its last steps needs two training windows or more)"
+        )
+        if calibration == "backtest":
+            raise ValueError(f"calibration='backtest' cannot run: {note}.")
+        return CalibrationPlan(None, note=note)
+    return CalibrationPlan("backtest", n_origins)
+
+
+def backtest_origins(plan, histories, horizon):
+    """Steps held out of the backtest fit: at most half its training windows."""
+    shortest = min(len(history) for history in histories)
+    steps = plan.network_steps
+    if plan.normalize == "level":
+        n_windows = shortest - plan.window - 2 * steps + 1
+    else:
+        n_windows = shortest - sum(plan.differences) - plan.window - (steps - 1)
+    wanted = max(2 * horizon, MIN_BACKTEST_ORIGINS)
+    return int(min(wanted, n_windows // 2))
+
+
+def calibrate(plan, calibration, histories, *, forecast, fit, horizon, log):
+    """Out-of-sample errors as planned; a :class:`Calibration`.
+
+    Parameters
+    ----------
+    plan : ForecastPlan
+    calibration : CalibrationPlan
+    histories : list of ndarray of shape (n_steps_i, n_targets)
+        The training series.
+    forecast : callable
+        ``forecast(histories, positions, n_steps)``: the fitted networks'
+        forecasts after each history (of fitted series ``positions``).
+    fit : callable
+        ``fit(shorter_histories)``: trains the plan anew on them and returns
+        such a ``forecast`` function (for "backtest").
+    horizon : int
+        Steps ahead to calibrate.
+    log : bool
+        Errors as log ratios.
+    """
+    if calibration.method is None:
+        return Calibration(None, None, None, calibration.note)
+    if calibration.method == "backtest":
+        forecast = fit([history[: -calibration.n_origins] for history in histories])
+    scales = series_scales(histories, plan.season_length, log)
+    scores = out_of_sample_errors(
+        forecast, histories, scales, calibration.n_origins, horizon, log
+    )
+    return Calibration(calibration.method, scores, scales, calibration.note)
+
+
+def out_of_sample_errors(forecast, histories, scales, n_origins, horizon, log):
+    """Scaled errors of forecasts from each of the last ``n_origins`` origins,
+    ``(n_series * n_origins * n_targets, horizon)``, NaN beyond a series' end."""
+    origins, positions, actuals, scale_rows = [], [], [], []
+    for position, (history, scale) in enumerate(zip(histories, scales, strict=True)):
+        for origin in range(len(history) - n_origins, len(history)):
+            origins.append(history[:origin])
+            positions.append(position)
+            actuals.append(history[origin : origin + horizon])
+            scale_rows.append(scale)
+    forecasts = forecast(origins, positions, horizon)
+    n_targets = histories[0].shape[1]
+    scores = np.full((len(origins), n_targets, horizon), np.nan)
+    for i, (actual, predicted, scale) in enumerate(
+        zip(actuals, forecasts, scale_rows, strict=True)
+    ):
+        done = len(actual)
+        scores[i, :, :done] = scaled_errors(actual, predicted[:done], scale, log).T
+    return scores.reshape(-1, horizon)

@@ -1,0 +1,204 @@
+"""Split conformal arithmetic: quantiles of out-of-sample errors, as arrays.
+
+Pure functions of errors, scales and levels, shared by
+:meth:`RNNRegressor.predict_interval <skrnn.RNNRegressor.predict_interval>`
+(absolute errors of held-out samples) and the forecaster's intervals (scaled
+errors per step ahead; where they come from is :mod:`skrnn._calibration`).
+
+A forecast error is divided by its series' scale (the in-sample
+seasonal-naive mean absolute error, as MASE does), so that errors of series of
+any size pool into one sample; the interval of step ``k`` is the forecast plus
+the conformal quantiles of the scaled errors of step ``k``, times the series'
+scale. A step with fewer than ``MIN_STEP_ERRORS`` errors uses the errors of
+every step pooled, each divided by ``k ** beta``, the growth of the mean
+absolute error with the step fitted on the calibrated steps (``beta`` between
+0 and 1; at least 0.5, a random walk's, for a differenced series, whose
+forecast errors accumulate); steps beyond those calibrated grow at least like
+a random walk's errors.
+"""
+
+import numpy as np
+
+from ._level import seasonal_naive_scale
+
+# The least growth k ** beta of the errors of pooled steps beyond the calibrated
+# ones, and of every step of a differenced series: a random walk's (errors of
+# an integrated forecast accumulate; an extrapolated error never stops growing).
+EXTRAPOLATED_BETA = 0.5
+# Errors a step needs for quantiles of its own; a step with fewer uses the
+# errors of all steps pooled (one sample for every level, so intervals nest).
+MIN_STEP_ERRORS = 100
+
+
+# ----------------------------------------------------------------- levels
+def check_levels(values, name, *, interval):
+    """A float or list of floats in (0, 1): return (list of floats, was a list)."""
+    many = isinstance(values, (list, tuple, np.ndarray))
+    levels = [float(v) for v in np.atleast_1d(values)]
+    if not levels or not all(0 < level < 1 for level in levels):
+        raise ValueError(
+            f"{name} must be a float or a list of floats strictly between 0 and 1; "
+            f"got {values!r}."
+        )
+    if interval:
+        return levels, many
+    return sorted(set(levels)), True
+
+
+def interval_levels(coverages):
+    """The quantile levels of each interval: ``(1 - c) / 2`` and ``(1 + c) / 2``."""
+    return [level for c in coverages for level in ((1 - c) / 2, (1 + c) / 2)]
+
+
+def order_statistic(values, level):
+    """The conformal quantile of ``level`` of the errors, or NaN with too few.
+
+    Below the median the ``floor(level (n + 1))``-th smallest, above it the
+    ``ceil(level (n + 1))``-th: the finite-sample choice that keeps coverage at
+    least nominal when the new error is exchangeable with the calibration ones.
+    """
+    n = len(values)
+    rank = (
+        np.floor(level * (n + 1)) if level < 0.5 else np.ceil(level * (n + 1))
+    ).astype(int)
+    if rank < 1 or rank > n:
+        return np.nan
+    return float(np.sort(values)[rank - 1])
+
+
+def absolute_quantile(errors, coverage):
+    """Per column of absolute errors ``(n, n_outputs)``, the ``coverage``
+    conformal quantile (the ``ceil(coverage (n + 1))``-th smallest)."""
+    half = np.array([order_statistic(column, coverage) for column in errors.T])
+    if np.isnan(half).any():
+        raise ValueError(
+            f"{len(errors)} held-out errors are too few for coverage {coverage}: "
+            f"it needs at least {int(np.ceil(coverage / (1 - coverage)))}; raise "
+            "validation_fraction or ask for a lower coverage."
+        )
+    return half
+
+
+def growth_exponent(scores, least=0.0):
+    """``beta`` of ``mean |error of step k| ~ k ** beta``, between least and 1."""
+    counts = np.sum(~np.isnan(scores), axis=0)
+    steps = np.flatnonzero(counts > 0)
+    if len(steps) < 2:
+        return EXTRAPOLATED_BETA
+    mean_abs = np.array([np.nanmean(np.abs(scores[:, k])) for k in steps])
+    keep = mean_abs > 0
+    if keep.sum() < 2:
+        return EXTRAPOLATED_BETA
+    x, y = np.log(steps[keep] + 1.0), np.log(mean_abs[keep])
+    beta = np.polyfit(x, y, 1, w=np.sqrt(counts[steps[keep]]))[0]
+    return float(np.clip(beta, least, 1.0))
+
+
+def step_growth(scores, n_steps, least):
+    """How errors grow with the step: ``k ** beta`` up to the last calibrated
+    step ``K``, then at least like a random walk's, ``(k / K) ** 0.5``."""
+    beta = growth_exponent(scores, least)
+    steps = np.arange(1, n_steps + 1.0)
+    calibrated = np.flatnonzero(np.any(~np.isnan(scores), axis=0))
+    last = float(calibrated[-1] + 1) if calibrated.size else 1.0
+    beyond = max(beta, EXTRAPOLATED_BETA)
+    return np.where(
+        steps <= last,
+        steps**beta,
+        last**beta * (steps / last) ** beyond,
+    )
+
+
+def conformal_offsets(scores, levels, n_steps, least_growth=0.0):
+    """Scaled offsets from the forecast, ``(len(levels), n_steps)``.
+
+    ``scores`` holds the scaled errors, one row per (series, origin) and one
+    column per step, NaN where the step lies beyond the series' end.
+    ``least_growth`` bounds ``beta`` of the pooled steps from below.
+    """
+    offsets = np.full((len(levels), n_steps), np.nan)
+    for k in range(min(n_steps, scores.shape[1])):
+        column = scores[:, k]
+        column = column[~np.isnan(column)]
+        if len(column) >= MIN_STEP_ERRORS:
+            offsets[:, k] = [order_statistic(column, level) for level in levels]
+    missing = np.isnan(offsets)
+    if missing.any():
+        growth = step_growth(scores, max(n_steps, scores.shape[1]), least_growth)
+        pooled = scores / growth[: scores.shape[1]]
+        pooled = pooled[~np.isnan(pooled)]
+        quantiles = np.array([order_statistic(pooled, level) for level in levels])
+        if np.isnan(quantiles).any():
+            raise ValueError(
+                f"The forecaster holds {len(pooled)} calibration errors, too few "
+                f"for the quantiles {levels}: ask for a lower coverage (levels "
+                "closer to 0.5), or fit on a longer series."
+            )
+        extrapolated = np.outer(quantiles, growth[:n_steps])
+        offsets[missing] = extrapolated[missing]
+    return offsets
+
+
+# ------------------------------------------------------------- error scale
+def series_scales(histories, season_length, log):
+    """Each series' seasonal-naive MAE per column, ``(n_series, n_targets)``."""
+    scales = np.array(
+        [
+            [
+                seasonal_naive_scale(
+                    np.log(history[:, j]) if log else history[:, j], season_length
+                )
+                or np.nan
+                for j in range(history.shape[1])
+            ]
+            for history in histories
+        ],
+        dtype=np.float64,
+    )
+    known = scales[np.isfinite(scales)]
+    return np.where(np.isfinite(scales), scales, known.mean() if known.size else 1.0)
+
+
+def scaled_errors(actual, forecast, scale, log):
+    if log:
+        return (np.log(actual) - np.log(forecast)) / scale
+    return (actual - forecast) / scale
+
+
+def bounds(forecast, offsets, scale, log, positive):
+    """Forecast quantiles from scaled offsets ``(n_levels, n_steps)``: same shape
+    plus the forecast's target axis."""
+    offsets = offsets[:, :, np.newaxis] * scale
+    if log:
+        return forecast * np.exp(offsets)
+    values = forecast + offsets
+    return np.maximum(values, 0.0) if positive else values
+
+
+def interval_columns(coverages, many, targets):
+    """Columns "lower", "upper", under a level per coverage (many) and per target."""
+
+    def columns_of(values):
+        columns = {}
+        for i, coverage in enumerate(coverages):
+            for t, target in enumerate(targets):
+                for j, bound in enumerate(("lower", "upper")):
+                    key = (coverage,) * many + (target,) * (len(targets) > 1)
+                    key += (bound,)
+                    columns[key if len(key) > 1 else bound] = values[2 * i + j, :, t]
+        return columns
+
+    return columns_of
+
+
+def quantile_columns(levels, targets):
+    """One column per quantile level (under a level per target)."""
+
+    def columns_of(values):
+        return {
+            (target, level) if len(targets) > 1 else level: values[i, :, t]
+            for t, target in enumerate(targets)
+            for i, level in enumerate(levels)
+        }
+
+    return columns_of

@@ -1,0 +1,396 @@
+"""What the forecaster reads and returns: series as values, forecasts alike.
+
+A forecaster is given one series (a 1-D or 2-D array, a pandas Series or
+DataFrame; with covariates, ``X`` and a target ``y``) or a panel of many:
+
+* a dict ``{series_id: pandas.Series or 1-D array}``,
+* a list (or tuple) of pandas Series or 1-D arrays (ids are the positions), or
+* a pandas Series (or one-column DataFrame) with a two-level MultiIndex
+  ``(series_id, time)``: the long format of other Python forecasting tools.
+
+:func:`read_observations` turns any of them into :class:`Observations`: a
+single series is a panel of one (its id is None), so everything after reading
+takes one path. :func:`forecasts_like` and :func:`frames_like` turn per-series
+results back into the container that came in, the time index continued: a
+dict of Series in, a dict of Series out.
+"""
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+from sklearn.base import clone
+from sklearn.utils.validation import check_array, validate_data
+
+from ._series import continue_index, series_index
+
+PANEL_KINDS = ("dict", "list", "long")
+
+
+@dataclasses.dataclass(frozen=True)
+class Container:
+    """How the fitted data came, so results go back alike.
+
+    ``kind`` is "1d", "2d", "series" or "frame" for one series, "dict", "list"
+    or "long" for a panel; ``pandas`` whether the series were pandas objects;
+    ``name`` the Series' (or long Series') name, ``columns`` a frame's columns,
+    ``level_names`` a long panel's index level names.
+    """
+
+    kind: str
+    pandas: bool = False
+    name: object = None
+    columns: object = None
+    level_names: tuple = (None, None)
+
+    @property
+    def is_panel(self):
+        return self.kind in PANEL_KINDS
+
+    def to_dict(self):
+        """Plain values, as a fitted forecaster stores them."""
+        return {
+            "kind": self.kind,
+            "pandas": self.pandas,
+            "name": self.name,
+            "columns": self.columns,
+            "level_names": list(self.level_names),
+        }
+
+    @classmethod
+    def from_dict(cls, values):
+        values = dict(values)
+        values["level_names"] = tuple(values.get("level_names", (None, None)))
+        return cls(**values)
+
+
+@dataclasses.dataclass(frozen=True)
+class Observations:
+    """Series as values: ``targets[i]`` is series ``ids[i]``, ``(n_steps_i, n_targets)``.
+
+    ``indexes[i]`` is its time index (or None), ``covariates`` one
+    ``(n_steps_i, n_covariates)`` array per series (or None).
+    """
+
+    ids: list
+    targets: list
+    indexes: list
+    covariates: list | None
+    container: Container
+    features: dict = dataclasses.field(default_factory=dict)
+
+
+def is_panel(data):
+    """Whether ``data`` holds several series (rather than one series)."""
+    if isinstance(data, dict):
+        return True
+    if isinstance(data, (pd.Series, pd.DataFrame)):
+        return isinstance(data.index, pd.MultiIndex)
+    if isinstance(data, (list, tuple)) and len(data) > 0:
+        return all(
+            isinstance(item, pd.Series) or np.ndim(item) == 1 for item in data
+        ) and not all(np.ndim(item) == 0 for item in data)
+    return False
+
+
+def read_observations(X, y=None, *, estimator, fitted=None, method="fit"):
+    """Validate the series passed to ``fit``, ``update`` or ``score``.
+
+    Parameters
+    ----------
+    X, y : as passed by the user
+        Without covariates ``X`` is the series (or panel) and ``y`` None;
+        with covariates ``X`` holds them, one row per step of the target ``y``.
+    estimator : estimator
+        Named in error messages.
+    fitted : FittedData or None
+        What the forecaster was fitted on (None in a fresh ``fit``): later data
+        must match it (container, columns, series ids, covariates), and a warm
+        start's ``fit`` must be given the same series.
+    method : str
+        The method called, for error messages.
+
+    Returns
+    -------
+    Observations
+        In a fresh ``fit``, with ``features``: ``n_features_in_`` (and
+        ``feature_names_in_``) to record.
+    """
+    observations = _read(X, y, estimator, fitted, method)
+    if fitted is None:
+        features = fitted_features(estimator, X, y, observations)
+        return dataclasses.replace(observations, features=features)
+    if method == "fit":  # a warm start: the fitted series again
+        _check_same_series(fitted, observations)
+    return observations
+
+
+def _check_same_series(fitted, observations):
+    if fitted.container.is_panel != observations.container.is_panel:
+        raise ValueError(
+            "warm_start continues a forecaster with data of the same kind: it was "
+            f"fitted on {'a panel' if fitted.container.is_panel else 'one series'}."
+        )
+    if fitted.container.is_panel and observations.ids != list(fitted.ids):
+        raise ValueError(
+            "warm_start continues a panel with the same series, in the same "
+            "order; got other series ids."
+        )
+
+
+def _read(X, y, estimator, fitted, method):
+    if fitted is not None:
+        _check_call(fitted, X, y, method)
+    if y is None and is_panel(X):
+        return _read_panel(X, estimator, fitted)
+    if y is not None and is_panel(y):
+        raise ValueError(
+            "Covariates are taken for one series only; a panel is forecast from "
+            "its own past: call fit(panel)."
+        )
+    covariates = None
+    if y is not None:
+        covariates = check_array(
+            X, dtype=np.float64, input_name="X", estimator=estimator
+        )
+    target, index, container = _read_series(
+        X if y is None else y, estimator, "X" if y is None else "y"
+    )
+    if covariates is not None and len(covariates) != len(target):
+        raise ValueError(
+            f"X and y have different numbers of steps: {len(covariates)} and "
+            f"{len(target)}; X must hold the covariates of each step of y."
+        )
+    if fitted is not None and target.shape[1] != fitted.n_targets:
+        raise ValueError(
+            f"The series has {target.shape[1]} columns, but "
+            f"{type(estimator).__name__} was fitted on {fitted.n_targets}."
+        )
+    return Observations(
+        [None],
+        [target],
+        [index],
+        None if covariates is None else [covariates],
+        container,
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class FittedData:
+    """What later calls are checked against: the fitted container and ids."""
+
+    container: Container
+    ids: list
+    n_targets: int
+    with_covariates: bool
+
+
+def _check_call(fitted, X, y, method):
+    if fitted.container.is_panel:
+        if y is not None or not is_panel(X):
+            raise ValueError(
+                f"This forecaster was fitted on a panel: call {method}(new) with "
+                "some or all of its series, in a panel container."
+            )
+        return
+    if is_panel(X) and y is None:
+        raise ValueError(
+            f"This forecaster was fitted on one series; {method} takes that "
+            "series' values, not a panel."
+        )
+    if fitted.with_covariates and y is None:
+        raise ValueError(f"This forecaster has covariates: call {method}(X, y).")
+    if not fitted.with_covariates and y is not None:
+        raise ValueError(
+            f"This forecaster has no covariates: call {method}(new_values)."
+        )
+
+
+def _values(data, estimator, input_name):
+    """Finite float64 values, or scikit-learn's error naming ``input_name``."""
+    return check_array(
+        data,
+        ensure_2d=False,
+        dtype=np.float64,
+        input_name=input_name,
+        estimator=estimator,
+    )
+
+
+def _read_series(data, estimator, input_name):
+    """One series: ``(values (n, k), time index or None, Container)``."""
+    values = _values(data, estimator, input_name)
+    if values.ndim not in (1, 2):
+        raise ValueError(f"The series must be 1-D or 2-D; got shape {values.shape}.")
+    if isinstance(data, pd.DataFrame):
+        container = Container("frame", True, columns=data.columns)
+    elif isinstance(data, pd.Series):
+        container = Container("series", True, name=data.name)
+    else:
+        container = Container("1d" if values.ndim == 1 else "2d")
+    if values.ndim == 1:
+        values = values[:, np.newaxis]
+    return values, series_index(data), container
+
+
+def _read_panel(data, estimator, fitted):
+    level_names = (None, None)
+    name = None
+    if isinstance(data, dict):
+        kind, items = "dict", list(data.items())
+    elif isinstance(data, (pd.Series, pd.DataFrame)):
+        kind, items, name = "long", _long_items(data), _long_name(data)
+        level_names = tuple(data.index.names)
+    else:
+        kind, items = "list", list(enumerate(data))
+    if not items:
+        raise ValueError("The panel holds no series.")
+    ids, values, indexes = [], [], []
+    for series_id, series in items:
+        where = f"X[{series_id!r}]"
+        array = _values(series, estimator, where)
+        if array.ndim != 1:
+            raise ValueError(
+                f"Each series of a panel must be 1-D; {where} has shape {array.shape}."
+            )
+        ids.append(series_id)
+        values.append(array[:, np.newaxis])
+        indexes.append(series_index(series))
+    if fitted is not None:
+        unknown = [series_id for series_id in ids if series_id not in fitted.ids]
+        if unknown:
+            raise ValueError(
+                f"The panel names series the forecaster was not fitted on: {unknown!r}."
+            )
+    pandas = kind == "long" or all(isinstance(s, pd.Series) for _, s in items)
+    container = Container(kind, pandas, name=name, level_names=level_names)
+    return Observations(ids, values, indexes, None, container)
+
+
+def _long_items(data):
+    if isinstance(data, pd.DataFrame):
+        if data.shape[1] != 1:
+            raise ValueError(
+                "A long-format panel must have one value column; got "
+                f"{data.shape[1]}. Pass the column, e.g. frame['sales']."
+            )
+        data = data.iloc[:, 0]
+    if data.index.nlevels != 2:
+        raise ValueError(
+            "A long-format panel needs a two-level MultiIndex (series id, time); "
+            f"got {data.index.nlevels} levels."
+        )
+    items = []
+    for series_id, series in data.groupby(level=0, sort=False):
+        series = series.droplevel(0).sort_index()
+        index = series.index
+        if isinstance(index, pd.DatetimeIndex) and index.freq is None:
+            series.index = index  # the frequency is inferred by series_index
+        items.append((series_id, series))
+    return items
+
+
+def _long_name(data):
+    if isinstance(data, pd.DataFrame):
+        return data.columns[0]
+    return data.name
+
+
+# -------------------------------------------------------- feature records
+def fitted_features(estimator, X, y, observations):
+    """``n_features_in_`` (and ``feature_names_in_``) of a fresh fit, as values.
+
+    With covariates, scikit-learn's own bookkeeping of X's columns; without,
+    the series' columns (a panel's series are one column each).
+    """
+    if observations.container.is_panel:
+        return {"n_features_in_": 1}
+    probe = clone(estimator)  # scikit-learn records on it, never on the estimator
+    validate_data(
+        probe, X if y is not None else _as_2d(X), reset=True, dtype=np.float64
+    )
+    features = {"n_features_in_": probe.n_features_in_}
+    if hasattr(probe, "feature_names_in_"):
+        features["feature_names_in_"] = probe.feature_names_in_
+    return features
+
+
+def check_series_columns(estimator, X):
+    """New values of a series with named columns must name the same columns.
+
+    Plain values (a list, an array, a Series of pandas' default name) are taken
+    as the fitted columns, in order: no warning for updating a named series with
+    numbers.
+    """
+    names = getattr(estimator, "feature_names_in_", None)
+    if names is None or not isinstance(X, pd.DataFrame):
+        return
+    if [str(c) for c in X.columns] != list(names):
+        raise ValueError(
+            f"The new values' columns {list(X.columns)!r} are not the fitted "
+            f"series' columns {list(names)!r}."
+        )
+
+
+def _as_2d(data):
+    """A 1-D series as one column, so validate_data records one feature."""
+    if isinstance(data, pd.Series):
+        return data.to_frame()
+    if isinstance(data, pd.DataFrame):
+        return data
+    values = np.asarray(data)
+    return values.reshape(-1, 1) if values.ndim == 1 else values
+
+
+# ------------------------------------------------------------------ output
+def future_index(index, n_seen, n_steps):
+    """The index of the ``n_steps`` after a history: its time index continued,
+    else positions counted on from the ``n_seen`` steps seen."""
+    index = continue_index(index, n_steps)
+    return pd.RangeIndex(n_seen, n_seen + n_steps) if index is None else index
+
+
+def forecasts_like(container, ids, forecasts, indexes):
+    """Per-series forecasts ``(n_steps, n_targets)`` in the fitted container.
+
+    ``indexes`` are the forecasts' indexes (:func:`future_index`).
+    """
+    if not container.is_panel:
+        values, index = forecasts[0], indexes[0]
+        if container.kind == "frame":
+            return pd.DataFrame(values, index=index, columns=container.columns)
+        if container.kind == "series":
+            return pd.Series(values[:, 0], index=index, name=container.name)
+        return values[:, 0] if container.kind == "1d" else values
+    if container.kind == "long":
+        return _long(container, ids, [f[:, 0] for f in forecasts], indexes)
+    series = [
+        pd.Series(values[:, 0], index=index, name=container.name)
+        if container.pandas
+        else values[:, 0]
+        for values, index in zip(forecasts, indexes, strict=True)
+    ]
+    return dict(zip(ids, series, strict=True)) if container.kind == "dict" else series
+
+
+def frames_like(container, ids, frames):
+    """One DataFrame per series (intervals, quantiles) in the fitted container."""
+    if not container.is_panel:
+        return frames[0]
+    if container.kind == "dict":
+        return dict(zip(ids, frames, strict=True))
+    if container.kind == "list":
+        return frames
+    return pd.concat(
+        dict(zip(ids, frames, strict=True)), names=list(container.level_names)
+    )
+
+
+def _long(container, ids, results, indexes):
+    frames = {
+        series_id: pd.Series(values, index=index)
+        for series_id, values, index in zip(ids, results, indexes, strict=True)
+    }
+    long = pd.concat(frames, names=list(container.level_names))
+    long.name = container.name
+    return long

@@ -1,0 +1,105 @@
+"""The forecaster's networks: built from the plan, trained by the engine, combined.
+
+:func:`train_networks` trains the ``n_networks`` networks of a plan on a
+window set (:mod:`skrnn._forecast_windows`), each with its own seed derived
+from the plan's; :func:`ensemble_forecast` combines their forecasts (the
+median, on the original scale).
+"""
+
+import numpy as np
+
+from . import _engine
+from ._backend import CompiledPredictor
+from ._recipes import LOSSES
+
+
+def network_spec(plan, params, data, member):
+    """The :class:`~skrnn._engine.NetworkSpec` of network ``member``.
+
+    ``params`` are the estimator's parameters (``get_params()``): those the
+    plan does not resolve (dropout, optimizer, loss, ``model``, distribution).
+    """
+    training = plan.training
+    level = plan.normalize == "level"
+    loss = "absolute_error" if level and params["loss"] == "auto" else params["loss"]
+    return _engine.NetworkSpec(
+        input_shape=(None,) + tuple(data.sample_shape),
+        n_outputs=data.targets.shape[1],
+        output_activation=None,
+        loss=LOSSES[loss],
+        seed=member_seed(plan.seed, member),
+        cell=training["cell"],
+        units=training["units"],
+        bidirectional=training["bidirectional"],
+        dropout=params["dropout"],
+        recurrent_dropout=params["recurrent_dropout"],
+        optimizer=params["optimizer"],
+        learning_rate=training["learning_rate"],
+        distribution=params["distribution"],
+        builder=params["model"],
+    )
+
+
+def member_seed(seed, member):
+    """Network ``member``'s seed, derived from the plan's."""
+    return (seed + 7919 * member) % (2**31 - 1)
+
+
+def train_networks(plan, params, data, models=None, n_iter=0):
+    """Train the plan's networks on ``data``; a list of (model, engine result).
+
+    ``models`` are networks to continue (a warm start, trained ``n_iter``
+    epochs so far), else None: new networks are built.
+    """
+    training = plan.training
+    if models is None:
+        models = [None] * training["n_networks"]
+    level = plan.normalize == "level"
+    trained = []
+    for member, model in enumerate(models):
+        spec = network_spec(plan, params, data, member)
+        fresh = model is None
+        model = _engine.build_model(spec) if fresh else model
+        config = _engine.TrainingConfig(
+            epochs=training["epochs"],
+            batch_size=training["batch_size"],
+            seed=int(spec.seed + (0 if fresh else n_iter)),
+            early_stopping=training["early_stopping"],
+            # The latest windows (of each series) are the honest hold-out; with
+            # level windows, exactly each series' last one (fraction 0: one each).
+            validation=_engine.ValidationSplit(
+                0.0 if level else params["validation_fraction"],
+                shuffle=False,
+                groups=data.groups,
+            ),
+            n_iter_no_change=training["n_iter_no_change"],
+            verbose=params["verbose"],
+            group_batches=params["distribution"] is None,
+        )
+        result = _engine.train(model, data, data.targets, data.weights, config)
+        trained.append((model, result))
+    return trained
+
+
+def ensemble_forecast(normalization, predictors):
+    """``forecast(histories, positions, n_steps, covariates=None)`` of an
+    ensemble: the median of its networks' forecasts, ``(n_histories, n_steps,
+    n_targets)`` on the original scale."""
+
+    def forecast(histories, positions, n_steps, covariates=None):
+        return np.median(
+            [
+                normalization.forecast(
+                    predictor, histories, n_steps, positions, covariates
+                )
+                for predictor in predictors
+            ],
+            axis=0,
+        )
+
+    return forecast
+
+
+def predictors_of(models):
+    """One traced forward pass per network."""
+    return [CompiledPredictor(model) for model in models]
