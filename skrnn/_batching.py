@@ -63,8 +63,9 @@ def sequence_dataset(
 
     Parameters
     ----------
-    X : Sequences
-        The samples.
+    X : TrainingData
+        The samples (:class:`~skrnn._training_data.TrainingData`: ``len``,
+        ``lengths``, ``batch``, ``dense``).
     targets : ndarray or list of ndarray
         One row per sample, or one per-step array per sample.
     weights : ndarray of shape (n_samples,) or None
@@ -118,7 +119,7 @@ def sequence_dataset(
     # batches at once and TensorFlow splits them, so the Python round trip per
     # batch -- the cost of small batches -- is paid once per group.
     group = 1
-    if group_batches and X.is_dense and not ragged_targets:
+    if group_batches and X.dense is not None and not ragged_targets:
         group = int(np.clip(_GROUP_BYTES // max(x.nbytes, 1), 1, _GROUP))
 
     def passes():

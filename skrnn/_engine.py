@@ -1,10 +1,12 @@
 """The training engine: build, train and snapshot a Keras network on encoded data.
 
 The estimators validate and encode their inputs, then hand the engine plain
-values: the encoded samples (:class:`~skrnn._inputs.Sequences`), targets as the
-network's last layer yields them, sample weights, a :class:`NetworkSpec` and a
-:class:`TrainingConfig`. The engine knows nothing of estimators and never calls
-back into one. Its steps each have one name:
+values: the encoded samples (any object of the
+:class:`~skrnn._training_data.TrainingData` protocol, such as
+:class:`~skrnn._inputs.Sequences`), targets as the network's last layer yields
+them, sample weights, a :class:`NetworkSpec` and a :class:`TrainingConfig`. The
+engine knows nothing of estimators and never calls back into one. Its steps
+each have one name:
 
 * :func:`build_model` -- the network, compiled, from a spec (or a user callable);
 * :class:`ValidationSplit` -- which samples early stopping holds out;
@@ -39,7 +41,13 @@ from ._backend import (
     released_generator_datasets,
 )
 from ._batching import sequence_dataset
-from ._network import build_custom_network, build_network, make_optimizer
+from ._network import (
+    build_custom_network,
+    build_network,
+    join_members,
+    make_optimizer,
+)
+from ._training_data import check_padding, check_targets, check_training_data
 
 # Largest batch of the early-stopping hold-out (forward passes only).
 _VALIDATION_BATCH = 4096
@@ -120,7 +128,8 @@ class NetworkSpec:
             bidirectional=self.bidirectional,
             dropout=self.dropout,
             recurrent_dropout=self.recurrent_dropout,
-            # Masked inputs end in a "real step" channel: padding is all zeros.
+            # Masked inputs end in a "real step" channel: padding is all zeros,
+            # the encoder's pad_value (train checks that the data's agrees).
             mask_value=0.0 if self.masked else None,
             vocabulary_size=self.vocabulary_size,
             embedding_dim=self.embedding_dim,
@@ -230,14 +239,20 @@ def build_model(spec):
 def _build_uncompiled(spec):
     if spec.builder is None:
         return build_network(**spec.layers())
-    return build_custom_network(
-        spec.builder,
-        input_shape=spec.input_shape,
-        n_outputs=spec.n_outputs,
-        output_activation=spec.output_activation,
-        return_sequences=spec.return_sequences,
-        masked=spec.masked,
-    )
+    members = [
+        build_custom_network(
+            spec.builder,
+            input_shape=spec.input_shape,
+            n_outputs=spec.n_outputs,
+            output_activation=spec.output_activation,
+            return_sequences=spec.return_sequences,
+            masked=spec.masked,
+        )
+        for _ in range(spec.n_members)
+    ]
+    if spec.n_members == 1:
+        return members[0]
+    return join_members(members, spec.input_shape, spec.n_outputs)
 
 
 def compile_model(model, spec):
@@ -419,8 +434,8 @@ def train(model, data, targets, weights, config, *, spec=None):
     ----------
     model : keras.Model
         A compiled network, fresh from :func:`build_model` or trained before.
-    data : Sequences
-        Encoded samples.
+    data : TrainingData
+        Encoded samples (:class:`~skrnn._training_data.TrainingData`).
     targets : ndarray or list of ndarray
         Targets as the network yields them, one row (or per-step array) per sample.
     weights : ndarray of shape (n_samples,) or None
@@ -428,18 +443,36 @@ def train(model, data, targets, weights, config, *, spec=None):
     config : TrainingConfig
         Epochs, batches, early stopping, truncated backpropagation.
     spec : NetworkSpec, default=None
-        The network's spec: needed for an ensemble (``n_members > 1``), whose
-        targets are repeated here once per member, and for truncated
-        backpropagation, which trains a stateful copy of the network.
+        The spec ``model`` was built from. With it, the targets of an ensemble
+        (``n_members > 1``) are repeated here once per member, and the data's
+        ``pad_value`` is checked against what the network masks. Truncated
+        backpropagation needs it (it trains a stateful copy of skrnn's own
+        network, built from the spec). Without it, the targets must already
+        fit the network's output: an ensemble's unrepeated targets are refused.
 
     Raises
     ------
+    TypeError
+        If ``data`` lacks a member of the ``TrainingData`` protocol.
+    ValueError
+        If the targets do not fit the network's output, the data's padding is
+        not what the network masks, or ``tbptt_steps`` is set without a spec of
+        skrnn's own network. Nothing has trained then.
     TrainingDivergedError
         If the loss becomes NaN or infinite; ``model`` is then as before the call.
     """
     keras = get_keras()
+    check_training_data(data)
     if spec is not None:
         targets = repeat_targets(targets, spec.n_members)
+        check_padding(data, spec)
+    check_targets(model, targets, spec)
+    if config.tbptt_steps is not None and (spec is None or spec.builder is not None):
+        raise ValueError(
+            "tbptt_steps: truncated backpropagation trains a stateful copy of "
+            "skrnn's own network, built from its spec; call train with "
+            "spec=<the NetworkSpec of the model>, one without a builder."
+        )
     start = _State(model)
     record = {"epochs": [], "state": start, "diverged": None, "held_out": None}
     callbacks = [_callback_classes()["Snapshot"](model, record)]
@@ -492,7 +525,7 @@ def _plateau_schedule(keras):
     """Halve the learning rate when the training loss stalls for 10 epochs.
 
     The training loss, not a hold-out's: small sets have too few samples to
-    hold out (benchmarks/ucr_research.md).
+    hold out (research/ucr_research.md).
     """
     return keras.callbacks.ReduceLROnPlateau(
         monitor="loss", factor=0.5, patience=10, min_lr=1e-5
@@ -585,8 +618,11 @@ def _train_truncated(
         )
     dense, n_samples, n_steps = data.dense, len(data), data.dense.shape[1]
     chunk = config.tbptt_steps
+    # The stateful copy masks the data's own padding (train checked that the
+    # network of the spec masks the same value).
+    layers = {**spec.layers(), "mask_value": data.pad_value if spec.masked else None}
     with distribution_scope(spec.distribution):
-        stateful = build_network(**spec.layers(), batch_size=n_samples, stateful=True)
+        stateful = build_network(**layers, batch_size=n_samples, stateful=True)
         compile_model(stateful, dataclasses.replace(spec, steps_per_execution=1))
     stateful.set_weights(model.get_weights())
     weights = _per_step_weights(weights, targets)

@@ -193,6 +193,16 @@ def build_network(
     return keras.Model(inputs, outputs, name="skrnn_network")
 
 
+def join_members(members, input_shape, n_outputs):
+    """Networks side by side as one: the same inputs, outputs ``(batch,
+    n_members, n_outputs)`` -- the ensemble layout of :func:`build_network`."""
+    keras = get_keras()
+    inputs = keras.Input(shape=input_shape, name="inputs")
+    joined = keras.layers.Concatenate(name="members")([m(inputs) for m in members])
+    outputs = keras.layers.Reshape((len(members), n_outputs), name="output")(joined)
+    return keras.Model(inputs, outputs, name="skrnn_members")
+
+
 def build_custom_network(
     builder,
     *,

@@ -60,6 +60,8 @@ def test_batches_do_not_depend_on_how_they_are_grouped(monkeypatch):
     windows, targets = _windows(n_steps=1000)
 
     def first_pass(group_bytes):
+        # The grouping threshold is the implementation's knob, set here because
+        # the promise is that it changes nothing but speed.
         monkeypatch.setattr(_batching, "_GROUP_BYTES", group_bytes)
         dataset, n_batches = _dataset(Sequences(dense=windows), targets)
         return [np.asarray(x) for x, _, _ in dataset.take(n_batches)]
@@ -68,3 +70,98 @@ def test_batches_do_not_depend_on_how_they_are_grouped(monkeypatch):
     assert len(grouped) == len(single)
     for a, b in zip(grouped, single, strict=True):
         np.testing.assert_array_equal(a, b)
+
+
+# ------------------------------------------------------------ length buckets
+def test_buckets_hold_samples_of_similar_length_each_once():
+    lengths = np.random.RandomState(0).randint(100, 301, size=200)
+    batches = _batching.bucket_batches(lengths, 10, np.random.RandomState(1))
+    assert [len(batch) for batch in batches] == [10] * 20
+    np.testing.assert_array_equal(np.sort(np.concatenate(batches)), np.arange(200))
+    # Lengths jittered by +-10% (at most 300 steps) before sorting: samples of a
+    # batch are at most ~60 steps apart; 10 drawn at random spread over ~170.
+    assert max(np.ptp(lengths[batch]) for batch in batches) <= 70
+
+
+def test_buckets_change_from_pass_to_pass_and_repeat_with_the_seed():
+    lengths = np.random.RandomState(0).randint(100, 301, size=200)
+
+    def passes(seed):
+        rng = np.random.RandomState(seed)
+        return [
+            [tuple(batch) for batch in _batching.bucket_batches(lengths, 10, rng)]
+            for _ in range(2)
+        ]
+
+    first, second = passes(0)
+    assert first != second  # batch order and composition vary between passes
+    assert set(map(frozenset, first)) != set(map(frozenset, second))
+    assert passes(0) == [first, second] and passes(1) != [first, second]
+
+
+def _ragged(n=23):
+    """Sample ``i`` is ``i % 7 + 1`` steps of the value ``i`` (its identity)."""
+    items = [np.full((i % 7 + 1, 1), float(i), np.float32) for i in range(n)]
+    return Sequences(items=items, pad_value=-9.0), np.arange(n, dtype=np.float32)
+
+
+def _samples_of(x, w):
+    """The identities of the real (weighted) rows of a batch."""
+    return x[np.asarray(w) > 0, 0, 0].astype(int).tolist()
+
+
+def test_a_pass_holds_every_sample_once_padded_only_to_its_batch():
+    data, targets = _ragged()
+    dataset, n_batches = _batching.sequence_dataset(
+        data, targets, None, np.arange(23), batch_size=5, seed=0, shuffle=False
+    )
+    batches = [tuple(np.asarray(part) for part in batch) for batch in dataset]
+    assert len(batches) == n_batches == 5
+    seen = []
+    for x, y, w in batches:
+        assert x.shape[0] == 5  # the last batch is filled to the same rows
+        real = _samples_of(x, w)
+        seen += real
+        np.testing.assert_array_equal(y[w > 0], real)  # targets follow samples
+        lengths = [i % 7 + 1 for i in real]
+        assert x.shape[1] == max(lengths)  # padded to its own longest
+        for row, length in zip(x[w > 0], lengths, strict=True):
+            assert np.all(row[length:] == -9.0)  # with the data's pad_value
+        # Fill rows weigh nothing; the real rows' weights keep the batch's mean.
+        assert w.sum() == 5
+    assert sorted(seen) == list(range(23))
+
+
+def test_every_training_pass_holds_every_sample_once_in_a_new_order():
+    data, targets = _ragged()
+    indices = np.arange(3, 23)  # e.g. the training part of a split
+
+    def first_passes(seed):
+        dataset, n_batches = _batching.sequence_dataset(
+            data, targets, None, indices, batch_size=4, seed=seed, shuffle=True
+        )
+        batches = [(np.asarray(x), np.asarray(w)) for x, _, w in dataset.take(15)]
+        return [
+            sum((_samples_of(x, w) for x, w in batches[k : k + n_batches]), [])
+            for k in range(0, 15, n_batches)
+        ]
+
+    passes = first_passes(0)
+    assert len(passes) == 3
+    for samples in passes:
+        assert sorted(samples) == list(range(3, 23))
+    assert passes[0] != passes[1] != passes[2]
+    assert first_passes(0) == passes and first_passes(1) != passes
+
+
+def test_per_step_targets_are_padded_like_their_samples():
+    data, _ = _ragged(6)
+    targets = [np.full((i % 7 + 1, 2), float(i), np.float32) for i in range(6)]
+    dataset, _ = _batching.sequence_dataset(
+        data, targets, None, np.arange(6), batch_size=6, seed=0, shuffle=False
+    )
+    x, y, w = (np.asarray(part) for part in next(iter(dataset)))
+    assert y.shape == (6, 6, 2) and w.shape == (6, 6)  # one weight per step
+    for row in range(6):
+        i = int(x[row, 0, 0])
+        assert np.all(y[row, : i + 1] == i) and np.all(y[row, i + 1 :] == 0)

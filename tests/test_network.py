@@ -1,12 +1,99 @@
-"""Networks from a ``model=`` callable: what they are fed, and clear errors (#20)."""
+"""skrnn's own networks (sizes, names), and networks from a ``model=`` callable:
+what they are fed, and clear errors (#20)."""
 
 import numpy as np
 import pytest
 
 from skrnn import RNNClassifier, RNNRegressor
-from skrnn._network import build_custom_network
+from skrnn._network import build_custom_network, build_network
 
 
+# ------------------------------------------------------------- build_network
+def _network(**changes):
+    options = dict(input_shape=(None, 1), n_outputs=1, output_activation=None, seed=0)
+    return build_network(**{**options, **changes})
+
+
+@pytest.mark.parametrize(
+    "changes, n_weights",
+    [
+        # SimpleRNN(3) on 1 feature: 3 x 1 + 3 x 3 + 3; Dense(1): 3 + 1.
+        (dict(cell="simple", units=(3,)), 15 + 4),
+        # LSTM(4) on 2 features: 4 gates x (4 x (2 + 4) + 4); Dense(1): 4 + 1.
+        (dict(cell="lstm", units=(4,), input_shape=(None, 2)), 112 + 5),
+        # GRU(4) on 2 features, Keras' reset_after: 3 x 4 x (2 + 4) + 2 x 3 x 4.
+        (dict(cell="gru", units=(4,), input_shape=(None, 2)), 96 + 5),
+        # Two GRU(2) (each 3 x 2 x 3 + 2 x 3 x 2) read both ways; Dense(1) of 4.
+        (dict(cell="gru", units=(2,), bidirectional=True), 2 * 30 + 5),
+        # Stacked SimpleRNN(3) then SimpleRNN(2): 15, then 3 x 2 + 2 x 2 + 2.
+        (dict(cell="simple", units=(3, 2)), 15 + 12 + 3),
+        # Embedding of 6 codes in 3 dimensions: 18; SimpleRNN(2) on 3: 12.
+        (
+            dict(cell="simple", units=(2,), vocabulary_size=6, embedding_dim=3),
+            18 + 12 + 3,
+        ),
+        # Conv1D(3, 4) on 2 features: 4 x 2 x 3 + 3; batch normalisation: 4 x 3
+        # (2 x 3 of them moving statistics); SimpleRNN(2) on 3: 12.
+        (
+            dict(
+                cell="simple",
+                units=(2,),
+                input_shape=(None, 2),
+                conv_filters=(3,),
+                conv_kernel_size=4,
+            ),
+            27 + 12 + 12 + 3,
+        ),
+        # Masking adds nothing; an ensemble of 2 is two networks.
+        (dict(cell="simple", units=(3,), mask_value=0.0), 19),
+        (dict(cell="simple", units=(3,), n_members=2), 2 * 19),
+    ],
+)
+def test_named_networks_have_the_weights_they_name(changes, n_weights):
+    assert _network(**changes).count_params() == n_weights
+
+
+def test_an_ensemble_stacks_its_members_outputs():
+    model = _network(cell="simple", units=(3,), n_outputs=2, n_members=3)
+    assert tuple(model.outputs[0].shape) == (None, 3, 2)
+    X = np.random.RandomState(0).rand(4, 5, 1).astype(np.float32)
+    outputs = np.asarray(model(X))
+    # Each member starts from its own weights: different outputs.
+    assert np.abs(outputs[:, 0] - outputs[:, 1]).max() > 1e-4
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        dict(cell="gru", units=(4, 2), bidirectional=True),
+        dict(cell="lstm", units=(3,), conv_filters=(4, 4), conv_pool_size=2),
+        dict(cell="simple", units=(2,), n_members=2, pooling="mean"),
+        dict(cell="lstm", units=(2,), vocabulary_size=5, embedding_dim=2),
+    ],
+)
+def test_two_builds_of_a_spec_have_the_same_names_and_weights(changes):
+    import keras
+
+    first, second = _network(**changes), _network(**changes)
+    # Explicit names: the same however many layers Keras has built since.
+    keras.layers.Dense(1)
+
+    def names(model):
+        return [layer.name for layer in model.layers], [v.path for v in model.weights]
+
+    assert names(first) == names(_network(**changes))
+    assert names(first) == names(second)
+    # The same seed gives the same initial weights, without global seeds.
+    for a, b in zip(first.get_weights(), second.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    other = _network(**{**changes, "seed": 1})
+    assert any(
+        not np.array_equal(a, b)
+        for a, b in zip(first.get_weights(), other.get_weights(), strict=True)
+    )
+
+
+# ------------------------------------------------------ build_custom_network
 def _reading(n_features, n_outputs_override=None):
     """A builder that ignores ``input_shape`` and reads ``n_features`` features."""
 
@@ -43,7 +130,6 @@ def _fed_message(reads, fed):
     )
 
 
-# ------------------------------------------------------ build_custom_network
 def test_a_network_that_reads_the_fed_shape_is_returned():
     import keras
 

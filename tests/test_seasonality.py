@@ -1,4 +1,7 @@
-"""Season inference from the training data: one series, and a panel (issue 20)."""
+"""Season inference from the training data: one series, and a panel (issue 20);
+the forecaster's other "auto" rules (log, differences, window)."""
+
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -6,8 +9,11 @@ import pytest
 
 from skrnn._seasonality import (
     _acf_of_changes,
+    auto_differences,
+    auto_window,
     infer_panel_season_length,
     infer_season_length,
+    is_multiplicative,
 )
 
 
@@ -101,3 +107,66 @@ def test_a_season_named_by_the_index_needs_two_of_them_in_the_series():
     weekly = pd.date_range("2020-01-06", periods=104, freq="W-MON")
     assert infer_season_length(np.arange(104.0), weekly) == 52
     assert infer_season_length(np.arange(103.0), weekly[:103]) == 1
+
+
+# ------------------------------------------------------------ one series
+def test_one_series_without_index_has_the_season_of_its_autocorrelation():
+    rng = np.random.default_rng(5)
+    t = np.arange(140)
+    weekly = np.sin(2 * np.pi * t / 7) + 0.1 * rng.normal(size=t.size)
+    assert infer_season_length(weekly) == 7
+    assert infer_season_length(rng.normal(size=140).cumsum()) == 1  # a random walk
+    # Fewer than 8 changes, or constant ones, tell nothing.
+    assert infer_season_length(np.sin(2 * np.pi * np.arange(8) / 2)) == 1
+    assert infer_season_length(np.arange(50.0)) == 1
+
+
+@pytest.mark.parametrize(
+    "index, season",
+    [
+        (pd.period_range("2000-01", periods=300, freq="M"), 12),
+        (pd.period_range("2000Q1", periods=300, freq="Q"), 4),
+        (pd.period_range("2000-01-01", periods=300, freq="D"), 7),
+        (pd.date_range("2000-01-03", periods=300, freq="B"), 5),
+        (pd.period_range("2000-01-01", periods=300, freq="h"), 24),
+        (pd.date_range("2000-01-01", periods=300, freq="QS-JAN"), 4),
+        # Unknown or multiple frequencies: the data decide (a trend: no season).
+        (pd.period_range("2000-01-01", periods=300, freq="2h"), 1),
+        (pd.period_range("1700", periods=300, freq="Y"), 1),
+    ],
+)
+def test_the_index_of_one_series_names_its_season_quietly(index, season):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no pandas deprecation on the way
+        assert infer_season_length(np.arange(300.0), index) == season
+
+
+def test_seasonal_swings_growing_with_the_level_are_multiplicative():
+    from skrnn.datasets import load_airline
+
+    assert is_multiplicative(load_airline().to_numpy(), 12)
+    t = np.arange(140)
+    growing = (100 + t) * (1 + 0.2 * np.sin(2 * np.pi * t / 12))
+    assert is_multiplicative(growing, 12)
+    noise = np.random.default_rng(6).normal(size=t.size)
+    constant = 100 + t + 10 * np.sin(2 * np.pi * t / 12) + noise
+    assert not is_multiplicative(constant, 12)
+    # A log needs positive values, a season, and three seasons to compare.
+    assert not is_multiplicative(growing - 150, 12)
+    assert not is_multiplicative(growing, 1)
+    assert not is_multiplicative(growing[:35], 12)
+
+
+def test_auto_differences_remove_the_trend_then_the_season():
+    assert auto_differences(12) == (1, 12)
+    assert auto_differences(1) == (1,)
+
+
+def test_auto_window_is_a_season_shortened_to_leave_eight_windows():
+    assert auto_window(24, 1000, 48, 25) == 24
+    assert auto_window(1, 1000, 6, 1) == 12  # no season: 12 steps
+    assert auto_window(2, 1000, 6, 1) == 12  # too short a season to read
+    # 30 steps, 13 lost to differencing, horizon 6: 30 - 13 - 6 - 7 = 4 steps
+    # leave 8 windows.
+    assert auto_window(12, 30, 6, 13) == 4
+    assert auto_window(12, 20, 6, 13) == 1
