@@ -25,6 +25,8 @@ from ._params import (
 )
 from ._recipes import (
     ARCHITECTURE,
+    COMBINE,
+    ENSEMBLE_COMBINATION,
     refuse_changed_network,
     resolve_sequence_params,
     sequence_recipe_kind,
@@ -291,11 +293,13 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
                 "mask_value, or sequences of different lengths with "
                 "return_sequences=True. Use conv_filters=()."
             )
-        if params["n_networks"] > 1 and not self._whole_series():
+        if params["n_networks"] > 1 and (
+            self.return_sequences or self.tbptt_steps is not None
+        ):
             raise ValueError(
-                f"n_networks={params['n_networks']}: an ensemble averages one output "
-                "per sample of skrnn's own network; it cannot be combined with "
-                "return_sequences=True, tbptt_steps or 'model'. Use n_networks=1."
+                f"n_networks={params['n_networks']}: an ensemble combines one output "
+                "per sample of its networks; it cannot be combined with "
+                "return_sequences=True or tbptt_steps. Use n_networks=1."
             )
         return params
 
@@ -383,9 +387,12 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
         return outputs if self.return_sequences else self._combine(np.stack(outputs))
 
     def _combine(self, outputs):
-        """The ensemble's output: the mean of its members' (probabilities, values)."""
+        """The ensemble's output: its members' (probabilities, values) combined
+        as the recipe says (:data:`~skrnn._recipes.ENSEMBLE_COMBINATION`)."""
         outputs = outputs.astype(np.float64)
-        return outputs.mean(axis=1) if self._members > 1 else outputs
+        if self._members == 1:
+            return outputs
+        return COMBINE[ENSEMBLE_COMBINATION["sequence"]](outputs, axis=1)
 
     def _prediction_groups(self, lengths):
         """Samples predicted together: padding is harmless only where it is masked.

@@ -1,8 +1,9 @@
 """The forecaster's training windows, one protocol for every normalisation.
 
-A window set is what the training engine reads (``len``, ``lengths``,
-``batch(indices)``, ``sample_shape``, ``dense``, ``is_dense``, ``items``,
-``pad_value``) plus what the forecaster trains on:
+A window set follows the training engine's data protocol
+(:class:`~skrnn._training_data.TrainingData`: ``len``, ``lengths``,
+``batch(indices)``, ``dense``, ``pad_value``), has the ``sample_shape`` a
+network is built for, and holds what the forecaster trains on:
 
 * ``targets``: ``(n_windows, n_outputs)`` float32, the values each window is
   followed by, on the network's scale;
@@ -38,8 +39,6 @@ class StandardWindows:
         Steps per window and per target.
     """
 
-    items = None
-    is_dense = False
     pad_value = 0.0
     weights = None
 

@@ -10,7 +10,7 @@ than one value per step and forecasts better. Every window is weighted by
 absolute error (one-step when the season is longer than the horizon, see
 :func:`scale_lag`): with a mean absolute error loss on the log ratios, the loss
 then approximates MASE and no series dominates by its size. Measured on M4
-Hourly in ``benchmarks/m4_research.md`` (rows #18, #24, #29), and on M4 Weekly
+Hourly in ``research/m4_research.md`` (rows #18, #24, #29), and on M4 Weekly
 (issue 20: the window, short series and the scale's lag).
 """
 
@@ -137,8 +137,6 @@ class LevelWindows:
         The series of each window.
     """
 
-    items = None
-    is_dense = True
     pad_value = 0.0
 
     def __init__(self, arrays, window, horizon, season_length, *, seed):
@@ -194,24 +192,3 @@ class LevelWindows:
 
     def batch(self, indices):
         return self.dense[indices]
-
-
-def level_forecast(predictor, histories, window, layout, network_steps, n_steps):
-    """Forecast ``n_steps`` after each 1-D history with one network, in blocks.
-
-    Returns an array of shape ``(n_histories, n_steps)`` on the original scale.
-    """
-    extended = list(histories)
-    blocks, done = [], 0
-    while done < n_steps:
-        inputs, levels = encode(
-            np.stack([extend_back(h, window)[-window:] for h in extended]), layout
-        )
-        outputs = predictor(inputs).reshape(len(extended), network_steps)
-        block = levels[:, np.newaxis] * np.exp(outputs.astype(np.float64))
-        blocks.append(block)
-        done += network_steps
-        extended = [
-            np.concatenate([h, b]) for h, b in zip(extended, block, strict=True)
-        ]
-    return np.concatenate(blocks, axis=1)[:, :n_steps]

@@ -216,9 +216,7 @@ STATE = {
     "skrnn.SequenceForecaster": {
         **_FEATURES,
         "model_": _KERAS,
-        "models_": _list_of(_KERAS),
         "history_": _HISTORY,
-        "histories_": _list_of(_HISTORY),
         "n_iter_": _INT,
         "normalize_": _STR,
         "training_params_": _PARAMS_RECORD,
@@ -740,7 +738,7 @@ class _Reader:
     def _network(self, name):
         if not isinstance(name, str) or not _MEMBER_NAME.fullmatch(name):
             raise InvalidFileError(f"network member name {name!r} is not allowed")
-        if name not in self.networks:  # a network held twice (model_, models_[0])
+        if name not in self.networks:  # a network held twice is loaded once
             self.networks[name] = self._load_network(name)
         return self.networks[name]
 

@@ -19,9 +19,11 @@ estimator's private state.
 
 import math
 
+import numpy as np
+
 # ------------------------------------------------------------------ sequences
 # The numeric recipe chosen on the UCR/UEA/Monash training files
-# (benchmarks/research/ucr_research.md): a convolutional front end, a
+# (research/ucr_research.md): a convolutional front end, a
 # bidirectional GRU(64) read as the mean over steps, three networks averaged,
 # each series z-normalised with its level and scale as extra channels.
 # "symbols": strings and token lists, chosen on the peptide and DNA-motif
@@ -90,7 +92,7 @@ ARCHITECTURE = (
 # ``epochs="auto"`` for numeric input: every fit reads at least 30,000 samples
 # (with repeats), in 100 to 300 epochs. Small sets are under-trained by 100
 # epochs of ~10 batches each (ACSF1, 80 series: 0.50 -> 0.70 cross-validated
-# accuracy with 300 epochs, benchmarks/research/ucr_research.md round 4), and
+# accuracy with 300 epochs, research/ucr_research.md round 4), and
 # their epochs are cheap; sets of 300 samples or more keep 100 epochs.
 
 
@@ -184,7 +186,7 @@ def resolve_sequence_params(params, kind, n_samples):
 # ----------------------------------------------------------------- forecaster
 # What the forecaster's "auto" parameters become, by normalisation. "level" is
 # the global recipe chosen on M4 Hourly's training series
-# (benchmarks/research/m4_research.md): a GRU(128) on one season per step,
+# (research/m4_research.md): a GRU(128) on one season per step,
 # Adam 3e-3 on batches of 256 windows, early stopping on each series' last
 # window, the median of 5 networks. "standard" is the small per-series network
 # whose airline figures are in docs/benchmarks.rst.
@@ -212,6 +214,14 @@ FORECAST_RECIPES = {
         "n_iter_no_change": 8,
     },
 }
+
+# How the networks of an ensemble (n_networks > 1, trained side by side in one
+# model) are combined: the sequence estimators average their outputs
+# (probabilities, values), the forecaster takes the median of the members'
+# forecasts on the original scale (M4 Hourly, m4_research.md: robust to one
+# member's bad run on a series).
+ENSEMBLE_COMBINATION = {"sequence": "mean", "forecast": "median"}
+COMBINE = {"mean": np.mean, "median": np.median}
 
 # The forecaster's network parameters that the rule for named networks covers.
 FORECAST_ARCHITECTURE = ("cell", "units", "bidirectional", "n_networks")

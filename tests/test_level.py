@@ -7,7 +7,6 @@ from skrnn._level import (
     MIN_TRAINING_WINDOWS,
     LevelWindows,
     extend_back,
-    level_forecast,
     level_window,
     scale_lag,
 )
@@ -91,17 +90,34 @@ def test_a_series_shorter_than_two_horizons_gives_only_its_held_out_window():
 
 @pytest.mark.parametrize("n_history", [30, 200])
 def test_level_forecast_reads_short_histories_extended(n_history):
-    window, layout = 104, (2, 52)
+    window = 104
     seen = []
 
     def predictor(inputs):  # forecasts the level: log ratio 0
         seen.append(inputs)
         return np.zeros((len(inputs), 13), dtype=np.float32)
 
+    from skrnn._forecast_plan import ForecastPlan
+    from skrnn._normalizations import LevelNormalization
+
+    plan = ForecastPlan(
+        normalize="level",
+        season_length=52,
+        strategy="direct",
+        network_steps=13,
+        log=True,
+        differences=(),
+        scale=True,
+        window=window,
+        training={},
+        seed=0,
+        n_targets=1,
+        with_covariates=False,
+    )
     history = _series(n_history, 50.0, 4)
-    forecast = level_forecast(predictor, [history], window, layout, 13, 13)
+    forecast = LevelNormalization(plan).forecast(predictor, [history[:, None]], 13, [0])
     level = extend_back(history, window)[-window:].mean()
-    np.testing.assert_allclose(forecast, np.full((1, 13), level))
+    np.testing.assert_allclose(forecast, np.full((1, 1, 13, 1), level))
     assert seen[0].shape == (1, 2, 52)
 
 

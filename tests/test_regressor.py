@@ -281,3 +281,25 @@ def test_mask_value_skips_padded_steps_before_scaling():
     np.testing.assert_allclose(
         reg.predict(padded)[0], reg.predict(shorter)[0], rtol=1e-5
     )
+
+
+def test_a_user_network_trains_as_an_ensemble_side_by_side():
+    import keras
+
+    def builder(input_shape, n_outputs, output_activation):
+        inputs = keras.Input(shape=input_shape)
+        hidden = keras.layers.SimpleRNN(3)(inputs)
+        outputs = keras.layers.Dense(n_outputs, activation=output_activation)(hidden)
+        return keras.Model(inputs, outputs)
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(64, 5, 1))
+    y = X[:, -1, 0]
+    params = dict(model=builder, epochs=2, random_state=0)
+    single = RNNRegressor(**params).fit(X, y)
+    pair = RNNRegressor(n_networks=2, **params).fit(X, y)
+    assert tuple(pair.model_.output.shape) == (None, 2, 1)
+    assert pair.model_.count_params() == 2 * single.model_.count_params() == 38
+    assert pair.predict(X).shape == (64,)
+    with pytest.raises(ValueError, match="return_sequences=True or tbptt_steps"):
+        RNNRegressor(n_networks=2, return_sequences=True, units=2).fit(X, X[:, :, 0])
