@@ -1,11 +1,11 @@
 """M4 Hourly (and Weekly) forecast accuracy: a global recurrent network against benchmarks.
 
 Run from the repository root, at one thread to compare with the figures in
-``m4_research.md``::
+``research/m4_research.md``::
 
     SKRNN_NUM_THREADS=1 OMP_NUM_THREADS=1 TF_NUM_INTRAOP_THREADS=1 \\
-        python benchmarks/bench_m4.py                 # hourly, the recipe's 5 seeds
-    python benchmarks/bench_m4.py --seeds 1           # one network, a quick look
+        python benchmarks/bench_m4.py                 # hourly, the defaults (5 networks)
+    python benchmarks/bench_m4.py --networks 1        # one network, a quick look
     python benchmarks/bench_m4.py --origin 1          # validate on the 48 before
     python benchmarks/bench_m4.py --group weekly      # weekly: horizon 13, MASE m=1
     python benchmarks/bench_m4.py --no-rnn            # benchmarks only
@@ -39,19 +39,16 @@ Rows
    the call of issue 20 (no season given: it is inferred from the panel).
    ``--set name=value`` passes explicit parameters (research; the row's name
    then lists them). For a panel of positive series the "auto" parameters
-   resolve to the global recipe of ``m4_research.md``: ONE GRU(128) trained
+   resolve to the global recipe of ``research/m4_research.md``: ONE GRU(128) trained
    on level-normalised windows pooled from all series, early stopping on each
    series' last window, the median of 5 networks. ``--networks k`` overrides the ensemble
    size. Its 95% intervals are ``predict_interval(coverage=0.95)``: split
    conformal on the errors of each series' held-out last window, per horizon
    step, scaled by each series' MASE scale.
-5. ``--raw-keras``: the same recipe written in raw Keras
-   (``m4_research.fit_predict``, ``--seeds`` networks), what a user would
-   otherwise write by hand. Its 95% intervals are split conformal: per horizon
-   step, the 2.5% and 97.5% quantiles over the series of the residuals on
-   each series' last training window (held out from training), each divided
-   by its series' MASE scale; the interval is the forecast plus those
-   quantiles times the series' scale (median over seeds).
+
+The same recipe written by hand in raw Keras (the "raw-Keras prototype" rows
+of ``docs/benchmarks.rst``) is the research harness's:
+``python research/m4_research.py recipe``.
 
 Targets on the hourly validation windows (a margin under the issue's required
 12.5 / 1.05 on the official test set): sMAPE <= 12.0 and MASE <= 1.0. On the
@@ -75,23 +72,6 @@ from _timing import busy_machine_warning, environment_rows, print_table  # noqa:
 
 GROUPS = {"hourly": (48, 24), "weekly": (13, 1)}  # horizon, MASE period
 
-# The global recipe of m4_research.md (keys of m4_research.DEFAULTS).
-RECIPE = {
-    "input": 168,
-    "layout": "days",
-    "level": "week",
-    "target": "level",
-    "weight": "mase",
-    "loss": "mae",
-    "cell": "gru",
-    "units": 128,
-    "epochs": 40,
-    "per_series": 64,
-    "batch_size": 256,
-    "learning_rate": 3e-3,
-    "patience": 8,
-    "seeds": [0, 1, 2, 3, 4],
-}
 TARGETS = {"smape": 12.0, "mase": 1.0}  # hourly; weekly: 0.9 x naive's
 
 
@@ -158,46 +138,12 @@ def skrnn_defaults(insamples, actuals, group, networks, notes, overrides=None):
     )
 
 
-def raw_keras_recipe(insamples, actuals, m, seeds, notes):
-    """The recipe in raw Keras (the research harness); a result row."""
-    from m4_research import DEFAULTS, fit_predict
-
-    config = dict(DEFAULTS, **RECIPE)
-    fitted = []
-    for seed in range(seeds):
-        one = fit_predict(insamples, config, seed)
-        fitted.append(one)
-        scores = score_panel(insamples, actuals, list(one["forecast"]), m)
-        notes.append(
-            f"raw Keras seed {seed}: sMAPE {scores['smape']:.2f}, MASE "
-            f"{scores['mase']:.3f}, {one['epochs']} epochs, fit {one['fit_seconds']:.0f} s"
-        )
-    median = {
-        key: np.median(np.stack([one[key] for one in fitted]), axis=0)
-        for key in ("forecast", "lower", "upper")
-    }
-    scores = score_panel(
-        insamples,
-        actuals,
-        list(median["forecast"]),
-        m,
-        list(median["lower"]),
-        list(median["upper"]),
-    )
-    fit_seconds = sum(one["fit_seconds"] for one in fitted)
-    predict_seconds = sum(one["predict_seconds"] for one in fitted)
-    name = f"raw Keras recipe, {seeds} seed(s), median"
-    return (name, scores, fit_seconds, predict_seconds)
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--group", choices=sorted(GROUPS), default="hourly")
     parser.add_argument("--origin", type=int, default=0)
-    parser.add_argument("--seeds", type=int, default=len(RECIPE["seeds"]))
     parser.add_argument("--no-rnn", action="store_true")
     parser.add_argument("--networks", type=int, default=None)
-    parser.add_argument("--raw-keras", action="store_true")
     parser.add_argument(
         "--set",
         action="append",
@@ -263,8 +209,6 @@ def main(argv=None):
                 insamples, actuals, args.group, args.networks, notes, overrides
             )
         )
-        if args.raw_keras and args.group == "hourly":
-            rows.append(raw_keras_recipe(insamples, actuals, m, args.seeds, notes))
 
     table = []
     for name, scores, fit_s, predict_s in rows:

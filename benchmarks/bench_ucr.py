@@ -1,14 +1,14 @@
 """UCR/UEA/Monash benchmark: skrnn's defaults beside simple and strong baselines (issue 13).
 
-Run from the repository root (the figures in ``ucr_research.md`` were measured
-with one thread: ``SKRNN_NUM_THREADS=1 OMP_NUM_THREADS=1``)::
+Run from the repository root (the figures in ``research/ucr_research.md`` were
+measured with one thread: ``SKRNN_NUM_THREADS=1 OMP_NUM_THREADS=1``)::
 
     python benchmarks/bench_ucr.py                      # all five sets, on _TEST
     python benchmarks/bench_ucr.py --sets OSULeaf ACSF1 # a subset
     python benchmarks/bench_ucr.py --validate           # _TRAIN split 70/30, no _TEST
     python benchmarks/bench_ucr.py --aeon-python /tmp/aeon-venv/bin/python
 
-Sets (``../shared/data/ucr``, ``.ts`` files read by ``_ts.load_ts``):
+Sets (``../shared/data/ucr``, ``.ts`` files read by ``skrnn.datasets.load_ts``):
 OSULeaf, PLAID (unequal lengths), ACSF1 (1,460 steps) scored by accuracy;
 Covid3Month, Tecator scored by RMSE. ``--validate`` fits on a stratified 70%
 of the training file and scores on the other 30% (``random_state=0``), so a
@@ -24,9 +24,6 @@ Rows per set, each with its fit time:
   average of three such networks trained side by side). The
   issue's target: mean accuracy over the three classification sets >= 0.90
   (goal 0.95), all five sets within 15 minutes.
-* ``recipe (raw Keras prototype)`` -- only with ``--only recipe``: the same
-  recipe as run by the research harness (``ucr_research.RECIPE``), a check
-  that the estimators reproduce it.
 * ``1-NN Euclidean`` -- on the series as loaded; unequal-length series (PLAID)
   are linearly resampled to the median training length first (padding with
   zeros scored lower on the validation split: 0.47 against 0.67).
@@ -53,15 +50,14 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from _timing import print_table, quiet_backend  # noqa: E402
-from _ts import load_ts  # noqa: E402
+
+from skrnn.datasets import load_ts  # noqa: E402
 
 DATA = HERE.parents[0] / ".." / "shared" / "data" / "ucr"
 SETS = ("OSULeaf", "PLAID", "ACSF1", "Covid3Month", "Tecator")
-CONTENDERS = ("skrnn", "recipe", "nn", "keras", "rocket")
-DEFAULT_CONTENDERS = ("skrnn", "nn", "keras", "rocket")
+CONTENDERS = ("skrnn", "nn", "keras", "rocket")
 LABELS = {
     "skrnn": "skrnn defaults",
-    "recipe": "recipe (raw Keras prototype)",
     "nn": "1-NN Euclidean",
     "keras": "Keras LSTM(64) + masking",
     "rocket": "MiniRocket (aeon)",
@@ -198,13 +194,6 @@ def run_skrnn(X_train, y_train, X_test):
     return estimator.fit(X_train, y_train).predict(X_test)
 
 
-def run_recipe(X_train, y_train, X_test):
-    from ucr_research import RECIPE, fit_predict
-
-    classification = y_train.dtype.kind in "US"
-    return fit_predict(RECIPE, X_train, y_train, X_test, classification)[0]
-
-
 def run_rocket(aeon_python, name, validate):
     result = subprocess.run(
         [aeon_python, "-c", AEON_SCRIPT, str(DATA), name, "1" if validate else "0"],
@@ -226,7 +215,7 @@ def main(argv=None):
         help="score on a 30%% split of _TRAIN, not _TEST",
     )
     parser.add_argument(
-        "--only", nargs="*", default=list(DEFAULT_CONTENDERS), choices=CONTENDERS
+        "--only", nargs="*", default=list(CONTENDERS), choices=CONTENDERS
     )
     parser.add_argument("--keras-epochs", type=int, default=20)
     parser.add_argument(
@@ -263,8 +252,6 @@ def main(argv=None):
                 else:
                     if contender == "skrnn":
                         pred = run_skrnn(X_train, y_train, X_test)
-                    elif contender == "recipe":
-                        pred = run_recipe(X_train, y_train, X_test)
                     elif contender == "nn":
                         pred = run_nn(X_train, y_train, X_test)
                     else:

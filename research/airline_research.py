@@ -6,7 +6,7 @@ months held out; horizon = the held-out length) and prints the multi-step RMSE
 and the one-step RMSE (predict 1, update with the actual), per origin, for
 each seed and for the median of the seeds' forecasts, next to seasonal naive.
 
-    python benchmarks/airline_research.py '{"window": 24, "log": true}'
+    python research/airline_research.py '{"window": 24, "log": true}'
 """
 
 import json
@@ -16,7 +16,9 @@ import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# The benchmarks' shared helpers (this script is run directly, as they are).
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
 from _timing import quiet_backend  # noqa: E402
 
 

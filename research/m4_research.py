@@ -1,12 +1,13 @@
 """Research harness for a global recurrent forecaster on M4 Hourly (issue 12).
 
-Not a test and not the benchmark (see ``bench_m4.py``): a raw-Keras script
+Not a test and not the benchmark (see ``benchmarks/bench_m4.py``): a raw-Keras script
 that trains ONE network on windows pooled from all 414 hourly series, under a
 configuration given as JSON, and prints sMAPE / MASE / OWA on the validation
 windows (the last 48 values of each training series; ``origin=1``: the 48
 before them). Results go to ``m4_research.md`` by hand.
 
-    python benchmarks/m4_research.py '{"units": 64, "epochs": 20}'
+    python research/m4_research.py '{"units": 64, "epochs": 20}'
+    python research/m4_research.py recipe     # the recipe found (row #29)
 
 Run it at one thread (``SKRNN_NUM_THREADS=1 OMP_NUM_THREADS=1
 TF_NUM_INTRAOP_THREADS=1``); it sets TensorFlow's pools to one thread too.
@@ -19,7 +20,9 @@ import time
 
 import numpy as np
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# The benchmarks' shared helpers (this script is run directly, as they are).
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "benchmarks"))
 from _m4_metrics import naive2, naive_scale, owa, score_panel, seasonal_naive  # noqa: E402
 from _timing import quiet_backend  # noqa: E402
 
@@ -49,6 +52,27 @@ DEFAULTS = {
     # "keras": the loop above; "rnnregressor": skrnn.RNNRegressor's public API on
     # one fixed sample of windows, early stopping on a random 10% of them
     "engine": "keras",
+}
+
+
+# The global recipe this search found (row #29 of m4_research.md), which
+# SequenceForecaster's "auto" parameters resolve to for a panel of positive
+# series: the "raw-Keras prototype" rows of docs/benchmarks.rst.
+RECIPE = {
+    "input": 168,
+    "layout": "days",
+    "level": "week",
+    "target": "level",
+    "weight": "mase",
+    "loss": "mae",
+    "cell": "gru",
+    "units": 128,
+    "epochs": 40,
+    "per_series": 64,
+    "batch_size": 256,
+    "learning_rate": 3e-3,
+    "patience": 8,
+    "seeds": [0, 1, 2, 3, 4],
 }
 
 
@@ -241,19 +265,19 @@ def fit_predict_regressor(insamples, config, seed):
 def main():
     config = dict(DEFAULTS)
     if len(sys.argv) > 1:
-        config.update(json.loads(sys.argv[1]))
+        config.update(RECIPE if sys.argv[1] == "recipe" else json.loads(sys.argv[1]))
     quiet_backend()
     import tensorflow as tf
 
     tf.config.threading.set_intra_op_parallelism_threads(1)
     tf.config.threading.set_inter_op_parallelism_threads(1)
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    sys.path.insert(0, ROOT)
     from skrnn.datasets import load_m4
 
     series = [s.to_numpy() for s in load_m4("hourly").values()]
     insamples, actuals = split(series, config["origin"])
     start = time.perf_counter()
-    forecasts, notes = [], []
+    forecasts, lowers, uppers, notes = [], [], [], []
     for k, seed in enumerate(config["seeds"]):
         t0 = time.perf_counter()
         seed_config = dict(config)
@@ -261,6 +285,8 @@ def main():
             seed_config["target"] = config["targets"][k % len(config["targets"])]
         fitted = fit_predict(insamples, seed_config, seed)
         forecasts.append(fitted["forecast"])
+        lowers.append(fitted["lower"])
+        uppers.append(fitted["upper"])
         one = score_panel(insamples, actuals, list(fitted["forecast"]), 24)
         notes.append(
             f"seed {seed}: {one['smape']:.2f}/{one['mase']:.3f} "
@@ -273,7 +299,17 @@ def main():
             forecast + np.stack([seasonal_naive(s, 48, 24) for s in insamples])
         )
     elapsed = time.perf_counter() - start
-    scores = score_panel(insamples, actuals, list(forecast), 24)
+    intervals = config["combine"] == "none" and config["engine"] == "keras"
+    # 95% split-conformal intervals (median over seeds) where the forecast is
+    # the network's own; scored by MSIS and coverage.
+    scores = score_panel(
+        insamples,
+        actuals,
+        list(forecast),
+        24,
+        list(np.median(np.stack(lowers), axis=0)) if intervals else None,
+        list(np.median(np.stack(uppers), axis=0)) if intervals else None,
+    )
     ref = score_panel(insamples, actuals, [naive2(s, 48, 24) for s in insamples], 24)
     snaive = score_panel(
         insamples, actuals, [seasonal_naive(s, 48, 24) for s in insamples], 24
@@ -286,6 +322,11 @@ def main():
             owa(scores["smape"], scores["mase"], ref["smape"], ref["mase"]), 4
         ),
         "snaive": [round(snaive["smape"], 3), round(snaive["mase"], 4)],
+        **(
+            {"msis": round(scores["msis"], 3), "coverage": round(scores["coverage"], 3)}
+            if intervals
+            else {}
+        ),
         "seconds": round(elapsed, 1),
         "seeds": notes,
     }

@@ -9,7 +9,7 @@ epochs run and fit seconds.
 Run from the repository root, one thread (as the figures in
 ``ucr_research.md`` were measured)::
 
-    SKRNN_NUM_THREADS=1 OMP_NUM_THREADS=1 python benchmarks/ucr_research.py \
+    SKRNN_NUM_THREADS=1 OMP_NUM_THREADS=1 python research/ucr_research.py \
         --config base --sets OSULeaf ACSF1
 
 A config is a dict in ``CONFIGS``; ``--set key=value`` overrides its entries.
@@ -26,9 +26,11 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+# The benchmarks' shared helpers (this script is run directly, as they are).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
 from _timing import quiet_backend  # noqa: E402
-from _ts import load_ts  # noqa: E402
+
+from skrnn.datasets import load_ts  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data" / "ucr"
 CLASSIFICATION = ("OSULeaf", "PLAID", "ACSF1")
@@ -64,7 +66,7 @@ BASE = {
     "seeds": 1,  # ensemble: average the probabilities of this many networks
 }
 
-# The recipe chosen on the validation splits (ucr_research.md); bench_ucr.py runs it.
+# The recipe chosen on the validation splits (ucr_research.md).
 RECIPE = {
     **BASE,
     "scale": "instance",

@@ -102,6 +102,12 @@ def _import_keras():
         import tensorflow as tf
 
         tf.config.list_physical_devices()  # CUDA is probed here
+        # Where oneDNN is on and the CPU lacks AVX-512, TensorFlow logs at ERROR
+        # level, once per process, that the first op of a type oneDNN cannot
+        # run there (bool, float16) falls back to Eigen: a masked fit's boolean
+        # mask printed it. One boolean op here spends that one notice (and with
+        # it a later float16 one) while stderr is silenced; nothing else is.
+        tf.transpose(tf.zeros((1, 1), dtype=tf.bool))
     _quiet_retracing_warnings()
     return keras
 

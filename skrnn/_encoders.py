@@ -197,7 +197,7 @@ class InputEncoder:
 # ``max_steps`` steps (512 by default): longer series are folded down first,
 # which bounds its time and memory. On ACSF1 (1,460 steps) folding by 3 then
 # pooling by 4 scored between folding alone and pooling alone in 5-fold
-# cross-validation (benchmarks/ucr_research.md, round 3).
+# cross-validation (research/ucr_research.md, round 3).
 _POOL_READS = 4
 
 

@@ -24,7 +24,7 @@ MIN_TRAINING_WINDOWS = 8
 # Seasons in an "auto" window (one week of hourly data).
 SEASONS_PER_WINDOW = 7
 # Values in an "auto" window at most: 7 seasons of weekly data (7 years) trained
-# worse than 4 on M4 Weekly at both validation origins (m4_research.md).
+# worse than 4 on M4 Weekly at both validation origins (research/m4_research.md).
 MAX_WINDOW = 210
 
 

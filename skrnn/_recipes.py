@@ -218,7 +218,7 @@ FORECAST_RECIPES = {
 # How the networks of an ensemble (n_networks > 1, trained side by side in one
 # model) are combined: the sequence estimators average their outputs
 # (probabilities, values), the forecaster takes the median of the members'
-# forecasts on the original scale (M4 Hourly, m4_research.md: robust to one
+# forecasts on the original scale (M4 Hourly, research/m4_research.md: robust to one
 # member's bad run on a series).
 ENSEMBLE_COMBINATION = {"sequence": "mean", "forecast": "median"}
 COMBINE = {"mean": np.mean, "median": np.median}

@@ -54,7 +54,9 @@ def _season_from_index(index):
     if freq is not None:
         # "W-SUN" is weekly, "QE-DEC" quarterly: the anchor after "-" is dropped
         # before the letters are kept (the other way round, "WSUN" was unknown).
-        name = pd.tseries.frequencies.to_offset(freq).name.split("-")[0]
+        # ``rule_code`` is the offset's name without its multiple (``name``,
+        # the same string, is deprecated in pandas 3).
+        name = pd.tseries.frequencies.to_offset(freq).rule_code.split("-")[0]
         base = "".join(ch for ch in name if ch.isalpha())
         for name in (base, base.rstrip("SE"), base.upper()):
             if name in _SEASONS and getattr(freq, "n", 1) == 1:

@@ -1,13 +1,9 @@
-"""The ``.ts`` reader of the benchmarks (``benchmarks/_ts.py``)."""
-
-import sys
-from pathlib import Path
+"""``skrnn.datasets.load_ts``: the ``.ts`` files of the UCR/UEA/Monash archives."""
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-from _ts import load_ts  # noqa: E402
+from skrnn.datasets import load_ts
 
 CLASSIFICATION = """\
 # a comment
@@ -51,4 +47,11 @@ def test_a_file_without_data_line_is_an_error(tmp_path):
     path = tmp_path / "broken.ts"
     path.write_text("@problemName Broken\n")
     with pytest.raises(ValueError, match="@data"):
+        load_ts(path)
+
+
+def test_cases_with_different_channel_counts_are_an_error(tmp_path):
+    path = tmp_path / "mixed.ts"
+    path.write_text("@classLabel true a b\n@data\n1,2:3,4:a\n1,2:b\n")
+    with pytest.raises(ValueError, match="numbers of channels"):
         load_ts(path)

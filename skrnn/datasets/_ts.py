@@ -1,29 +1,35 @@
-"""Read time-series sets in the ``.ts`` format of the UCR/UEA/Monash archives.
-
-Import from a script in this folder (``from _ts import load_ts``). The format:
-lines starting with ``#`` are comments, header lines start with ``@`` and
-``@data`` ends the header; then one case per line, the channels separated by
-``:``, each channel a comma-separated list of values (``?`` or ``NaN`` for a
-missing value), the label last. ``@classLabel true ...`` marks a classification
-set (string labels), ``@targetLabel true`` a regression set (float targets).
-"""
+"""Read time-series sets in the ``.ts`` format of the UCR/UEA/Monash archives."""
 
 import numpy as np
 
 
 def load_ts(path):
-    """Load one ``.ts`` file.
+    """Load one ``.ts`` file of the UCR/UEA/Monash time-series archives.
+
+    The archives' classification and extrinsic regression sets (for example
+    OSULeaf, PLAID, ACSF1, Covid3Month, Tecator) are distributed as
+    ``<name>_TRAIN.ts`` and ``<name>_TEST.ts``. The arrays returned are input
+    forms the sequence estimators take as they are: a 3-D array, or a list of
+    arrays when the series differ in length.
+
+    The format: lines starting with ``#`` are comments; header lines start
+    with ``@`` and ``@data`` ends the header; then one case per line, its
+    channels separated by ``:``, each channel a comma-separated list of values
+    (``?`` or ``NaN`` for a missing value), the label last. ``@classLabel true
+    ...`` marks a classification set (string labels), ``@targetLabel true`` a
+    regression set (float targets).
 
     Parameters
     ----------
     path : str or path-like
-        The file, e.g. ``".../ucr/OSULeaf_TRAIN.ts"``.
+        The file, e.g. ``".../OSULeaf_TRAIN.ts"``.
 
     Returns
     -------
     X : ndarray of shape (n_cases, n_steps, n_channels) or list of ndarray
         float32. A 3-D array when every case has the same number of steps,
-        else a list of ``(n_steps_i, n_channels)`` arrays.
+        else a list of ``(n_steps_i, n_channels)`` arrays. Missing values are
+        NaN.
     y : ndarray of shape (n_cases,)
         The labels as strings for a classification set, as float64 for a
         regression set (``@targetLabel true``).
@@ -33,6 +39,24 @@ def load_ts(path):
     ValueError
         If the file has no ``@data`` line, or its cases do not all have the
         same number of channels.
+
+    See Also
+    --------
+    skrnn.RNNClassifier : Classify the series (3-D arrays or ragged lists).
+    skrnn.RNNRegressor : Regress a number on each series.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> from skrnn.datasets import load_ts
+    >>> text = "@classLabel true up down\\n@data\\n1,2,3:up\\n3,2,1:down\\n"
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = Path(folder) / "Tiny_TRAIN.ts"
+    ...     _ = path.write_text(text)
+    ...     X, y = load_ts(path)
+    >>> X.shape, X.dtype, y.tolist()
+    ((2, 3, 1), dtype('float32'), ['up', 'down'])
     """
     header = {}
     cases, labels = [], []
