@@ -123,7 +123,7 @@ def skrnn_defaults(insamples, actuals, group, networks, notes, overrides=None):
         [intervals[i]["lower"].to_numpy() for i in ids],
         [intervals[i]["upper"].to_numpy() for i in ids],
     )
-    epochs = [len(history["loss"]) for history in model.histories_]
+    epochs = model.n_iter_  # the networks train side by side, for as long
     notes.append(
         f"skrnn defaults: season_length_ {model.season_length_}, window_ "
         f"{model.window_}, {model.training_params_}, epochs {epochs}"

@@ -111,6 +111,7 @@ def test_partial_fit_needs_classes_first_and_trains_one_epoch(sign_data):
 def test_early_stopping_is_stratified_and_restores_best(sign_data, n_networks):
     from sklearn.metrics import log_loss
 
+    from skrnn._backend import resolve_seed
     from skrnn._engine import ValidationSplit
 
     X, y = sign_data
@@ -128,7 +129,9 @@ def test_early_stopping_is_stratified_and_restores_best(sign_data, n_networks):
     val_loss = clf.history_["val_loss"]
     assert clf.n_iter_ == len(val_loss) < 200
     codes = np.searchsorted(clf.classes_, y)
-    _, val = ValidationSplit(0.2, stratify=codes).split(len(y), clf._seed)
+    # The split early stopping made, replayed from the estimator's random_state.
+    seed = resolve_seed(clf.random_state)
+    _, val = ValidationSplit(0.2, stratify=codes).split(len(y), seed)
     # Stratified: the held-out part keeps the classes' proportions.
     assert abs(codes[val].mean() - codes.mean()) <= 1 / len(val)
     # Restores the best: the network's loss on the held-out part is the lowest
