@@ -464,8 +464,8 @@ def train(model, data, targets, weights, config, *, spec=None):
     keras = get_keras()
     check_training_data(data)
     if spec is not None:
-        targets = repeat_targets(targets, spec.n_members)
         check_padding(data, spec)
+        targets = repeat_targets(targets, spec.n_members)
     check_targets(model, targets, spec)
     if config.tbptt_steps is not None and (spec is None or spec.builder is not None):
         raise ValueError(

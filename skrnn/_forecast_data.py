@@ -116,9 +116,10 @@ def read_observations(X, y=None, *, estimator, fitted=None, method="fit"):
         In a fresh ``fit``, with ``features``: ``n_features_in_`` (and
         ``feature_names_in_``) to record.
     """
+    # A fresh fit records the columns first (scikit-learn's own bookkeeping).
+    features = {} if fitted is not None else fitted_features(estimator, X, y)
     observations = _read(X, y, estimator, fitted, method)
     if fitted is None:
-        features = fitted_features(estimator, X, y, observations)
         return dataclasses.replace(observations, features=features)
     if method == "fit":  # a warm start: the fitted series again
         _check_same_series(fitted, observations)
@@ -297,13 +298,13 @@ def _long_name(data):
 
 
 # -------------------------------------------------------- feature records
-def fitted_features(estimator, X, y, observations):
+def fitted_features(estimator, X, y):
     """``n_features_in_`` (and ``feature_names_in_``) of a fresh fit, as values.
 
     With covariates, scikit-learn's own bookkeeping of X's columns; without,
     the series' columns (a panel's series are one column each).
     """
-    if observations.container.is_panel:
+    if y is None and is_panel(X):
         return {"n_features_in_": 1}
     probe = clone(estimator)  # scikit-learn records on it, never on the estimator
     validate_data(
