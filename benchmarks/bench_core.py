@@ -11,10 +11,12 @@ speed section takes most of it)::
 What is measured
 ----------------
 1. Single-sample predict latency, on one sample ``x`` of shape (1, 24, 1) after
-   ``--warmup`` untimed calls (default 100: skrnn traces an unrolled forward
-   pass once a predictor has served 50 calls at one short length), over
-   ``--calls`` calls (default 300): median and p90 in ms. Two skrnn
-   regressors, fitted 1 epoch on random data of shape (256, 24, 1):
+   ``--warmup`` untimed calls (default 100: once a predictor has served 50
+   calls of one input shape, skrnn compiles its forward pass for that shape
+   with XLA), over ``--calls`` calls (default 300): median and p90 in ms.
+   Beside each skrnn figure, its calls 6-45 (the traced function, before
+   anything is compiled) and the one-time cost of the call that compiles. Two
+   skrnn regressors, fitted 1 epoch on random data of shape (256, 24, 1):
 
    * a named plain network, ``RNNRegressor(cell="lstm", units=32, epochs=1,
      n_networks=1, bidirectional=False, conv_filters=(), pooling="last",
@@ -150,8 +152,8 @@ def parse_args(argv=None):
         "--warmup",
         type=int,
         default=100,
-        help="untimed predict calls before timing (default 100: skrnn traces an "
-        "unrolled forward pass after 50 calls at one short length)",
+        help="untimed predict calls before timing (default 100: skrnn compiles "
+        "the forward pass with XLA after 50 calls of one input shape)",
     )
     parser.add_argument(
         "--rounds",
@@ -370,7 +372,19 @@ def bench_predict(args, scikeras):
             ]
         )
 
+    def before_compiling(name, estimator):
+        """Calls 6-45 (the traced function), then calls 46-60: the 51st
+        compiles the forward pass, the slowest of them is its time."""
+        first = summarize(time_calls(lambda: estimator.predict(x), n_calls=40))
+        switch = time_calls(lambda: estimator.predict(x), n_calls=15, n_warmup=0)
+        row(
+            f"{name}: calls 6-45, before compiling",
+            first,
+            f"compiling: {switch.max():.2f} s once",
+        )
+
     log(f"  predict: {args.calls} calls per contender ...")
+    before_compiling(f"skrnn, named plain LSTM({UNITS})", plain)
     plain_stats = timed(lambda: plain.predict(x), args.calls)
     row(
         f"skrnn, named plain LSTM({UNITS}): reg.predict(x)",
@@ -385,6 +399,7 @@ def bench_predict(args, scikeras):
         timed(lambda: model.predict_on_batch(x), args.calls),
         "1.3 ms (issue 20)",
     )
+    before_compiling("skrnn, default recipe", recipe)
     recipe_stats = timed(lambda: recipe.predict(x), args.calls)
     row(
         "skrnn, default recipe RNNRegressor(): reg.predict(x)",

@@ -375,11 +375,12 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
         if self._numeric:
             X = self.input_encoder_.transform(X)
         predictor = self._compiled_predictor()
+        # A shape predicted again and again (serving) is compiled with XLA.
         if X.is_dense:
-            return self._combine(predictor(X.dense))
+            return self._combine(predictor(X.dense, compile_hot=True))
         outputs = [None] * len(X)
         for group in self._prediction_groups(X.lengths):
-            batch = predictor(X.batch(group))
+            batch = predictor(X.batch(group), compile_hot=True)
             for index, output in zip(group, batch, strict=True):
                 if self.return_sequences:  # drop the padded steps
                     output = output[: X.lengths[index]]

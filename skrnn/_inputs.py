@@ -177,9 +177,11 @@ def _validate_array(estimator, X, *, reset):
             f"n_features); got an array with {ndim} dimensions."
         )
     if ndim == 3:
-        X3 = check_array(
-            X, dtype=DTYPE, allow_nd=True, estimator=estimator, input_name="X"
-        )
+        X3 = _checked_floats(X)
+        if X3 is None:
+            X3 = check_array(
+                X, dtype=DTYPE, allow_nd=True, estimator=estimator, input_name="X"
+            )
         _check_steps_and_features(estimator, X3.shape)
         _record_or_check_features(
             estimator, X3.shape[2], reset=reset, kind="3d", n_steps=X3.shape[1]
@@ -189,11 +191,42 @@ def _validate_array(estimator, X, *, reset):
         X2 = check_array(X, dtype=DTYPE, estimator=estimator, input_name="X")
         _record_or_check_features(estimator, 1, reset=False, kind="3d")
         return X2[:, :, np.newaxis]
-    X2 = validate_data(estimator, X, reset=reset, dtype=DTYPE, ensure_all_finite=True)
+    X2 = None
+    if (
+        not reset
+        and ndim == 2
+        and getattr(estimator, "feature_names_in_", None) is None
+    ):
+        X2 = _checked_floats(X)
+        if X2 is not None and X2.shape[1] != estimator.n_features_in_:
+            X2 = None  # validate_data says what is wrong
+    if X2 is None:
+        X2 = validate_data(
+            estimator, X, reset=reset, dtype=DTYPE, ensure_all_finite=True
+        )
     if reset:
         estimator._input_kind = "2d"
         estimator.input_shape_ = (X2.shape[1], 1)
     return X2[:, :, np.newaxis]
+
+
+def _checked_floats(X):
+    """X as ``check_array(X, dtype=DTYPE)`` returns it, where no check can fail.
+
+    The predict path's shortcut: scikit-learn's checks take about 0.3 ms, an
+    eighth of a single-sample prediction of the default recipe. A NumPy array
+    of floats with at least one value, all finite after the conversion, passes
+    them as it is; anything else returns None, and the full check runs and says
+    what is wrong.
+    """
+    if type(X) is not np.ndarray or X.dtype.kind != "f" or X.size == 0:
+        return None
+    if X.dtype != DTYPE:
+        # Values beyond float32's range become inf here, refused below, quietly:
+        # the full check then converts again and reports them as it always did.
+        with np.errstate(over="ignore"):
+            X = X.astype(DTYPE)
+    return X if np.isfinite(X).all() else None
 
 
 def _check_steps_and_features(estimator, shape):

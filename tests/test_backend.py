@@ -146,3 +146,68 @@ def test_predictor_never_unrolls_long_sequences(monkeypatch):
     for _ in range(3):
         predictor(X)
     assert predictor._unrolled == (_backend._UNROLL_BUDGET + 1, None)
+
+
+def _count_traces(monkeypatch, predictor, fail_compiling=False):
+    """Record ``jit_compile`` of each function ``predictor`` traces."""
+    traces, trace = [], predictor._trace
+
+    def counted(*args, jit_compile=None, **kwargs):
+        traces.append(jit_compile)
+        if jit_compile and fail_compiling:
+            raise RuntimeError("an operation XLA cannot compile")
+        return trace(*args, jit_compile=jit_compile, **kwargs)
+
+    monkeypatch.setattr(predictor, "_trace", counted)
+    return traces
+
+
+def test_predictor_compiles_a_busy_shape_once_and_never_retraces(monkeypatch):
+    monkeypatch.setattr(_backend, "_HOT_AFTER", 3)
+    predictor = _backend.CompiledPredictor(_network(units=(4, 3)))
+    traces = _count_traces(monkeypatch, predictor)
+    X = np.random.RandomState(0).rand(5, 6, 2).astype(np.float32)
+    full = predictor(X, compile_hot=True)
+    before = [predictor(X[:1], compile_hot=True) for _ in range(3)]
+    assert predictor._hot is None and traces == [None]
+    after = [predictor(X[:1], compile_hot=True) for _ in range(30)]
+    shape, compiled = predictor._hot
+    assert shape == (1, 6, 2) and compiled is not None
+    # One traced function for every shape, one compiled for the busy one: 30
+    # calls later, nothing traced again.
+    assert traces == [None, True]
+    for output in after:  # the compiled function's numbers, the same every time
+        np.testing.assert_array_equal(output, after[0])
+    np.testing.assert_array_equal(before[0], before[-1])
+    np.testing.assert_allclose(after[0], before[0], rtol=1e-5, atol=1e-6)
+    # Other shapes keep the traced function and its numbers; calls without
+    # compile_hot never use the compiled one.
+    np.testing.assert_array_equal(predictor(X, compile_hot=True), full)
+    np.testing.assert_array_equal(predictor(X[:1]), before[0])
+    assert traces == [None, True]
+
+
+@pytest.mark.parametrize("failure", ["compile", "disagree"])
+def test_predictor_keeps_the_traced_function_where_xla_fails(monkeypatch, failure):
+    monkeypatch.setattr(_backend, "_HOT_AFTER", 1)
+    if failure == "disagree":  # no tolerance is met
+        monkeypatch.setattr(_backend, "_HOT_ATOL", -1.0)
+    predictor = _backend.CompiledPredictor(_network())
+    _count_traces(monkeypatch, predictor, fail_compiling=failure == "compile")
+    X = np.random.RandomState(0).rand(1, 6, 2).astype(np.float32)
+    outputs = [predictor(X, compile_hot=True) for _ in range(4)]
+    assert predictor._hot == ((1, 6, 2), None)
+    for output in outputs:
+        np.testing.assert_array_equal(output, outputs[0])
+
+
+def test_estimator_serving_one_sample_is_compiled(monkeypatch):
+    monkeypatch.setattr(_backend, "_HOT_AFTER", 2)
+    X = np.random.RandomState(0).rand(16, 5, 1).astype(np.float32)
+    reg = RNNRegressor(cell="gru", units=3, epochs=1, random_state=0)
+    reg.fit(X, X[:, -1, 0])
+    served = [reg.predict(X[:1]) for _ in range(5)]
+    shape, compiled = reg._compiled_predictor()._hot
+    assert shape[0] == 1 and compiled is not None
+    np.testing.assert_allclose(served[-1], served[0], rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(reg.predict(X)[:1], served[-1], rtol=1e-5, atol=1e-6)
