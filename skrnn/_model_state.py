@@ -18,7 +18,7 @@ class KerasModelMixin:
     """Pickling and the compiled predictor of an estimator with a ``model_``."""
 
     # Attributes rebuilt when needed, never pickled or saved to a file.
-    _transient_attributes = ("_predictor",)
+    _transient_attributes = ("_predictor", "_predictors")
 
     def _scratch(self, reset):
         """A shallow copy that ``fit`` records on; ``self`` changes only in ``_commit``.
@@ -87,6 +87,26 @@ class KerasModelMixin:
             self._predictor = predictor
         return predictor
 
+    def _compiled_predictors(self):
+        """One traced forward pass per network of ``models_`` (or of ``model_``)."""
+        models = self.__dict__.get("models_") or [self.model_]
+        predictors = self.__dict__.get("_predictors")
+        if (
+            predictors is None
+            or len(predictors) != len(models)
+            or any(
+                predictor.model is not model
+                for predictor, model in zip(predictors, models, strict=True)
+            )
+        ):
+            first = self._compiled_predictor()
+            predictors = [
+                first if model is self.model_ else _backend.CompiledPredictor(model)
+                for model in models
+            ]
+            self._predictors = predictors
+        return predictors
+
     def __getstate__(self):
         from ._persistence import model_to_bytes
 
@@ -94,7 +114,10 @@ class KerasModelMixin:
         for name in self._transient_attributes:
             state.pop(name, None)
         model = state.pop("model_", None)
-        if model is not None:
+        models = state.pop("models_", None)
+        if models is not None:  # an ensemble: ``model_`` is its first network
+            state["_models_bytes"] = [model_to_bytes(m) for m in models]
+        elif model is not None:
             state["_model_bytes"] = model_to_bytes(model)
         return state
 
@@ -103,7 +126,17 @@ class KerasModelMixin:
 
         state = dict(state)
         model_bytes = state.pop("_model_bytes", None)
-        if model_bytes is not None:
+        models_bytes = state.pop("_models_bytes", None)
+        if models_bytes is not None:
+            state["models_"] = [
+                model_from_bytes(data, safe_mode=False) for data in models_bytes
+            ]
+            state["model_"] = state["models_"][0]
+            state["_predictor"] = _backend.CompiledPredictor(state["model_"])
+            state["_predictors"] = [state["_predictor"]] + [
+                _backend.CompiledPredictor(model) for model in state["models_"][1:]
+            ]
+        elif model_bytes is not None:
             # A pickle is trusted code already; allow custom layers of a `model`.
             state["model_"] = model_from_bytes(model_bytes, safe_mode=False)
             state["_predictor"] = _backend.CompiledPredictor(state["model_"])

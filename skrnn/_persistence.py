@@ -216,7 +216,9 @@ STATE = {
     "skrnn.SequenceForecaster": {
         **_FEATURES,
         "model_": _KERAS,
+        "models_": _list_of(_KERAS),
         "history_": _HISTORY,
+        "histories_": _list_of(_HISTORY),
         "n_iter_": _INT,
         "normalize_": _STR,
         "training_params_": _PARAMS_RECORD,

@@ -15,7 +15,7 @@ STAGES = [
     "normalization_for",
     "plan_calibration",
     "train_networks",
-    "CompiledPredictor",
+    "predictors_of",
     "calibrate",
 ]
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 
-from skrnn import SequenceForecaster, _engine
+from skrnn import SequenceForecaster
 from skrnn.datasets import load_airline
 
 # No calibration backtest (a second fit) where intervals are not tested.
@@ -270,23 +270,12 @@ NOISY = _sine() + 0.1 * np.random.RandomState(0).standard_normal(120)
 
 
 def _members(model):
-    """Each network of a fitted ensemble as a forecaster of its own.
-
-    The ensemble's networks sit side by side in ``model_`` (output ``(batch,
-    n_networks, n_outputs)``); member m is that model with its output cut to
-    column m (public Keras API), put in a copy of the forecaster.
-    """
-    keras = _engine.get_keras()
+    """Each network of a fitted ensemble as a forecaster of its own."""
     members = []
-    for m in range(model.training_params_["n_networks"]):
-        network = keras.Model(
-            model.model_.inputs,
-            keras.layers.Lambda(lambda t, m=m: t[:, m])(model.model_.outputs[0]),
-        )
+    for network in model.models_:
         member = pickle.loads(pickle.dumps(model))
+        member.models_ = [network]
         member.model_ = network
-        member.training_params_ = {**member.training_params_, "n_networks": 1}
-        member.__dict__.pop("_predictor", None)
         members.append(member)
     return members
 
@@ -294,20 +283,23 @@ def _members(model):
 @pytest.mark.slow
 def test_an_ensemble_forecasts_the_median_of_its_networks():
     model = SequenceForecaster(n_networks=3, **ENSEMBLE).fit(NOISY)
-    assert tuple(model.model_.output.shape) == (None, 3, 4)
-    assert len(model.history_["loss"]) == 3
+    assert len(model.models_) == 3 and model.model_ is model.models_[0]
+    assert [len(h["loss"]) for h in model.histories_] == [3, 3, 3]
+    assert model.history_ == model.histories_[0]
     forecasts = np.array([member.predict() for member in _members(model)])
     assert np.abs(forecasts[0] - forecasts[1]).max() > 1e-6  # different seeds
-    np.testing.assert_allclose(model.predict(), np.median(forecasts, axis=0), rtol=1e-6)
+    np.testing.assert_allclose(model.predict(), np.median(forecasts, axis=0))
 
 
 @pytest.mark.slow
-def test_an_ensemble_is_deterministic_and_holds_its_networks_side_by_side():
+def test_an_ensemble_is_deterministic_and_its_first_network_is_the_single_one():
     first = SequenceForecaster(n_networks=2, **ENSEMBLE).fit(NOISY).predict()
     again = SequenceForecaster(n_networks=2, **ENSEMBLE).fit(NOISY)
     np.testing.assert_array_equal(again.predict(), first)
     single = SequenceForecaster(**ENSEMBLE).fit(NOISY)
-    assert again.model_.count_params() == 2 * single.model_.count_params()
+    np.testing.assert_allclose(
+        _members(again)[0].predict(), single.predict(), rtol=1e-6
+    )
 
 
 def test_an_ensemble_pickles_and_saves(tmp_path):
@@ -316,10 +308,11 @@ def test_an_ensemble_pickles_and_saves(tmp_path):
     model = SequenceForecaster(n_networks=2, **ENSEMBLE).fit(load_airline())
     expected = model.predict()
     restored = pickle.loads(pickle.dumps(model))
-    assert tuple(restored.model_.output.shape) == (None, 2, 4)
+    assert len(restored.models_) == 2 and restored.model_ is restored.models_[0]
     pd.testing.assert_series_equal(restored.predict(), expected)
     save_estimator(model, tmp_path / "ensemble.skrnn")
     loaded = load_estimator(tmp_path / "ensemble.skrnn")
+    assert loaded.model_ is loaded.models_[0]
     pd.testing.assert_series_equal(loaded.predict(), expected)
 
 
@@ -327,9 +320,9 @@ def test_an_ensemble_pickles_and_saves(tmp_path):
 def test_warm_start_continues_every_network():
     model = SequenceForecaster(n_networks=2, warm_start=True, **ENSEMBLE)
     model.fit(NOISY)
-    network = model.model_
+    networks = list(model.models_)
     model.fit(NOISY)
-    assert model.model_ is network
-    assert len(model.history_["loss"]) == 6 and model.n_iter_ == 6
+    assert all(a is b for a, b in zip(model.models_, networks, strict=True))
+    assert [len(h["loss"]) for h in model.histories_] == [6, 6]
     with pytest.raises(ValueError, match="n_networks changed"):
         model.set_params(n_networks=3).fit(NOISY)

@@ -304,6 +304,5 @@ def test_the_default_panel_recipe_trains_an_ensemble_of_five():
     # Neither cell nor units named: the recipe's five GRU(128) networks.
     model = SequenceForecaster(horizon=4, season_length=6, epochs=1)
     model.fit(_hourly_like())
-    assert tuple(model.model_.output.shape) == (None, 5, 4)
-    assert model.training_params_["n_networks"] == 5
+    assert len(model.models_) == 5 and model.training_params_["n_networks"] == 5
     assert model.training_params_["units"] == (128,)

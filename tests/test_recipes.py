@@ -178,8 +178,7 @@ def test_forecaster_named_cell_on_a_panel_trains_one_network():
         horizon=3, cell="gru", units=4, epochs=1, calibration=None, random_state=0
     ).fit(panel)
     assert fc.normalize_ == "level"
-    assert fc.training_params_["n_networks"] == 1
-    assert tuple(fc.model_.output.shape) == (None, 3)  # one network, no member axis
+    assert fc.training_params_["n_networks"] == 1 == len(fc.models_)
     assert fc.training_params_["bidirectional"] is False
 
 
