@@ -12,11 +12,9 @@ the conformal quantiles of the scaled errors of step ``k``, times the series'
 scale. A step with fewer than ``MIN_STEP_ERRORS`` errors uses the errors of
 every step pooled, each divided by ``k ** beta``, the growth of the mean
 absolute error with the step fitted on the calibrated steps (``beta`` between
-0 and 1); steps beyond those calibrated grow at least like a random walk's
-errors (an extrapolated error never stops growing). A floor of 0.5 on ``beta``
-within the calibrated steps of differenced series (an earlier rule) made the
-90% intervals of a noisy seasonal series 1.8 times too wide at step 4 of 4
-(coverage 0.975, ``tests/test_intervals.py``).
+0 and 1; at least 0.5, a random walk's, for a differenced series, whose
+forecast errors accumulate); steps beyond those calibrated grow at least like
+a random walk's errors.
 """
 
 import numpy as np

@@ -19,6 +19,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._calibration import calibrate, plan_calibration
 from ._conformal import (
+    EXTRAPOLATED_BETA,
     bounds,
     check_levels,
     conformal_offsets,
@@ -592,9 +593,12 @@ validation_fraction, warm_start, distribution, random_state, verbose :
                 "whose held-out windows calibrate at no extra cost."
             )
         n_steps = self.horizon
-        # Within the calibrated steps the errors say how they grow; beyond them
-        # they grow at least like a random walk's (conformal_offsets).
-        offsets = conformal_offsets(self.calibration_scores_, levels, n_steps)
+        # Pooled steps of a differenced series grow at least like a random
+        # walk's errors (few origins estimate the growth poorly: on the airline
+        # series, 12 origins, without this floor the 90% intervals of seed 1
+        # covered 0.69 of the test months instead of 0.85).
+        least = EXTRAPOLATED_BETA if self.differences_ else 0.0
+        offsets = conformal_offsets(self.calibration_scores_, levels, n_steps, least)
         plan = ForecastPlan.of(self)
         log, positive = normalization_of(plan, self.__dict__).error_space
         ids, histories, indexes = self._histories()
