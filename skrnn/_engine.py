@@ -10,7 +10,8 @@ each have one name:
 
 * :func:`build_model` -- the network, compiled, from a spec (or a user callable);
 * :class:`ValidationSplit` -- which samples early stopping holds out;
-* :func:`make_dataset` -- the batches of one pass (dense arrays, length buckets);
+* :func:`~skrnn._batching.sequence_dataset` -- the batches of one pass (length
+  buckets, never a copy of the whole data);
 * :func:`train` -- the fit loop: callbacks, early stopping, divergence, interrupts,
   truncated backpropagation through time.
 
@@ -283,42 +284,6 @@ def _per_step_weights(weights, targets):
     return weights
 
 
-def make_dataset(
-    data,
-    targets,
-    weights,
-    indices,
-    *,
-    batch_size,
-    seed,
-    shuffle,
-    group_batches=True,
-    generators=None,
-):
-    """A ``tf.data.Dataset`` of ``(x, y, w)`` batches for ``indices``, and its length.
-
-    Batches are built from NumPy data by a generator (:mod:`skrnn._batching`):
-    samples of similar length together, reshuffled every pass from ``seed`` (no
-    global seed involved), never a copy of the whole data in a tensor -- large
-    strided views of one series stay views, and nothing of the data outlives
-    the fit in TensorFlow's graphs (an in-memory ``from_tensor_slices`` dataset
-    keeps ~3 MB per fit alive). The length is the number of batches per pass.
-    The generator is appended to ``generators`` (when given), which
-    :func:`~skrnn._backend.released_generator_datasets` releases.
-    """
-    return sequence_dataset(
-        data,
-        targets,
-        weights,
-        indices,
-        batch_size=batch_size,
-        seed=seed,
-        shuffle=shuffle,
-        group_batches=group_batches,
-        generators=generators,
-    )
-
-
 # ------------------------------------------------------------------ snapshots
 class _State:
     """Weights and optimizer variables of a model, copied out."""
@@ -563,7 +528,7 @@ def _train_batches(keras, model, data, targets, weights, config, callbacks, gene
         group_batches=config.group_batches,
         generators=generators,
     )
-    dataset, steps = make_dataset(
+    dataset, steps = sequence_dataset(
         data, targets, weights, indices, shuffle=True, **options
     )
     validation_data = validation_steps = None
@@ -571,7 +536,7 @@ def _train_batches(keras, model, data, targets, weights, config, callbacks, gene
         # Batches of the fixed training size would pad the last one and weigh its
         # samples more in Keras' mean over batches: validate in one batch where
         # it fits, so val_loss is the exact mean over the held-out samples.
-        validation_data, validation_steps = make_dataset(
+        validation_data, validation_steps = sequence_dataset(
             data,
             targets,
             weights,

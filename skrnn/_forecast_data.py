@@ -150,10 +150,14 @@ def _read(X, y, estimator, fitted, method):
             "its own past: call fit(panel)."
         )
     covariates = None
-    if y is not None:
+    if y is not None and fitted is not None:  # the fitted columns, checked
+        covariates = validate_data(estimator, X, reset=False, dtype=np.float64)
+    elif y is not None:
         covariates = check_array(
             X, dtype=np.float64, input_name="X", estimator=estimator
         )
+    elif fitted is not None:
+        check_series_columns(estimator, X)
     target, index, container = _read_series(
         X if y is None else y, estimator, "X" if y is None else "y"
     )

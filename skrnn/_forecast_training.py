@@ -100,9 +100,7 @@ def ensemble_forecast(normalization, predictors):
 
     def forecast(histories, positions, n_steps, covariates=None):
         each = [
-            normalization.forecast(
-                predictor, histories, n_steps, positions, covariates
-            )[0]
+            normalization.forecast(predictor, histories, n_steps, positions, covariates)
             for predictor in predictors
         ]
         return combine(each, axis=0)

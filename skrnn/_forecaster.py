@@ -30,7 +30,6 @@ from ._conformal import (
 from ._forecast_data import (
     Container,
     FittedData,
-    check_series_columns,
     forecasts_like,
     frames_like,
     future_index,
@@ -632,7 +631,9 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         self : SequenceForecaster
         """
         check_is_fitted(self)
-        new = self._read_later(X, y, "update")
+        new = read_observations(
+            X, y, estimator=self, fitted=self._fitted_data(), method="update"
+        )
         ids, histories, indexes = self._histories()
         position = {series_id: i for i, series_id in enumerate(ids)}
         # Every series validated first: a failed update changes nothing.
@@ -655,17 +656,6 @@ validation_fraction, warm_start, distribution, random_state, verbose :
             state.pop("X_")
         self.__dict__.update(state)
         return self
-
-    def _read_later(self, X, y, method):
-        """New observations of the fitted series, checked against the fit."""
-        new = read_observations(
-            X, y, estimator=self, fitted=self._fitted_data(), method=method
-        )
-        if new.covariates is not None:
-            validate_data(self, X, reset=False, dtype=np.float64)
-        else:
-            check_series_columns(self, X)
-        return new
 
     # ---------------------------------------------------------------- score
     def score(self, X, y=None, sample_weight=None):
@@ -691,7 +681,9 @@ validation_fraction, warm_start, distribution, random_state, verbose :
             Coefficient of determination of the forecast.
         """
         check_is_fitted(self)
-        new = self._read_later(X, y, "score")
+        new = read_observations(
+            X, y, estimator=self, fitted=self._fitted_data(), method="score"
+        )
         if sample_weight is not None and new.container.is_panel:
             raise ValueError("score on a panel takes no sample_weight.")
         ids, histories, indexes = self._histories()

@@ -47,9 +47,7 @@ class KerasModelMixin:
         scratch.history_ = history
         scratch.n_iter_ = (0 if reset else scratch.n_iter_) + result.n_epochs
         scratch._predictor = _backend.CompiledPredictor(model)
-        for name in set(self.__dict__) - set(scratch.__dict__):
-            del self.__dict__[name]
-        self.__dict__.update(scratch.__dict__)
+        self._replace_fitted_state(scratch.__dict__)
         if result.interrupted:
             warnings.warn(
                 f"Training was interrupted; {type(self).__name__} keeps the network as "

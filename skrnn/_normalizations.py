@@ -6,12 +6,10 @@ the normalisation:
 * ``fit(plan, observations)`` (a class method): fit what the normalisation
   learns from the training series (nothing, for the level one);
 * ``windows(observations)``: the training windows (:mod:`skrnn._forecast_windows`);
-* ``forecast(predictor, histories, n_steps, positions, covariates=None,
-  n_members=1)``: the forecasts of ``n_steps`` after each history by each
-  network of an ensemble trained side by side (``predictor`` runs them all,
-  see :func:`member_outputs`), on the original scale, ``(n_members,
-  n_histories, n_steps, n_targets)``; ``positions[i]`` is the fitted series
-  history ``i`` continues;
+* ``forecast(predictor, histories, n_steps, positions, covariates=None)``: one
+  network's forecasts of ``n_steps`` after each history, on the original
+  scale, ``(n_histories, n_steps, n_targets)``; ``positions[i]`` is the fitted
+  series history ``i`` continues;
 * ``error_space``: ``(log, positive)``, how interval errors are measured;
 * ``attributes()``: the fitted attributes that hold it.
 """
@@ -103,16 +101,14 @@ class StandardNormalization:
             inputs, outputs, self.plan.window, self.plan.network_steps
         )
 
-    def forecast(
-        self, predictor, histories, n_steps, positions, covariates=None, n_members=1
-    ):
+    def forecast(self, predictor, histories, n_steps, positions, covariates=None):
         transforms = [self.transforms[p] for p in positions]
         if covariates is not None:
             return self._forecast_with_covariates(
-                predictor, histories[0], transforms[0], n_steps, covariates, n_members
-            )[:, np.newaxis]
+                predictor, histories[0], transforms[0], n_steps, covariates
+            )[np.newaxis]
         window, steps = self.plan.window, self.plan.network_steps
-        n_histories, n_targets = len(histories), histories[0].shape[1]
+        n_targets = histories[0].shape[1]
         windows = np.stack(
             [
                 # Only the tail a window needs: a whole long history per origin
@@ -121,55 +117,41 @@ class StandardNormalization:
                 for history, transform in zip(histories, transforms, strict=True)
             ]
         ).astype(np.float32)
-        windows = np.repeat(windows[np.newaxis], n_members, axis=0)
         blocks, done = [], 0
         while done < n_steps:
-            block = member_outputs(predictor, windows, shared=done == 0)
-            block = block.reshape(n_members, n_histories, steps, n_targets)
+            block = predictor(windows).reshape(len(histories), steps, n_targets)
             blocks.append(block.astype(np.float64))
             done += steps
-            windows = np.concatenate([windows, block], axis=2)[:, :, -window:]
-        future = np.concatenate(blocks, axis=2)[:, :, :n_steps]
+            windows = np.concatenate([windows, block], axis=1)[:, -window:]
+        future = np.concatenate(blocks, axis=1)[:, :n_steps]
         return np.stack(
             [
-                [
-                    transform.inverse(values, history)
-                    for values, transform, history in zip(
-                        member, transforms, histories, strict=True
-                    )
-                ]
-                for member in future
+                transform.inverse(values, history)
+                for values, transform, history in zip(
+                    future, transforms, histories, strict=True
+                )
             ]
         )
 
-    def _forecast_with_covariates(
-        self, predictor, history, transform, n_steps, known, n_members
-    ):
+    def _forecast_with_covariates(self, predictor, history, transform, n_steps, known):
         """A recursive forecast fed the covariates: ``known`` holds those of the
-        history's steps and of the ``n_steps`` after it. ``(n_members, n_steps,
-        n_targets)``."""
+        history's steps and of the ``n_steps`` after it."""
         n_seen, n_targets = len(history), history.shape[1]
         future = self._scaled(known[n_seen:])
         inputs = self._inputs(history, known[: n_seen + 1], transform)
         window = inputs[-self.plan.window :].astype(np.float32)
-        windows = np.repeat(window[np.newaxis, np.newaxis], n_members, axis=0)
-        blocks, done = [], 0
+        blocks = []
         while True:
-            block = member_outputs(predictor, windows, shared=done == 0)
-            blocks.append(block.reshape(n_members, 1, n_targets).astype(np.float64))
-            done += 1
+            block = predictor(window[np.newaxis]).astype(np.float64)
+            blocks.append(block.reshape(1, n_targets))
+            done = len(blocks)
             if done >= n_steps:
                 break
-            following = np.broadcast_to(
-                future[done : done + 1], (n_members, 1, future.shape[1])
-            )
-            row = np.concatenate([blocks[-1], following], axis=2)
-            windows = np.concatenate(
-                [windows, row[:, np.newaxis].astype(np.float32)], axis=2
-            )[:, :, -self.plan.window :]
-        return np.stack(
-            [transform.inverse(values[:, 0], history) for values in np.stack(blocks, 1)]
-        )
+            row = np.hstack([blocks[-1], future[done : done + 1]])
+            window = np.concatenate([window, row.astype(np.float32)])[
+                -self.plan.window :
+            ]
+        return transform.inverse(np.concatenate(blocks), history)
 
 
 class LevelNormalization:
@@ -194,58 +176,25 @@ class LevelNormalization:
             seed=plan.seed,
         )
 
-    def forecast(
-        self, predictor, histories, n_steps, positions, covariates=None, n_members=1
-    ):
+    def forecast(self, predictor, histories, n_steps, positions, covariates=None):
         """Each window's level times the exponential of the network's log
         ratios, block after block (a block's forecasts extend the history)."""
         plan = self.plan
         layout = input_layout(plan.window, plan.season_length)
-        extended = [[history[:, 0] for history in histories] for _ in range(n_members)]
+        extended = [history[:, 0] for history in histories]
         blocks, done = [], 0
         while done < n_steps:
             inputs, levels = encode(
                 np.stack(
-                    [
-                        extend_back(h, plan.window)[-plan.window :]
-                        for member in extended
-                        for h in member
-                    ]
+                    [extend_back(h, plan.window)[-plan.window :] for h in extended]
                 ),
                 layout,
             )
-            inputs = inputs.reshape((n_members, len(histories)) + layout)
-            outputs = member_outputs(predictor, inputs, shared=done == 0)
-            levels = levels.reshape(n_members, len(histories), 1)
-            block = levels * np.exp(outputs.astype(np.float64))
+            outputs = predictor(inputs).reshape(len(extended), plan.network_steps)
+            block = levels[:, np.newaxis] * np.exp(outputs.astype(np.float64))
             blocks.append(block)
             done += plan.network_steps
             extended = [
-                [
-                    np.concatenate([h, b])
-                    for h, b in zip(member, member_block, strict=True)
-                ]
-                for member, member_block in zip(extended, block, strict=True)
+                np.concatenate([h, b]) for h, b in zip(extended, block, strict=True)
             ]
-        return np.concatenate(blocks, axis=2)[:, :, :n_steps, np.newaxis]
-
-
-def member_outputs(predictor, inputs, *, shared):
-    """Each member's outputs on its own inputs: ``(n_members, n, n_outputs)``.
-
-    ``inputs`` is ``(n_members, n, ...)``, one batch per member of an ensemble
-    trained side by side, whose network outputs ``(batch, n_members,
-    n_outputs)`` (``(batch, n_outputs)`` for one member). When the members'
-    inputs are the same (``shared``: a forecast's first block) the network
-    runs once on them; afterwards each member's forecasts extend its own
-    inputs, the network runs on all members' inputs and each keeps its own.
-    """
-    n_members, n = inputs.shape[:2]
-    if n_members == 1:
-        return predictor(inputs[0]).reshape(1, n, -1)
-    if shared:
-        return np.swapaxes(predictor(inputs[0]).reshape(n, n_members, -1), 0, 1)
-    flat = inputs.reshape((n_members * n,) + inputs.shape[2:])
-    outputs = predictor(flat).reshape(n_members, n, n_members, -1)
-    members = np.arange(n_members)
-    return outputs[members, :, members]
+        return np.concatenate(blocks, axis=1)[:, :n_steps, np.newaxis]

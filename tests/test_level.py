@@ -117,7 +117,7 @@ def test_level_forecast_reads_short_histories_extended(n_history):
     history = _series(n_history, 50.0, 4)
     forecast = LevelNormalization(plan).forecast(predictor, [history[:, None]], 13, [0])
     level = extend_back(history, window)[-window:].mean()
-    np.testing.assert_allclose(forecast, np.full((1, 1, 13, 1), level))
+    np.testing.assert_allclose(forecast, np.full((1, 13, 1), level))
     assert seen[0].shape == (1, 2, 52)
 
 
