@@ -1,14 +1,17 @@
-"""Lazy access to Keras (TensorFlow backend), seeding, threads and fast predict.
+"""Lazy access to Keras on whichever backend it runs, seeding, threads, predict.
 
-Nothing here imports TensorFlow or Keras at module import time: ``import skrnn``
-stays instant, and the backend is loaded by the first call to :func:`get_keras`
-(first ``fit``, ``predict`` or unpickling of a fitted estimator).
+Nothing here imports TensorFlow, JAX, PyTorch or Keras at module import time:
+``import skrnn`` stays instant, and the backend is loaded by the first call to
+:func:`get_keras` (first ``fit``, ``predict`` or unpickling of a fitted
+estimator). Keras runs on the backend ``KERAS_BACKEND`` names, TensorFlow by
+default. What only TensorFlow has lives in :mod:`skrnn._tensorflow`, reached
+through the functions here (:func:`training_scope`, :func:`distribution_scope`,
+:func:`make_predictor`, :func:`generator_dataset`), which use Keras' own
+equivalents on the other backends.
 """
 
-import collections
 import contextlib
 import gc
-import logging
 import os
 import signal
 import sys
@@ -31,7 +34,7 @@ _PREDICT_CHUNK = 1024
 
 
 def get_keras():
-    """Import Keras with the TensorFlow backend once, configured, and return it.
+    """Import Keras on its backend once, configured, and return it.
 
     A Ctrl-C (``SIGINT``) that arrives while the main thread imports is held
     back until the import is done, then raised: TensorFlow cannot be imported
@@ -74,42 +77,205 @@ _INTERRUPTED_MESSAGE = (
 
 
 def _backend_modules():
-    """Names of the TensorFlow and Keras modules imported so far."""
+    """Names of the Keras and backend modules imported so far."""
     return {
         name
         for name in list(sys.modules)
-        if name.split(".")[0] in ("tensorflow", "keras", "tf_keras")
+        if name.split(".")[0] in ("tensorflow", "keras", "tf_keras", "jax", "torch")
     }
 
 
 def _import_keras():
-    """Import and configure Keras with the TensorFlow backend; return ``keras``."""
-    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    """Import and configure Keras on the backend Keras is set to; return it.
+
+    Keras chooses: ``KERAS_BACKEND``, else ``~/.keras/keras.json``, else
+    TensorFlow. A Keras the user imported before keeps its backend.
+    """
+    _limit_backend_threads(os.environ.get("KERAS_BACKEND", ""))
     # TensorFlow's C++ start-up lines (CUDA probing, oneDNN) ignore
     # TF_CPP_MIN_LOG_LEVEL: hidden unless the user asks for logs (0, 1).
     tf_logs = os.environ.get("TF_CPP_MIN_LOG_LEVEL") in ("0", "1")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     with contextlib.nullcontext() if tf_logs else _native_stderr_off():
-        import keras
-
-        if keras.backend.backend() != "tensorflow":
+        try:
+            import keras
+        except ModuleNotFoundError as error:
+            if error.name not in ("tensorflow", "jax", "torch"):
+                raise
             raise ImportError(
-                "skrnn needs Keras with the TensorFlow backend, but Keras "
-                f"was loaded with the {keras.backend.backend()!r} backend. "
-                "Set KERAS_BACKEND=tensorflow before importing Keras."
-            )
-        _configure_threads()
-        import tensorflow as tf
+                f"Keras is set to the {error.name!r} backend, which is not "
+                f"installed. Install it (pip install {error.name}), or set "
+                "KERAS_BACKEND to an installed backend (tensorflow, jax or "
+                "torch) before the first fit."
+            ) from error
 
-        tf.config.list_physical_devices()  # CUDA is probed here
-        # Where oneDNN is on and the CPU lacks AVX-512, TensorFlow logs at ERROR
-        # level, once per process, that the first op of a type oneDNN cannot
-        # run there (bool, float16) falls back to Eigen: a masked fit's boolean
-        # mask printed it. One boolean op here spends that one notice (and with
-        # it a later float16 one) while stderr is silenced; nothing else is.
-        tf.transpose(tf.zeros((1, 1), dtype=tf.bool))
-    _quiet_retracing_warnings()
+        name = keras.backend.backend()
+        if name not in BACKENDS:
+            raise ImportError(
+                f"skrnn trains with Keras on {', '.join(BACKENDS)}, but Keras "
+                f"was loaded with the {name!r} backend, which cannot train. Set "
+                "KERAS_BACKEND to one of them before importing Keras (or "
+                "skrnn's first fit)."
+            )
+        if name == "tensorflow":
+            from . import _tensorflow
+
+            _tensorflow.configure()
+        elif name == "torch":
+            n_threads = thread_limit()
+            if n_threads is not None:
+                import torch
+
+                torch.set_num_threads(n_threads)
     return keras
+
+
+# The Keras backends skrnn trains on; TensorFlow is the default and the tested
+# install, JAX and PyTorch run the same code through Keras' own APIs.
+BACKENDS = ("tensorflow", "jax", "torch")
+
+
+def _limit_backend_threads(name):
+    """Cap XLA's CPU threads for JAX where the process has a budget of one.
+
+    JAX reads its flags when it is first imported, so this happens before the
+    import (and does nothing if the user imported JAX already). XLA has no
+    finer knob than one thread or all of them.
+    """
+    if name != "jax" or thread_limit() != 1 or "jax" in sys.modules:
+        return
+    flags = os.environ.get("XLA_FLAGS", "")
+    if "xla_cpu_multi_thread_eigen" not in flags:
+        os.environ["XLA_FLAGS"] = (
+            f"{flags} --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1"
+        ).strip()
+
+
+def backend_name():
+    """The backend Keras runs on ("tensorflow", "jax" or "torch"), importing it."""
+    return get_keras().backend.backend()
+
+
+def thread_limit():
+    """The thread budget the process was given (joblib workers, users), or None."""
+    for name in _THREAD_VARS:
+        value = os.environ.get(name, "")
+        if value.isdigit() and int(value) > 0:
+            return int(value)
+    return None
+
+
+def _tensorflow():
+    """:mod:`skrnn._tensorflow` if Keras runs on TensorFlow, else None."""
+    if backend_name() != "tensorflow":
+        return None
+    from . import _tensorflow
+
+    return _tensorflow
+
+
+@contextlib.contextmanager
+def training_scope(model):
+    """Where ``model`` trains; yields a list for the generators of its datasets.
+
+    On TensorFlow nothing of the fit outlives it in TensorFlow's process-wide
+    registries (see :mod:`skrnn._tensorflow`): neither the traced step nor the
+    datasets' generators with the data they hold. The other backends keep no
+    such state.
+    """
+    tf_parts = _tensorflow()
+    if tf_parts is None:
+        yield []
+        return
+    with (
+        tf_parts.released_custom_gradients(model),
+        tf_parts.released_generator_datasets() as generators,
+    ):
+        yield generators
+
+
+def distribution_scope(distribution):
+    """The scope a network is built and compiled in (``tf.distribute`` only).
+
+    None builds outside any strategy; "default" and "mirrored" are
+    TensorFlow's (see :func:`skrnn._tensorflow.distribution_scope`).
+    """
+    if distribution is None:
+        return contextlib.nullcontext()
+    tf_parts = _tensorflow()
+    if tf_parts is None:
+        raise ValueError(
+            f"distribution={distribution!r} trains through tf.distribute, which "
+            f"needs the TensorFlow backend; Keras runs on {backend_name()!r}. "
+            "Leave distribution=None, or set KERAS_BACKEND=tensorflow."
+        )
+    return tf_parts.distribution_scope(distribution)
+
+
+def make_predictor(model):
+    """A callable ``predictor(X, *, compile_hot=False)`` -> ``model``'s outputs.
+
+    On TensorFlow a traced (and, when hot, XLA-compiled) forward pass
+    (:class:`skrnn._tensorflow.CompiledPredictor`); elsewhere Keras' own
+    compiled ``predict_on_batch`` (:class:`KerasPredictor`).
+    """
+    tf_parts = _tensorflow()
+    if tf_parts is not None:
+        return tf_parts.CompiledPredictor(model)
+    return KerasPredictor(model)
+
+
+class KerasPredictor:
+    """``model.predict_on_batch`` on NumPy arrays, in chunks (JAX, PyTorch).
+
+    Keras compiles the forward pass itself (``jax.jit`` on JAX). As on
+    TensorFlow, a batch of one sample is computed as two identical rows, so a
+    prediction does not depend on the size of the batch it is made in.
+    """
+
+    def __init__(self, model):
+        keras = get_keras()
+        self.model = model
+        self._dtype = np.dtype(keras.backend.standardize_dtype(model.inputs[0].dtype))
+
+    def __call__(self, X, *, compile_hot=False):
+        chunks = [
+            self._run(X[start : start + _PREDICT_CHUNK])
+            for start in range(0, X.shape[0], _PREDICT_CHUNK)
+        ]
+        return chunks[0] if len(chunks) == 1 else np.concatenate(chunks, axis=0)
+
+    def _run(self, X):
+        n_samples = X.shape[0]
+        if n_samples < _MIN_BATCH:
+            X = np.concatenate([X] * _MIN_BATCH, axis=0)
+        outputs = self.model.predict_on_batch(np.asarray(X, dtype=self._dtype))
+        return np.asarray(outputs)[:n_samples]
+
+
+def generator_dataset(passes, signature, *, rows, group=1, prefetch=2):
+    """What Keras' ``fit`` reads from a generator of ``(x, y, w)`` batches.
+
+    ``passes`` is a generator function; each item holds ``group`` batches of
+    ``rows`` rows stacked (several batches handed over at once). ``signature``
+    gives each array's ``(shape, dtype)`` with None for sizes that vary. On
+    TensorFlow a ``tf.data`` pipeline (split into batches, prefetched); on the
+    other backends a generator that yields the batches one by one.
+    """
+    tf_parts = _tensorflow()
+    if tf_parts is not None:
+        return tf_parts.generator_dataset(
+            passes, signature, rows=rows, group=group, prefetch=prefetch
+        )
+    if group == 1:
+        return passes()
+
+    def batches():
+        for stacked in passes():
+            for start in range(0, len(stacked[0]), rows):
+                yield tuple(part[start : start + rows] for part in stacked)
+
+    return batches()
 
 
 class _HeldInterrupts:
@@ -180,51 +346,6 @@ def _native_stderr_off():
         os.close(null)
 
 
-def get_tf():
-    """Return the ``tensorflow`` module (importing Keras first)."""
-    get_keras()
-    import tensorflow
-
-    return tensorflow
-
-
-class _RetracingFilter(logging.Filter):
-    """Drop TensorFlow's retracing notice: each fitted model traces its own function."""
-
-    def filter(self, record):
-        return "triggered tf.function retracing" not in record.getMessage()
-
-
-def _quiet_retracing_warnings():
-    logging.getLogger("tensorflow").addFilter(_RetracingFilter())
-
-
-def _thread_limit():
-    for name in _THREAD_VARS:
-        value = os.environ.get(name, "")
-        if value.isdigit() and int(value) > 0:
-            return int(value)
-    return None
-
-
-def _configure_threads():
-    """Cap TensorFlow's thread pools where the process was given a thread budget.
-
-    joblib's process workers set ``OMP_NUM_THREADS`` to their share of the cores;
-    honouring it keeps parallel grid searches from oversubscribing the machine.
-    """
-    n_threads = _thread_limit()
-    if n_threads is None:
-        return
-    import tensorflow as tf
-
-    try:
-        tf.config.threading.set_intra_op_parallelism_threads(n_threads)
-        tf.config.threading.set_inter_op_parallelism_threads(min(n_threads, 2))
-    except RuntimeError:  # the runtime was already initialised by the user
-        pass
-
-
 def resolve_seed(random_state):
     """Turn a scikit-learn ``random_state`` into one integer seed."""
     if isinstance(random_state, (int, np.integer)) and not isinstance(
@@ -232,168 +353,6 @@ def resolve_seed(random_state):
     ):
         return int(random_state) % (2**31 - 1)
     return int(check_random_state(random_state).randint(2**31 - 1))
-
-
-def _gradient_registry():
-    """TensorFlow's global registry of gradient functions (private), or None."""
-    try:
-        from tensorflow.python.framework import ops
-
-        return ops._gradient_registry._registry
-    except (ImportError, AttributeError):
-        return None
-
-
-# tensorflow/tensorflow#97697: every tf.custom_gradient traced in graph mode stays
-# in a global registry forever, and with it the whole traced training step (its
-# gradient closure captures the forward results). The fix (tensorflow#109334:
-# the closure no longer captures them) is merged upstream; 2.21 still leaks. The
-# workaround is off from this version on, and also wherever an entry's closure
-# holds no forward results (the fixed layout): it then finds nothing to remove.
-_REGISTRY_LEAK_FIXED_IN = (2, 22)
-
-
-def _tf_version():
-    tf = get_tf()
-    return tuple(int(part) for part in tf.__version__.split(".")[:2] if part.isdigit())
-
-
-def _graphs_of(entry):
-    """The graph of a custom-gradient entry's forward results and its outer graphs.
-
-    Anything unexpected (another TensorFlow layout) yields nothing, so the entry
-    is kept.
-    """
-    try:
-        outer = entry["type"]
-        cells = dict(zip(outer.__code__.co_freevars, outer.__closure__, strict=True))
-        tape_grad_fn = cells["tape_grad_fn"].cell_contents
-        cells = dict(
-            zip(
-                tape_grad_fn.__code__.co_freevars, tape_grad_fn.__closure__, strict=True
-            )
-        )
-        result = cells["result"].cell_contents
-        graph = result[0].graph if result else None
-    except Exception:
-        return []
-    graphs = []
-    while graph is not None:
-        graphs.append(graph)
-        graph = getattr(graph, "outer_graph", None)
-    return graphs
-
-
-def _variable_ids(model):
-    """Identities of the TensorFlow variables of a Keras model and its optimizer."""
-    variables = list(model.variables)
-    optimizer = getattr(model, "optimizer", None)
-    if optimizer is not None:
-        variables += list(optimizer.variables)
-    return {id(getattr(variable, "value", variable)) for variable in variables}
-
-
-def _belongs_to(entry, variable_ids):
-    """Whether a registry entry was traced for a step that uses these variables."""
-    for graph in _graphs_of(entry):
-        used = getattr(graph, "variables", None) or ()
-        if any(id(variable) in variable_ids for variable in used):
-            return True
-    return False
-
-
-def registry_workaround_active():
-    """Whether this TensorFlow needs :func:`released_custom_gradients` to act."""
-    return _gradient_registry() is not None and _tf_version() < _REGISTRY_LEAK_FIXED_IN
-
-
-@contextlib.contextmanager
-def released_custom_gradients(model):
-    """Free the custom-gradient registry entries of ``model``'s training once done.
-
-    In graph mode every ``tf.custom_gradient`` (Keras' optimizer uses one to sum
-    gradients across replicas) registers a gradient function in a global
-    registry that is never emptied, and it keeps the whole traced training step
-    alive: about 10 MB per fit, forever (tensorflow/tensorflow#97697). This
-    removes the entries that were registered during the block AND whose traced
-    step uses ``model``'s variables -- never an entry of another thread's fit. It
-    relies on TensorFlow internals, does nothing where they differ, and nothing
-    on a TensorFlow that carries the upstream fix.
-    """
-    if not registry_workaround_active():
-        yield
-        return
-    registry = _gradient_registry()
-    before = set(registry)
-    try:
-        yield
-    finally:
-        ours = _variable_ids(model)
-        for key in set(registry) - before:
-            entry = registry.get(key)
-            if key.startswith("CustomGradient-") and entry is not None:
-                if _belongs_to(entry, ours):
-                    registry.pop(key, None)
-
-
-def _outermost_graph():
-    """The graph to which TensorFlow ties the Python functions of ``py_func`` ops."""
-    from tensorflow.python.framework import ops
-
-    graph = ops.get_default_graph()
-    while getattr(graph, "outer_graph", None) is not None:
-        graph = graph.outer_graph
-    return graph
-
-
-def _generator_of(function):
-    """The generator of a ``Dataset.from_generator`` callback, or None."""
-    wrapped = getattr(function, "__wrapped__", function)
-    state = getattr(wrapped, "__self__", None)
-    if state is None:
-        code = getattr(wrapped, "__code__", None)
-        closure = getattr(wrapped, "__closure__", None) or ()
-        if code is None:
-            return None
-        cells = dict(zip(code.co_freevars, closure, strict=False))
-        cell = cells.get("generator_state")
-        try:
-            state = cell.cell_contents if cell is not None else None
-        except ValueError:  # an empty cell
-            return None
-    return getattr(state, "_generator", None)
-
-
-@contextlib.contextmanager
-def released_generator_datasets():
-    """Free, once the block is done, the datasets made from generators inside it.
-
-    ``tf.data.Dataset.from_generator`` calls its generator through ``py_func``
-    ops, and TensorFlow keeps each such Python callback alive in a list on the
-    process' global graph that is never emptied: every fit would keep its
-    generator, and through it its training data, forever. The block yields a
-    list; append each generator function handed to ``from_generator`` in the
-    block, and its callbacks are taken off the global list when the block
-    ends -- the datasets must not be iterated after it. Callbacks of other
-    generators (other threads' fits, the user's datasets) are never touched.
-    """
-    generators = []
-    try:
-        yield generators
-    finally:
-        if generators:
-            _release_generators(generators)
-
-
-def _release_generators(generators):
-    funcs = getattr(_outermost_graph(), "_py_funcs_used_in_graph", None)
-    if not funcs:
-        return
-    ours = {id(generator) for generator in generators}
-    for function in list(funcs):  # a copy: other threads may append meanwhile
-        if id(_generator_of(function)) in ours:
-            with contextlib.suppress(ValueError):
-                funcs.remove(function)  # one atomic step under the GIL
 
 
 _LIBC = []
@@ -441,235 +400,3 @@ def _trim_after_full_collection(phase, info):
         libc = _libc()
         if libc is not None:
             libc.malloc_trim(0)
-
-
-def distribution_scope(distribution):
-    """The ``tf.distribute`` scope a network is built and compiled in.
-
-    None builds outside any strategy; "default" uses TensorFlow's current
-    strategy (the default one unless the caller entered another); "mirrored"
-    replicates the network on every visible GPU (or the CPU) with
-    ``tf.distribute.MirroredStrategy``, splitting each batch across them.
-    """
-    if distribution is None:
-        return contextlib.nullcontext()
-    tf = get_tf()
-    if distribution == "mirrored":
-        return tf.distribute.MirroredStrategy().scope()
-    return tf.distribute.get_strategy().scope()
-
-
-# A predictor called this many times at one short sequence length traces a
-# function for that length with its recurrent layers unrolled: the same
-# operations step by step, without the while loop's per-step bookkeeping (a
-# third of a small LSTM's latency). Tracing it takes 0.3-0.5 s and about 2 MB
-# more per estimator, worth it only where predict is called again and again
-# (serving), not where an estimator predicts once or twice after its fit.
-_UNROLL_AFTER = 50
-# At most this many recurrent steps (sequence length x recurrent layers) are
-# unrolled: more would take seconds to trace.
-_UNROLL_BUDGET = 64
-
-# With ``compile_hot``, a predictor called this many times with inputs of one
-# shape compiles a function for exactly that shape with XLA (``jit_compile``):
-# the whole forward pass, recurrent loops included, as one native program,
-# without TensorFlow's per-operation dispatch (about 50 microseconds per
-# recurrent step of a small network). One sample of 24 steps on 2 busy CPU
-# cores: the default recipe (3 networks, each a convolutional front end and a
-# bidirectional GRU) 10-15 ms -> 2.3 ms, a plain LSTM(32) 1.2 ms unrolled ->
-# 0.5 ms. Compiling takes 0.5 s (LSTM(32)) to 3 s (default recipe), and
-# TensorFlow keeps the program (1 MB, 21 MB) until the process ends -- its
-# compilation cache never evicts -- so only a shape predicted again and again
-# (serving) is compiled, one per predictor. XLA fuses operations and has its
-# own exp and tanh: its outputs differ from the traced function's by float32
-# rounding (up to about 1e-6 relative seen), so a shape's predictions change
-# by that much once it is compiled, and never again. It serves only if it
-# agrees with the traced function on the inputs it is compiled on within this
-# tolerance; otherwise (or if XLA cannot compile the network) the shape stays
-# on the traced function.
-_HOT_AFTER = 50
-_HOT_RTOL = 1e-5
-_HOT_ATOL = 1e-6
-
-
-def _recurrent_layers(layer):
-    """The Keras ``RNN`` layers inside ``layer`` (wrappers and nested models too)."""
-    keras = get_keras()
-    found, stack, seen = [], [layer], set()
-    while stack:
-        current = stack.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        if isinstance(current, keras.layers.RNN):
-            found.append(current)
-        for name in ("layers", "forward_layer", "backward_layer", "layer"):
-            inner = getattr(current, name, None)
-            if isinstance(inner, (list, tuple)):
-                stack.extend(inner)
-            elif isinstance(inner, keras.layers.Layer):
-                stack.append(inner)
-    return found
-
-
-class CompiledPredictor:
-    """A traced forward pass of a Keras model, called directly on NumPy arrays.
-
-    ``Model.predict`` builds a dataset and a progress loop per call (tens of
-    milliseconds); this calls a traced concrete function per chunk instead,
-    without ``tf.function``'s argument binding and cache lookup (about 0.4 ms
-    a call). One function, traced on first use, serves every shape. After
-    ``_UNROLL_AFTER`` calls at one short length (``_UNROLL_BUDGET``) a second
-    one, traced for that length with the recurrent layers unrolled, serves it;
-    or, for calls with ``compile_hot=True``, after ``_HOT_AFTER`` calls with one
-    input shape an XLA-compiled function serves that shape.
-    """
-
-    def __init__(self, model):
-        tf = get_tf()
-        self.model = model
-        inputs = model.inputs[0]
-        self._dtype = np.dtype(tf.as_dtype(inputs.dtype).as_numpy_dtype)
-        self._sample_shape = tuple(inputs.shape[1:])
-        self._constant = tf.constant
-        self._lock = threading.RLock()
-        self._generic = None
-        # (n_steps, function) of the length served unrolled, once decided.
-        self._unrolled = None
-        self._calls = collections.Counter()
-        # (shape, function) of the shape served compiled, once decided.
-        self._hot = None
-        self._hot_calls = collections.Counter()
-
-    def __call__(self, X, *, compile_hot=False):
-        """The model's outputs on ``X``, a NumPy array, as a NumPy array.
-
-        With ``compile_hot``, a shape called ``_HOT_AFTER`` times is compiled
-        with XLA (see there) instead of unrolled.
-        """
-        n_samples = X.shape[0]
-        run = self._run_hot if compile_hot else self._run
-        if n_samples <= _PREDICT_CHUNK:
-            return run(X)
-        chunks = [
-            run(X[start : start + _PREDICT_CHUNK])
-            for start in range(0, n_samples, _PREDICT_CHUNK)
-        ]
-        return np.concatenate(chunks, axis=0)
-
-    def _inputs(self, X):
-        """X as a tensor of at least ``_MIN_BATCH`` rows, and its own row count."""
-        n_samples = X.shape[0]
-        if n_samples < _MIN_BATCH:
-            X = np.concatenate([X] * _MIN_BATCH, axis=0)
-        return self._constant(np.asarray(X, dtype=self._dtype)), n_samples
-
-    def _run(self, X):
-        inputs, n_samples = self._inputs(X)
-        return self._function_for(inputs)(inputs).numpy()[:n_samples]
-
-    def _run_generic(self, X):
-        inputs, n_samples = self._inputs(X)
-        return self._generic_function()(inputs).numpy()[:n_samples]
-
-    def _run_hot(self, X):
-        hot = self._hot
-        if hot is None:
-            shape = X.shape
-            self._hot_calls[shape] += 1
-            if self._hot_calls[shape] <= _HOT_AFTER:
-                return self._run_generic(X)
-            with self._lock:
-                if self._hot is None:
-                    self._hot = (shape, self._compile(X))
-                    self._hot_calls.clear()
-            hot = self._hot
-        if hot[1] is None or hot[0] != X.shape:
-            return self._run_generic(X)
-        # The compiled shape as it is: no second row (XLA's one-row kernels
-        # are its own, the same at every call).
-        return hot[1](self._constant(np.asarray(X, dtype=self._dtype))).numpy()
-
-    def _compile(self, X):
-        """An XLA-compiled function for ``X``'s exact shape, or None."""
-        inputs = self._constant(np.asarray(X, dtype=self._dtype))
-        try:
-            function = self._trace(shape=X.shape, jit_compile=True)
-            compiled = function(inputs).numpy()
-        except Exception:  # an operation XLA cannot compile: the traced function
-            return None
-        if not np.allclose(
-            compiled, self._run_generic(X), rtol=_HOT_RTOL, atol=_HOT_ATOL
-        ):
-            return None
-        return function
-
-    def _function_for(self, inputs):
-        n_steps = inputs.shape[1] if inputs.shape.rank > 1 else None
-        unrolled = self._unrolled
-        if unrolled is not None:
-            if unrolled[0] == n_steps and unrolled[1] is not None:
-                return unrolled[1]
-        else:
-            self._calls[n_steps] += 1
-            if self._calls[n_steps] > _UNROLL_AFTER:
-                with self._lock:
-                    if self._unrolled is None:
-                        function = self._trace_unrolled(n_steps)
-                        # The same numbers or nothing: predictions never change
-                        # with the number of calls made before.
-                        if function is not None and not np.array_equal(
-                            function(inputs).numpy(),
-                            self._generic_function()(inputs).numpy(),
-                        ):
-                            function = None
-                        self._unrolled = (n_steps, function)
-                        self._calls.clear()
-                if self._unrolled[0] == n_steps and self._unrolled[1] is not None:
-                    return self._unrolled[1]
-        return self._generic_function()
-
-    def _generic_function(self):
-        if self._generic is None:
-            with self._lock:
-                if self._generic is None:
-                    self._generic = self._trace()
-        return self._generic
-
-    def _trace(self, n_steps=None, *, shape=None, jit_compile=None):
-        tf = get_tf()
-        model = self.model
-        if shape is None:
-            shape = [None, *self._sample_shape]
-            if n_steps is not None:
-                shape[1] = n_steps
-        function = tf.function(
-            lambda inputs: model(inputs, training=False),
-            input_signature=[tf.TensorSpec(shape, self._dtype)],
-            autograph=False,  # a plain forward pass: nothing to convert
-            jit_compile=jit_compile,
-        )
-        return function.get_concrete_function()
-
-    def _trace_unrolled(self, n_steps):
-        """A function for ``n_steps`` with the recurrent layers unrolled, or None."""
-        recurrent = _recurrent_layers(self.model)
-        if (
-            not recurrent
-            or n_steps is None
-            or len(self._sample_shape) < 2
-            or self._sample_shape[0] not in (None, n_steps)
-            or n_steps * len(recurrent) > _UNROLL_BUDGET
-        ):
-            return None
-        saved = [layer.unroll for layer in recurrent]
-        try:
-            # Read while tracing only; the model is left as it was.
-            for layer in recurrent:
-                layer.unroll = True
-            return self._trace(n_steps)
-        except Exception:  # a layer that cannot unroll: the generic function
-            return None
-        finally:
-            for layer, value in zip(recurrent, saved, strict=True):
-                layer.unroll = value

@@ -15,7 +15,7 @@ samples alone.
 
 import numpy as np
 
-from ._backend import get_tf
+from ._backend import generator_dataset
 
 # Batches of equal-length samples handed from Python to TensorFlow at once, up
 # to this many bytes of inputs in all (large batches go one at a time).
@@ -59,7 +59,10 @@ def sequence_dataset(
     group_batches=True,
     generators=None,
 ):
-    """A ``tf.data.Dataset`` of padded ``(x, y, w)`` batches and its steps per pass.
+    """Padded ``(x, y, w)`` batches for Keras' ``fit`` and the steps of one pass.
+
+    A ``tf.data.Dataset`` on TensorFlow, a generator on the other backends
+    (:func:`~skrnn._backend.generator_dataset`).
 
     Batches are built from the NumPy data by a generator, reshuffled every pass
     from ``seed`` (no global seed involved), never a copy of the whole data in
@@ -90,10 +93,9 @@ def sequence_dataset(
         under a ``tf.distribute`` strategy, which splits datasets itself.
     generators : list, default=None
         Where the dataset's generator function is appended, for
-        :func:`~skrnn._backend.released_generator_datasets` to release once
+        :func:`~skrnn._tensorflow.released_generator_datasets` to release once
         training is done.
     """
-    tf = get_tf()
     lengths = X.lengths[indices]
     ragged_targets = isinstance(targets, list)
     rows = min(batch_size, len(indices))
@@ -151,16 +153,12 @@ def sequence_dataset(
     y_shape = (rows, None) + y.shape[2:] if ragged_targets else (rows,) + y.shape[1:]
     first = None if group > 1 else rows
     signature = (
-        tf.TensorSpec((first, None) + x.shape[2:], x.dtype),
-        tf.TensorSpec((first,) + y_shape[1:], y.dtype),
-        tf.TensorSpec((first,) + (None,) * (w.ndim - 1), w.dtype),
+        ((first, None) + x.shape[2:], x.dtype),
+        ((first,) + y_shape[1:], y.dtype),
+        ((first,) + (None,) * (w.ndim - 1), w.dtype),
     )
     if generators is not None:
         generators.append(passes)
-    dataset = tf.data.Dataset.from_generator(passes, output_signature=signature)
-    if group > 1:
-        # Every group holds whole batches of `rows` rows: nothing is dropped,
-        # and the batches keep a static size.
-        dataset = dataset.rebatch(rows, drop_remainder=True)
+    dataset = generator_dataset(passes, signature, rows=rows, group=group)
     n_batches = int(np.ceil(len(indices) / batch_size))
-    return dataset.prefetch(2), n_batches
+    return dataset, n_batches

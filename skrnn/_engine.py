@@ -34,12 +34,12 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from ._backend import (
+    backend_name,
     distribution_scope,
+    generator_dataset,
     get_keras,
-    get_tf,
     release_free_heap,
-    released_custom_gradients,
-    released_generator_datasets,
+    training_scope,
 )
 from ._batching import sequence_dataset
 from ._network import (
@@ -48,6 +48,7 @@ from ._network import (
     join_members,
     make_optimizer,
 )
+from ._progress import keras_callbacks
 from ._training_data import check_padding, check_targets, check_training_data
 
 # Largest batch of the early-stopping hold-out (forward passes only).
@@ -113,8 +114,11 @@ class NetworkSpec:
     # Batches per compiled call. Keras runs whole executions, so with more than
     # one an epoch no longer ends where the data does: kept at 1 (exact).
     steps_per_execution: int = 1
-    # XLA: slower on CPU for the small data of notebooks (compile time), see
-    # bench_core.py; kept off.
+    # XLA on TensorFlow: slower on CPU for the small data of notebooks (compile
+    # time), see bench_core.py; kept off. The other backends take Keras'
+    # "auto": JAX compiles its train step with XLA (its eager mode dispatches
+    # every operation of every recurrent step: ten times slower), PyTorch runs
+    # eagerly.
     jit_compile: bool = False
     builder: Callable | None = None
 
@@ -170,11 +174,15 @@ class ValidationSplit:
     def split(self, n_samples, seed):
         indices = np.arange(n_samples)
         if self.groups is not None and not self.shuffle:
+            # One sort, not one scan per group: panels have 100,000s of series.
+            order = np.argsort(self.groups, kind="stable")
+            _, starts, counts = np.unique(
+                self.groups[order], return_index=True, return_counts=True
+            )
+            n_held = np.maximum(1, np.round(self.fraction * counts).astype(int))
+            first_held = np.repeat(starts + counts - n_held, counts)
             held_out = np.zeros(n_samples, dtype=bool)
-            for group in np.unique(self.groups):
-                members = np.flatnonzero(self.groups == group)
-                n_held = max(1, int(round(self.fraction * len(members))))
-                held_out[members[-n_held:]] = True
+            held_out[order] = np.arange(n_samples) >= first_held
             return indices[~held_out], indices[held_out]
         stratify = self.stratify if self.shuffle else None
         if (
@@ -205,7 +213,10 @@ class TrainingConfig:
     # "plateau": halve the learning rate when the training loss has not improved
     # for 10 epochs (down to 1e-5); None keeps it constant.
     lr_schedule: str | None = None
+    # 1 or 2: a line per epoch (skrnn._progress), into ``progress`` when given
+    # (a Progress counting the networks of an ensemble); Keras' own bar is off.
     verbose: int = 0
+    progress: object = None
     # False under a tf.distribute strategy, which splits the batches itself.
     group_batches: bool = True
 
@@ -261,7 +272,7 @@ def compile_model(model, spec):
         optimizer=make_optimizer(spec.optimizer, spec.learning_rate),
         loss=spec.loss,
         steps_per_execution=spec.steps_per_execution,
-        jit_compile=spec.jit_compile,
+        jit_compile=spec.jit_compile if backend_name() == "tensorflow" else "auto",
     )
     # Keras creates the optimizer's slots on the first training step, inside the
     # traced function, and TensorFlow then traces that function a second time
@@ -292,7 +303,7 @@ class _State:
         self.weights = [np.array(w) for w in model.get_weights()]
         optimizer = getattr(model, "optimizer", None)
         variables = optimizer.variables if optimizer is not None else []
-        self.optimizer = [np.array(v.numpy()) for v in variables]
+        self.optimizer = [get_keras().ops.convert_to_numpy(v) for v in variables]
 
     def restore(self, model):
         model.set_weights(self.weights)
@@ -441,16 +452,15 @@ def train(model, data, targets, weights, config, *, spec=None):
     start = _State(model)
     record = {"epochs": [], "state": start, "diverged": None, "held_out": None}
     callbacks = [_callback_classes()["Snapshot"](model, record)]
+    callbacks += keras_callbacks(config.verbose, config.epochs, config.progress)
     if config.lr_schedule == "plateau":
         callbacks.insert(0, _plateau_schedule(keras))
     try:
-        # Nothing of the fit outlives it in TensorFlow's global state: neither
-        # the traced step (gradient registry) nor the datasets' generators with
-        # the data they hold.
+        # Nothing of the fit outlives it in the backend's global state: neither
+        # the traced step nor the datasets' generators with the data they hold.
         with (
             _TRACED_STEPS.training(model),
-            released_custom_gradients(model),
-            released_generator_datasets() as generators,
+            training_scope(model) as generators,
         ):
             if config.tbptt_steps is not None:
                 _train_truncated(
@@ -555,7 +565,7 @@ def _train_batches(keras, model, data, targets, weights, config, callbacks, gene
         validation_steps=validation_steps,
         callbacks=callbacks,
         shuffle=False,  # the dataset reshuffles itself every pass, from the seed
-        verbose=config.verbose,
+        verbose=0,
     )
     return val
 
@@ -575,7 +585,7 @@ def _train_truncated(
     carrying its recurrent state from one chunk to the next, while gradients flow
     back only within a chunk: the memory of a step is bounded by the chunk.
     """
-    keras, tf = get_keras(), get_tf()
+    keras = get_keras()
     if data.dense is None or isinstance(targets, list):
         raise ValueError(
             "tbptt_steps needs sequences of equal length (for instance one long "
@@ -604,23 +614,23 @@ def _train_truncated(
                 yield part
 
     def spec_of(array):
-        return tf.TensorSpec((n_samples, None) + array.shape[2:], array.dtype)
+        return (n_samples, None) + array.shape[2:], array.dtype
 
     signature = (spec_of(dense), spec_of(targets))
     if weights is not None:
-        signature += (tf.TensorSpec((n_samples, None), weights.dtype),)
+        signature += (((n_samples, None), weights.dtype),)
     generators.append(chunks)
-    dataset = tf.data.Dataset.from_generator(chunks, output_signature=signature)
+    dataset = generator_dataset(chunks, signature, rows=n_samples, prefetch=0)
     reset = keras.callbacks.LambdaCallback(
         on_epoch_begin=lambda *_: _reset_states(stateful)
     )
 
-    with released_custom_gradients(stateful):
+    with training_scope(stateful):  # its datasets are in the caller's `generators`
         stateful.fit(
             dataset,
             epochs=config.epochs,
             steps_per_epoch=math.ceil(n_steps / chunk),
             callbacks=[reset, _callback_classes()["CopyWeights"](model), *callbacks],
             shuffle=False,
-            verbose=config.verbose,
+            verbose=0,
         )

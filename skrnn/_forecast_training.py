@@ -18,7 +18,8 @@ median gains less. So the forecaster keeps separate networks.
 """
 
 from . import _engine
-from ._backend import CompiledPredictor
+from ._backend import make_predictor
+from ._progress import Progress, last_logs
 from ._recipes import COMBINE, ENSEMBLE_COMBINATION, LOSSES
 
 
@@ -54,17 +55,24 @@ def member_seed(seed, member):
     return (seed + 7919 * member) % (2**31 - 1)
 
 
-def train_networks(plan, params, data, models=None, n_iter=0):
+def train_networks(plan, params, data, models=None, n_iter=0, *, label="network"):
     """Train the plan's networks on ``data``; a list of (model, engine result).
 
     ``models`` are networks to continue (a warm start, trained ``n_iter``
-    epochs so far), else None: new networks are built.
+    epochs so far), else None: new networks are built. With ``verbose``, one
+    line per epoch and per network, the networks called ``label``
+    (:mod:`skrnn._progress`).
     """
     training = plan.training
     if models is None:
         models = [None] * training["n_networks"]
+    progress = None
+    if params["verbose"]:
+        progress = Progress(training["epochs"], len(models), label=label)
     trained = []
     for member, model in enumerate(models):
+        if progress is not None:
+            progress.start_network(member)
         spec = network_spec(plan, params, data, member)
         fresh = model is None
         model = _engine.build_model(spec) if fresh else model
@@ -82,11 +90,14 @@ def train_networks(plan, params, data, models=None, n_iter=0):
             ),
             n_iter_no_change=training["n_iter_no_change"],
             verbose=params["verbose"],
+            progress=progress,
             group_batches=params["distribution"] is None,
         )
         result = _engine.train(
             model, data, data.targets, data.weights, config, spec=spec
         )
+        if progress is not None:
+            progress.end_network(result.n_epochs, last_logs(result.history))
         trained.append((model, result))
     return trained
 
@@ -110,4 +121,4 @@ def ensemble_forecast(normalization, predictors):
 
 def predictors_of(models):
     """One traced forward pass per network."""
-    return [CompiledPredictor(model) for model in models]
+    return [make_predictor(model) for model in models]

@@ -5,8 +5,14 @@ import os
 import numpy as np
 import pytest
 
-# Tests run on 2 cores: one intra-op thread per process keeps timings stable.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+# Under pytest-xdist every worker process gets its share of the cores' threads
+# (skrnn caps TensorFlow's thread pools to SKRNN_NUM_THREADS): workers that
+# each used every core would slow each other down.
+if "PYTEST_XDIST_WORKER_COUNT" in os.environ:
+    _cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1
+    _share = _cores // int(os.environ["PYTEST_XDIST_WORKER_COUNT"])
+    os.environ.setdefault("SKRNN_NUM_THREADS", str(max(1, _share)))
 
 
 @pytest.fixture
@@ -25,3 +31,14 @@ def sign_data():
     X = rng.normal(size=(200, 8, 2)).astype(np.float32)
     y = np.where(X[:, :, 0].sum(axis=1) > 0, "up", "down")
     return X, y
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip tests of TensorFlow-only parts where Keras runs on another backend."""
+    backend = os.environ.get("KERAS_BACKEND", "tensorflow")
+    if backend == "tensorflow":
+        return
+    skip = pytest.mark.skip(reason=f"TensorFlow only; Keras runs on {backend}")
+    for item in items:
+        if "tensorflow_only" in item.keywords:
+            item.add_marker(skip)

@@ -10,7 +10,7 @@ import types
 import numpy as np
 import pytest
 
-from skrnn import RNNRegressor, _backend
+from skrnn import RNNRegressor, _backend, _tensorflow
 
 
 @pytest.fixture
@@ -68,6 +68,7 @@ def test_an_interrupt_before_anything_was_imported_is_retried(unloaded, monkeypa
     assert _backend.get_keras() is loaded
 
 
+@pytest.mark.tensorflow_only
 @pytest.mark.slow
 def test_real_ctrl_c_during_the_tensorflow_import_leaves_fit_working():
     # A fresh process; SIGINT is sent while TensorFlow's own modules import
@@ -120,12 +121,13 @@ def _network(units=(4,)):
     return _engine.build_model(spec)
 
 
+@pytest.mark.tensorflow_only
 def test_predictor_serves_a_busy_short_length_unrolled_with_the_same_numbers(
     monkeypatch,
 ):
-    monkeypatch.setattr(_backend, "_UNROLL_AFTER", 2)
+    monkeypatch.setattr(_tensorflow, "_UNROLL_AFTER", 2)
     model = _network(units=(4, 3))
-    predictor = _backend.CompiledPredictor(model)
+    predictor = _tensorflow.CompiledPredictor(model)
     X = np.random.RandomState(0).rand(5, 6, 2).astype(np.float32)
     first = [predictor(X[:1]), predictor(X)]
     assert predictor._unrolled is None
@@ -135,17 +137,18 @@ def test_predictor_serves_a_busy_short_length_unrolled_with_the_same_numbers(
     for a, b in zip(first, later, strict=True):
         np.testing.assert_array_equal(a, b)
     # The model itself is left as it was, and other lengths still predict.
-    assert not any(layer.unroll for layer in _backend._recurrent_layers(model))
+    assert not any(layer.unroll for layer in _tensorflow._recurrent_layers(model))
     assert predictor(X[:, :4]).shape == (5, 1)
 
 
+@pytest.mark.tensorflow_only
 def test_predictor_never_unrolls_long_sequences(monkeypatch):
-    monkeypatch.setattr(_backend, "_UNROLL_AFTER", 1)
-    predictor = _backend.CompiledPredictor(_network())
-    X = np.zeros((2, _backend._UNROLL_BUDGET + 1, 2), np.float32)
+    monkeypatch.setattr(_tensorflow, "_UNROLL_AFTER", 1)
+    predictor = _tensorflow.CompiledPredictor(_network())
+    X = np.zeros((2, _tensorflow._UNROLL_BUDGET + 1, 2), np.float32)
     for _ in range(3):
         predictor(X)
-    assert predictor._unrolled == (_backend._UNROLL_BUDGET + 1, None)
+    assert predictor._unrolled == (_tensorflow._UNROLL_BUDGET + 1, None)
 
 
 def _count_traces(monkeypatch, predictor, fail_compiling=False):
@@ -162,9 +165,10 @@ def _count_traces(monkeypatch, predictor, fail_compiling=False):
     return traces
 
 
+@pytest.mark.tensorflow_only
 def test_predictor_compiles_a_busy_shape_once_and_never_retraces(monkeypatch):
-    monkeypatch.setattr(_backend, "_HOT_AFTER", 3)
-    predictor = _backend.CompiledPredictor(_network(units=(4, 3)))
+    monkeypatch.setattr(_tensorflow, "_HOT_AFTER", 3)
+    predictor = _tensorflow.CompiledPredictor(_network(units=(4, 3)))
     traces = _count_traces(monkeypatch, predictor)
     X = np.random.RandomState(0).rand(5, 6, 2).astype(np.float32)
     full = predictor(X, compile_hot=True)
@@ -187,12 +191,13 @@ def test_predictor_compiles_a_busy_shape_once_and_never_retraces(monkeypatch):
     assert traces == [None, True]
 
 
+@pytest.mark.tensorflow_only
 @pytest.mark.parametrize("failure", ["compile", "disagree"])
 def test_predictor_keeps_the_traced_function_where_xla_fails(monkeypatch, failure):
-    monkeypatch.setattr(_backend, "_HOT_AFTER", 1)
+    monkeypatch.setattr(_tensorflow, "_HOT_AFTER", 1)
     if failure == "disagree":  # no tolerance is met
-        monkeypatch.setattr(_backend, "_HOT_ATOL", -1.0)
-    predictor = _backend.CompiledPredictor(_network())
+        monkeypatch.setattr(_tensorflow, "_HOT_ATOL", -1.0)
+    predictor = _tensorflow.CompiledPredictor(_network())
     _count_traces(monkeypatch, predictor, fail_compiling=failure == "compile")
     X = np.random.RandomState(0).rand(1, 6, 2).astype(np.float32)
     outputs = [predictor(X, compile_hot=True) for _ in range(4)]
@@ -201,8 +206,9 @@ def test_predictor_keeps_the_traced_function_where_xla_fails(monkeypatch, failur
         np.testing.assert_array_equal(output, outputs[0])
 
 
+@pytest.mark.tensorflow_only
 def test_estimator_serving_one_sample_is_compiled(monkeypatch):
-    monkeypatch.setattr(_backend, "_HOT_AFTER", 2)
+    monkeypatch.setattr(_tensorflow, "_HOT_AFTER", 2)
     X = np.random.RandomState(0).rand(16, 5, 1).astype(np.float32)
     reg = RNNRegressor(cell="gru", units=3, epochs=1, random_state=0)
     reg.fit(X, X[:, -1, 0])

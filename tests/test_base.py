@@ -288,34 +288,36 @@ def test_pipeline_and_grid_search():
     assert search.predict(X).shape == (40,)
 
 
+@pytest.mark.tensorflow_only
 def test_a_fit_leaves_no_gradient_registry_entry_behind():
     # TensorFlow keeps every traced training step alive through its gradient
     # registry (tensorflow#97697, ~10 MB per fit) unless skrnn releases it.
     # This test reads TensorFlow's private registry on purpose: the workaround
     # acts on it, and the memory it frees is too small to measure in a test
     # (tests/test_memory.py measures the process over many fits).
-    from skrnn import _backend
+    from skrnn import _tensorflow
 
     X, y = _data()
     RNNRegressor(**FAST).fit(X, y)  # first fit: TensorFlow's own one-off entries
-    if not _backend.registry_workaround_active():
+    if not _tensorflow.registry_workaround_active():
         pytest.skip("this TensorFlow carries the upstream fix")
-    registry = _backend._gradient_registry()
+    registry = _tensorflow._gradient_registry()
     before = len(registry)
     RNNRegressor(**FAST).fit(X, y)
     assert len(registry) == before
 
 
+@pytest.mark.tensorflow_only
 def test_registry_release_keeps_entries_of_other_fits():
-    from skrnn import _backend
+    from skrnn import _tensorflow
 
     X, y = _data()
-    if not _backend.registry_workaround_active():
+    if not _tensorflow.registry_workaround_active():
         pytest.skip("this TensorFlow carries the upstream fix")
     other = RNNRegressor(**FAST).fit(X, y)
-    registry = _backend._gradient_registry()
+    registry = _tensorflow._gradient_registry()
     # An entry that another fit (another thread) registered meanwhile stays.
-    with _backend.released_custom_gradients(other.model_):
+    with _tensorflow.released_custom_gradients(other.model_):
         registry["CustomGradient-test-foreign"] = {"type": lambda: None}
     assert "CustomGradient-test-foreign" in registry
     del registry["CustomGradient-test-foreign"]

@@ -1,5 +1,7 @@
 """Training batches: built a group at a time, never a copy of all the samples."""
 
+import itertools
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -64,7 +66,7 @@ def test_batches_do_not_depend_on_how_they_are_grouped(monkeypatch):
         # the promise is that it changes nothing but speed.
         monkeypatch.setattr(_batching, "_GROUP_BYTES", group_bytes)
         dataset, n_batches = _dataset(Sequences(dense=windows), targets)
-        return [np.asarray(x) for x, _, _ in dataset.take(n_batches)]
+        return [np.asarray(x) for x, _, _ in itertools.islice(dataset, n_batches)]
 
     grouped, single = first_pass(2**30), first_pass(1)
     assert len(grouped) == len(single)
@@ -140,7 +142,9 @@ def test_every_training_pass_holds_every_sample_once_in_a_new_order():
         dataset, n_batches = _batching.sequence_dataset(
             data, targets, None, indices, batch_size=4, seed=seed, shuffle=True
         )
-        batches = [(np.asarray(x), np.asarray(w)) for x, _, w in dataset.take(15)]
+        batches = [
+            (np.asarray(x), np.asarray(w)) for x, _, w in itertools.islice(dataset, 15)
+        ]
         return [
             sum((_samples_of(x, w) for x, w in batches[k : k + n_batches]), [])
             for k in range(0, 15, n_batches)

@@ -149,9 +149,9 @@ def test_padding_other_than_what_the_network_masks_is_refused():
 def test_train_returns_history_and_epochs_and_learns():
     data, y = _data()
     model = _engine.build_model(_spec(learning_rate=0.02))
-    before = float(np.mean((model(data.dense).numpy() - y) ** 2))
+    before = float(np.mean((np.asarray(model(data.dense)) - y) ** 2))
     result = _engine.train(model, data, y, None, _config(epochs=30))
-    after = float(np.mean((model(data.dense).numpy() - y) ** 2))
+    after = float(np.mean((np.asarray(model(data.dense)) - y) ** 2))
     assert result.n_epochs == 30 and len(result.history["loss"]) == 30
     assert not result.interrupted and result.held_out is None
     assert after < before / 2
@@ -210,6 +210,13 @@ def test_divergence_restores_the_weights_and_raises():
         np.testing.assert_array_equal(a, b)
 
 
+def _weights(model):
+    """The model's trainable then non-trainable variables, as arrays."""
+    convert = _engine.get_keras().ops.convert_to_numpy
+    variables = model.trainable_variables + model.non_trainable_variables
+    return [convert(variable) for variable in variables]
+
+
 def _interrupted_at(model, batch_number, snapshots):
     """Make ``model`` raise KeyboardInterrupt before its batch ``batch_number``.
 
@@ -219,13 +226,17 @@ def _interrupted_at(model, batch_number, snapshots):
     """
     step, calls = model.train_step, []
 
-    def interrupting(data):
+    def interrupting(*arguments):  # (data), or (state, data) on JAX
         if calls and len(calls) % 5 == 0:
-            snapshots.append([w.copy() for w in model.get_weights()])
+            if len(arguments) == 2:  # JAX: the variables' values are in the state
+                trainable, non_trainable = arguments[0][:2]
+                snapshots.append([np.array(v) for v in (*trainable, *non_trainable)])
+            else:
+                snapshots.append(_weights(model))
         if len(calls) == batch_number:
             raise KeyboardInterrupt
         calls.append(None)
-        return step(data)
+        return step(*arguments)
 
     model.run_eagerly = True
     model.train_step = interrupting
@@ -240,7 +251,7 @@ def test_keyboard_interrupt_keeps_last_completed_epoch():
     assert result.interrupted and result.n_epochs == 2
     assert len(result.history["loss"]) == 2
     assert len(snapshots) == 2  # the ends of epochs 1 and 2
-    for a, b in zip(snapshots[1], model.get_weights(), strict=True):
+    for a, b in zip(snapshots[1], _weights(model), strict=True):
         np.testing.assert_array_equal(a, b)
 
 
@@ -369,10 +380,11 @@ def test_a_fit_keeps_no_reference_to_its_data():
     assert [ref() for ref in released] == [None, None]
 
 
+@pytest.mark.tensorflow_only
 def test_released_generator_datasets_keeps_other_generators():
-    from skrnn import _backend
+    from skrnn import _tensorflow
 
-    tf = _backend.get_tf()
+    tf = _tensorflow.get_tf()
 
     def ours():
         yield np.float32(1.0)
@@ -381,7 +393,7 @@ def test_released_generator_datasets_keeps_other_generators():
         yield np.float32(2.0)
 
     signature = tf.TensorSpec((), tf.float32)
-    with _backend.released_generator_datasets() as generators:
+    with _tensorflow.released_generator_datasets() as generators:
         generators.append(ours)
         tf.data.Dataset.from_generator(ours, output_signature=signature)
         other = tf.data.Dataset.from_generator(theirs, output_signature=signature)

@@ -1,0 +1,469 @@
+"""Everything of skrnn that only TensorFlow has, in one place.
+
+Imported by :mod:`skrnn._backend` only once Keras runs on TensorFlow: the
+thread pools, the workarounds for TensorFlow's process-wide registries that
+would keep every fit alive (custom gradients, ``from_generator`` callbacks),
+``tf.distribute`` scopes, ``tf.data`` datasets and the traced/compiled
+predictor. The other backends (JAX, PyTorch) go through Keras' own
+equivalents, chosen in :mod:`skrnn._backend`.
+"""
+
+import collections
+import contextlib
+import logging
+import threading
+
+import numpy as np
+
+from ._backend import _MIN_BATCH, _PREDICT_CHUNK, get_keras, thread_limit
+
+
+def get_tf():
+    """Return the ``tensorflow`` module (importing Keras first)."""
+    get_keras()
+    import tensorflow
+
+    return tensorflow
+
+
+class _RetracingFilter(logging.Filter):
+    """Drop TensorFlow's retracing notice: each fitted model traces its own function."""
+
+    def filter(self, record):
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
+def configure():
+    """Set TensorFlow up for skrnn, once, as Keras is imported on it.
+
+    Caps the thread pools where the process was given a thread budget (joblib's
+    process workers set ``OMP_NUM_THREADS`` to their share of the cores), probes
+    the devices and spends oneDNN's one-time fallback notice (see below) while
+    the caller has stderr silenced, and drops TensorFlow's retracing notices.
+    """
+    import tensorflow as tf
+
+    n_threads = thread_limit()
+    if n_threads is not None:
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(n_threads)
+            tf.config.threading.set_inter_op_parallelism_threads(min(n_threads, 2))
+        except RuntimeError:  # the runtime was already initialised by the user
+            pass
+    tf.config.list_physical_devices()  # CUDA is probed here
+    # Where oneDNN is on and the CPU lacks AVX-512, TensorFlow logs at ERROR
+    # level, once per process, that the first op of a type oneDNN cannot run
+    # there (bool, float16) falls back to Eigen: a masked fit's boolean mask
+    # printed it. One boolean op here spends that one notice (and with it a
+    # later float16 one) while stderr is silenced; nothing else is.
+    tf.transpose(tf.zeros((1, 1), dtype=tf.bool))
+    logging.getLogger("tensorflow").addFilter(_RetracingFilter())
+
+
+def _gradient_registry():
+    """TensorFlow's global registry of gradient functions (private), or None."""
+    try:
+        from tensorflow.python.framework import ops
+
+        return ops._gradient_registry._registry
+    except (ImportError, AttributeError):
+        return None
+
+
+# tensorflow/tensorflow#97697: every tf.custom_gradient traced in graph mode stays
+# in a global registry forever, and with it the whole traced training step (its
+# gradient closure captures the forward results). The fix (tensorflow#109334:
+# the closure no longer captures them) is merged upstream; 2.21 still leaks. The
+# workaround is off from this version on, and also wherever an entry's closure
+# holds no forward results (the fixed layout): it then finds nothing to remove.
+_REGISTRY_LEAK_FIXED_IN = (2, 22)
+
+
+def _tf_version():
+    tf = get_tf()
+    return tuple(int(part) for part in tf.__version__.split(".")[:2] if part.isdigit())
+
+
+def _graphs_of(entry):
+    """The graph of a custom-gradient entry's forward results and its outer graphs.
+
+    Anything unexpected (another TensorFlow layout) yields nothing, so the entry
+    is kept.
+    """
+    try:
+        outer = entry["type"]
+        cells = dict(zip(outer.__code__.co_freevars, outer.__closure__, strict=True))
+        tape_grad_fn = cells["tape_grad_fn"].cell_contents
+        cells = dict(
+            zip(
+                tape_grad_fn.__code__.co_freevars, tape_grad_fn.__closure__, strict=True
+            )
+        )
+        result = cells["result"].cell_contents
+        graph = result[0].graph if result else None
+    except Exception:
+        return []
+    graphs = []
+    while graph is not None:
+        graphs.append(graph)
+        graph = getattr(graph, "outer_graph", None)
+    return graphs
+
+
+def _variable_ids(model):
+    """Identities of the TensorFlow variables of a Keras model and its optimizer."""
+    variables = list(model.variables)
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None:
+        variables += list(optimizer.variables)
+    return {id(getattr(variable, "value", variable)) for variable in variables}
+
+
+def _belongs_to(entry, variable_ids):
+    """Whether a registry entry was traced for a step that uses these variables."""
+    for graph in _graphs_of(entry):
+        used = getattr(graph, "variables", None) or ()
+        if any(id(variable) in variable_ids for variable in used):
+            return True
+    return False
+
+
+def registry_workaround_active():
+    """Whether this TensorFlow needs :func:`released_custom_gradients` to act."""
+    return _gradient_registry() is not None and _tf_version() < _REGISTRY_LEAK_FIXED_IN
+
+
+@contextlib.contextmanager
+def released_custom_gradients(model):
+    """Free the custom-gradient registry entries of ``model``'s training once done.
+
+    In graph mode every ``tf.custom_gradient`` (Keras' optimizer uses one to sum
+    gradients across replicas) registers a gradient function in a global
+    registry that is never emptied, and it keeps the whole traced training step
+    alive: about 10 MB per fit, forever (tensorflow/tensorflow#97697). This
+    removes the entries that were registered during the block AND whose traced
+    step uses ``model``'s variables -- never an entry of another thread's fit. It
+    relies on TensorFlow internals, does nothing where they differ, and nothing
+    on a TensorFlow that carries the upstream fix.
+    """
+    if not registry_workaround_active():
+        yield
+        return
+    registry = _gradient_registry()
+    before = set(registry)
+    try:
+        yield
+    finally:
+        ours = _variable_ids(model)
+        for key in set(registry) - before:
+            entry = registry.get(key)
+            if key.startswith("CustomGradient-") and entry is not None:
+                if _belongs_to(entry, ours):
+                    registry.pop(key, None)
+
+
+def _outermost_graph():
+    """The graph to which TensorFlow ties the Python functions of ``py_func`` ops."""
+    from tensorflow.python.framework import ops
+
+    graph = ops.get_default_graph()
+    while getattr(graph, "outer_graph", None) is not None:
+        graph = graph.outer_graph
+    return graph
+
+
+def _generator_of(function):
+    """The generator of a ``Dataset.from_generator`` callback, or None."""
+    wrapped = getattr(function, "__wrapped__", function)
+    state = getattr(wrapped, "__self__", None)
+    if state is None:
+        code = getattr(wrapped, "__code__", None)
+        closure = getattr(wrapped, "__closure__", None) or ()
+        if code is None:
+            return None
+        cells = dict(zip(code.co_freevars, closure, strict=False))
+        cell = cells.get("generator_state")
+        try:
+            state = cell.cell_contents if cell is not None else None
+        except ValueError:  # an empty cell
+            return None
+    return getattr(state, "_generator", None)
+
+
+@contextlib.contextmanager
+def released_generator_datasets():
+    """Free, once the block is done, the datasets made from generators inside it.
+
+    ``tf.data.Dataset.from_generator`` calls its generator through ``py_func``
+    ops, and TensorFlow keeps each such Python callback alive in a list on the
+    process' global graph that is never emptied: every fit would keep its
+    generator, and through it its training data, forever. The block yields a
+    list; append each generator function handed to ``from_generator`` in the
+    block, and its callbacks are taken off the global list when the block
+    ends -- the datasets must not be iterated after it. Callbacks of other
+    generators (other threads' fits, the user's datasets) are never touched.
+    """
+    generators = []
+    try:
+        yield generators
+    finally:
+        if generators:
+            _release_generators(generators)
+
+
+def _release_generators(generators):
+    funcs = getattr(_outermost_graph(), "_py_funcs_used_in_graph", None)
+    if not funcs:
+        return
+    ours = {id(generator) for generator in generators}
+    for function in list(funcs):  # a copy: other threads may append meanwhile
+        if id(_generator_of(function)) in ours:
+            with contextlib.suppress(ValueError):
+                funcs.remove(function)  # one atomic step under the GIL
+
+
+def distribution_scope(distribution):
+    """The ``tf.distribute`` scope a network is built and compiled in.
+
+    None builds outside any strategy; "default" uses TensorFlow's current
+    strategy (the default one unless the caller entered another); "mirrored"
+    replicates the network on every visible GPU (or the CPU) with
+    ``tf.distribute.MirroredStrategy``, splitting each batch across them.
+    """
+    if distribution is None:
+        return contextlib.nullcontext()
+    tf = get_tf()
+    if distribution == "mirrored":
+        return tf.distribute.MirroredStrategy().scope()
+    return tf.distribute.get_strategy().scope()
+
+
+# A predictor called this many times at one short sequence length traces a
+# function for that length with its recurrent layers unrolled: the same
+# operations step by step, without the while loop's per-step bookkeeping (a
+# third of a small LSTM's latency). Tracing it takes 0.3-0.5 s and about 2 MB
+# more per estimator, worth it only where predict is called again and again
+# (serving), not where an estimator predicts once or twice after its fit.
+_UNROLL_AFTER = 50
+# At most this many recurrent steps (sequence length x recurrent layers) are
+# unrolled: more would take seconds to trace.
+_UNROLL_BUDGET = 64
+
+# With ``compile_hot``, a predictor called this many times with inputs of one
+# shape compiles a function for exactly that shape with XLA (``jit_compile``):
+# the whole forward pass, recurrent loops included, as one native program,
+# without TensorFlow's per-operation dispatch (about 50 microseconds per
+# recurrent step of a small network). One sample of 24 steps on 2 busy CPU
+# cores: the default recipe (3 networks, each a convolutional front end and a
+# bidirectional GRU) 10-15 ms -> 2.3 ms, a plain LSTM(32) 1.2 ms unrolled ->
+# 0.5 ms. Compiling takes 0.5 s (LSTM(32)) to 3 s (default recipe), and
+# TensorFlow keeps the program (1 MB, 21 MB) until the process ends -- its
+# compilation cache never evicts -- so only a shape predicted again and again
+# (serving) is compiled, one per predictor. XLA fuses operations and has its
+# own exp and tanh: its outputs differ from the traced function's by float32
+# rounding (up to about 1e-6 relative seen), so a shape's predictions change
+# by that much once it is compiled, and never again. It serves only if it
+# agrees with the traced function on the inputs it is compiled on within this
+# tolerance; otherwise (or if XLA cannot compile the network) the shape stays
+# on the traced function.
+_HOT_AFTER = 50
+_HOT_RTOL = 1e-5
+_HOT_ATOL = 1e-6
+
+
+def _recurrent_layers(layer):
+    """The Keras ``RNN`` layers inside ``layer`` (wrappers and nested models too)."""
+    keras = get_keras()
+    found, stack, seen = [], [layer], set()
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, keras.layers.RNN):
+            found.append(current)
+        for name in ("layers", "forward_layer", "backward_layer", "layer"):
+            inner = getattr(current, name, None)
+            if isinstance(inner, (list, tuple)):
+                stack.extend(inner)
+            elif isinstance(inner, keras.layers.Layer):
+                stack.append(inner)
+    return found
+
+
+class CompiledPredictor:
+    """A traced forward pass of a Keras model, called directly on NumPy arrays.
+
+    ``Model.predict`` builds a dataset and a progress loop per call (tens of
+    milliseconds); this calls a traced concrete function per chunk instead,
+    without ``tf.function``'s argument binding and cache lookup (about 0.4 ms
+    a call). One function, traced on first use, serves every shape. After
+    ``_UNROLL_AFTER`` calls at one short length (``_UNROLL_BUDGET``) a second
+    one, traced for that length with the recurrent layers unrolled, serves it;
+    or, for calls with ``compile_hot=True``, after ``_HOT_AFTER`` calls with one
+    input shape an XLA-compiled function serves that shape.
+    """
+
+    def __init__(self, model):
+        tf = get_tf()
+        self.model = model
+        inputs = model.inputs[0]
+        self._dtype = np.dtype(tf.as_dtype(inputs.dtype).as_numpy_dtype)
+        self._sample_shape = tuple(inputs.shape[1:])
+        self._constant = tf.constant
+        self._lock = threading.RLock()
+        self._generic = None
+        # (n_steps, function) of the length served unrolled, once decided.
+        self._unrolled = None
+        self._calls = collections.Counter()
+        # (shape, function) of the shape served compiled, once decided.
+        self._hot = None
+        self._hot_calls = collections.Counter()
+
+    def __call__(self, X, *, compile_hot=False):
+        """The model's outputs on ``X``, a NumPy array, as a NumPy array.
+
+        With ``compile_hot``, a shape called ``_HOT_AFTER`` times is compiled
+        with XLA (see there) instead of unrolled.
+        """
+        n_samples = X.shape[0]
+        run = self._run_hot if compile_hot else self._run
+        if n_samples <= _PREDICT_CHUNK:
+            return run(X)
+        chunks = [
+            run(X[start : start + _PREDICT_CHUNK])
+            for start in range(0, n_samples, _PREDICT_CHUNK)
+        ]
+        return np.concatenate(chunks, axis=0)
+
+    def _inputs(self, X):
+        """X as a tensor of at least ``_MIN_BATCH`` rows, and its own row count."""
+        n_samples = X.shape[0]
+        if n_samples < _MIN_BATCH:
+            X = np.concatenate([X] * _MIN_BATCH, axis=0)
+        return self._constant(np.asarray(X, dtype=self._dtype)), n_samples
+
+    def _run(self, X):
+        inputs, n_samples = self._inputs(X)
+        return self._function_for(inputs)(inputs).numpy()[:n_samples]
+
+    def _run_generic(self, X):
+        inputs, n_samples = self._inputs(X)
+        return self._generic_function()(inputs).numpy()[:n_samples]
+
+    def _run_hot(self, X):
+        hot = self._hot
+        if hot is None:
+            shape = X.shape
+            self._hot_calls[shape] += 1
+            if self._hot_calls[shape] <= _HOT_AFTER:
+                return self._run_generic(X)
+            with self._lock:
+                if self._hot is None:
+                    self._hot = (shape, self._compile(X))
+                    self._hot_calls.clear()
+            hot = self._hot
+        if hot[1] is None or hot[0] != X.shape:
+            return self._run_generic(X)
+        # The compiled shape as it is: no second row (XLA's one-row kernels
+        # are its own, the same at every call).
+        return hot[1](self._constant(np.asarray(X, dtype=self._dtype))).numpy()
+
+    def _compile(self, X):
+        """An XLA-compiled function for ``X``'s exact shape, or None."""
+        inputs = self._constant(np.asarray(X, dtype=self._dtype))
+        try:
+            function = self._trace(shape=X.shape, jit_compile=True)
+            compiled = function(inputs).numpy()
+        except Exception:  # an operation XLA cannot compile: the traced function
+            return None
+        if not np.allclose(
+            compiled, self._run_generic(X), rtol=_HOT_RTOL, atol=_HOT_ATOL
+        ):
+            return None
+        return function
+
+    def _function_for(self, inputs):
+        n_steps = inputs.shape[1] if inputs.shape.rank > 1 else None
+        unrolled = self._unrolled
+        if unrolled is not None:
+            if unrolled[0] == n_steps and unrolled[1] is not None:
+                return unrolled[1]
+        else:
+            self._calls[n_steps] += 1
+            if self._calls[n_steps] > _UNROLL_AFTER:
+                with self._lock:
+                    if self._unrolled is None:
+                        function = self._trace_unrolled(n_steps)
+                        # The same numbers or nothing: predictions never change
+                        # with the number of calls made before.
+                        if function is not None and not np.array_equal(
+                            function(inputs).numpy(),
+                            self._generic_function()(inputs).numpy(),
+                        ):
+                            function = None
+                        self._unrolled = (n_steps, function)
+                        self._calls.clear()
+                if self._unrolled[0] == n_steps and self._unrolled[1] is not None:
+                    return self._unrolled[1]
+        return self._generic_function()
+
+    def _generic_function(self):
+        if self._generic is None:
+            with self._lock:
+                if self._generic is None:
+                    self._generic = self._trace()
+        return self._generic
+
+    def _trace(self, n_steps=None, *, shape=None, jit_compile=None):
+        tf = get_tf()
+        model = self.model
+        if shape is None:
+            shape = [None, *self._sample_shape]
+            if n_steps is not None:
+                shape[1] = n_steps
+        function = tf.function(
+            lambda inputs: model(inputs, training=False),
+            input_signature=[tf.TensorSpec(shape, self._dtype)],
+            autograph=False,  # a plain forward pass: nothing to convert
+            jit_compile=jit_compile,
+        )
+        return function.get_concrete_function()
+
+    def _trace_unrolled(self, n_steps):
+        """A function for ``n_steps`` with the recurrent layers unrolled, or None."""
+        recurrent = _recurrent_layers(self.model)
+        if (
+            not recurrent
+            or n_steps is None
+            or len(self._sample_shape) < 2
+            or self._sample_shape[0] not in (None, n_steps)
+            or n_steps * len(recurrent) > _UNROLL_BUDGET
+        ):
+            return None
+        saved = [layer.unroll for layer in recurrent]
+        try:
+            # Read while tracing only; the model is left as it was.
+            for layer in recurrent:
+                layer.unroll = True
+            return self._trace(n_steps)
+        except Exception:  # a layer that cannot unroll: the generic function
+            return None
+        finally:
+            for layer, value in zip(recurrent, saved, strict=True):
+                layer.unroll = value
+
+
+def generator_dataset(passes, signature, *, rows, group=1, prefetch=2):
+    """A ``tf.data`` pipeline over a generator of stacked ``(x, y, w)`` batches.
+
+    See :func:`skrnn._backend.generator_dataset`. With ``group > 1`` every item
+    holds whole batches of ``rows`` rows, split here: nothing is dropped, and
+    the batches keep a static size.
+    """
+    tf = get_tf()
+    specs = tuple(tf.TensorSpec(shape, dtype) for shape, dtype in signature)
+    dataset = tf.data.Dataset.from_generator(passes, output_signature=specs)
+    if group > 1:
+        dataset = dataset.rebatch(rows, drop_remainder=True)
+    return dataset.prefetch(prefetch) if prefetch else dataset
