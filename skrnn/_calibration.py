@@ -27,6 +27,8 @@ from ._conformal import scaled_errors, series_scales
 
 # Origins a backtest forecasts from, per series: at least this many.
 MIN_BACKTEST_ORIGINS = 50
+# Forecast origins per call of the forecast function (see out_of_sample_errors).
+ORIGINS_PER_CALL = 8192
 
 
 @dataclasses.dataclass(frozen=True)
@@ -66,11 +68,6 @@ def plan_calibration(calibration, plan, histories, horizon):
     an explicit choice that cannot apply is an error then, not after training."""
     if calibration is None:
         return CalibrationPlan(None, note="it was fitted with calibration=None")
-    if plan.with_covariates:
-        return CalibrationPlan(
-            None,
-            note="intervals are not available yet for forecasters with covariates",
-        )
     holdout = plan.normalize == "level" and plan.training["early_stopping"]
     method = calibration
     if method == "auto":
@@ -107,7 +104,9 @@ def backtest_origins(plan, histories, horizon):
     return int(min(wanted, n_windows // 2))
 
 
-def calibrate(plan, calibration, histories, *, forecast, fit, horizon, log):
+def calibrate(
+    plan, calibration, histories, *, forecast, fit, horizon, log, covariates=None
+):
     """Out-of-sample errors as planned; a :class:`Calibration`.
 
     Parameters
@@ -126,6 +125,9 @@ def calibrate(plan, calibration, histories, *, forecast, fit, horizon, log):
         Steps ahead to calibrate.
     log : bool
         Errors as log ratios.
+    covariates : list of ndarray or None
+        Each series' covariates (its steps' rows): the forecasts from each
+        origin read those of the steps they forecast.
     """
     if calibration.method is None:
         return Calibration(None, None, None, calibration.note)
@@ -133,27 +135,42 @@ def calibrate(plan, calibration, histories, *, forecast, fit, horizon, log):
         forecast = fit([history[: -calibration.n_origins] for history in histories])
     scales = series_scales(histories, plan.season_length, log)
     scores = out_of_sample_errors(
-        forecast, histories, scales, calibration.n_origins, horizon, log
+        forecast, histories, scales, calibration.n_origins, horizon, log, covariates
     )
     return Calibration(calibration.method, scores, scales, calibration.note)
 
 
-def out_of_sample_errors(forecast, histories, scales, n_origins, horizon, log):
+def out_of_sample_errors(
+    forecast, histories, scales, n_origins, horizon, log, covariates=None
+):
     """Scaled errors of forecasts from each of the last ``n_origins`` origins,
-    ``(n_series * n_origins * n_targets, horizon)``, NaN beyond a series' end."""
-    origins, positions, actuals, scale_rows = [], [], [], []
+    ``(n_series * n_origins * n_targets, horizon)``, NaN beyond a series' end.
+
+    With ``covariates``, the forecast from each origin reads the covariates of
+    the steps it forecasts (past the series' end, copies of its last step)."""
+    origins, positions, actuals, scale_rows, known = [], [], [], [], []
     for position, (history, scale) in enumerate(zip(histories, scales, strict=True)):
         for origin in range(len(history) - n_origins, len(history)):
             origins.append(history[:origin])
             positions.append(position)
             actuals.append(history[origin : origin + horizon])
             scale_rows.append(scale)
-    forecasts = forecast(origins, positions, horizon)
+            if covariates is not None:
+                known.append(covariates[position][: origin + horizon])
     n_targets = histories[0].shape[1]
     scores = np.full((len(origins), n_targets, horizon), np.nan)
-    for i, (actual, predicted, scale) in enumerate(
-        zip(actuals, forecasts, scale_rows, strict=True)
-    ):
-        done = len(actual)
-        scores[i, :, :done] = scaled_errors(actual, predicted[:done], scale, log).T
+    # A chunk of origins at a time: the windows a forecast encodes stay a few
+    # MB, however many series (a multiple of the predictors' own batches, so
+    # the forecasts are those of one call).
+    for begin in range(0, len(origins), ORIGINS_PER_CALL):
+        part = slice(begin, begin + ORIGINS_PER_CALL)
+        if covariates is None:
+            forecasts = forecast(origins[part], positions[part], horizon)
+        else:
+            forecasts = forecast(origins[part], positions[part], horizon, known[part])
+        for i, (actual, predicted, scale) in enumerate(
+            zip(actuals[part], forecasts, scale_rows[part], strict=True), begin
+        ):
+            done = len(actual)
+            scores[i, :, :done] = scaled_errors(actual, predicted[:done], scale, log).T
     return scores.reshape(-1, horizon)

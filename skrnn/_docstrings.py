@@ -140,7 +140,10 @@ random_state : int, RandomState instance or None, default=None
     Seeds weight initialisation, shuffling and dropout. An int makes fits
     reproducible, in one process and across processes.
 verbose : {0, 1, 2} or bool, default=0
-    Keras' verbosity: 0 silent, 1 a progress bar, 2 one line per epoch."""
+    0 (or False) trains silently. 1 (or True) and 2 print one plain line per
+    epoch: the loss (and the hold-out's with early stopping), the epoch's time
+    and an estimate of the time left (an upper bound with early stopping),
+    in terminals, logs and notebooks alike."""
 
 ATTRIBUTES = """\
 training_params_ : dict

@@ -22,9 +22,20 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.utils.validation import check_array, validate_data
 
+from . import _panel_sources
+from ._covariate_data import (
+    check_covariates_finite,
+    column_names,
+    covariate_features,
+    panel_covariates,
+)
+from ._covariates import static_rows
 from ._series import continue_index, series_index
 
-PANEL_KINDS = ("dict", "list", "long")
+# "arrow" and "dask": a long panel read from Parquet / an Arrow dataset or a
+# dask DataFrame (skrnn._panel_sources); ``level_names`` holds its id and time
+# column names, ``name`` its value column's.
+PANEL_KINDS = ("dict", "list", "long", *_panel_sources.SOURCE_KINDS)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,11 +89,15 @@ class Observations:
     covariates: list | None
     container: Container
     features: dict = dataclasses.field(default_factory=dict)
+    # The columns of X (names, or positions for arrays); the static covariates'
+    # rows of ``ids`` (a DataFrame), or None.
+    covariate_names: tuple | None = None
+    static: object = None
 
 
 def is_panel(data):
     """Whether ``data`` holds several series (rather than one series)."""
-    if isinstance(data, dict):
+    if isinstance(data, dict) or _panel_sources.is_source(data):
         return True
     if isinstance(data, (pd.Series, pd.DataFrame)):
         return isinstance(data.index, pd.MultiIndex)
@@ -93,7 +108,7 @@ def is_panel(data):
     return False
 
 
-def read_observations(X, y=None, *, estimator, fitted=None, method="fit"):
+def read_observations(X, y=None, *, estimator, fitted=None, method="fit", static=None):
     """Validate the series passed to ``fit``, ``update`` or ``score``.
 
     Parameters
@@ -109,6 +124,8 @@ def read_observations(X, y=None, *, estimator, fitted=None, method="fit"):
         start's ``fit`` must be given the same series.
     method : str
         The method called, for error messages.
+    static : DataFrame or None
+        Static covariates, one row per series (indexed by series id).
 
     Returns
     -------
@@ -119,6 +136,11 @@ def read_observations(X, y=None, *, estimator, fitted=None, method="fit"):
     # A fresh fit records the columns first (scikit-learn's own bookkeeping).
     features = {} if fitted is not None else fitted_features(estimator, X, y)
     observations = _read(X, y, estimator, fitted, method)
+    if static is not None:
+        rows = static_rows(
+            static, observations.ids, container_ids=observations.container.is_panel
+        )
+        observations = dataclasses.replace(observations, static=rows)
     if fitted is None:
         return dataclasses.replace(observations, features=features)
     if method == "fit":  # a warm start: the fitted series again
@@ -142,14 +164,15 @@ def _check_same_series(fitted, observations):
 def _read(X, y, estimator, fitted, method):
     if fitted is not None:
         _check_call(fitted, X, y, method)
+    if y is None and _panel_sources.is_source(X):
+        return read_source_observations(X, estimator, fitted)
     if y is None and is_panel(X):
         return _read_panel(X, estimator, fitted)
     if y is not None and is_panel(y):
-        raise ValueError(
-            "Covariates are taken for one series only; a panel is forecast from "
-            "its own past: call fit(panel)."
-        )
+        return _read_panel_covariates(X, y, estimator, fitted)
     covariates = None
+    if y is not None:
+        check_covariates_finite(X, "X")
     if y is not None and fitted is not None:  # the fitted columns, checked
         covariates = validate_data(estimator, X, reset=False, dtype=np.float64)
     elif y is not None:
@@ -177,6 +200,7 @@ def _read(X, y, estimator, fitted, method):
         [index],
         None if covariates is None else [covariates],
         container,
+        covariate_names=None if covariates is None else column_names(X),
     )
 
 
@@ -192,6 +216,14 @@ class FittedData:
 
 def _check_call(fitted, X, y, method):
     if fitted.container.is_panel:
+        if fitted.with_covariates:
+            if y is None or not is_panel(y):
+                raise ValueError(
+                    f"This forecaster was fitted on a panel with covariates: call "
+                    f"{method}(X, y) with some or all of its series in y and their "
+                    "covariates in X, in panel containers."
+                )
+            return
         if y is not None or not is_panel(X):
             raise ValueError(
                 f"This forecaster was fitted on a panel: call {method}(new) with "
@@ -238,7 +270,7 @@ def _read_series(data, estimator, input_name):
     return values, series_index(data), container
 
 
-def _read_panel(data, estimator, fitted):
+def _read_panel(data, estimator, fitted, input_name="X"):
     level_names = (None, None)
     name = None
     if isinstance(data, dict):
@@ -252,7 +284,7 @@ def _read_panel(data, estimator, fitted):
         raise ValueError("The panel holds no series.")
     ids, values, indexes = [], [], []
     for series_id, series in items:
-        where = f"X[{series_id!r}]"
+        where = f"{input_name}[{series_id!r}]"
         array = _values(series, estimator, where)
         if array.ndim != 1:
             raise ValueError(
@@ -270,6 +302,53 @@ def _read_panel(data, estimator, fitted):
     pandas = kind == "long" or all(isinstance(s, pd.Series) for _, s in items)
     container = Container(kind, pandas, name=name, level_names=level_names)
     return Observations(ids, values, indexes, None, container)
+
+
+def read_source_observations(data, estimator, fitted=None):
+    """A panel source (Parquet, Arrow dataset, dask; or one dask partition, a
+    pandas frame of the same columns), read chunk by chunk."""
+    panel = _panel_sources.read_source(data, _panel_sources.LongColumns.of(estimator))
+    _check_known_ids(panel.ids, fitted)
+    columns = panel.columns
+    container = Container(
+        panel.kind, True, name=columns.target, level_names=(columns.id, columns.time)
+    )
+    return Observations(panel.ids, panel.values, panel.indexes, None, container)
+
+
+def _check_known_ids(ids, fitted):
+    if fitted is not None:
+        known = set(fitted.ids)
+        unknown = [series_id for series_id in ids if series_id not in known]
+        if unknown:
+            raise ValueError(
+                f"The panel names series the forecaster was not fitted on: "
+                f"{unknown[:10]!r}{' ...' if len(unknown) > 10 else ''}."
+            )
+
+
+def _read_panel_covariates(X, y, estimator, fitted):
+    """A panel ``y`` and its covariates ``X`` in the same container."""
+    observations = _read_panel(y, estimator, fitted, input_name="y")
+    names = None
+    if fitted is not None:
+        names = getattr(estimator, "feature_names_in_", None)
+        names = (
+            tuple(names)
+            if names is not None
+            else tuple(range(estimator.n_features_in_))
+        )
+    covariates, names = panel_covariates(
+        X,
+        observations.ids,
+        observations.targets,
+        observations.indexes,
+        observations.container.kind,
+        names=names,
+    )
+    return dataclasses.replace(
+        observations, covariates=covariates, covariate_names=names
+    )
 
 
 def _long_items(data):
@@ -310,6 +389,14 @@ def fitted_features(estimator, X, y):
     """
     if y is None and is_panel(X):
         return {"n_features_in_": 1}
+    if y is not None and is_panel(y):
+        ids = list(y) if isinstance(y, dict) else None
+        if isinstance(y, (pd.Series, pd.DataFrame)):
+            ids = list(dict.fromkeys(y.index.get_level_values(0)))
+        kind = "dict" if isinstance(y, dict) else "long" if ids is not None else "list"
+        return covariate_features(
+            X, ids if ids is not None else list(range(len(y))), kind
+        )
     probe = clone(estimator)  # scikit-learn records on it, never on the estimator
     validate_data(
         probe, X if y is not None else _as_2d(X), reset=True, dtype=np.float64
@@ -369,6 +456,8 @@ def forecasts_like(container, ids, forecasts, indexes):
         return values[:, 0] if container.kind == "1d" else values
     if container.kind == "long":
         return _long(container, ids, [f[:, 0] for f in forecasts], indexes)
+    if container.kind in _panel_sources.SOURCE_KINDS:
+        return _source_frame(container, ids, [f[:, 0] for f in forecasts], indexes)
     series = [
         pd.Series(values[:, 0], index=index, name=container.name)
         if container.pandas
@@ -386,9 +475,20 @@ def frames_like(container, ids, frames):
         return dict(zip(ids, frames, strict=True))
     if container.kind == "list":
         return frames
+    if container.kind in _panel_sources.SOURCE_KINDS:
+        indexes = [frame.index for frame in frames]
+        return _source_frame(container, ids, frames, indexes)
     return pd.concat(
         dict(zip(ids, frames, strict=True)), names=list(container.level_names)
     )
+
+
+def _source_frame(container, ids, results, indexes):
+    """Results of a panel source: a long frame (dask for dask) named like it."""
+    id_column, time_column = container.level_names
+    columns = _panel_sources.LongColumns(id_column, time_column, container.name)
+    frame = _panel_sources.long_frame(columns, ids, results, indexes)
+    return _panel_sources.as_kind(frame, container.kind)
 
 
 def _long(container, ids, results, indexes):

@@ -14,6 +14,7 @@ from numbers import Integral
 import numpy as np
 
 from ._backend import resolve_seed
+from ._covariates import CovariateSpec, resolve_covariates
 from ._level import level_window
 from ._params import check_units
 from ._recipes import (
@@ -51,6 +52,8 @@ class ForecastPlan:
     seed: int
     n_targets: int
     with_covariates: bool
+    # What the network reads beside the series (None: the series alone).
+    covariates: CovariateSpec | None = None
 
     @classmethod
     def of(cls, forecaster):
@@ -68,6 +71,9 @@ class ForecastPlan:
             seed=forecaster._seed,
             n_targets=forecaster.n_targets_,
             with_covariates=forecaster._with_covariates,
+            covariates=CovariateSpec.from_dict(
+                getattr(forecaster, "_covariates", None)
+            ),
         )
 
     def attributes(self):
@@ -84,6 +90,12 @@ class ForecastPlan:
             "_seed": self.seed,
             "n_targets_": self.n_targets,
             "_with_covariates": self.with_covariates,
+            "_covariates": None
+            if self.covariates is None
+            else self.covariates.to_dict(),
+            "calendar_features_": None
+            if self.covariates is None
+            else list(self.covariates.calendar),
         }
 
 
@@ -102,11 +114,16 @@ def resolve_plan(params, observations, *, estimator):
     if normalize == "auto":
         positive = all(np.all(series > 0) for series in targets)
         normalize = "level" if panel and positive else "standard"
-    if normalize == "level" and (covariates or targets[0].shape[1] != 1):
+    if normalize == "level" and targets[0].shape[1] != 1:
         raise ValueError(
-            "normalize='level' forecasts series without covariates, one "
-            "column each; use normalize='standard'."
+            "normalize='level' forecasts series of one column each; use "
+            "normalize='standard'."
         )
+    spec = resolve_covariates(
+        params,
+        observations,
+        static_width=0 if observations.static is None else observations.static.shape[1],
+    )
     strategy = params["strategy"]
     if normalize == "level" and strategy == "recursive":
         raise ValueError(
@@ -114,11 +131,11 @@ def resolve_plan(params, observations, *, estimator):
             "strategy='direct' or 'auto'."
         )
     if strategy == "auto":
-        strategy = "recursive" if covariates else "direct"
-    if covariates and strategy != "recursive":
+        strategy = "direct"
+    if spec is not None and spec.past and strategy == "recursive":
         raise ValueError(
-            "Covariates need strategy='recursive': a direct forecaster would "
-            "not see the covariates of the steps after the first."
+            "past_covariates need strategy='direct': a recursive forecaster would "
+            "need their values at the steps it forecasts, which are not observed."
         )
     training = resolve_forecast_params(params, normalize)
     training["units"] = check_units(estimator, training["units"])
@@ -171,6 +188,7 @@ def resolve_plan(params, observations, *, estimator):
         seed=resolve_seed(params["random_state"]),
         n_targets=targets[0].shape[1],
         with_covariates=covariates,
+        covariates=spec,
     )
     check_lengths(plan, observations, estimator=estimator)
     return plan

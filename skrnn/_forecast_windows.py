@@ -19,6 +19,8 @@ a fixed sample of level-normalised windows.
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from ._covariates import assemble
+
 
 class StandardWindows:
     """Every window of several series (and covariates), pooled, never copied.
@@ -84,3 +86,53 @@ class StandardWindows:
             rows = groups == group
             out[rows] = self._views[group][starts[rows]]
         return out
+
+
+class CovariateWindows(StandardWindows):
+    """Windows of the direct strategy with covariates: each window's steps and
+    the ``horizon`` steps it forecasts, assembled per batch
+    (:func:`~skrnn._covariates.assemble`): past steps read their value and
+    covariates, forecast steps their known covariates.
+
+    Parameters
+    ----------
+    outputs : list of ndarray of shape (n_steps_i, n_targets)
+        Per series, the values on the network's scale.
+    covariates : list of ndarray of shape (n_steps_i, n_columns)
+        Per series, the scaled covariates of the same steps.
+    static : ndarray of shape (n_series, n_static) or None
+        Each series' encoded static covariates.
+    window, horizon : int
+    spec : CovariateSpec
+    """
+
+    def __init__(self, outputs, covariates, static, window, horizon, spec):
+        super().__init__(outputs, outputs, window, horizon)
+        self.dense = None
+        self.spec, self.static = spec, static
+        self._rows = [
+            sliding_window_view(
+                np.asarray(rows, np.float32), window + horizon, axis=0
+            ).transpose(0, 2, 1)
+            for rows in covariates
+        ]
+        n_static = 0 if static is None else static.shape[1]
+        self._shape = (spec.n_features(outputs[0].shape[1]) + n_static,)
+        self.lengths = np.full(len(self.groups), window + horizon)
+
+    @property
+    def sample_shape(self):
+        return self._shape
+
+    def batch(self, indices):
+        groups, starts = self.groups[indices], self.starts[indices]
+        values = np.empty((len(groups), self.window) + self._views[0].shape[2:])
+        rows = np.empty(
+            (len(groups), self.window + self.horizon, self._rows[0].shape[2])
+        )
+        for group in np.unique(groups):
+            chosen = groups == group
+            values[chosen] = self._views[group][starts[chosen]]
+            rows[chosen] = self._rows[group][starts[chosen]]
+        static = None if self.static is None else self.static[groups]
+        return assemble(values, rows, self.spec, static)

@@ -27,6 +27,8 @@ from ._conformal import (
     interval_levels,
     quantile_columns,
 )
+from ._covariate_data import future_covariates
+from ._covariates import padded_rows, with_calendar, with_calendar_columns
 from ._forecast_data import (
     Container,
     FittedData,
@@ -34,11 +36,18 @@ from ._forecast_data import (
     frames_like,
     future_index,
     read_observations,
+    read_source_observations,
 )
 from ._forecast_plan import ForecastPlan, continued_plan, resolve_plan
 from ._forecast_training import ensemble_forecast, predictors_of, train_networks
 from ._model_state import KerasModelMixin
 from ._normalizations import normalization_for, normalization_of
+from ._panel_sources import (
+    LongColumns,
+    is_source,
+    predict_dask,
+    source_kind,
+)
 from ._params import SHARED_PARAMS, Count, constraints
 from ._recipes import LOSSES
 from ._series import extended_index, steps_after
@@ -72,8 +81,9 @@ class SequenceForecaster(KerasModelMixin, RegressorMixin, BaseEstimator):
     strategy : {"auto", "recursive", "direct"}, default="auto"
         "recursive" trains a one-step network and feeds its forecasts back in;
         "direct" (MIMO) trains a network with ``horizon`` outputs that forecasts
-        the whole horizon at once (its errors do not compound). "auto" is
-        "direct", or "recursive" with covariates, which need it. A direct
+        the whole horizon at once (its errors do not compound; with
+        covariates it reads the known-future covariates of the steps it
+        forecasts after its window). "auto" is "direct". A direct
         network forecasts in blocks of the horizon it was fitted with: setting
         a smaller ``horizon`` after fitting keeps a block's first steps, a
         larger one feeds whole blocks back in.
@@ -112,6 +122,23 @@ class SequenceForecaster(KerasModelMixin, RegressorMixin, BaseEstimator):
         the median of 5 scored sMAPE 10.17 / MASE 0.809 against 10.42 / 0.850
         for one network (``benchmarks/bench_m4.py``). "auto": see
         below.
+    past_covariates : list of str or int, default=None
+        The columns of the covariates ``X`` (names of a DataFrame's columns, or
+        positions of an array's) observed only up to the forecast origin
+        (temperatures, footfall): the network reads them in the window, never
+        at the steps it forecasts, and ``predict`` needs none of them. Every
+        other column of ``X`` is known in advance (prices, promotions) and
+        ``predict(X=future)`` takes its future values. Needs the direct
+        strategy. Static covariates, one row per series, are passed to
+        ``fit(..., static=frame)``. See :ref:`forecast_covariates`.
+    calendar_features : "auto", list of str or None, default=None
+        Known-future covariates computed from a ``DatetimeIndex`` or
+        ``PeriodIndex``: the sine and cosine of "hour" (of the day),
+        "dayofweek", "dayofmonth", "month" and "quarter". "auto" picks them
+        from the step: hour and day of week for hourly data, day of week and
+        month for daily, month for weekly and monthly, quarter for quarterly
+        (none for yearly). Recorded in ``calendar_features_``; ``predict``
+        computes those of the future steps from the continued index.
     calibration : {"auto", "holdout", "backtest"} or None, default="auto"
         Where the out-of-sample errors that calibrate :meth:`predict_interval`
         and :meth:`predict_quantiles` come from. "holdout": the windows the fit
@@ -122,6 +149,14 @@ class SequenceForecaster(KerasModelMixin, RegressorMixin, BaseEstimator):
         origins: ``fit`` costs twice as much. "auto": "holdout" where the fit
         holds windows out, else "backtest" (skipped, without error, when the
         series are too short for it). None: no intervals.
+    id_col, time_col, target_col : str, default="unique_id", "ds", "y"
+        The series id, time and value columns of a panel in long format read
+        from Parquet (a file or folder path), a ``pyarrow.dataset.Dataset`` or
+        a dask DataFrame, the long format of other forecasting tools. Such a
+        panel is read record batch by record batch (partition by partition),
+        and results come back in the same format, the columns named alike
+        (:meth:`predict`). A pandas long Series carries the same three as its
+        index levels and its name instead. See :ref:`large_panels`.
     cell, units, bidirectional, epochs, batch_size, learning_rate, \
 early_stopping, n_iter_no_change : "auto" or as in :class:`RNNRegressor`, \
 default="auto"
@@ -154,7 +189,10 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         Network and training parameters, as in :class:`RNNRegressor`. Early
         stopping holds out the latest windows. With ``warm_start=True`` a fitted
         forecaster's ``fit`` continues training its network on the windows of
-        the new series, with the transforms fitted the first time. (The
+        the new series, with the transforms fitted the first time. With
+        ``verbose=1`` each network of the ensemble (and of a backtest) prints
+        its epochs' lines and a line of its own when it is done, the time
+        left counting the networks still to train. (The
         sequence-input parameters of :class:`RNNRegressor` -- ``mask_value``,
         ``embedding_dim``, ``return_sequences``, ``tbptt_steps``,
         ``scale_inputs``, ``max_steps``, ``conv_filters``,
@@ -218,7 +256,14 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         The fitted log / differences / scaling of each series
         (``normalize_="standard"``); None for ``normalize_="level"``.
     covariate_scaler_ : StandardScaler or None
-        The covariates' scaler (with covariates and ``scale=True``).
+        The covariates' scaler (with covariates and ``scale=True``), fitted on
+        the training steps of every series.
+    static_encoder_ : StaticEncoder or None
+        The static covariates' encoding (fitted with ``fit(..., static=...)``):
+        numeric columns standardised, others one-hot encoded.
+    calendar_features_ : list of str or None
+        The calendar features computed from the index (``calendar_features``
+        resolved); None without covariates.
 
     See Also
     --------
@@ -246,7 +291,12 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         "differences": [tuple, list, StrOptions({"auto"})],
         "scale": ["boolean"],
         "normalize": [StrOptions({"auto", "standard", "level"})],
+        "past_covariates": [list, tuple, None],
+        "calendar_features": [StrOptions({"auto"}), list, tuple, None],
         "calibration": [StrOptions({"auto", "holdout", "backtest"}), None],
+        "id_col": [str],
+        "time_col": [str],
+        "target_col": [str],
         "loss": [StrOptions(set(LOSSES))],
         **constraints(SHARED_PARAMS, estimator="SequenceForecaster"),
     }
@@ -263,6 +313,8 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         scale=True,
         normalize="auto",
         n_networks="auto",
+        past_covariates=None,
+        calendar_features=None,
         calibration="auto",
         cell="auto",
         units="auto",
@@ -282,6 +334,9 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         distribution=None,
         random_state=None,
         verbose=0,
+        id_col="unique_id",
+        time_col="ds",
+        target_col="y",
     ):
         self.window = window
         self.horizon = horizon
@@ -292,6 +347,8 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         self.scale = scale
         self.normalize = normalize
         self.n_networks = n_networks
+        self.past_covariates = past_covariates
+        self.calendar_features = calendar_features
         self.calibration = calibration
         self.cell = cell
         self.units = units
@@ -311,6 +368,9 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         self.distribution = distribution
         self.random_state = random_state
         self.verbose = verbose
+        self.id_col = id_col
+        self.time_col = time_col
+        self.target_col = target_col
 
     _fitted_private_attributes = (
         "_seed",
@@ -318,21 +378,29 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         "_with_covariates",
         "_calibration_note",
         "_container",
+        "_covariates",
+        "_static_inputs",
     )
 
     # -------------------------------------------------------------- fitting
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
+    def fit(self, X, y=None, static=None):
         """Fit the network on a series, or on a target series and its covariates.
 
         Parameters
         ----------
-        X : array-like of shape (n_steps,) or (n_steps, n_series)
+        X : array-like of shape (n_steps,) or (n_steps, n_series), or a panel
             The series to forecast when ``y`` is None (numpy, pandas Series or
             DataFrame; a DatetimeIndex or PeriodIndex is kept). Otherwise the
-            covariates, one row per step of ``y``.
-        y : array-like of shape (n_steps,) or (n_steps, n_targets), default=None
+            covariates, one row per step of ``y``, in the container of ``y``
+            (for a panel: a dict of DataFrames keyed by the same ids, a list,
+            or a long frame indexed by (series id, time)).
+        y : array-like of shape (n_steps,) or (n_steps, n_targets), or a panel, default=None
             The target series, when X holds covariates.
+        static : pandas.DataFrame, default=None
+            Static covariates: one row per series, indexed by series id (for
+            one series, one row). Numeric columns are standardised, others
+            (strings, categories, booleans) one-hot encoded.
 
         Returns
         -------
@@ -342,13 +410,18 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         warm = self.warm_start and hasattr(self, "model_")
         params = self.get_params(deep=False)
         observations = read_observations(
-            X, y, estimator=self, fitted=self._fitted_data() if warm else None
+            X,
+            y,
+            estimator=self,
+            fitted=self._fitted_data() if warm else None,
+            static=static,
         )
         if warm:
             plan = continued_plan(
                 ForecastPlan.of(self), params, observations, estimator=self
             )
             normalization = normalization_of(plan, self.__dict__)
+            _check_static_again(self, observations.static)
             features = {
                 name: self.__dict__[name]
                 for name in ("n_features_in_", "feature_names_in_")
@@ -356,8 +429,11 @@ validation_fraction, warm_start, distribution, random_state, verbose :
             }
         else:
             plan = resolve_plan(params, observations, estimator=self)
-            normalization = normalization_for(plan, observations)
             features = observations.features
+        given = observations.covariates  # X's columns, kept for predict
+        observations = with_calendar_columns(observations, plan.covariates)
+        if not warm:
+            normalization = normalization_for(plan, observations)
         histories = observations.targets
         calibration = plan_calibration(self.calibration, plan, histories, self.horizon)
         members = train_networks(
@@ -371,9 +447,20 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         predictors = predictors_of(models)
 
         def backtest(shorter):  # the same plan, trained on shorter series
-            past = dataclasses.replace(observations, targets=shorter)
+            past = dataclasses.replace(
+                observations,
+                targets=shorter,
+                covariates=None
+                if observations.covariates is None
+                else [
+                    c[: len(s)]
+                    for c, s in zip(observations.covariates, shorter, strict=True)
+                ],
+            )
             again = normalization_for(plan, past)
-            trained = train_networks(plan, params, again.windows(past))
+            trained = train_networks(
+                plan, params, again.windows(past), label="backtest network"
+            )
             return ensemble_forecast(again, predictors_of(m for m, _ in trained))
 
         calibrated = calibrate(
@@ -384,6 +471,7 @@ validation_fraction, warm_start, distribution, random_state, verbose :
             fit=backtest,
             horizon=self.horizon,
             log=normalization.error_space[0],
+            covariates=observations.covariates,
         )
         # Everything is computed: only now does the estimator change, at once.
         histories_ = [
@@ -397,7 +485,7 @@ validation_fraction, warm_start, distribution, random_state, verbose :
             **plan.attributes(),
             **normalization.attributes(),
             **calibrated.attributes(),
-            **_history_attributes(observations),
+            **_history_attributes(dataclasses.replace(observations, covariates=given)),
             "models_": models,
             "model_": models[0],
             "histories_": histories_,
@@ -449,9 +537,20 @@ validation_fraction, warm_start, distribution, random_state, verbose :
 
         Parameters
         ----------
-        X : array-like of shape (n_future, n_covariates), default=None
-            Future covariates, one row per step to forecast; only for forecasters
-            fitted with covariates. Without covariates, leave it None.
+        X : array-like of shape (n_future, n_covariates), or a panel, default=None
+            Future known covariates, one row per step to forecast (the columns
+            of ``X`` in ``fit`` not named in ``past_covariates``), in the
+            container of the fitted data (for a panel, every fitted series, the
+            same number of steps each); only for forecasters fitted with
+            known-future covariates. Without covariates, leave it None -- or pass
+            a panel in long format (a Parquet path, a ``pyarrow.dataset.Dataset``
+            or a dask DataFrame with ``id_col``, ``time_col``, ``target_col``)
+            to forecast the ``horizon`` steps after each of its series' last
+            time from the values it holds (series the forecaster was fitted
+            on; the forecaster is not changed). A dask DataFrame is forecast
+            partition by partition (each series within one partition) into a
+            dask DataFrame; the other sources into a pandas DataFrame, which
+            ``.to_parquet(path, index=False)`` writes in the same format.
 
         Returns
         -------
@@ -461,15 +560,15 @@ validation_fraction, warm_start, distribution, random_state, verbose :
             pandas Series/DataFrame whose index continues the series' index (a
             DatetimeIndex, PeriodIndex or evenly spaced integer index; else
             positions counted on from the series' length); for a panel, a dict,
-            list or long Series of such forecasts.
+            list or long Series of such forecasts; for a panel read from
+            Parquet, Arrow or dask, a long DataFrame (dask for dask) with the
+            columns ``id_col``, ``time_col``, ``target_col``.
         """
         check_is_fitted(self)
-        covariates = self._future_covariates(X)
-        n_steps = self.horizon if covariates is None else len(covariates)
+        if is_source(X):
+            return self._predict_source(X)
         ids, histories, indexes = self._histories()
-        known = None
-        if covariates is not None:
-            known = np.concatenate([self.X_, covariates])
+        n_steps, known = self._future_covariates(X, ids, histories, indexes)
         forecasts = self._forecast(histories, range(len(ids)), n_steps, known)
         future = [
             future_index(index, len(history), n_steps)
@@ -477,20 +576,78 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         ]
         return forecasts_like(self._data_container(), ids, forecasts, future)
 
-    def _future_covariates(self, X):
-        if not self._with_covariates:
+    def _predict_source(self, X):
+        """Forecasts after the series of a panel source (see :meth:`predict`)."""
+        plan = ForecastPlan.of(self)
+        if not self._data_container().is_panel or plan.covariates is not None:
+            raise ValueError(
+                "predict(X) with a panel from Parquet, Arrow or dask forecasts the "
+                "series of a forecaster fitted on a panel without covariates."
+            )
+        if source_kind(X) != "dask":
+            return self._forecast_source(X)
+        return predict_dask(X, LongColumns.of(self), self._forecast_source)
+
+    def _forecast_source(self, X):
+        new = read_source_observations(X, self, self._fitted_data())
+        position = {series_id: i for i, series_id in enumerate(self.series_ids_)}
+        forecasts = self._forecast(
+            new.targets, [position[i] for i in new.ids], self.horizon
+        )
+        future = [
+            future_index(index, len(values), self.horizon)
+            for index, values in zip(new.indexes, new.targets, strict=True)
+        ]
+        return forecasts_like(new.container, new.ids, forecasts, future)
+
+    def _future_covariates(self, X, ids, histories, indexes):
+        """``(n_steps, covariates)``: the steps to forecast and each series'
+        covariates of its history and of those steps (None without any)."""
+        spec = ForecastPlan.of(self).covariates
+        if spec is None or not spec.future_names:
             if X is not None:
+                kind = "covariates" if spec is None else "known-future covariates"
                 raise ValueError(
-                    f"This {type(self).__name__} was fitted without covariates: "
-                    "call predict() without X. To add new observations use update()."
+                    f"This {type(self).__name__} was fitted without {kind}: call "
+                    "it without X. To add new observations use update()."
                 )
-            return None
+            if spec is None:
+                return self.horizon, None
+            future = [np.zeros((self.horizon, spec.n_columns)) for _ in ids]
+            return self.horizon, self._covariate_rows(spec, histories, indexes, future)
         if X is None:
             raise ValueError(
                 "This forecaster was fitted with covariates: pass their future "
-                "values as X, one row per step to forecast."
+                f"values as X ({list(spec.future_names)!r}), one row per step to "
+                "forecast."
             )
-        return validate_data(self, X, reset=False, dtype=np.float64)
+        container = self._data_container()
+        kind = container.kind if container.is_panel else None
+        if kind is None and not spec.past:  # scikit-learn's checks of X's columns
+            X = validate_data(self, X, reset=False, dtype=np.float64)
+        n_steps, future = future_covariates(X, spec, ids, kind)
+        return n_steps, self._covariate_rows(spec, histories, indexes, future)
+
+    def _covariate_rows(self, spec, histories, indexes, future, seen=None):
+        """Each series' covariates: ``seen`` ones (those of the fitted series,
+        by default), then ``future``, calendar added."""
+        if seen is None:
+            seen = self._seen_covariates()
+        full = [
+            np.concatenate([np.zeros((len(h), spec.n_columns)) if s is None else s, f])
+            for h, s, f in zip(histories, seen, future, strict=True)
+        ]
+        rows = [len(f) for f in full]
+        return with_calendar(full, indexes, spec, rows)
+
+    def _seen_covariates(self):
+        """The covariates of the series' seen steps, in the order of ``_histories``."""
+        ids, _, _ = self._histories()
+        if self.X_ is None:
+            return [None] * len(ids)
+        if self._data_container().is_panel:
+            return [self.X_[i] for i in ids]
+        return [self.X_]
 
     def predict_interval(self, X=None, coverage=0.95):
         """Prediction intervals of the forecast, from out-of-sample errors.
@@ -503,9 +660,9 @@ validation_fraction, warm_start, distribution, random_state, verbose :
 
         Parameters
         ----------
-        X : None
-            Kept for the signature of :meth:`predict`; forecasters with
-            covariates have no intervals yet.
+        X : as in :meth:`predict`, default=None
+            The future known covariates, for a forecaster fitted with them
+            (the intervals cover ``horizon`` steps: X's first rows).
         coverage : float or list of float, default=0.95
             Share of future values each interval should contain.
 
@@ -536,10 +693,9 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         ['lower', 'upper']
         """
         check_is_fitted(self)
-        _refuse_interval_input(self, X)
         coverages, many = check_levels(coverage, "coverage", interval=True)
         columns = interval_columns(coverages, many, self._target_names())
-        return self._quantile_frames(interval_levels(coverages), columns)
+        return self._quantile_frames(interval_levels(coverages), columns, X)
 
     def predict_quantiles(self, X=None, alpha=(0.05, 0.5, 0.95)):
         """Quantiles of the forecast, from out-of-sample errors.
@@ -550,8 +706,8 @@ validation_fraction, warm_start, distribution, random_state, verbose :
 
         Parameters
         ----------
-        X : None
-            Kept for the signature of :meth:`predict`.
+        X : as in :meth:`predict`, default=None
+            The future known covariates, for a forecaster fitted with them.
         alpha : float or list of float, default=(0.05, 0.5, 0.95)
             Quantile levels, strictly between 0 and 1.
 
@@ -572,16 +728,15 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         [0.1, 0.9]
         """
         check_is_fitted(self)
-        _refuse_interval_input(self, X)
         levels, _ = check_levels(alpha, "alpha", interval=False)
         columns = quantile_columns(levels, self._target_names())
-        return self._quantile_frames(levels, columns)
+        return self._quantile_frames(levels, columns, X)
 
     def _target_names(self):
         columns = self._data_container().columns
         return list(range(self.n_targets_)) if columns is None else list(columns)
 
-    def _quantile_frames(self, levels, columns_of):
+    def _quantile_frames(self, levels, columns_of, X=None):
         """Forecast quantiles, one frame per series, in the fitted container."""
         if self.calibration_scores_ is None:
             raise ValueError(
@@ -591,7 +746,14 @@ validation_fraction, warm_start, distribution, random_state, verbose :
                 "last steps), or with normalize='level' and early_stopping=True, "
                 "whose held-out windows calibrate at no extra cost."
             )
+        ids, histories, indexes = self._histories()
+        n_given, known = self._future_covariates(X, ids, histories, indexes)
         n_steps = self.horizon
+        if n_given < n_steps:
+            raise ValueError(
+                f"Intervals cover horizon={n_steps} steps, but X holds the "
+                f"covariates of {n_given}."
+            )
         # Pooled steps of a differenced series grow at least like a random
         # walk's errors (few origins estimate the growth poorly: on the airline
         # series, 12 origins, without this floor the 90% intervals of seed 1
@@ -600,8 +762,7 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         offsets = conformal_offsets(self.calibration_scores_, levels, n_steps, least)
         plan = ForecastPlan.of(self)
         log, positive = normalization_of(plan, self.__dict__).error_space
-        ids, histories, indexes = self._histories()
-        forecasts = self._forecast(histories, range(len(ids)), n_steps)
+        forecasts = self._forecast(histories, range(len(ids)), n_steps, known)
         frames = [
             pd.DataFrame(
                 columns_of(bounds(forecast, offsets, scale, log, positive)),
@@ -650,10 +811,15 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         state = _history_attributes(
             dataclasses.replace(new, ids=ids, targets=histories, indexes=indexes)
         )
-        if self._with_covariates:
-            state["X_"] = np.concatenate([self.X_, new.covariates[0]])
-        else:
+        if not self._with_covariates:
             state.pop("X_")
+        elif new.container.is_panel:
+            seen = dict(self.X_)
+            for series_id, rows in zip(new.ids, new.covariates, strict=True):
+                seen[series_id] = np.concatenate([seen[series_id], rows])
+            state["X_"] = {series_id: seen[series_id] for series_id in ids}
+        else:
+            state["X_"] = np.concatenate([self.X_, new.covariates[0]])
         self.__dict__.update(state)
         return self
 
@@ -688,17 +854,35 @@ validation_fraction, warm_start, distribution, random_state, verbose :
             raise ValueError("score on a panel takes no sample_weight.")
         ids, histories, indexes = self._histories()
         positions = [ids.index(series_id) for series_id in new.ids]
-        if new.covariates is not None:
-            known = np.concatenate([self.X_, new.covariates[0]])
-            forecast = self._forecast(histories, [0], len(new.targets[0]), known)[0]
-            return r2_score(new.targets[0], forecast, sample_weight=sample_weight)
         gaps = [
             steps_after(indexes[p], index)
             for p, index in zip(positions, new.indexes, strict=True)
         ]
         n_steps = max(gap + len(v) for gap, v in zip(gaps, new.targets, strict=True))
+        known = None
+        spec = ForecastPlan.of(self).covariates
+        if spec is not None:
+            if any(gaps):
+                raise ValueError(
+                    "With covariates, score takes the steps right after the "
+                    "fitted ones (no gap)."
+                )
+            future = [
+                padded_rows(rows, n_steps)
+                if rows is not None
+                else np.zeros((n_steps, spec.n_columns))
+                for rows in (new.covariates or [None] * len(positions))
+            ]
+            seen = self._seen_covariates()
+            known = self._covariate_rows(
+                spec,
+                [histories[p] for p in positions],
+                [indexes[p] for p in positions],
+                future,
+                [seen[p] for p in positions],
+            )
         forecasts = self._forecast(
-            [histories[p] for p in positions], positions, n_steps
+            [histories[p] for p in positions], positions, n_steps, known
         )
         scores = [
             r2_score(
@@ -718,11 +902,21 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         return tags
 
 
-def _refuse_interval_input(estimator, X):
-    if X is not None or estimator._with_covariates:
+def _check_static_again(forecaster, static):
+    """A warm start keeps the fitted static covariates: new ones must encode
+    alike (no unseen category) and may not appear from nowhere."""
+    if static is None:
+        return
+    encoder = getattr(forecaster, "static_encoder_", None)
+    if encoder is None:
         raise ValueError(
-            "Intervals forecast the series' own future: call them without X "
-            "(forecasters with covariates have no intervals yet)."
+            "warm_start continues a forecaster fitted without static covariates: "
+            "fit it afresh to add them."
+        )
+    if not np.allclose(encoder.transform(static), forecaster._static_inputs):
+        raise ValueError(
+            "warm_start keeps the fitted static covariates: these differ; fit "
+            "afresh to change them."
         )
 
 
@@ -730,10 +924,13 @@ def _history_attributes(observations):
     """``y_``, ``index_``, ``X_`` (and ``series_ids_``) of the series seen."""
     if observations.container.is_panel:
         ids = list(observations.ids)
+        covariates = observations.covariates
         return {
             "y_": dict(zip(ids, observations.targets, strict=True)),
             "index_": dict(zip(ids, observations.indexes, strict=True)),
-            "X_": None,
+            "X_": None
+            if covariates is None
+            else dict(zip(ids, covariates, strict=True)),
             "series_ids_": ids,
         }
     covariates = observations.covariates

@@ -16,6 +16,8 @@ Hourly in ``research/m4_research.md`` (rows #18, #24, #29), and on M4 Weekly
 
 import numpy as np
 
+from ._covariates import assemble
+
 # Training windows drawn per series (one fixed sample): long series do not
 # outweigh short ones, and an epoch costs the same whatever the lengths.
 WINDOWS_PER_SERIES = 64
@@ -26,6 +28,11 @@ SEASONS_PER_WINDOW = 7
 # Values in an "auto" window at most: 7 seasons of weekly data (7 years) trained
 # worse than 4 on M4 Weekly at both validation origins (research/m4_research.md).
 MAX_WINDOW = 210
+# Encoded windows above this many bytes are encoded batch by batch instead of
+# once (20,000 series of 500 hourly steps: 870 MB), their levels and targets
+# LAZY_CHUNK windows at a time.
+LAZY_BYTES = 64 * 2**20
+LAZY_CHUNK = 8192
 
 
 def level_window(season_length, lengths, horizon):
@@ -72,6 +79,24 @@ def encode(windows, layout):
     levels = windows.mean(axis=1)
     ratios = np.maximum(windows / levels[:, np.newaxis], 1e-6)
     inputs = np.log(ratios).reshape((len(windows),) + layout).astype(np.float32)
+    return inputs, levels
+
+
+def extend_rows(rows, missing):
+    """Covariate ``rows`` with their first row repeated ``missing`` times before
+    them (the rows of a series extended back by :func:`extend_back`)."""
+    if missing <= 0:
+        return rows
+    return np.concatenate([np.repeat(rows[:1], missing, axis=0), rows])
+
+
+def encode_with_covariates(windows, covariates, spec, static, layout):
+    """:func:`encode` with covariates: ``covariates`` ``(n, window + horizon,
+    n_columns)`` of each window's steps and of those it forecasts, folded like
+    the values (:func:`~skrnn._covariates.assemble`); inputs and levels."""
+    levels = windows.mean(axis=1)
+    ratios = np.log(np.maximum(windows / levels[:, np.newaxis], 1e-6))
+    inputs = assemble(ratios[:, :, np.newaxis], covariates, spec, static, layout[1])
     return inputs, levels
 
 
@@ -139,7 +164,18 @@ class LevelWindows:
 
     pad_value = 0.0
 
-    def __init__(self, arrays, window, horizon, season_length, *, seed):
+    def __init__(
+        self,
+        arrays,
+        window,
+        horizon,
+        season_length,
+        *,
+        seed,
+        covariates=None,
+        spec=None,
+        static=None,
+    ):
         rng = np.random.default_rng(seed)
         originals = list(arrays)
         self.window = window
@@ -163,17 +199,16 @@ class LevelWindows:
         self.groups = np.concatenate(series)
         self.starts = np.concatenate(starts)
         self.lengths = np.full(len(self.starts), self.layout[0])
-        spans = np.stack(  # each window and the values that follow it
-            [
-                arrays[s][t : t + window + horizon]
-                for s, t in zip(self.groups, self.starts, strict=True)
-            ]
-        )
-        # The sample is fixed and small (at most 65 windows a series): encode it
-        # once, and batches are slices of one array.
-        self.dense, levels = encode(spans[:, :window], self.layout)
-        ratios = spans[:, window:] / levels[:, np.newaxis]
-        self.targets = np.log(ratios).astype(np.float32)
+        self._arrays = None
+        if spec is None and len(self.starts) * window * 4 > LAZY_BYTES:
+            # A large panel: windows encoded batch by batch (encode works row by
+            # row: the values are those _encode_all would give).
+            self._arrays, self.dense = arrays, None
+            levels, self.targets = self._levels_and_targets(horizon)
+        else:
+            levels = self._encode_all(
+                arrays, originals, horizon, covariates, spec, static
+            )
         lag = scale_lag(season_length, horizon)
         scales = [seasonal_naive_scale(values, lag) for values in originals]
         known = [scale for scale in scales if scale is not None]
@@ -185,10 +220,71 @@ class LevelWindows:
     def __len__(self):
         return len(self.starts)
 
+    def _encode_all(self, arrays, originals, horizon, covariates, spec, static):
+        """Encode every window once: set ``dense`` and ``targets``, return the
+        windows' levels."""
+        window = self.window
+        spans = np.stack(  # each window and the values that follow it
+            [
+                arrays[s][t : t + window + horizon]
+                for s, t in zip(self.groups, self.starts, strict=True)
+            ]
+        )
+        # The sample is fixed and small (at most 65 windows a series): encode it
+        # once, and batches are slices of one array.
+        self.dense, levels = encode(spans[:, :window], self.layout)
+        if spec is not None:  # the covariates of each window's steps and targets
+            rows = [
+                extend_rows(rows, len(values) - len(original))
+                for rows, values, original in zip(
+                    covariates, arrays, originals, strict=True
+                )
+            ]
+            self.dense, levels = encode_with_covariates(
+                spans[:, :window],
+                np.stack(
+                    [
+                        rows[s][t : t + window + horizon]
+                        for s, t in zip(self.groups, self.starts, strict=True)
+                    ]
+                ),
+                spec,
+                None if static is None else static[self.groups],
+                self.layout,
+            )
+            self.lengths = np.full(len(self.starts), self.dense.shape[1])
+        ratios = spans[:, window:] / levels[:, np.newaxis]
+        self.targets = np.log(ratios).astype(np.float32)
+        return levels
+
+    def _spans(self, arrays, indices, length):
+        """Windows ``indices`` and the values that follow them, ``length`` in all."""
+        return np.stack(
+            [
+                arrays[s][t : t + length]
+                for s, t in zip(self.groups[indices], self.starts[indices], strict=True)
+            ]
+        )
+
+    def _levels_and_targets(self, horizon):
+        """The windows' levels and targets, :data:`LAZY_CHUNK` windows at a time."""
+        levels = np.empty(len(self.starts))
+        targets = np.empty((len(self.starts), horizon), np.float32)
+        for begin in range(0, len(self.starts), LAZY_CHUNK):
+            rows = np.arange(begin, min(begin + LAZY_CHUNK, len(self.starts)))
+            spans = self._spans(self._arrays, rows, self.window + horizon)
+            _, levels[rows] = encode(spans[:, : self.window], self.layout)
+            ratios = spans[:, self.window :] / levels[rows, np.newaxis]
+            targets[rows] = np.log(ratios).astype(np.float32)
+        return levels, targets
+
     @property
     def sample_shape(self):
         """Shape of one step: ``(n_features,)`` of the input layout."""
-        return self.layout[1:]
+        return self.layout[1:] if self.dense is None else self.dense.shape[2:]
 
     def batch(self, indices):
+        if self.dense is None:
+            spans = self._spans(self._arrays, np.asarray(indices), self.window)
+            return encode(spans, self.layout)[0]
         return self.dense[indices]

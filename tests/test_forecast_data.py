@@ -72,9 +72,9 @@ def test_updating_a_named_series_with_plain_values_raises_no_warning(recwarn):
         model.update(pd.DataFrame({"other": [1.0]}))
 
 
-def test_covariates_for_a_panel_and_a_panel_where_one_series_was_fitted_are_refused():
+def test_panel_covariates_in_another_container_and_a_panel_after_one_series_are_refused():
     panel = {"a": _series(40), "b": _series(40, 1)}
-    with pytest.raises(ValueError, match="Covariates are taken for one series"):
+    with pytest.raises(ValueError, match="pass its covariates as a dict"):
         SequenceForecaster(**FAST).fit(np.ones((40, 1)), panel)
     model = SequenceForecaster(calibration=None, **FAST).fit(_series(40))
     with pytest.raises(ValueError, match="fitted on one series"):

@@ -59,11 +59,16 @@ def test_named_values_are_kept_and_the_plan_is_frozen():
         plan.window = 3
 
 
-def test_covariates_plan_a_recursive_network_and_refuse_direct():
+def test_covariates_plan_a_direct_network_and_past_ones_refuse_recursive():
     X = np.random.RandomState(0).rand(120, 2)
-    assert _plan(X, _seasonal()).strategy == "recursive"
-    with pytest.raises(ValueError, match="Covariates need strategy='recursive'"):
-        _plan(X, _seasonal(), strategy="direct")
+    plan = _plan(X, _seasonal())
+    assert plan.strategy == "direct"
+    assert plan.covariates.known == (0, 1) and plan.covariates.past == ()
+    assert _plan(X, _seasonal(), strategy="recursive").strategy == "recursive"
+    with pytest.raises(ValueError, match="past_covariates need strategy='direct'"):
+        _plan(X, _seasonal(), strategy="recursive", past_covariates=[1])
+    with pytest.raises(ValueError, match="past_covariates names column 'temp'"):
+        _plan(X, _seasonal(), past_covariates=["temp"])
 
 
 @pytest.mark.parametrize(

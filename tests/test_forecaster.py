@@ -173,8 +173,10 @@ def test_covariates_drive_the_forecast():
         model.predict(X[180:, :1])
     with pytest.raises(ValueError, match="different numbers of steps: 20 and 19"):
         model.score(X[180:], y[180:199])
-    with pytest.raises(ValueError, match="strategy='recursive'"):
-        SequenceForecaster(window=4, strategy="direct", **FAST).fit(X, y)
+    with pytest.raises(ValueError, match="past_covariates need strategy='direct'"):
+        SequenceForecaster(
+            window=4, strategy="recursive", past_covariates=[1], **FAST
+        ).fit(X, y)
 
 
 def test_predict_without_covariates_rejects_X():

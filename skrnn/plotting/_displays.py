@@ -350,7 +350,7 @@ class ForecastDisplay:
             name = type(forecaster).__name__
         interval = None
         if coverage is not None:
-            bounds = forecaster.predict_interval(coverage=coverage).to_numpy()
+            bounds = forecaster.predict_interval(X, coverage=coverage).to_numpy()
             interval = bounds[:, 2 * target : 2 * target + 2]
         display = cls(
             y_history,

@@ -1,0 +1,246 @@
+"""Large panels from Parquet: peak memory above baseline, time per epoch, windows/s.
+
+Run from the repository root (needs pyarrow: ``pip install -e ".[parquet]"``)::
+
+    python benchmarks/bench_panel_scale.py                  # 10k and 20k x 500
+    python benchmarks/bench_panel_scale.py --sizes 100000x1000  # the large one
+    python benchmarks/bench_panel_scale.py --sizes 2000x500     # a smoke test
+
+What is measured
+----------------
+For each size ``n_series x n_steps``, a synthetic panel of positive hourly
+series (a daily season of random amplitude and phase, a random trend, noise,
+levels spread over two orders of magnitude) is written to Parquet in the long
+format (``unique_id`` str, ``ds`` timestamp, ``y`` float32), 1,000 series per
+row group. Then, in a fresh subprocess per size (TensorFlow imported and one
+tiny fit done first), ``SequenceForecaster(horizon=24, season_length=24,
+epochs=1, n_networks=1, verbose=1, random_state=0).fit(path)`` -- the panel
+recipe (``normalize="level"``: a 7-day window, up to 65 windows per series,
+the last one held out for early stopping and the intervals):
+
+* peak RSS above baseline: the high-water mark (``VmHWM``, reset just before
+  ``fit``) minus the resident set just before ``fit``. Required: <= 400 MB for
+  20,000 x 500 (issue 24); <= 1 GB for 100,000 x 1,000.
+* time per epoch (from the ``verbose=1`` line), and training windows per
+  second of that epoch; the whole ``fit`` (reading, plan, windows, the epoch,
+  the hold-out forecasts) and ``predict()`` are timed too.
+* what the materialised windows would take (float32), for reference.
+
+The script prints what it ran and exits 0.
+"""
+
+import argparse
+import contextlib
+import gc
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _timing import quiet_backend  # noqa: E402
+
+MB = 2**20
+RESULT_MARK = "RESULT "
+HORIZON = 24
+SEASON = 24
+LIMITS_MB = {(20_000, 500): 400, (100_000, 1_000): 1024}
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--sizes",
+        nargs="+",
+        default=["10000x500", "20000x500"],
+        help="panel sizes as n_series x n_steps",
+    )
+    parser.add_argument("--folder", help="where to write the Parquet files")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def write_panel(path, n_series, n_steps, seed=0, block=1000):
+    """Write the synthetic panel to ``path``, ``block`` series per row group."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rng = np.random.default_rng(seed)
+    t = np.arange(n_steps)
+    times = np.datetime64("2020-01-01T00:00", "ns") + t.astype("timedelta64[h]")
+    schema = pa.schema(
+        [("unique_id", pa.string()), ("ds", pa.timestamp("ns")), ("y", pa.float32())]
+    )
+    with pq.ParquetWriter(path, schema) as writer:
+        for first in range(0, n_series, block):
+            k = min(block, n_series - first)
+            level = np.exp(rng.uniform(np.log(10), np.log(1000), (k, 1)))
+            season = rng.uniform(0.05, 0.3, (k, 1)) * np.sin(
+                2 * np.pi * (t + rng.integers(0, SEASON, (k, 1))) / SEASON
+            )
+            trend = rng.uniform(-0.3, 0.6, (k, 1)) * t / n_steps
+            noise = rng.normal(0, 0.05, (k, n_steps))
+            values = level * np.exp(season + trend + noise)
+            ids = np.repeat([f"s{first + i:07d}" for i in range(k)], n_steps)
+            table = pa.table(
+                {
+                    "unique_id": ids,
+                    "ds": np.tile(times, k),
+                    "y": values.astype(np.float32).ravel(),
+                },
+                schema=schema,
+            )
+            writer.write_table(table)
+
+
+def vm_status(field):
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    return None
+
+
+def reset_vm_hwm():
+    try:
+        with open("/proc/self/clear_refs", "w") as clear_refs:
+            clear_refs.write("5")
+        return True
+    except OSError:
+        return False
+
+
+def child(path, n_series, n_steps):
+    quiet_backend()
+    from skrnn import SequenceForecaster
+
+    params = dict(
+        horizon=HORIZON,
+        season_length=SEASON,
+        epochs=1,
+        n_networks=1,
+        random_state=0,
+    )
+    warm = {f"w{i}": 10 + np.sin(np.arange(400) / 4) + i for i in range(3)}
+    SequenceForecaster(**params).fit(warm)  # TensorFlow imported, one fit traced
+    gc.collect()
+    hwm_reset = reset_vm_hwm()
+    baseline = vm_status("VmRSS")
+    lines = io.StringIO()
+    start = time.perf_counter()
+    with contextlib.redirect_stdout(lines):
+        fc = SequenceForecaster(**params, verbose=1).fit(path)
+    fit_seconds = time.perf_counter() - start
+    peak = vm_status("VmHWM") if hwm_reset else None
+    start = time.perf_counter()
+    forecast = fc.predict()
+    predict_seconds = time.perf_counter() - start
+    epoch = re.search(r"epoch 1/1 - .* - ([\d.:]+s?)/epoch", lines.getvalue())
+    n_windows = n_series * (
+        min(n_steps - fc.window_ - 2 * HORIZON + 1, 64) + 1
+    )  # 64 sampled, 1 held out per series
+    print(
+        RESULT_MARK
+        + json.dumps(
+            {
+                "n_series": n_series,
+                "n_steps": n_steps,
+                "window": int(fc.window_),
+                "n_windows": n_windows,
+                "n_train_windows": n_windows - n_series,
+                "baseline_mb": baseline / MB,
+                "peak_above_mb": None if peak is None else (peak - baseline) / MB,
+                "epoch": epoch.group(1) if epoch else None,
+                "fit_s": fit_seconds,
+                "predict_s": predict_seconds,
+                "n_forecasts": len(forecast),
+                "progress": lines.getvalue().strip(),
+            }
+        ),
+        flush=True,
+    )
+
+
+def seconds(text):
+    if text.endswith("s"):
+        return float(text[:-1])
+    parts = [int(p) for p in text.split(":")]
+    return sum(p * 60**i for i, p in enumerate(reversed(parts)))
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.child:
+        path, n_series, n_steps = args.child.split(",")
+        return child(path, int(n_series), int(n_steps))
+    folder = args.folder or tempfile.mkdtemp(prefix="skrnn-panels-")
+    print(f"panels written to {folder}; sizes {', '.join(args.sizes)}", flush=True)
+    rows = []
+    for size in args.sizes:
+        n_series, n_steps = (int(v) for v in size.lower().split("x"))
+        path = os.path.join(folder, f"panel_{n_series}x{n_steps}.parquet")
+        start = time.perf_counter()
+        if not os.path.exists(path):
+            write_panel(path, n_series, n_steps)
+        print(
+            f"{size}: Parquet {os.path.getsize(path) / MB:.0f} MB, written in "
+            f"{time.perf_counter() - start:.0f} s; fitting ...",
+            flush=True,
+        )
+        proc = subprocess.run(
+            [sys.executable, __file__, "--child", f"{path},{n_series},{n_steps}"],
+            capture_output=True,
+            text=True,
+        )
+        result = [
+            json.loads(line[len(RESULT_MARK) :])
+            for line in proc.stdout.splitlines()
+            if line.startswith(RESULT_MARK)
+        ]
+        if not result:
+            print(proc.stderr[-3000:])
+            continue
+        result = result[0]
+        print("  " + result["progress"].replace("\n", "\n  "), flush=True)
+        rows.append(result)
+    print()
+    header = (
+        f"{'panel':>14} {'windows':>10} {'peak above base':>16} {'limit':>7} "
+        f"{'epoch':>8} {'windows/s':>10} {'fit':>7} {'predict':>8} "
+        f"{'windows if materialised':>24}"
+    )
+    print(header)
+    for r in rows:
+        limit = LIMITS_MB.get((r["n_series"], r["n_steps"]))
+        epoch = seconds(r["epoch"]) if r["epoch"] else float("nan")
+        peak = r["peak_above_mb"]
+        materialised = r["n_windows"] * r["window"] * 4 / MB
+        print(
+            f"{r['n_series']:>7,} x {r['n_steps']:<4} {r['n_windows']:>10,} "
+            f"{'n/a' if peak is None else f'{peak:.0f} MB':>16} "
+            f"{'' if limit is None else f'{limit} MB':>7} {epoch:>7.1f}s "
+            f"{r['n_train_windows'] / epoch:>10,.0f} {r['fit_s']:>6.0f}s "
+            f"{r['predict_s']:>7.1f}s {materialised:>21,.0f} MB"
+        )
+        if limit is not None and peak is not None:
+            verdict = "met" if peak <= limit else "MISSED"
+            print(f"{'':>14} required <= {limit} MB above baseline: {verdict}")
+    if len(rows) > 1:
+        first, last = rows[0], rows[-1]
+        ratio = seconds(last["epoch"]) / seconds(first["epoch"])
+        windows = last["n_windows"] / first["n_windows"]
+        print(
+            f"epoch time ratio {ratio:.2f} for {windows:.2f}x the windows "
+            "(linear: equal)"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,389 @@
+"""Panels in long format on disk or in a cluster: Parquet, Arrow datasets, dask.
+
+A *panel source* is a table with one row per (series id, time) and three
+columns, named by the forecaster's ``id_col``, ``time_col`` and
+``target_col`` (``"unique_id"``, ``"ds"``, ``"y"`` by default, the long format
+of other forecasting tools):
+
+* a Parquet file or folder of Parquet files (a :class:`pathlib.Path` or a
+  ``str`` path),
+* a :class:`pyarrow.dataset.Dataset`, or
+* a dask DataFrame.
+
+:func:`read_source` reads it record batch by record batch (dask: partition by
+partition), never as one pandas frame of the whole panel, into one array per
+series: ``float32`` where the value column is ``float32`` (half the memory),
+else ``float64`` as every other input of the forecaster. Rows may come in any
+order; each series is sorted by time. :func:`long_frame` writes per-series
+results back in the same long format, the columns named as they came in.
+
+pyarrow and dask are imported only when such a source is given (pyarrow is
+the ``parquet`` extra).
+"""
+
+import dataclasses
+import os
+import pathlib
+import sys
+import uuid
+
+import numpy as np
+import pandas as pd
+
+from ._series import series_index
+
+# Rows per record batch read from an Arrow dataset.
+BATCH_ROWS = 1 << 17
+# Container kinds of panel sources (see ``_forecast_data.Container``).
+SOURCE_KINDS = ("arrow", "dask")
+
+
+@dataclasses.dataclass(frozen=True)
+class LongColumns:
+    """The names of a long panel's series id, time and value columns."""
+
+    id: str = "unique_id"
+    time: str = "ds"
+    target: str = "y"
+
+    @classmethod
+    def of(cls, estimator):
+        """The columns the estimator's ``id_col``, ``time_col``, ``target_col`` name."""
+        return cls(
+            getattr(estimator, "id_col", cls.id),
+            getattr(estimator, "time_col", cls.time),
+            getattr(estimator, "target_col", cls.target),
+        )
+
+    def names(self):
+        return [self.id, self.time, self.target]
+
+
+@dataclasses.dataclass(frozen=True)
+class SourcePanel:
+    """A panel read from a source: ``values[i]`` is series ``ids[i]``, ``(n_i, 1)``."""
+
+    kind: str
+    ids: list
+    values: list
+    indexes: list
+    columns: LongColumns
+
+
+# ------------------------------------------------------------------ detect
+def _is_dask_frame(data):
+    module = sys.modules.get("dask.dataframe")
+    return module is not None and isinstance(data, module.DataFrame)
+
+
+def _is_arrow_dataset(data):
+    module = sys.modules.get("pyarrow.dataset")
+    return module is not None and isinstance(data, module.Dataset)
+
+
+def _is_parquet_path(data):
+    if isinstance(data, str):
+        path = pathlib.Path(data)
+    elif isinstance(data, os.PathLike):
+        path = pathlib.Path(os.fspath(data))
+    else:
+        return False
+    return path.suffix in (".parquet", ".pq") or path.is_dir()
+
+
+def is_source(data):
+    """Whether ``data`` is a panel source (a Parquet path, an Arrow dataset or a
+    dask DataFrame). Imports nothing."""
+    return _is_parquet_path(data) or _is_arrow_dataset(data) or _is_dask_frame(data)
+
+
+def source_kind(data):
+    """The kind of a source: "dask" for a dask DataFrame, else "arrow"."""
+    return "dask" if _is_dask_frame(data) else "arrow"
+
+
+def import_pyarrow_dataset():
+    """``pyarrow.dataset``, or an ImportError saying how to install it."""
+    try:
+        import pyarrow.dataset
+    except ImportError as error:
+        raise ImportError(
+            "Reading a panel from Parquet needs pyarrow: pip install 'skrnn[parquet]' "
+            "(or pip install pyarrow)."
+        ) from error
+    return pyarrow.dataset
+
+
+# -------------------------------------------------------------------- read
+def source_chunks(data, columns):
+    """Pandas frames of a few rows each (one record batch or one partition).
+
+    Only the three columns are read; a missing one is a ValueError naming it.
+    """
+    if _is_dask_frame(data):
+        _check_columns(list(data.columns), columns)
+        frame = data[columns.names()]
+        for partition in range(frame.npartitions):
+            yield frame.get_partition(partition).compute()
+        return
+    if isinstance(data, pd.DataFrame):  # one dask partition, when predicting
+        _check_columns(list(data.columns), columns)
+        yield data[columns.names()]
+        return
+    dataset = data
+    if not _is_arrow_dataset(data):
+        path = pathlib.Path(os.fspath(data))
+        if not path.exists():
+            raise FileNotFoundError(f"No Parquet file or folder at {str(path)!r}.")
+        dataset = import_pyarrow_dataset().dataset(path, format="parquet")
+    _check_columns(dataset.schema.names, columns)
+    # Little read-ahead: memory holds about one record batch, not dozens.
+    batches = dataset.to_batches(
+        columns=columns.names(),
+        batch_size=BATCH_ROWS,
+        batch_readahead=1,
+        fragment_readahead=1,
+    )
+    for batch in batches:
+        if batch.num_rows:
+            yield batch.to_pandas()
+
+
+def _check_columns(available, columns):
+    for role, name in (
+        ("series id", columns.id),
+        ("time", columns.time),
+        ("value", columns.target),
+    ):
+        if name not in available:
+            parameter = {"series id": "id_col", "time": "time_col"}.get(
+                role, "target_col"
+            )
+            raise ValueError(
+                f"The panel has no {role} column {name!r} (set {parameter} to "
+                f"name it); its columns are {list(available)!r}."
+            )
+
+
+def read_source(data, columns):
+    """Read a panel source into a :class:`SourcePanel`, chunk by chunk.
+
+    Raises
+    ------
+    ValueError
+        If a column is missing, a series id is missing, or a series has
+        missing or infinite values, repeated time stamps or an irregular time
+        axis; the message names the series and the column.
+    """
+    parts = {}  # series id -> list of (times, values) chunks, in reading order
+    n_rows = 0
+    for chunk in source_chunks(data, columns):
+        n_rows += len(chunk)
+        _add_chunk(parts, chunk, columns)
+    if not parts:
+        raise ValueError("The panel holds no series.")
+    ids, values, indexes = [], [], []
+    for series_id in _sorted(parts):
+        chunks = parts.pop(series_id)  # each series' chunks freed once joined
+        times = np.concatenate([t for t, _ in chunks])
+        series = np.concatenate([v for _, v in chunks])
+        del chunks
+        order = np.argsort(times, kind="stable")
+        times, series = times[order], series[order]
+        _check_series(series_id, times, series, columns)
+        ids.append(_plain(series_id))
+        values.append(series.reshape(-1, 1))
+        indexes.append(_time_index(series_id, times, columns))
+    _release_arrow_memory()
+    return SourcePanel(source_kind(data), ids, values, indexes, columns)
+
+
+def _release_arrow_memory():
+    """Hand the record batches' freed memory back to the system (Arrow's
+    allocator keeps it for later batches otherwise)."""
+    pyarrow = sys.modules.get("pyarrow")
+    if pyarrow is not None:
+        pyarrow.default_memory_pool().release_unused()
+
+
+def _sorted(ids):
+    """Series ids in sorted order (whatever the files' or partitions' order),
+    or in reading order when they do not sort."""
+    try:
+        return sorted(ids)
+    except TypeError:
+        return list(ids)
+
+
+def _value_dtype(column):
+    return np.float32 if column.dtype == np.float32 else np.float64
+
+
+def _add_chunk(parts, chunk, columns):
+    ids = chunk[columns.id]
+    if ids.isna().any():
+        raise ValueError(f"The series id column {columns.id!r} has missing values.")
+    value = chunk[columns.target]
+    if not (pd.api.types.is_numeric_dtype(value) and not value.dtype == bool):
+        raise ValueError(
+            f"The value column {columns.target!r} must be numeric; got {value.dtype}."
+        )
+    values = value.to_numpy(dtype=_value_dtype(value), na_value=np.nan)
+    times = _times(chunk[columns.time], columns)
+    codes, uniques = pd.factorize(ids, sort=False)
+    order = np.argsort(codes, kind="stable")
+    bounds = np.flatnonzero(np.diff(codes[order])) + 1
+    for rows in np.split(order, bounds):
+        series_id = uniques[codes[rows[0]]]
+        parts.setdefault(series_id, []).append((times[rows], values[rows]))
+
+
+def _times(column, columns):
+    if pd.api.types.is_datetime64_any_dtype(column):
+        if getattr(column.dtype, "tz", None) is not None:
+            column = column.dt.tz_convert(None)
+        return column.to_numpy(dtype="datetime64[ns]")
+    if pd.api.types.is_integer_dtype(column) and not column.isna().any():
+        return column.to_numpy(dtype=np.int64)
+    raise ValueError(
+        f"The time column {columns.time!r} must hold time stamps or integers "
+        f"without missing values; got {column.dtype}."
+    )
+
+
+def _check_series(series_id, times, values, columns):
+    if not np.all(np.isfinite(values)):
+        raise ValueError(
+            f"Series {series_id!r} has missing or infinite values in column "
+            f"{columns.target!r}: fill or drop them first."
+        )
+    repeated = np.flatnonzero(times[1:] == times[:-1])
+    if len(repeated):
+        raise ValueError(
+            f"Series {series_id!r} has repeated time stamps in column "
+            f"{columns.time!r} (first: {times[repeated[0]]}); each (series, time) "
+            "must appear once."
+        )
+
+
+class _Indexed:
+    def __init__(self, index):
+        self.index = index
+
+
+def _time_index(series_id, times, columns):
+    index = pd.Index(times, name=columns.time)
+    try:
+        return series_index(_Indexed(index))
+    except ValueError as error:
+        raise ValueError(
+            f"Series {series_id!r}, column {columns.time!r}: {error}"
+        ) from None
+
+
+def _plain(value):
+    """A NumPy scalar id as the Python value (ids compare and print plainly)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+# ------------------------------------------------------------------ output
+def long_frame(columns, ids, results, indexes):
+    """Per-series results in the long format: (id, time, value columns...).
+
+    ``results[i]`` is a 1-D array (a forecast: the value column) or a
+    DataFrame (intervals, quantiles: its columns); ``indexes[i]`` its times.
+    """
+    frames = []
+    for series_id, result, index in zip(ids, results, indexes, strict=True):
+        if isinstance(result, pd.DataFrame):
+            frame = result.reset_index(drop=True)
+        else:
+            frame = pd.DataFrame({columns.target: np.asarray(result)})
+        frame.insert(0, columns.time, np.asarray(index))
+        frame.insert(0, columns.id, series_id)
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)
+
+
+def as_kind(frame, kind):
+    """A long pandas frame as the kind of source it answers (dask stays dask)."""
+    if kind != "dask":
+        return frame
+    import dask.dataframe as dd
+
+    return dd.from_pandas(frame, npartitions=max(1, min(8, len(frame) // 100_000)))
+
+
+def partition_ids(frame, columns):
+    """The series ids of each partition of a dask frame (one pass over the id
+    column): a series split over partitions is an error naming it."""
+    import dask
+
+    _check_columns(list(frame.columns), columns)
+    parts = frame[columns.id].to_delayed()
+    per_partition = dask.compute(*[dask.delayed(_unique)(part) for part in parts])
+    seen = {}
+    for partition, ids in enumerate(per_partition):
+        for series_id in ids:
+            if series_id in seen:
+                raise ValueError(
+                    f"Series {_plain(series_id)!r} is split over partitions "
+                    f"{seen[series_id]} and {partition} of the dask DataFrame; "
+                    f"predict reads each partition on its own: repartition by "
+                    f"{columns.id!r} first (e.g. frame.shuffle(on={columns.id!r}))."
+                )
+            seen[series_id] = partition
+    return [_plain(series_id) for series_id in seen]
+
+
+def _unique(column):
+    return list(pd.unique(column))
+
+
+class _PartitionForecast:
+    """``forecast(partition)`` typed like ``meta``, for ``map_partitions``.
+
+    Its dask token is drawn once: a fitted estimator has no deterministic hash,
+    and two calls of ``predict`` are two computations.
+    """
+
+    def __init__(self, forecast, meta):
+        self.forecast, self.meta = forecast, meta
+        self.token = uuid.uuid4().hex
+
+    def __call__(self, partition):
+        if len(partition) == 0:
+            return self.meta
+        return self.forecast(partition).astype(self.meta.dtypes.to_dict())
+
+    def __dask_tokenize__(self):
+        return ("skrnn-forecast", self.token)
+
+
+def predict_dask(frame, columns, forecast):
+    """Forecasts of a dask frame's series, computed partition by partition.
+
+    ``forecast(pandas_frame)`` forecasts the series of one partition as a long
+    frame; every series must lie within one partition (checked first, from
+    the id column alone).
+    """
+    partition_ids(frame, columns)
+    meta = source_meta(frame, columns)
+    return frame[columns.names()].map_partitions(
+        _PartitionForecast(forecast, meta), meta=meta
+    )
+
+
+def source_meta(frame, columns):
+    """The empty long frame of a dask source's forecasts (dask's ``meta``)."""
+    _check_columns(list(frame.columns), columns)
+    time_dtype = frame[columns.time].dtype
+    if not pd.api.types.is_datetime64_any_dtype(time_dtype):
+        time_dtype = np.int64
+    return pd.DataFrame(
+        {
+            columns.id: pd.Series(dtype=frame[columns.id].dtype),
+            columns.time: pd.Series(dtype=time_dtype),
+            columns.target: pd.Series(dtype=np.float64),
+        }
+    )

@@ -1,0 +1,237 @@
+"""Panels in long format from Parquet, Arrow datasets and dask (skrnn._panel_sources)."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from skrnn import SequenceForecaster
+
+pa_dataset = pytest.importorskip("pyarrow.dataset")
+dd = pytest.importorskip("dask.dataframe")
+
+N_STEPS = 72
+START = pd.Timestamp("2021-03-01")
+
+
+def _panel(n_series=4, seed=0):
+    """Positive hourly series: seasonal, trended, noisy."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(N_STEPS)
+    index = pd.date_range(START, periods=N_STEPS, freq="h")
+    return {
+        f"s{k}": pd.Series(
+            20
+            + 2 * k
+            + 3 * np.sin(2 * np.pi * t / 12)
+            + 0.05 * t
+            + rng.normal(0, 0.3, N_STEPS),
+            index=index,
+        )
+        for k in range(n_series)
+    }
+
+
+def _long(panel, names=("unique_id", "ds", "y"), shuffle=True):
+    id_col, time_col, target_col = names
+    frame = pd.concat(
+        [
+            pd.DataFrame({id_col: key, time_col: s.index, target_col: s.to_numpy()})
+            for key, s in panel.items()
+        ],
+        ignore_index=True,
+    )
+    # Rows in any order: each series is sorted by time when read.
+    return frame.sample(frac=1, random_state=0) if shuffle else frame
+
+
+def _forecaster(**params):
+    defaults = dict(
+        horizon=3, cell="gru", units=4, epochs=1, calibration=None, random_state=0
+    )
+    return SequenceForecaster(**{**defaults, **params})
+
+
+def _by_series(frame, id_col="unique_id", target_col="y"):
+    return {key: part[target_col].to_numpy() for key, part in frame.groupby(id_col)}
+
+
+def test_parquet_panel_forecasts_like_the_dict(tmp_path):
+    panel = _panel()
+    path = tmp_path / "panel.parquet"
+    _long(panel).to_parquet(path, index=False)
+    params = {}
+    expected = _forecaster(**params).fit(panel).predict()
+    fitted = _forecaster(**params).fit(path)
+    forecast = fitted.predict()
+    assert list(forecast.columns) == ["unique_id", "ds", "y"]
+    got = _by_series(forecast)
+    for key, series in expected.items():
+        np.testing.assert_array_equal(got[key], series.to_numpy())
+    first = forecast[forecast.unique_id == "s0"].ds
+    assert list(first) == list(
+        pd.date_range(START + N_STEPS * pd.Timedelta("1h"), periods=3, freq="h")
+    )
+    # The same forecasts from the file again (predict(X) reads its histories),
+    # from a str path, and from an Arrow dataset of a folder of files.
+    pd.testing.assert_frame_equal(fitted.predict(str(path)), forecast)
+    folder = tmp_path / "parts"
+    folder.mkdir()
+    long = _long(panel)
+    for part, rows in enumerate(np.array_split(np.arange(len(long)), 3)):
+        long.iloc[rows].to_parquet(folder / f"part-{part}.parquet", index=False)
+    from_folder = _forecaster(**params).fit(pa_dataset.dataset(folder)).predict()
+    pd.testing.assert_frame_equal(from_folder, forecast)
+
+
+def test_column_names_are_the_users(tmp_path):
+    names = ("store", "date", "sales")
+    path = tmp_path / "sales.parquet"
+    _long(_panel(3), names).to_parquet(path, index=False)
+    fc = _forecaster(id_col="store", time_col="date", target_col="sales").fit(path)
+    forecast = fc.predict()
+    assert list(forecast.columns) == list(names)
+    assert fc.series_ids_ == ["s0", "s1", "s2"]
+    with pytest.raises(ValueError, match=r"no series id column 'unique_id'.*id_col"):
+        _forecaster().fit(path)
+
+
+def test_written_forecasts_read_back_in_the_same_format(tmp_path):
+    path = tmp_path / "panel.parquet"
+    _long(_panel(2)).to_parquet(path, index=False)
+    forecast = _forecaster().fit(path).predict(path)
+    out = tmp_path / "forecasts.parquet"
+    forecast.to_parquet(out, index=False)
+    back = pd.read_parquet(out)
+    assert list(back.columns) == ["unique_id", "ds", "y"]
+    np.testing.assert_array_equal(back.y.to_numpy(), forecast.y.to_numpy())
+
+
+def test_dask_panel_in_dask_forecasts_out(tmp_path):
+    panel = _panel()
+    long = _long(panel, shuffle=False)
+    frame = dd.from_pandas(long, npartitions=2, sort=False)
+    fc = _forecaster().fit(frame)
+    reference = _forecaster().fit(panel).predict()
+    forecast = fc.predict(frame)
+    assert isinstance(forecast, dd.DataFrame)
+    computed = forecast.compute()
+    assert list(computed.columns) == ["unique_id", "ds", "y"]
+    got = _by_series(computed)
+    for key, series in reference.items():
+        # Partitions forecast in smaller batches: float32 rounding only.
+        np.testing.assert_allclose(got[key], series.to_numpy(), rtol=1e-5)
+    assert isinstance(fc.predict(), dd.DataFrame)
+    split = dd.from_pandas(long.sort_values("ds"), npartitions=2, sort=False)
+    with pytest.raises(ValueError, match="is split over partitions"):
+        fc.predict(split)
+
+
+def test_update_appends_a_parquet_panel(tmp_path):
+    panel = _panel(2)
+    head = {key: s.iloc[:-6] for key, s in panel.items()}
+    tail = {key: s.iloc[-6:] for key, s in panel.items()}
+    _long(head).to_parquet(tmp_path / "head.parquet", index=False)
+    _long(tail).to_parquet(tmp_path / "tail.parquet", index=False)
+    fc = _forecaster().fit(tmp_path / "head.parquet")
+    fc.update(tmp_path / "tail.parquet")
+    assert len(fc.y_["s0"]) == N_STEPS
+    np.testing.assert_array_equal(fc.y_["s1"][:, 0], panel["s1"].to_numpy())
+    assert fc.index_["s0"][-1] == panel["s0"].index[-1]
+
+
+def test_float32_values_stay_float32(tmp_path):
+    long = _long(_panel(2))
+    long["y"] = long["y"].astype(np.float32)
+    long.to_parquet(tmp_path / "p.parquet", index=False)
+    fc = _forecaster().fit(tmp_path / "p.parquet")
+    assert fc.y_["s0"].dtype == np.float32
+    assert np.isfinite(fc.predict().y).all()
+
+
+@pytest.mark.parametrize(
+    "spoil, message",
+    [
+        (lambda f: f.drop(columns="ds"), r"no time column 'ds' \(set time_col"),
+        (
+            lambda f: f.assign(y=np.where(f.index == f.index[5], np.nan, f.y)),
+            r"Series 's\d' has missing or infinite values in column 'y'",
+        ),
+        (
+            lambda f: pd.concat([f, f[f.unique_id == "s1"].head(1)]),
+            r"Series 's1' has repeated time stamps in column 'ds'",
+        ),
+        (
+            lambda f: f[
+                ~((f.unique_id == "s0") & (f.ds == f.ds.min() + pd.Timedelta("5h")))
+            ],
+            r"Series 's0', column 'ds': .*no regular frequency",
+        ),
+    ],
+)
+def test_bad_panels_name_the_series_and_column(tmp_path, spoil, message):
+    path = tmp_path / "bad.parquet"
+    spoil(_long(_panel(2))).to_parquet(path, index=False)
+    with pytest.raises(ValueError, match=message):
+        _forecaster().fit(path)
+
+
+def test_unknown_series_and_missing_files_are_refused(tmp_path):
+    _long(_panel(2)).to_parquet(tmp_path / "p.parquet", index=False)
+    fc = _forecaster().fit(tmp_path / "p.parquet")
+    other = {"zz": _panel(1)["s0"]}
+    _long(other).to_parquet(tmp_path / "other.parquet", index=False)
+    with pytest.raises(ValueError, match=r"not fitted on: \['zz'\]"):
+        fc.predict(tmp_path / "other.parquet")
+    with pytest.raises(FileNotFoundError, match="No Parquet file"):
+        fc.predict(tmp_path / "missing.parquet")
+
+
+def test_integer_time_gives_a_range_index(tmp_path):
+    long = _long(_panel(2))
+    long["ds"] = long.groupby("unique_id").cumcount()  # any order, ints
+    long["ds"] = long.groupby("unique_id")["ds"].rank(method="first").astype(int)
+    long.to_parquet(tmp_path / "p.parquet", index=False)
+    fc = _forecaster().fit(tmp_path / "p.parquet")
+    assert isinstance(fc.index_["s0"], pd.RangeIndex)
+    assert list(fc.predict().ds.iloc[:3]) == [N_STEPS + 1, N_STEPS + 2, N_STEPS + 3]
+
+
+def test_missing_pyarrow_says_how_to_install(tmp_path, monkeypatch):
+    from skrnn import _panel_sources
+
+    monkeypatch.setitem(sys.modules, "pyarrow.dataset", None)
+    with pytest.raises(ImportError, match=r"skrnn\[parquet\]"):
+        _panel_sources.read_source(tmp_path, _panel_sources.LongColumns())
+
+
+def test_import_skrnn_imports_neither_pyarrow_nor_dask():
+    # pandas itself may import pyarrow (for its string dtype) once the
+    # forecaster loads; pyarrow.dataset and dask only come with a panel source.
+    code = (
+        "import sys, skrnn; first = [m for m in ('pyarrow', 'dask') if m in "
+        "sys.modules]; skrnn.SequenceForecaster; print(first, "
+        "[m for m in ('pyarrow.dataset', 'dask') if m in sys.modules])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[] []"
+
+
+def test_large_panels_encode_level_windows_batch_by_batch(monkeypatch):
+    from skrnn import _level
+
+    arrays = [s.to_numpy() for s in _panel(3).values()] + [np.arange(1.0, 30.0)]
+    dense = _level.LevelWindows(arrays, 24, 3, 12, seed=0)
+    monkeypatch.setattr(_level, "LAZY_BYTES", 0)
+    monkeypatch.setattr(_level, "LAZY_CHUNK", 7)
+    lazy = _level.LevelWindows(arrays, 24, 3, 12, seed=0)
+    assert lazy.dense is None and dense.dense is not None
+    assert lazy.sample_shape == dense.sample_shape
+    indices = np.array([5, 0, len(dense) - 1, 17])
+    np.testing.assert_array_equal(lazy.batch(indices), dense.batch(indices))
+    np.testing.assert_array_equal(lazy.targets, dense.targets)
+    np.testing.assert_array_equal(lazy.weights, dense.weights)
