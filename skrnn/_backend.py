@@ -228,7 +228,8 @@ def make_predictor(model):
 class KerasPredictor:
     """``model.predict_on_batch`` on NumPy arrays, in chunks (JAX, PyTorch).
 
-    Keras compiles the forward pass itself (``jax.jit`` on JAX). As on
+    Keras compiles the forward pass itself (``jax.jit`` on JAX); one call runs
+    at a time (threads wait for each other). As on
     TensorFlow, a batch of one sample is computed as two identical rows, so a
     prediction does not depend on the size of the batch it is made in.
     """
@@ -237,6 +238,9 @@ class KerasPredictor:
         keras = get_keras()
         self.model = model
         self._dtype = np.dtype(keras.backend.standardize_dtype(model.inputs[0].dtype))
+        # Keras' JAX predict step donates the model's state buffers: two threads
+        # predicting at once (dask's threaded scheduler) would read deleted ones.
+        self._lock = threading.Lock()
 
     def __call__(self, X, *, compile_hot=False):
         chunks = [
@@ -249,7 +253,8 @@ class KerasPredictor:
         n_samples = X.shape[0]
         if n_samples < _MIN_BATCH:
             X = np.concatenate([X] * _MIN_BATCH, axis=0)
-        outputs = self.model.predict_on_batch(np.asarray(X, dtype=self._dtype))
+        with self._lock:
+            outputs = self.model.predict_on_batch(np.asarray(X, dtype=self._dtype))
         return np.asarray(outputs)[:n_samples]
 
 
