@@ -13,6 +13,8 @@ are run directly, e.g. ``python benchmarks/bench_core.py``, so this folder is on
 * :func:`summarize`, :func:`ratios` -- medians, percentiles and per-round ratios.
 * :func:`environment_rows`, :func:`busy_machine_warning` -- versions, cores, load.
 * :func:`format_table`, :func:`print_table` -- plain-text tables.
+* :func:`vm_status`, :func:`reset_vm_hwm` -- this process' resident and peak
+  memory (Linux ``/proc``), the peak resettable.
 """
 
 import gc
@@ -34,6 +36,33 @@ def quiet_backend():
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     # Tensorflow and absl write start-up notices (oneDNN, CUDA probing) to stderr.
     os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
+
+
+def vm_status(field):
+    """A memory field of ``/proc/self/status`` ("VmRSS", "VmHWM"), in bytes, or None.
+
+    ``VmHWM``, the peak resident size, does not start from the peak of the
+    parent process a subprocess was spawned from (unlike ``ru_maxrss``), and
+    :func:`reset_vm_hwm` can reset it.
+    """
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return None
+
+
+def reset_vm_hwm():
+    """Reset VmHWM to the current RSS (Linux >= 4.0); False when not permitted."""
+    try:
+        with open("/proc/self/clear_refs", "w") as clear_refs:
+            clear_refs.write("5")
+        return True
+    except OSError:
+        return False
 
 
 # ----------------------------------------------------------------- statistics

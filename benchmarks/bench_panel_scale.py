@@ -44,7 +44,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _timing import quiet_backend  # noqa: E402
+from _timing import quiet_backend, reset_vm_hwm, vm_status  # noqa: E402
 
 MB = 2**20
 RESULT_MARK = "RESULT "
@@ -97,23 +97,6 @@ def write_panel(path, n_series, n_steps, seed=0, block=1000):
                 schema=schema,
             )
             writer.write_table(table)
-
-
-def vm_status(field):
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) * 1024
-    return None
-
-
-def reset_vm_hwm():
-    try:
-        with open("/proc/self/clear_refs", "w") as clear_refs:
-            clear_refs.write("5")
-        return True
-    except OSError:
-        return False
 
 
 def child(path, n_series, n_steps):

@@ -75,7 +75,9 @@ from _timing import (  # noqa: E402
     print_table,
     quiet_backend,
     ratios,
+    reset_vm_hwm,
     verdict,
+    vm_status,
 )
 
 quiet_backend()
@@ -202,29 +204,6 @@ def custom_gradient_entries():
     except Exception:  # private API moved
         return None
     return sum(1 for name in list(registry) if name.startswith("CustomGradient-"))
-
-
-def vm_hwm():
-    """Peak resident set size of this process's memory map (VmHWM), in bytes.
-
-    Unlike ``ru_maxrss``, it does not start from the peak of the parent process a
-    subprocess was spawned from, and :func:`reset_vm_hwm` can reset it.
-    """
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    return None
-
-
-def reset_vm_hwm():
-    """Reset VmHWM to the current RSS (Linux >= 4.0); False when not permitted."""
-    try:
-        with open("/proc/self/clear_refs", "w") as clear_refs:
-            clear_refs.write("5")
-        return True
-    except OSError:
-        return False
 
 
 def tree_cpu_seconds():
@@ -655,7 +634,7 @@ def long_child(length):
     wall = time.perf_counter() - start
     cpu = time.process_time() - cpu_start
     peak_after = peak_rss()
-    hwm_after = vm_hwm() if hwm_reset else None
+    hwm_after = vm_status("VmHWM") if hwm_reset else None
     gc.collect()
     rss_after = current_rss()
     n_windows = length - LONG_WINDOW
