@@ -225,6 +225,25 @@ def make_predictor(model):
     return KerasPredictor(model)
 
 
+def in_chunks(run, X):
+    """``run`` on ``X`` in chunks of at most ``_PREDICT_CHUNK`` samples, joined."""
+    if X.shape[0] <= _PREDICT_CHUNK:
+        return run(X)
+    chunks = [
+        run(X[start : start + _PREDICT_CHUNK])
+        for start in range(0, X.shape[0], _PREDICT_CHUNK)
+    ]
+    return np.concatenate(chunks, axis=0)
+
+
+def at_least_min_batch(X):
+    """``X`` repeated to at least ``_MIN_BATCH`` rows, and its own row count."""
+    n_samples = X.shape[0]
+    if n_samples < _MIN_BATCH:
+        X = np.concatenate([X] * _MIN_BATCH, axis=0)
+    return X, n_samples
+
+
 class KerasPredictor:
     """``model.predict_on_batch`` on NumPy arrays, in chunks (JAX, PyTorch).
 
@@ -243,16 +262,10 @@ class KerasPredictor:
         self._lock = threading.Lock()
 
     def __call__(self, X, *, compile_hot=False):
-        chunks = [
-            self._run(X[start : start + _PREDICT_CHUNK])
-            for start in range(0, X.shape[0], _PREDICT_CHUNK)
-        ]
-        return chunks[0] if len(chunks) == 1 else np.concatenate(chunks, axis=0)
+        return in_chunks(self._run, X)
 
     def _run(self, X):
-        n_samples = X.shape[0]
-        if n_samples < _MIN_BATCH:
-            X = np.concatenate([X] * _MIN_BATCH, axis=0)
+        X, n_samples = at_least_min_batch(X)
         with self._lock:
             outputs = self.model.predict_on_batch(np.asarray(X, dtype=self._dtype))
         return np.asarray(outputs)[:n_samples]

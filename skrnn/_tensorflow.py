@@ -15,7 +15,7 @@ import threading
 
 import numpy as np
 
-from ._backend import _MIN_BATCH, _PREDICT_CHUNK, get_keras, thread_limit
+from ._backend import at_least_min_batch, get_keras, in_chunks, thread_limit
 
 
 def get_tf():
@@ -326,21 +326,11 @@ class CompiledPredictor:
         With ``compile_hot``, a shape called ``_HOT_AFTER`` times is compiled
         with XLA (see there) instead of unrolled.
         """
-        n_samples = X.shape[0]
-        run = self._run_hot if compile_hot else self._run
-        if n_samples <= _PREDICT_CHUNK:
-            return run(X)
-        chunks = [
-            run(X[start : start + _PREDICT_CHUNK])
-            for start in range(0, n_samples, _PREDICT_CHUNK)
-        ]
-        return np.concatenate(chunks, axis=0)
+        return in_chunks(self._run_hot if compile_hot else self._run, X)
 
     def _inputs(self, X):
         """X as a tensor of at least ``_MIN_BATCH`` rows, and its own row count."""
-        n_samples = X.shape[0]
-        if n_samples < _MIN_BATCH:
-            X = np.concatenate([X] * _MIN_BATCH, axis=0)
+        X, n_samples = at_least_min_batch(X)
         return self._constant(np.asarray(X, dtype=self._dtype)), n_samples
 
     def _run(self, X):
