@@ -2,9 +2,10 @@
 
 A panel's covariates come in the container of its target series: a dict of
 DataFrames (or 2-D arrays) keyed by the same ids, a list in the same order, or
-a long frame indexed by (series id, time) with one column per covariate. Every
-series has the same columns, one row per step of its target. Errors name the
-series and the column.
+a long frame indexed by (series id, time) with one column per covariate (or
+one long frame of the target and covariate columns, split into these by
+``_forecast_data.split_long_frame``). Every series has the same columns, one
+row per step of its target. Errors name the series and the column.
 """
 
 import numpy as np
@@ -82,6 +83,13 @@ def covariate_items(X, ids, kind):
         missing = [i for i in ids if i not in groups]
         if missing:
             raise ValueError(f"X has no covariates for series {missing[0]!r}.")
+        known = set(ids)
+        extra = [i for i, rows in groups.items() if i not in known and len(rows)]
+        if extra:
+            raise ValueError(
+                f"X holds covariates of series {extra[0]!r}, not a series of y "
+                "(or of the fitted panel)."
+            )
         return [groups[i] for i in ids]
     if not isinstance(X, (list, tuple)) or len(X) != len(ids):
         raise ValueError(

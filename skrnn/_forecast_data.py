@@ -7,6 +7,9 @@ DataFrame; with covariates, ``X`` and a target ``y``) or a panel of many:
 * a list (or tuple) of pandas Series or 1-D arrays (ids are the positions), or
 * a pandas Series (or one-column DataFrame) with a two-level MultiIndex
   ``(series_id, time)``: the long format of other Python forecasting tools.
+  A long DataFrame of several columns holds the target (the column named by
+  the forecaster's ``target_col``) and its covariates (every other column):
+  :func:`split_long_frame` splits it into the ``X``, ``y`` of ``fit(X, y)``.
 
 :func:`read_observations` turns any of them into :class:`Observations`: a
 single series is a panel of one (its id is None), so everything after reading
@@ -45,7 +48,9 @@ class Container:
     ``kind`` is "1d", "2d", "series" or "frame" for one series, "dict", "list"
     or "long" for a panel; ``pandas`` whether the series were pandas objects;
     ``name`` the Series' (or long Series') name, ``columns`` a frame's columns,
-    ``level_names`` a long panel's index level names.
+    ``level_names`` a long panel's index level names; ``combined`` whether a
+    long panel came as one frame of the target column (``name``) and its
+    covariates, rather than as ``X`` and ``y``.
     """
 
     kind: str
@@ -53,6 +58,7 @@ class Container:
     name: object = None
     columns: object = None
     level_names: tuple = (None, None)
+    combined: bool = False
 
     @property
     def is_panel(self):
@@ -66,6 +72,7 @@ class Container:
             "name": self.name,
             "columns": self.columns,
             "level_names": list(self.level_names),
+            "combined": self.combined,
         }
 
     @classmethod
@@ -115,7 +122,9 @@ def read_observations(X, y=None, *, estimator, fitted=None, method="fit", static
     ----------
     X, y : as passed by the user
         Without covariates ``X`` is the series (or panel) and ``y`` None;
-        with covariates ``X`` holds them, one row per step of the target ``y``.
+        with covariates ``X`` holds them, one row per step of the target ``y``
+        -- or ``X`` is one long frame of the target and covariate columns and
+        ``y`` None (:func:`split_long_frame`).
     estimator : estimator
         Named in error messages.
     fitted : FittedData or None
@@ -133,9 +142,13 @@ def read_observations(X, y=None, *, estimator, fitted=None, method="fit", static
         In a fresh ``fit``, with ``features``: ``n_features_in_`` (and
         ``feature_names_in_``) to record.
     """
+    X, y, combined = split_long_frame(X, y, estimator, fitted, method)
     # A fresh fit records the columns first (scikit-learn's own bookkeeping).
     features = {} if fitted is not None else fitted_features(estimator, X, y)
-    observations = _read(X, y, estimator, fitted, method)
+    observations = _read(X, y, estimator, fitted, method, combined)
+    if combined:
+        container = dataclasses.replace(observations.container, combined=True)
+        observations = dataclasses.replace(observations, container=container)
     if static is not None:
         rows = static_rows(
             static, observations.ids, container_ids=observations.container.is_panel
@@ -161,7 +174,7 @@ def _check_same_series(fitted, observations):
         )
 
 
-def _read(X, y, estimator, fitted, method):
+def _read(X, y, estimator, fitted, method, combined=False):
     if fitted is not None:
         _check_call(fitted, X, y, method)
     if y is None and _panel_sources.is_source(X):
@@ -169,7 +182,9 @@ def _read(X, y, estimator, fitted, method):
     if y is None and is_panel(X):
         return _read_panel(X, estimator, fitted)
     if y is not None and is_panel(y):
-        return _read_panel_covariates(X, y, estimator, fitted)
+        return _read_panel_covariates(
+            X, y, estimator, fitted, target_input="X" if combined else "y"
+        )
     covariates = None
     if y is not None:
         check_covariates_finite(X, "X")
@@ -221,7 +236,9 @@ def _check_call(fitted, X, y, method):
                 raise ValueError(
                     f"This forecaster was fitted on a panel with covariates: call "
                     f"{method}(X, y) with some or all of its series in y and their "
-                    "covariates in X, in panel containers."
+                    "covariates in X, in panel containers"
+                    + _combined_hint(fitted.container, method)
+                    + "."
                 )
             return
         if y is not None or not is_panel(X):
@@ -241,6 +258,100 @@ def _check_call(fitted, X, y, method):
         raise ValueError(
             f"This forecaster has no covariates: call {method}(new_values)."
         )
+
+
+def _combined_hint(container, method):
+    """How a long panel with covariates may also come: as one frame."""
+    if container.kind != "long" or container.name is None:
+        return ""
+    return (
+        f", or {method}(frame) with one long frame of the target column "
+        f"{container.name!r} and the covariate columns"
+    )
+
+
+# ------------------------------------------------- one long frame, split
+def _is_long_frame(data):
+    return isinstance(data, pd.DataFrame) and isinstance(data.index, pd.MultiIndex)
+
+
+def split_long_frame(X, y, estimator, fitted=None, method="fit"):
+    """One long frame of the target and its covariates as ``(X, y, True)``.
+
+    A long DataFrame (indexed by (series id, time)) of several columns, given
+    without ``y``, holds the target -- the column named by the estimator's
+    ``target_col`` in a fresh fit, the fitted target column later -- and the
+    covariates, every other column: it is split into ``X`` (the covariate
+    columns) and ``y`` (the target, a long Series), the separate form of
+    ``fit(X, y)``. A one-column long frame is a panel without covariates, as
+    is anything else: returned as ``(X, y, False)``, unchanged.
+    """
+    if y is not None or not _is_long_frame(X):
+        return X, y, False
+    columns = list(X.columns)
+    if fitted is None:  # a fresh fit: target_col names the target
+        if len(columns) == 1:
+            return X, y, False
+        target = estimator.target_col
+        if target not in columns:
+            raise ValueError(
+                f"A long-format panel of several columns holds the target and its "
+                f"covariates; its target is the column named by target_col="
+                f"{target!r}, which it lacks: its columns are {columns!r}. Set "
+                "target_col to the target column (every other column is a "
+                "covariate, known-future unless named in past_covariates), or pass "
+                "the target column alone for a panel without covariates."
+            )
+        covariates = X.drop(columns=[target])
+    else:
+        container = fitted.container
+        if container.kind != "long":
+            return X, y, False
+        target = container.name
+        if not fitted.with_covariates:
+            if len(columns) == 1:
+                return X, y, False
+            raise ValueError(
+                f"This forecaster was fitted on a long panel without covariates: "
+                f"{method} takes its value column alone (e.g. frame[{target!r}]); "
+                f"got the columns {columns!r}."
+            )
+        if target not in columns:
+            if not container.combined:  # the X, y form, checked as such
+                return X, y, False
+            raise ValueError(
+                f"{method}(frame) takes the target column {target!r} beside the "
+                f"covariate columns, as fit did; the frame's columns are {columns!r}."
+            )
+        names = list(_fitted_covariate_names(estimator))
+        given = [c for c in columns if c != target]
+        missing = [c for c in names if c not in given]
+        unknown = [c for c in given if c not in names]
+        if missing or unknown:
+            raise ValueError(
+                f"{method}(frame): the frame's covariate columns {given!r} are not "
+                f"the fitted ones {names!r}"
+                + (
+                    f" (it lacks {missing[0]!r})."
+                    if missing
+                    else f" ({unknown[0]!r} is not a fitted covariate)."
+                )
+            )
+        covariates = X[names]
+    if columns.count(target) != 1:
+        raise ValueError(
+            f"The long frame holds {columns.count(target)} columns named "
+            f"{target!r}, its target: name its columns uniquely."
+        )
+    return covariates, X[target], True
+
+
+def _fitted_covariate_names(estimator):
+    """The covariate columns a fitted forecaster read (positions if unnamed)."""
+    names = getattr(estimator, "feature_names_in_", None)
+    if names is not None:
+        return tuple(names)
+    return tuple(range(estimator.n_features_in_))
 
 
 def _values(data, estimator, input_name):
@@ -327,17 +438,14 @@ def _check_known_ids(ids, fitted):
             )
 
 
-def _read_panel_covariates(X, y, estimator, fitted):
-    """A panel ``y`` and its covariates ``X`` in the same container."""
-    observations = _read_panel(y, estimator, fitted, input_name="y")
-    names = None
-    if fitted is not None:
-        names = getattr(estimator, "feature_names_in_", None)
-        names = (
-            tuple(names)
-            if names is not None
-            else tuple(range(estimator.n_features_in_))
-        )
+def _read_panel_covariates(X, y, estimator, fitted, target_input="y"):
+    """A panel ``y`` and its covariates ``X`` in the same container.
+
+    ``target_input`` names the target in errors ("X" when it came as a
+    column of one long frame).
+    """
+    observations = _read_panel(y, estimator, fitted, input_name=target_input)
+    names = None if fitted is None else _fitted_covariate_names(estimator)
     covariates, names = panel_covariates(
         X,
         observations.ids,

@@ -129,7 +129,9 @@ class SequenceForecaster(KerasModelMixin, RegressorMixin, BaseEstimator):
         at the steps it forecasts, and ``predict`` needs none of them. Every
         other column of ``X`` is known in advance (prices, promotions) and
         ``predict(X=future)`` takes its future values. Needs the direct
-        strategy. Static covariates, one row per series, are passed to
+        strategy. In a long frame of the target and covariate columns
+        (``fit(frame)``, see ``target_col``) they name its columns alike.
+        Static covariates, one row per series, are passed to
         ``fit(..., static=frame)``. See :ref:`forecast_covariates`.
     calendar_features : "auto", list of str or None, default=None
         Known-future covariates computed from a ``DatetimeIndex`` or
@@ -155,8 +157,14 @@ class SequenceForecaster(KerasModelMixin, RegressorMixin, BaseEstimator):
         a dask DataFrame, the long format of other forecasting tools. Such a
         panel is read record batch by record batch (partition by partition),
         and results come back in the same format, the columns named alike
-        (:meth:`predict`). A pandas long Series carries the same three as its
-        index levels and its name instead. See :ref:`large_panels`.
+        (:meth:`predict`); other columns are refused. A pandas long Series
+        carries the same three as its index levels and its name instead. A
+        pandas long DataFrame of several columns holds the target, the
+        column ``target_col``, and covariates, every other column
+        (known-future unless in ``past_covariates``): ``fit(frame)`` is
+        ``fit(frame.drop(columns=target_col), frame[target_col])``, and
+        ``update``/``score`` take such a frame too (see
+        :ref:`forecast_covariates`; sources: :ref:`large_panels`).
     cell, units, bidirectional, epochs, batch_size, learning_rate, \
 early_stopping, n_iter_no_change : "auto" or as in :class:`RNNRegressor`, \
 default="auto"
@@ -394,7 +402,9 @@ validation_fraction, warm_start, distribution, random_state, verbose :
             DataFrame; a DatetimeIndex or PeriodIndex is kept). Otherwise the
             covariates, one row per step of ``y``, in the container of ``y``
             (for a panel: a dict of DataFrames keyed by the same ids, a list,
-            or a long frame indexed by (series id, time)).
+            or a long frame indexed by (series id, time)). A long frame of
+            several columns without ``y`` holds both: the target is its
+            column ``target_col``, every other column a covariate.
         y : array-like of shape (n_steps,) or (n_steps, n_targets), or a panel, default=None
             The target series, when X holds covariates.
         static : pandas.DataFrame, default=None

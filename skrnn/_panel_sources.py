@@ -3,7 +3,8 @@
 A *panel source* is a table with one row per (series id, time) and three
 columns, named by the forecaster's ``id_col``, ``time_col`` and
 ``target_col`` (``"unique_id"``, ``"ds"``, ``"y"`` by default, the long format
-of other forecasting tools):
+of other forecasting tools). Any other column is refused, naming it (covariates
+are not read from a source: they come in a pandas long frame):
 
 * a Parquet file or folder of Parquet files (a :class:`pathlib.Path` or a
   ``str`` path),
@@ -24,6 +25,7 @@ the ``parquet`` extra).
 import dataclasses
 import os
 import pathlib
+import re
 import sys
 import uuid
 
@@ -36,6 +38,8 @@ from ._series import series_index
 BATCH_ROWS = 1 << 17
 # Container kinds of panel sources (see ``_forecast_data.Container``).
 SOURCE_KINDS = ("arrow", "dask")
+# The columns in which pandas' to_parquet stores an unnamed index.
+_PANDAS_INDEX = re.compile(r"__index_level_\d+__")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -163,6 +167,22 @@ def _check_columns(available, columns):
                 f"The panel has no {role} column {name!r} (set {parameter} to "
                 f"name it); its columns are {list(available)!r}."
             )
+    # Never a column silently left unread: covariates are not read from a
+    # source (pandas' stored index, "__index_level_0__", is no column of data).
+    extra = [
+        name
+        for name in available
+        if name not in columns.names() and not _PANDAS_INDEX.fullmatch(str(name))
+    ]
+    if extra:
+        raise ValueError(
+            f"The panel has the columns {extra!r} beside its series id, time and "
+            f"value columns {columns.names()!r} (id_col, time_col, target_col): "
+            "covariates are not read from Parquet, Arrow or dask. Pass the panel as "
+            "a pandas DataFrame indexed by (series id, time) whose other columns "
+            "are the covariates, or leave those columns out (e.g. "
+            f"frame[{columns.names()!r}] for a dask DataFrame)."
+        )
 
 
 def read_source(data, columns):
