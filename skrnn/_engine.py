@@ -33,6 +33,7 @@ from collections.abc import Callable
 import numpy as np
 from sklearn.model_selection import train_test_split
 
+from . import _trainers
 from ._backend import (
     backend_name,
     distribution_scope,
@@ -437,7 +438,6 @@ def train(model, data, targets, weights, config, *, spec=None):
     TrainingDivergedError
         If the loss becomes NaN or infinite; ``model`` is then as before the call.
     """
-    keras = get_keras()
     check_training_data(data)
     if spec is not None:
         check_padding(data, spec)
@@ -449,6 +449,18 @@ def train(model, data, targets, weights, config, *, spec=None):
             "skrnn's own network, built from its spec; call train with "
             "spec=<the NetworkSpec of the model>, one without a builder."
         )
+    # The step is traced on a pooled trainer of the same network (skrnn._trainers),
+    # reused by later fits; ``model`` takes the trainer's state however this ends.
+    pooled_spec = spec if config.tbptt_steps is None else None
+    with _trainers.POOL.training(model, pooled_spec, build_model) as trainer:
+        return _train(
+            trainer, data, targets, weights, config, spec, own=trainer is model
+        )
+
+
+def _train(model, data, targets, weights, config, spec, *, own):
+    """:func:`train` on ``model``: the network itself (``own``) or a trainer."""
+    keras = get_keras()
     start = _State(model)
     record = {"epochs": [], "state": start, "diverged": None, "held_out": None}
     callbacks = [_callback_classes()["Snapshot"](model, record)]
@@ -459,7 +471,7 @@ def train(model, data, targets, weights, config, *, spec=None):
         # Nothing of the fit outlives it in the backend's global state: neither
         # the traced step nor the datasets' generators with the data they hold.
         with (
-            _TRACED_STEPS.training(model),
+            _TRACED_STEPS.training(model) if own else contextlib.nullcontext(),
             training_scope(model) as generators,
         ):
             if config.tbptt_steps is not None:

@@ -1,0 +1,145 @@
+"""Traced training steps reused across fits of the same network.
+
+Most of a small fit is the backend tracing (or compiling) its training step:
+0.5-1 s for a small recurrent network, whatever the data. A grid search, an
+estimator check, a forecaster's backtest or its ensemble refit the same network
+again and again: each fit traced the same step anew.
+
+Here a fit trains a pooled *trainer*, a compiled copy of the network built
+from the same :class:`~skrnn._engine.NetworkSpec`, whose traced step Keras
+keeps from one ``fit`` to the next. The estimator's own network is never
+traced: its state (weights, random-seed state, optimizer slots, step count and
+learning rate) is copied into the trainer before training and back after it,
+in every outcome (finished, stopped, diverged, interrupted, failed). The
+trainer runs the same operations on the same values as the network would, so
+a fit gives the same numbers with or without a pooled trainer.
+
+The pool holds at most :data:`POOL_SIZE` trainers, the most recently used, so a
+search over hundreds of fits holds a few traced steps, not hundreds. A trainer
+serves one fit at a time: a fit in another thread that finds none free builds
+its own.
+
+Not pooled (trained as before, on the network itself): networks of a user's
+``builder`` (a callable may build another network each call), ``tf.distribute``
+strategies, and truncated backpropagation (a stateful copy of its own).
+"""
+
+import collections
+import contextlib
+import dataclasses
+import threading
+
+# Trainers kept, most recently used first out: a few networks of a grid search
+# alternate (an estimator and its calibration clone, a classifier and a
+# regressor).
+POOL_SIZE = 4
+
+
+def pool_key(spec):
+    """What a trainer is reused for: the network's spec up to what is copied.
+
+    The seed only sets initial values and the learning rate is an optimizer
+    variable: both are copied into the trainer, so neither is in the key.
+    None if the spec cannot be pooled (a user's builder, a distribution
+    strategy) or is not hashable.
+    """
+    if spec is None or spec.builder is not None or spec.distribution is not None:
+        return None
+    key = dataclasses.replace(spec, seed=0, learning_rate=0.0)
+    try:
+        hash(key)
+    except TypeError:  # e.g. a loss object that is not hashable
+        return None
+    return key
+
+
+def _state_variables(model):
+    """The variables a fit reads and changes: the network's and its optimizer's."""
+    variables = list(model.variables)  # weights, non-trainable state, seeds
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None:
+        variables += list(optimizer.variables)  # slots, step count, learning rate
+    return variables
+
+
+def _compatible(source, target):
+    a, b = _state_variables(source), _state_variables(target)
+    return len(a) == len(b) and all(
+        tuple(x.shape) == tuple(y.shape) and x.dtype == y.dtype
+        for x, y in zip(a, b, strict=True)
+    )
+
+
+def copy_state(source, target):
+    """Assign every state variable of ``source`` to ``target``'s (same network)."""
+    for origin, destination in zip(
+        _state_variables(source), _state_variables(target), strict=True
+    ):
+        destination.assign(origin)
+
+
+class TrainerPool:
+    """Compiled trainers by :func:`pool_key`, one fit at a time each."""
+
+    def __init__(self, size=POOL_SIZE):
+        self.size = size
+        self._lock = threading.Lock()
+        self._free = collections.OrderedDict()  # key -> list of trainers
+
+    def __len__(self):
+        with self._lock:
+            return sum(len(trainers) for trainers in self._free.values())
+
+    def clear(self):
+        """Drop every trainer (and with it its traced steps)."""
+        with self._lock:
+            self._free.clear()
+
+    def _take(self, key):
+        with self._lock:
+            trainers = self._free.get(key)
+            if trainers:
+                trainer = trainers.pop()
+                if not trainers:
+                    del self._free[key]
+                return trainer
+        return None
+
+    def _give_back(self, key, trainer):
+        with self._lock:
+            self._free.setdefault(key, []).append(trainer)
+            self._free.move_to_end(key)
+            while sum(len(t) for t in self._free.values()) > self.size:
+                oldest = next(iter(self._free))
+                self._free[oldest].pop(0)
+                if not self._free[oldest]:
+                    del self._free[oldest]
+
+    @contextlib.contextmanager
+    def training(self, model, spec, build):
+        """Yield the model to train in ``model``'s place.
+
+        ``build(spec)`` builds and compiles a trainer when none is free. The
+        yielded trainer holds ``model``'s state on entry; ``model`` holds the
+        trainer's on exit, however the block ends. Where ``spec`` cannot be
+        pooled, ``model`` itself is yielded.
+        """
+        key = pool_key(spec)
+        if key is None:
+            yield model
+            return
+        trainer = self._take(key)
+        if trainer is None or not _compatible(model, trainer):
+            trainer = build(spec)
+            if not _compatible(model, trainer):  # another network after all
+                yield model
+                return
+        copy_state(model, trainer)
+        try:
+            yield trainer
+        finally:
+            copy_state(trainer, model)
+            self._give_back(key, trainer)
+
+
+POOL = TrainerPool()
