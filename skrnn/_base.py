@@ -379,8 +379,14 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
         if X.is_dense:
             return self._combine(predictor(X.dense, compile_hot=True))
         outputs = [None] * len(X)
+        masked = self._padded_input
         for group in self._prediction_groups(X.lengths):
-            batch = predictor(X.batch(group), compile_hot=True)
+            inputs = X.batch(group)
+            if masked:  # a few padded lengths where each shape compiles (JAX)
+                inputs = _backend.pad_steps(
+                    inputs, _backend.padded_steps(inputs.shape[1]), X.pad_value
+                )
+            batch = predictor(inputs, compile_hot=True)
             for index, output in zip(group, batch, strict=True):
                 if self.return_sequences:  # drop the padded steps
                     output = output[: X.lengths[index]]
@@ -395,6 +401,11 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
             return outputs
         return COMBINE[ENSEMBLE_COMBINATION["sequence"]](outputs, axis=1)
 
+    @property
+    def _padded_input(self):
+        """Samples of different lengths, padded per batch (the padding masked)."""
+        return self._input_kind in ("ragged", "symbols")
+
     def _prediction_groups(self, lengths):
         """Samples predicted together: padding is harmless only where it is masked.
 
@@ -402,7 +413,7 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
         by length are predicted in padded chunks; otherwise samples of exactly the
         same length go together, unpadded.
         """
-        if self._input_kind in ("ragged", "symbols"):
+        if self._padded_input:
             order = np.argsort(lengths, kind="stable")
             return [
                 order[i : i + _PREDICT_GROUP]

@@ -15,7 +15,7 @@ samples alone.
 
 import numpy as np
 
-from ._backend import generator_dataset
+from ._backend import generator_dataset, pad_steps, padded_steps
 
 # Batches of equal-length samples handed from Python to TensorFlow at once, up
 # to this many bytes of inputs in all (large batches go one at a time).
@@ -114,6 +114,8 @@ def sequence_dataset(
                 [batch_weights * (rows / n_real), np.zeros(rows - n_real, np.float32)]
             )
         x = X.batch(chosen)
+        if X.dense is None:  # masked padding: a few lengths where shapes compile
+            x = pad_steps(x, padded_steps(x.shape[1]), X.pad_value)
         if ragged_targets:
             y = _pad_targets(targets, chosen, x.shape[1])
         else:

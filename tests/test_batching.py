@@ -5,7 +5,7 @@ import itertools
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from skrnn import _batching
+from skrnn import RNNRegressor, _backend, _batching
 from skrnn._inputs import Sequences
 
 
@@ -169,3 +169,41 @@ def test_per_step_targets_are_padded_like_their_samples():
     for row in range(6):
         i = int(x[row, 0, 0])
         assert np.all(y[row, : i + 1] == i) and np.all(y[row, i + 1 :] == 0)
+
+
+def test_lengths_round_up_to_two_shapes_per_doubling():
+    assert [_backend.rounded_steps(n) for n in (1, 8, 9, 13, 17, 25, 33, 49, 200)] == [
+        1,
+        8,
+        12,
+        16,
+        24,
+        32,
+        48,
+        64,
+        256,
+    ]
+    assert all(n <= _backend.rounded_steps(n) < 1.5 * n for n in range(9, 999))
+
+
+def test_masked_padding_to_rounded_lengths_changes_no_number(monkeypatch):
+    # JAX compiles per shape: masked batches are padded to a few lengths there.
+    # The padding is masked, so fit and predict give the same numbers either way.
+    rng = np.random.RandomState(0)
+    X = [rng.normal(size=(n, 2)) for n in rng.randint(9, 40, size=40)]
+    y = np.array([x[:, 0].mean() for x in X])
+
+    def fit():
+        reg = RNNRegressor(units=4, epochs=2, batch_size=8, random_state=0)
+        return reg.fit(X, y)
+
+    exact = fit()
+    monkeypatch.setattr(_batching, "padded_steps", _backend.rounded_steps)
+    monkeypatch.setattr(_backend, "padded_steps", _backend.rounded_steps)
+    rounded = fit()
+    np.testing.assert_allclose(
+        rounded.history_["loss"], exact.history_["loss"], rtol=1e-5
+    )
+    np.testing.assert_allclose(
+        rounded.predict(X), exact.predict(X), rtol=1e-5, atol=1e-6
+    )
