@@ -17,7 +17,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.utils._param_validation import InvalidParameterError
 
-from skrnn import RNNClassifier, RNNRegressor
+from skrnn import RNNClassifier, RNNRegressor, _recipes
 from skrnn._inputs import Sequences
 
 # The plain recurrent network (no conv front end, one direction) fits twice as
@@ -360,7 +360,7 @@ def test_n_networks_needs_one_output_per_sample(params):
         RNNRegressor(n_networks=2, **FAST, **params).fit(X, targets)
 
 
-def test_warm_start_refuses_a_changed_number_of_networks():
+def test_warm_start_refuses_a_changed_number_of_networks(monkeypatch):
     X, y = _data()
     reg = RNNRegressor(warm_start=True, n_networks=2, **FAST).fit(X, y)
     reg.set_params(n_networks=1)
@@ -373,8 +373,13 @@ def test_warm_start_refuses_a_changed_number_of_networks():
     X, y = _data(n=20)
     plain = {key: value for key, value in FAST.items() if key != "epochs"}
     assert RNNRegressor().epochs == RNNClassifier().epochs == "auto"
+    assert _recipes.auto_epochs(20) == 300  # 30,000 sample passes, at most 300
+    # The fit trains the epochs the recipe resolves to (bounds lowered: fast).
+    numeric = {**_recipes.SEQUENCE_TRAINING["numeric"], "epochs": (3, 5)}
+    monkeypatch.setitem(_recipes.SEQUENCE_TRAINING, "numeric", numeric)
     reg = RNNRegressor(**plain).fit(X, y)
-    assert reg.n_iter_ == len(reg.history_["loss"]) == 300  # 20 samples
+    assert reg.n_iter_ == len(reg.history_["loss"]) == 5  # 20 samples: the cap
+    assert reg.training_params_["epochs"] == 5
     assert RNNRegressor(**plain, epochs=3).fit(X, y).n_iter_ == 3
     with pytest.raises(InvalidParameterError, match="'epochs' parameter"):
         RNNRegressor(epochs="many").fit(X, y)

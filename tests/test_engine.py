@@ -364,17 +364,22 @@ def test_repeat_targets_copies_each_sample_per_member():
 
 
 # ------------------------------------------------- nothing outlives a fit
-def test_a_fit_keeps_no_reference_to_its_data():
+@pytest.mark.parametrize("pooled", [False, True], ids=["own-network", "trainer"])
+def test_a_fit_keeps_no_reference_to_its_data(pooled):
     # tf.data.Dataset.from_generator keeps each generator (and so the training
     # data it reads) on TensorFlow's global graph for the life of the process,
-    # unless the engine releases it.
+    # unless the engine releases it. With a spec, the step is traced on a
+    # pooled trainer that outlives the fit (skrnn._trainers): it keeps no data.
     X = np.random.RandomState(0).rand(40, 6, 2).astype(np.float32)
     y = X[:, -1, :1].copy()
     data = Sequences(dense=X)
     released = weakref.ref(data), weakref.ref(X)
     split = _engine.ValidationSplit(0.25)  # a validation dataset too
     config = _config(epochs=1, early_stopping=True, validation=split)
-    _engine.train(_engine.build_model(_spec()), data, y, None, config)
+    spec = _spec()
+    _engine.train(
+        _engine.build_model(spec), data, y, None, config, spec=spec if pooled else None
+    )
     del data, X
     gc.collect()
     assert [ref() for ref in released] == [None, None]
