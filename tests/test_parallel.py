@@ -83,7 +83,9 @@ def test_worker_thread_budget_caps_tensorflow():
               tf.config.threading.get_inter_op_parallelism_threads())
         """
     )
+    # joblib's budget alone: not the test worker's own SKRNN_NUM_THREADS (conftest).
     env = {**__import__("os").environ, "OMP_NUM_THREADS": "1"}
+    env.pop("SKRNN_NUM_THREADS", None)
     out = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
