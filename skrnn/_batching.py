@@ -23,8 +23,10 @@ _GROUP = 16
 _GROUP_BYTES = 8 * 2**20
 
 # Lengths are multiplied by a random factor in [1 - _JITTER, 1 + _JITTER] before
-# sorting, so batches differ between epochs but keep similar lengths.
-_JITTER = 0.1
+# sorting, so batches differ between epochs but keep similar lengths. On 1024
+# lengths of 10..400 in batches of 32, batches are padded to 0.538 of 400 with
+# no jitter, 0.556 with 0.05, 0.577 with 0.1 (the bench_sequences.py case).
+_JITTER = 0.05
 
 
 def bucket_batches(lengths, batch_size, rng):
