@@ -19,7 +19,7 @@ _PUBLIC = {
     "save_estimator": "._persistence",
     "load_estimator": "._persistence",
     "TrainingDivergedError": "._engine",
-    "InvalidFileError": "._persistence",
+    "InvalidFileError": "._file_format",
 }
 
 __all__ = sorted(_PUBLIC) + ["datasets", "plotting", "__version__"]

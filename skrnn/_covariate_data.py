@@ -1,4 +1,4 @@
-"""Reading covariates: a panel's ``X`` beside its ``y``, and future ``X`` to predict.
+"""Reading covariates: a panel's ``X`` beside its ``y``, future ``X`` to forecast.
 
 A panel's covariates come in the container of its target series: a dict of
 DataFrames (or 2-D arrays) keyed by the same ids, a list in the same order, or
@@ -10,6 +10,9 @@ row per step of its target. Errors name the series and the column.
 
 import numpy as np
 import pandas as pd
+from sklearn.utils.validation import validate_data
+
+from ._covariates import padded_rows
 
 
 def column_names(X):
@@ -177,6 +180,54 @@ def future_covariates(X, spec, ids, kind):
     if not n_steps:
         raise ValueError("X holds no future steps to forecast.")
     return n_steps, out
+
+
+def predict_covariates(X, spec, ids, kind, *, horizon, estimator):
+    """``(n_steps, future)``: the steps ``predict(X)`` forecasts and each
+    series' covariates of those steps (None without covariates).
+
+    ``spec`` is the fitted :class:`~skrnn._covariates.CovariateSpec` (or
+    None), ``kind`` the fitted panel container's kind (None for one series).
+    Without known-future covariates ``X`` must be None and ``horizon`` steps
+    are forecast. ``estimator`` checks a single series' columns as
+    scikit-learn does, and is named in errors.
+    """
+    if spec is None or not spec.future_names:
+        if X is not None:
+            kind = "covariates" if spec is None else "known-future covariates"
+            raise ValueError(
+                f"This {type(estimator).__name__} was fitted without {kind}: call "
+                "it without X. To add new observations use update()."
+            )
+        if spec is None:
+            return horizon, None
+        return horizon, [np.zeros((horizon, spec.n_columns)) for _ in ids]
+    if X is None:
+        raise ValueError(
+            "This forecaster was fitted with covariates: pass their future "
+            f"values as X ({list(spec.future_names)!r}), one row per step to "
+            "forecast."
+        )
+    if kind is None and not spec.past:  # scikit-learn's checks of X's columns
+        X = validate_data(estimator, X, reset=False, dtype=np.float64)
+    return future_covariates(X, spec, ids, kind)
+
+
+def score_covariates(covariates, spec, n_steps, gaps):
+    """The covariates of the ``n_steps`` steps ``score`` forecasts, per series:
+    those given (the last row repeated to ``n_steps`` rows), else zeros.
+    ``gaps[i]`` are the steps between series ``i``'s history and its values."""
+    if any(gaps):
+        raise ValueError(
+            "With covariates, score takes the steps right after the "
+            "fitted ones (no gap)."
+        )
+    return [
+        padded_rows(rows, n_steps)
+        if rows is not None
+        else np.zeros((n_steps, spec.n_columns))
+        for rows in (covariates or [None] * len(gaps))
+    ]
 
 
 def _future_rows(item, spec, where):

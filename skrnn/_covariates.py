@@ -223,6 +223,17 @@ def with_calendar(covariates, indexes, spec, n_rows):
     return out
 
 
+def covariate_rows(spec, histories, indexes, future, seen):
+    """Each series' covariates to forecast from: ``seen[i]``, those of its
+    history (None: zeros), then ``future[i]``, calendar added."""
+    full = [
+        np.concatenate([np.zeros((len(h), spec.n_columns)) if s is None else s, f])
+        for h, s, f in zip(histories, seen, future, strict=True)
+    ]
+    rows = [len(f) for f in full]
+    return with_calendar(full, indexes, spec, rows)
+
+
 # --------------------------------------------------------------- static
 class StaticEncoder:
     """Per-series covariates as network inputs: numbers standardised, other
@@ -323,6 +334,24 @@ def static_rows(static, ids, *, container_ids):
     if static.index.has_duplicates:
         raise ValueError("The static covariates hold several rows for one series.")
     return static.loc[list(ids)]
+
+
+def check_static_again(encoder, static_inputs, static):
+    """A warm start keeps the fitted static covariates (``encoder``, None if
+    there were none, and their rows ``static_inputs``): new ones must encode
+    alike (no unseen category) and may not appear from nowhere."""
+    if static is None:
+        return
+    if encoder is None:
+        raise ValueError(
+            "warm_start continues a forecaster fitted without static covariates: "
+            "fit it afresh to add them."
+        )
+    if not np.allclose(encoder.transform(static), static_inputs):
+        raise ValueError(
+            "warm_start keeps the fitted static covariates: these differ; fit "
+            "afresh to change them."
+        )
 
 
 # --------------------------------------------------------- network rows

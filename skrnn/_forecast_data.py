@@ -1,4 +1,4 @@
-"""What the forecaster reads and returns: series as values, forecasts alike.
+"""What the forecaster reads: series as values, whatever container they came in.
 
 A forecaster is given one series (a 1-D or 2-D array, a pandas Series or
 DataFrame; with covariates, ``X`` and a target ``y``) or a panel of many:
@@ -13,9 +13,8 @@ DataFrame; with covariates, ``X`` and a target ``y``) or a panel of many:
 
 :func:`read_observations` turns any of them into :class:`Observations`: a
 single series is a panel of one (its id is None), so everything after reading
-takes one path. :func:`forecasts_like` and :func:`frames_like` turn per-series
-results back into the container that came in, the time index continued: a
-dict of Series in, a dict of Series out.
+takes one path. :class:`Container` records how the data came, so that
+:mod:`skrnn._forecast_output` returns results alike.
 """
 
 import dataclasses
@@ -33,7 +32,7 @@ from ._covariate_data import (
     panel_covariates,
 )
 from ._covariates import static_rows
-from ._series import continue_index, series_index
+from ._series import series_index
 
 # "arrow" and "dask": a long panel read from Parquet / an Arrow dataset or a
 # dask DataFrame (skrnn._panel_sources); ``level_names`` holds its id and time
@@ -540,70 +539,3 @@ def _as_2d(data):
         return data
     values = np.asarray(data)
     return values.reshape(-1, 1) if values.ndim == 1 else values
-
-
-# ------------------------------------------------------------------ output
-def future_index(index, n_seen, n_steps):
-    """The index of the ``n_steps`` after a history: its time index continued,
-    else positions counted on from the ``n_seen`` steps seen."""
-    index = continue_index(index, n_steps)
-    return pd.RangeIndex(n_seen, n_seen + n_steps) if index is None else index
-
-
-def forecasts_like(container, ids, forecasts, indexes):
-    """Per-series forecasts ``(n_steps, n_targets)`` in the fitted container.
-
-    ``indexes`` are the forecasts' indexes (:func:`future_index`).
-    """
-    if not container.is_panel:
-        values, index = forecasts[0], indexes[0]
-        if container.kind == "frame":
-            return pd.DataFrame(values, index=index, columns=container.columns)
-        if container.kind == "series":
-            return pd.Series(values[:, 0], index=index, name=container.name)
-        return values[:, 0] if container.kind == "1d" else values
-    if container.kind == "long":
-        return _long(container, ids, [f[:, 0] for f in forecasts], indexes)
-    if container.kind in _panel_sources.SOURCE_KINDS:
-        return _source_frame(container, ids, [f[:, 0] for f in forecasts], indexes)
-    series = [
-        pd.Series(values[:, 0], index=index, name=container.name)
-        if container.pandas
-        else values[:, 0]
-        for values, index in zip(forecasts, indexes, strict=True)
-    ]
-    return dict(zip(ids, series, strict=True)) if container.kind == "dict" else series
-
-
-def frames_like(container, ids, frames):
-    """One DataFrame per series (intervals, quantiles) in the fitted container."""
-    if not container.is_panel:
-        return frames[0]
-    if container.kind == "dict":
-        return dict(zip(ids, frames, strict=True))
-    if container.kind == "list":
-        return frames
-    if container.kind in _panel_sources.SOURCE_KINDS:
-        indexes = [frame.index for frame in frames]
-        return _source_frame(container, ids, frames, indexes)
-    return pd.concat(
-        dict(zip(ids, frames, strict=True)), names=list(container.level_names)
-    )
-
-
-def _source_frame(container, ids, results, indexes):
-    """Results of a panel source: a long frame (dask for dask) named like it."""
-    id_column, time_column = container.level_names
-    columns = _panel_sources.LongColumns(id_column, time_column, container.name)
-    frame = _panel_sources.long_frame(columns, ids, results, indexes)
-    return _panel_sources.as_kind(frame, container.kind)
-
-
-def _long(container, ids, results, indexes):
-    frames = {
-        series_id: pd.Series(values, index=index)
-        for series_id, values, index in zip(ids, results, indexes, strict=True)
-    }
-    long = pd.concat(frames, names=list(container.level_names))
-    long.name = container.name
-    return long

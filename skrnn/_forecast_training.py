@@ -102,6 +102,23 @@ def train_networks(plan, params, data, models=None, n_iter=0, *, label="network"
     return trained
 
 
+def extended_histories(histories, members):
+    """Each network's ``history`` with the epochs of its training added.
+
+    ``members`` are the (model, engine result) pairs of :func:`train_networks`;
+    ``histories`` those of the networks a warm start continued, else None.
+    """
+    if histories is None:
+        histories = [None] * len(members)
+    extended = []
+    for history, (_, result) in zip(histories, members, strict=True):
+        history = {name: list(values) for name, values in (history or {}).items()}
+        for name, values in result.history.items():
+            history.setdefault(name, []).extend(values)
+        extended.append(history)
+    return extended
+
+
 def ensemble_forecast(normalization, predictors):
     """``forecast(histories, positions, n_steps, covariates=None)`` of the
     networks of ``predictors`` (one traced forward pass each): their forecasts

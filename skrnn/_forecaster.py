@@ -15,7 +15,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from ._calibration import calibrate, plan_calibration
 from ._conformal import (
@@ -27,30 +27,25 @@ from ._conformal import (
     interval_levels,
     quantile_columns,
 )
-from ._covariate_data import future_covariates
-from ._covariates import padded_rows, with_calendar, with_calendar_columns
-from ._forecast_data import (
-    Container,
-    FittedData,
-    forecasts_like,
-    frames_like,
-    future_index,
-    read_observations,
-    read_source_observations,
-)
+from ._covariate_data import predict_covariates, score_covariates
+from ._covariates import check_static_again, covariate_rows, with_calendar_columns
+from ._forecast_data import Container, FittedData, read_observations
+from ._forecast_history import appended_history, history_attributes
+from ._forecast_output import forecasts_like, frames_like, future_index
 from ._forecast_plan import ForecastPlan, continued_plan, resolve_plan
-from ._forecast_training import ensemble_forecast, predictors_of, train_networks
+from ._forecast_training import (
+    ensemble_forecast,
+    extended_histories,
+    predictors_of,
+    train_networks,
+)
 from ._model_state import KerasModelMixin
 from ._normalizations import normalization_for, normalization_of
-from ._panel_sources import (
-    LongColumns,
-    is_source,
-    predict_dask,
-    source_kind,
-)
+from ._panel_sources import is_source
 from ._params import SHARED_PARAMS, Count, constraints
 from ._recipes import LOSSES
-from ._series import extended_index, steps_after
+from ._series import steps_after
+from ._source_forecasts import predict_source
 
 
 class SequenceForecaster(KerasModelMixin, RegressorMixin, BaseEstimator):
@@ -431,7 +426,11 @@ validation_fraction, warm_start, distribution, random_state, verbose :
                 ForecastPlan.of(self), params, observations, estimator=self
             )
             normalization = normalization_of(plan, self.__dict__)
-            _check_static_again(self, observations.static)
+            check_static_again(
+                self.__dict__.get("static_encoder_"),
+                self.__dict__.get("_static_inputs"),
+                observations.static,
+            )
             features = {
                 name: self.__dict__[name]
                 for name in ("n_features_in_", "feature_names_in_")
@@ -484,18 +483,13 @@ validation_fraction, warm_start, distribution, random_state, verbose :
             covariates=observations.covariates,
         )
         # Everything is computed: only now does the estimator change, at once.
-        histories_ = [
-            _extended_history({} if not warm else previous, result)
-            for previous, (_, result) in zip(
-                self.histories_ if warm else [None] * len(members), members, strict=True
-            )
-        ]
+        histories_ = extended_histories(self.histories_ if warm else None, members)
         state = {
             **features,
             **plan.attributes(),
             **normalization.attributes(),
             **calibrated.attributes(),
-            **_history_attributes(dataclasses.replace(observations, covariates=given)),
+            **history_attributes(dataclasses.replace(observations, covariates=given)),
             "models_": models,
             "model_": models[0],
             "histories_": histories_,
@@ -594,61 +588,32 @@ validation_fraction, warm_start, distribution, random_state, verbose :
                 "predict(X) with a panel from Parquet, Arrow or dask forecasts the "
                 "series of a forecaster fitted on a panel without covariates."
             )
-        if source_kind(X) != "dask":
-            return self._forecast_source(X)
-        return predict_dask(X, LongColumns.of(self), self._forecast_source)
-
-    def _forecast_source(self, X):
-        new = read_source_observations(X, self, self._fitted_data())
-        position = {series_id: i for i, series_id in enumerate(self.series_ids_)}
-        forecasts = self._forecast(
-            new.targets, [position[i] for i in new.ids], self.horizon
+        return predict_source(
+            X,
+            self._forecast,
+            series_ids=self.series_ids_,
+            horizon=self.horizon,
+            fitted=self._fitted_data(),
+            estimator=self,
         )
-        future = [
-            future_index(index, len(values), self.horizon)
-            for index, values in zip(new.indexes, new.targets, strict=True)
-        ]
-        return forecasts_like(new.container, new.ids, forecasts, future)
 
     def _future_covariates(self, X, ids, histories, indexes):
         """``(n_steps, covariates)``: the steps to forecast and each series'
         covariates of its history and of those steps (None without any)."""
         spec = ForecastPlan.of(self).covariates
-        if spec is None or not spec.future_names:
-            if X is not None:
-                kind = "covariates" if spec is None else "known-future covariates"
-                raise ValueError(
-                    f"This {type(self).__name__} was fitted without {kind}: call "
-                    "it without X. To add new observations use update()."
-                )
-            if spec is None:
-                return self.horizon, None
-            future = [np.zeros((self.horizon, spec.n_columns)) for _ in ids]
-            return self.horizon, self._covariate_rows(spec, histories, indexes, future)
-        if X is None:
-            raise ValueError(
-                "This forecaster was fitted with covariates: pass their future "
-                f"values as X ({list(spec.future_names)!r}), one row per step to "
-                "forecast."
-            )
         container = self._data_container()
-        kind = container.kind if container.is_panel else None
-        if kind is None and not spec.past:  # scikit-learn's checks of X's columns
-            X = validate_data(self, X, reset=False, dtype=np.float64)
-        n_steps, future = future_covariates(X, spec, ids, kind)
-        return n_steps, self._covariate_rows(spec, histories, indexes, future)
-
-    def _covariate_rows(self, spec, histories, indexes, future, seen=None):
-        """Each series' covariates: ``seen`` ones (those of the fitted series,
-        by default), then ``future``, calendar added."""
-        if seen is None:
-            seen = self._seen_covariates()
-        full = [
-            np.concatenate([np.zeros((len(h), spec.n_columns)) if s is None else s, f])
-            for h, s, f in zip(histories, seen, future, strict=True)
-        ]
-        rows = [len(f) for f in full]
-        return with_calendar(full, indexes, spec, rows)
+        n_steps, future = predict_covariates(
+            X,
+            spec,
+            ids,
+            container.kind if container.is_panel else None,
+            horizon=self.horizon,
+            estimator=self,
+        )
+        if future is None:
+            return n_steps, None
+        seen = self._seen_covariates()
+        return n_steps, covariate_rows(spec, histories, indexes, future, seen)
 
     def _seen_covariates(self):
         """The covariates of the series' seen steps, in the order of ``_histories``."""
@@ -806,30 +771,9 @@ validation_fraction, warm_start, distribution, random_state, verbose :
             X, y, estimator=self, fitted=self._fitted_data(), method="update"
         )
         ids, histories, indexes = self._histories()
-        position = {series_id: i for i, series_id in enumerate(ids)}
-        # Every series validated first: a failed update changes nothing.
-        extended = [
-            extended_index(indexes[position[i]], index, len(values))
-            for i, values, index in zip(new.ids, new.targets, new.indexes, strict=True)
-        ]
-        for series_id, values, index in zip(
-            new.ids, new.targets, extended, strict=True
-        ):
-            p = position[series_id]
-            histories[p] = np.concatenate([histories[p], values])
-            indexes[p] = index
-        state = _history_attributes(
-            dataclasses.replace(new, ids=ids, targets=histories, indexes=indexes)
+        state = appended_history(
+            ids, histories, indexes, new, self.X_, self._with_covariates
         )
-        if not self._with_covariates:
-            state.pop("X_")
-        elif new.container.is_panel:
-            seen = dict(self.X_)
-            for series_id, rows in zip(new.ids, new.covariates, strict=True):
-                seen[series_id] = np.concatenate([seen[series_id], rows])
-            state["X_"] = {series_id: seen[series_id] for series_id in ids}
-        else:
-            state["X_"] = np.concatenate([self.X_, new.covariates[0]])
         self.__dict__.update(state)
         return self
 
@@ -872,19 +816,9 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         known = None
         spec = ForecastPlan.of(self).covariates
         if spec is not None:
-            if any(gaps):
-                raise ValueError(
-                    "With covariates, score takes the steps right after the "
-                    "fitted ones (no gap)."
-                )
-            future = [
-                padded_rows(rows, n_steps)
-                if rows is not None
-                else np.zeros((n_steps, spec.n_columns))
-                for rows in (new.covariates or [None] * len(positions))
-            ]
+            future = score_covariates(new.covariates, spec, n_steps, gaps)
             seen = self._seen_covariates()
-            known = self._covariate_rows(
+            known = covariate_rows(
                 spec,
                 [histories[p] for p in positions],
                 [indexes[p] for p in positions],
@@ -910,50 +844,3 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         # training rows" tasks are not forecasting problems.
         tags.regressor_tags.poor_score = True
         return tags
-
-
-def _check_static_again(forecaster, static):
-    """A warm start keeps the fitted static covariates: new ones must encode
-    alike (no unseen category) and may not appear from nowhere."""
-    if static is None:
-        return
-    encoder = getattr(forecaster, "static_encoder_", None)
-    if encoder is None:
-        raise ValueError(
-            "warm_start continues a forecaster fitted without static covariates: "
-            "fit it afresh to add them."
-        )
-    if not np.allclose(encoder.transform(static), forecaster._static_inputs):
-        raise ValueError(
-            "warm_start keeps the fitted static covariates: these differ; fit "
-            "afresh to change them."
-        )
-
-
-def _history_attributes(observations):
-    """``y_``, ``index_``, ``X_`` (and ``series_ids_``) of the series seen."""
-    if observations.container.is_panel:
-        ids = list(observations.ids)
-        covariates = observations.covariates
-        return {
-            "y_": dict(zip(ids, observations.targets, strict=True)),
-            "index_": dict(zip(ids, observations.indexes, strict=True)),
-            "X_": None
-            if covariates is None
-            else dict(zip(ids, covariates, strict=True)),
-            "series_ids_": ids,
-        }
-    covariates = observations.covariates
-    return {
-        "y_": observations.targets[0],
-        "index_": observations.indexes[0],
-        "X_": None if covariates is None else covariates[0],
-    }
-
-
-def _extended_history(history, result):
-    """A network's ``history`` with the epochs of the engine's ``result`` added."""
-    history = {name: list(values) for name, values in (history or {}).items()}
-    for name, values in result.history.items():
-        history.setdefault(name, []).extend(values)
-    return history

@@ -28,6 +28,8 @@ from skrnn import (
     RNNRegressor,
     SequenceForecaster,
     WindowTransformer,
+    _file_format,
+    _file_schema,
     _persistence,
     load_estimator,
     save_estimator,
@@ -269,8 +271,8 @@ def test_file_names_classes_by_stable_identifiers(fitted, tmp_path):
 
 
 def test_every_registered_class_resolves():
-    for name, location in _persistence.CLASSES.items():
-        assert isinstance(_persistence._resolve(location), type), name
+    for name, location in _file_schema.CLASSES.items():
+        assert isinstance(_file_schema.resolve(location), type), name
 
 
 def test_files_of_older_formats_are_refused_clearly(fitted, tmp_path):
@@ -382,7 +384,7 @@ def test_bad_json(saved, tmp_path):
         "estimator.json nests deeper than 100",
     )
     # Brackets inside strings do not count.
-    assert _persistence._json_depth('{"a": "[[[[[[\\"[[[[", "b": [[1]]}') == 3
+    assert _file_format._json_depth('{"a": "[[[[[[\\"[[[[", "b": [[1]]}') == 3
 
 
 @pytest.mark.parametrize(
@@ -495,11 +497,11 @@ def test_lambda_layers_and_custom_classes_are_refused(saved, tmp_path):
 
 # ------------------------------------------- declared attributes only (#20)
 def test_every_registered_class_declares_what_a_file_may_set():
-    assert _persistence.STATE.keys() == _persistence.CLASSES.keys()
-    parameters, kinds = _persistence._declared("skrnn.RNNRegressor")
+    assert _file_schema.STATE.keys() == _file_schema.CLASSES.keys()
+    parameters, kinds = _file_schema.declared("skrnn.RNNRegressor")
     assert "cell" in parameters and "model_" in kinds and "_predictor" not in kinds
     # Every parameter may be set, with the kind the table gives where it does.
-    parameters, kinds = _persistence._declared("sklearn.Pipeline")
+    parameters, kinds = _file_schema.declared("sklearn.Pipeline")
     assert set(parameters) <= set(kinds) and kinds["memory"].what == "None"
 
 
@@ -758,15 +760,15 @@ def test_a_member_declaring_3_gib_fails_fast(saved, tmp_path):
 
 @pytest.fixture
 def small_limits(monkeypatch):
-    monkeypatch.setattr(_persistence, "MAX_MEMBER_BYTES", 2**20)
-    monkeypatch.setattr(_persistence, "MAX_TOTAL_BYTES", 4 * 2**20)
-    monkeypatch.setattr(_persistence, "MAX_MEMBERS", 5)
+    monkeypatch.setattr(_file_format, "MAX_MEMBER_BYTES", 2**20)
+    monkeypatch.setattr(_file_format, "MAX_TOTAL_BYTES", 4 * 2**20)
+    monkeypatch.setattr(_file_format, "MAX_MEMBERS", 5)
 
 
 def test_reading_stops_at_the_limit_whatever_the_header_says(
     saved, tmp_path, small_limits, monkeypatch
 ):
-    monkeypatch.setattr(_persistence, "MAX_JSON_BYTES", 2**16)
+    monkeypatch.setattr(_file_format, "MAX_JSON_BYTES", 2**16)
     padded = b'{"format": "skrnn-estimator"' + b" " * 2**19 + b"}"
     _invalid(
         _rewrite(saved, tmp_path / "j.skrnn", members={"estimator.json": padded}),

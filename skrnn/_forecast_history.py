@@ -1,0 +1,68 @@
+"""The series a fitted forecaster continues from, as the attributes that hold them.
+
+A forecaster keeps the target history of each series it forecasts (``y_``),
+its time index (``index_``), its covariates (``X_``) and, for a panel, the
+series ids (``series_ids_``). :func:`history_attributes` makes those
+attributes from :class:`~skrnn._forecast_data.Observations`;
+:func:`appended_history` makes them anew with an ``update``'s observations
+appended.
+"""
+
+import dataclasses
+
+import numpy as np
+
+from ._series import extended_index
+
+
+def history_attributes(observations):
+    """``y_``, ``index_``, ``X_`` (and ``series_ids_``) of the series seen."""
+    if observations.container.is_panel:
+        ids = list(observations.ids)
+        covariates = observations.covariates
+        return {
+            "y_": dict(zip(ids, observations.targets, strict=True)),
+            "index_": dict(zip(ids, observations.indexes, strict=True)),
+            "X_": None
+            if covariates is None
+            else dict(zip(ids, covariates, strict=True)),
+            "series_ids_": ids,
+        }
+    covariates = observations.covariates
+    return {
+        "y_": observations.targets[0],
+        "index_": observations.indexes[0],
+        "X_": None if covariates is None else covariates[0],
+    }
+
+
+def appended_history(ids, histories, indexes, new, seen, with_covariates):
+    """The history attributes with the observations ``new`` appended.
+
+    ``ids``, ``histories`` and ``indexes`` are the fitted series (lists, which
+    this fills in), ``seen`` their covariates (``X_``); without covariates the
+    result holds no ``X_``.
+    """
+    position = {series_id: i for i, series_id in enumerate(ids)}
+    # Every series validated first: a failed update changes nothing.
+    extended = [
+        extended_index(indexes[position[i]], index, len(values))
+        for i, values, index in zip(new.ids, new.targets, new.indexes, strict=True)
+    ]
+    for series_id, values, index in zip(new.ids, new.targets, extended, strict=True):
+        p = position[series_id]
+        histories[p] = np.concatenate([histories[p], values])
+        indexes[p] = index
+    state = history_attributes(
+        dataclasses.replace(new, ids=ids, targets=histories, indexes=indexes)
+    )
+    if not with_covariates:
+        state.pop("X_")
+    elif new.container.is_panel:
+        seen = dict(seen)
+        for series_id, rows in zip(new.ids, new.covariates, strict=True):
+            seen[series_id] = np.concatenate([seen[series_id], rows])
+        state["X_"] = {series_id: seen[series_id] for series_id in ids}
+    else:
+        state["X_"] = np.concatenate([seen, new.covariates[0]])
+    return state

@@ -1,0 +1,48 @@
+"""Forecasts after the series of a panel source (Parquet, Arrow, dask), in its format.
+
+``SequenceForecaster.predict(source)`` forecasts the ``horizon`` steps after
+each series a panel source holds, from the values it holds (series the
+forecaster was fitted on; it is not changed): a dask DataFrame partition by
+partition into a dask DataFrame (:func:`~skrnn._panel_sources.predict_dask`),
+the other sources into one pandas long frame.
+"""
+
+import functools
+
+from ._forecast_data import read_source_observations
+from ._forecast_output import forecasts_like, future_index
+from ._panel_sources import LongColumns, predict_dask, source_kind
+
+
+def predict_source(X, forecast, *, series_ids, horizon, fitted, estimator):
+    """Forecasts after the series of the panel source ``X``.
+
+    ``forecast(histories, positions, n_steps)`` forecasts the fitted series
+    ``positions`` from ``histories``; ``series_ids`` are the fitted series,
+    ``fitted`` the :class:`~skrnn._forecast_data.FittedData` the source is
+    checked against, and ``estimator`` names the source's columns
+    (``id_col``, ``time_col``, ``target_col``).
+    """
+    forecast_chunk = functools.partial(
+        _forecast_chunk,
+        forecast=forecast,
+        series_ids=series_ids,
+        horizon=horizon,
+        fitted=fitted,
+        estimator=estimator,
+    )
+    if source_kind(X) != "dask":
+        return forecast_chunk(X)
+    return predict_dask(X, LongColumns.of(estimator), forecast_chunk)
+
+
+def _forecast_chunk(X, *, forecast, series_ids, horizon, fitted, estimator):
+    """Forecasts of the series of a source (or of one dask partition)."""
+    new = read_source_observations(X, estimator, fitted)
+    position = {series_id: i for i, series_id in enumerate(series_ids)}
+    forecasts = forecast(new.targets, [position[i] for i in new.ids], horizon)
+    future = [
+        future_index(index, len(values), horizon)
+        for index, values in zip(new.indexes, new.targets, strict=True)
+    ]
+    return forecasts_like(new.container, new.ids, forecasts, future)
