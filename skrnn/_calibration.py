@@ -148,28 +148,31 @@ def out_of_sample_errors(
 
     With ``covariates``, the forecast from each origin reads the covariates of
     the steps it forecasts (past the series' end, copies of its last step)."""
-    origins, positions, actuals, scale_rows, known = [], [], [], [], []
-    for position, (history, scale) in enumerate(zip(histories, scales, strict=True)):
-        for origin in range(len(history) - n_origins, len(history)):
+    # Origin i is step ``len - n_origins + i % n_origins`` of series
+    # ``i // n_origins``. A chunk of origins at a time: the windows a forecast
+    # encodes, and the origins' views, stay a few MB however many series (a
+    # multiple of the predictors' own batches, so the forecasts are those of
+    # one call).
+    n_targets = histories[0].shape[1]
+    scores = np.full((len(histories) * n_origins, n_targets, horizon), np.nan)
+    for begin in range(0, len(scores), ORIGINS_PER_CALL):
+        origins, positions, actuals, scale_rows, known = [], [], [], [], []
+        for i in range(begin, min(begin + ORIGINS_PER_CALL, len(scores))):
+            position, back = divmod(i, n_origins)
+            history = histories[position]
+            origin = len(history) - n_origins + back
             origins.append(history[:origin])
             positions.append(position)
             actuals.append(history[origin : origin + horizon])
-            scale_rows.append(scale)
+            scale_rows.append(scales[position])
             if covariates is not None:
                 known.append(covariates[position][: origin + horizon])
-    n_targets = histories[0].shape[1]
-    scores = np.full((len(origins), n_targets, horizon), np.nan)
-    # A chunk of origins at a time: the windows a forecast encodes stay a few
-    # MB, however many series (a multiple of the predictors' own batches, so
-    # the forecasts are those of one call).
-    for begin in range(0, len(origins), ORIGINS_PER_CALL):
-        part = slice(begin, begin + ORIGINS_PER_CALL)
         if covariates is None:
-            forecasts = forecast(origins[part], positions[part], horizon)
+            forecasts = forecast(origins, positions, horizon)
         else:
-            forecasts = forecast(origins[part], positions[part], horizon, known[part])
+            forecasts = forecast(origins, positions, horizon, known)
         for i, (actual, predicted, scale) in enumerate(
-            zip(actuals[part], forecasts, scale_rows[part], strict=True), begin
+            zip(actuals, forecasts, scale_rows, strict=True), begin
         ):
             done = len(actual)
             scores[i, :, :done] = scaled_errors(actual, predicted[:done], scale, log).T

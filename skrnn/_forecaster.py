@@ -37,6 +37,7 @@ from ._forecast_training import (
     ensemble_forecast,
     extended_histories,
     predictors_of,
+    release_windows,
     train_networks,
 )
 from ._model_state import KerasModelMixin
@@ -445,13 +446,17 @@ validation_fraction, warm_start, distribution, random_state, verbose :
             normalization = normalization_for(plan, observations)
         histories = observations.targets
         calibration = plan_calibration(self.calibration, plan, histories, self.horizon)
+        windows = normalization.windows(observations)
         members = train_networks(
             plan,
             params,
-            normalization.windows(observations),
+            windows,
             self.models_ if warm else None,
             self.n_iter_ if warm else 0,
         )
+        n_windows = len(windows)
+        del windows
+        release_windows(n_windows)
         models = [model for model, _ in members]
         predictors = predictors_of(models)
 

@@ -29,8 +29,8 @@ SEASONS_PER_WINDOW = 7
 # worse than 4 on M4 Weekly at both validation origins (research/m4_research.md).
 MAX_WINDOW = 210
 # Encoded windows above this many bytes are encoded batch by batch instead of
-# once (20,000 series of 500 hourly steps: 870 MB), their levels and targets
-# LAZY_CHUNK windows at a time.
+# once (20,000 series of 500 hourly steps: 870 MB), their targets too (125 MB
+# at horizon 24: LevelTargets), their levels LAZY_CHUNK windows at a time.
 LAZY_BYTES = 64 * 2**20
 LAZY_CHUNK = 8192
 
@@ -153,8 +153,9 @@ class LevelWindows:
     ----------
     dense : ndarray of shape (n_windows, steps, features)
         The encoded windows, ``log(window / level)`` in the input layout.
-    targets : ndarray of shape (n_windows, horizon)
-        ``log(next values / level)`` of each window.
+    targets : ndarray of shape (n_windows, horizon), or LevelTargets
+        ``log(next values / level)`` of each window (for a large panel, a
+        :class:`LevelTargets` computing those asked for, batch by batch).
     weights : ndarray of shape (n_windows,)
         ``level / scale`` of each window, divided by their mean; ``scale`` is
         the series' mean absolute change over :func:`scale_lag` steps.
@@ -201,10 +202,12 @@ class LevelWindows:
         self.lengths = np.full(len(self.starts), self.layout[0])
         self._arrays = None
         if spec is None and len(self.starts) * window * 4 > LAZY_BYTES:
-            # A large panel: windows encoded batch by batch (encode works row by
-            # row: the values are those _encode_all would give).
+            # A large panel: windows and their targets encoded batch by batch
+            # (encode works row by row: the values are those _encode_all would
+            # give), the levels only once, for the weights.
             self._arrays, self.dense = arrays, None
-            levels, self.targets = self._levels_and_targets(horizon)
+            self.targets = LevelTargets(self, horizon)
+            levels = self._levels()
         else:
             levels = self._encode_all(
                 arrays, originals, horizon, covariates, spec, static
@@ -266,17 +269,14 @@ class LevelWindows:
             ]
         )
 
-    def _levels_and_targets(self, horizon):
-        """The windows' levels and targets, :data:`LAZY_CHUNK` windows at a time."""
+    def _levels(self):
+        """The windows' levels, :data:`LAZY_CHUNK` windows at a time."""
         levels = np.empty(len(self.starts))
-        targets = np.empty((len(self.starts), horizon), np.float32)
         for begin in range(0, len(self.starts), LAZY_CHUNK):
             rows = np.arange(begin, min(begin + LAZY_CHUNK, len(self.starts)))
-            spans = self._spans(self._arrays, rows, self.window + horizon)
-            _, levels[rows] = encode(spans[:, : self.window], self.layout)
-            ratios = spans[:, self.window :] / levels[rows, np.newaxis]
-            targets[rows] = np.log(ratios).astype(np.float32)
-        return levels, targets
+            spans = self._spans(self._arrays, rows, self.window)
+            levels[rows] = spans.mean(axis=1)
+        return levels
 
     @property
     def sample_shape(self):
@@ -288,3 +288,41 @@ class LevelWindows:
             spans = self._spans(self._arrays, np.asarray(indices), self.window)
             return encode(spans, self.layout)[0]
         return self.dense[indices]
+
+
+class LevelTargets:
+    """The targets of a :class:`LevelWindows` set encoded batch by batch:
+    ``log(next values / level)`` of the windows asked for, computed when asked
+    (``targets[indices]``), never held for the whole panel (20,000 series of
+    65 windows at horizon 24 would hold 125 MB). ``np.asarray`` gives them all.
+    """
+
+    dtype = np.dtype(np.float32)
+    ndim = 2
+
+    def __init__(self, windows, horizon):
+        self._windows, self.horizon = windows, horizon
+
+    @property
+    def shape(self):
+        return (len(self._windows), self.horizon)
+
+    def __len__(self):
+        return len(self._windows)
+
+    def __getitem__(self, indices):
+        data, window = self._windows, self._windows.window
+        if isinstance(indices, slice):
+            rows = np.arange(*indices.indices(len(data)))
+        else:
+            rows = np.asarray(indices)
+        spans = data._spans(data._arrays, np.atleast_1d(rows), window + self.horizon)
+        levels = spans[:, :window].mean(axis=1)  # as encode computes them
+        targets = np.log(spans[:, window:] / levels[:, np.newaxis]).astype(np.float32)
+        return targets if rows.ndim else targets[0]
+
+    def __array__(self, dtype=None, copy=None):
+        out = np.empty(self.shape, np.float32)
+        for begin in range(0, len(self), LAZY_CHUNK):
+            out[begin : begin + LAZY_CHUNK] = self[begin : begin + LAZY_CHUNK]
+        return out if dtype is None else out.astype(dtype)

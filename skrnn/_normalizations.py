@@ -346,9 +346,10 @@ class LevelNormalization(_Covariates):
             block = levels[:, np.newaxis] * np.exp(outputs.astype(np.float64))
             blocks.append(block)
             done += plan.network_steps
-            extended = [
-                np.concatenate([h, b]) for h, b in zip(extended, block, strict=True)
-            ]
+            if done < n_steps:  # not after the last block: a copy of each history
+                extended = [
+                    np.concatenate([h, b]) for h, b in zip(extended, block, strict=True)
+                ]
         return np.concatenate(blocks, axis=1)[:, :n_steps, np.newaxis]
 
     def _forecast_with_covariates(

@@ -264,3 +264,37 @@ def test_an_impossible_explicit_calibration_is_refused_before_training():
     # Refused before any training: the fitted forecaster is as it was.
     assert fc.model_ is network
     pd.testing.assert_frame_equal(fc.predict_interval(coverage=0.8), expected)
+
+
+def test_out_of_sample_errors_are_the_same_in_any_chunks(monkeypatch):
+    """The origins are forecast a chunk at a time, built per chunk (never a
+    list of every origin of a large panel): any chunk size, the same errors."""
+    from skrnn import _calibration
+
+    rng = np.random.default_rng(0)
+    histories = [rng.uniform(1, 2, (n, 1)) for n in (30, 41, 25)]
+    scales = np.array([[0.5], [1.0], [2.0]])
+    calls = []
+
+    def forecast(origins, positions, n_steps):
+        calls.append(len(origins))
+        return np.stack(
+            [
+                np.repeat(h[-1:], n_steps, axis=0) * (1 + p)
+                for h, p in zip(origins, positions, strict=True)
+            ]
+        )
+
+    whole = _calibration.out_of_sample_errors(forecast, histories, scales, 5, 4, False)
+    monkeypatch.setattr(_calibration, "ORIGINS_PER_CALL", 4)
+    calls.clear()
+    chunked = _calibration.out_of_sample_errors(
+        forecast, histories, scales, 5, 4, False
+    )
+    assert calls == [4, 4, 4, 3]
+    np.testing.assert_array_equal(chunked, whole)
+    # Series 1, its third origin (step 38 of 41): three steps left, then NaN.
+    row = whole[1 * 5 + 2]
+    expected = histories[1][38:41, 0] - 2 * histories[1][37, 0]
+    np.testing.assert_allclose(row[:3], expected)
+    assert np.isnan(row[3])

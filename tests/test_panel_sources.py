@@ -189,6 +189,35 @@ def test_unknown_series_and_missing_files_are_refused(tmp_path):
         fc.predict(tmp_path / "missing.parquet")
 
 
+def test_series_on_one_time_grid_share_one_index(tmp_path, monkeypatch):
+    """Evenly spaced chunks are kept as a first stamp and a step, not 8 bytes a
+    value; series on the same grid share one (immutable) pandas index, even
+    when split over chunks that come out of order."""
+    from skrnn import _panel_sources
+
+    panel = _panel(3)
+    late = pd.date_range(START + pd.Timedelta(hours=5), periods=40, freq="h")
+    panel["late"] = pd.Series(np.arange(1.0, 41.0), index=late)
+    frame = _long(panel, shuffle=False)
+    frame = pd.concat([frame.iloc[100:], frame.iloc[:100]])  # s1's rows split
+    path = tmp_path / "panel.parquet"
+    frame.to_parquet(path, index=False)
+    monkeypatch.setattr(_panel_sources, "BATCH_ROWS", 50)
+    read = _panel_sources.read_source(path, _panel_sources.LongColumns())
+    assert read.ids == sorted(panel)
+    for series_id, values, index in zip(
+        read.ids, read.values, read.indexes, strict=True
+    ):
+        expected = panel[series_id]
+        np.testing.assert_array_equal(values[:, 0], expected.to_numpy())
+        pd.testing.assert_index_equal(index, expected.index.as_unit("ns").rename("ds"))
+        assert index.freq == "h"
+    assert len({id(index) for index in read.indexes}) == 2
+    fc = _forecaster().fit(path)
+    assert fc.index_["s0"] is fc.index_["s2"]
+    assert fc.index_["late"][0] == late[0]
+
+
 def test_integer_time_gives_a_range_index(tmp_path):
     long = _long(_panel(2))
     long["ds"] = long.groupby("unique_id").cumcount()  # any order, ints
@@ -234,4 +263,9 @@ def test_large_panels_encode_level_windows_batch_by_batch(monkeypatch):
     indices = np.array([5, 0, len(dense) - 1, 17])
     np.testing.assert_array_equal(lazy.batch(indices), dense.batch(indices))
     np.testing.assert_array_equal(lazy.targets, dense.targets)
+    # The targets too are computed per batch, never held for the whole panel.
+    assert not isinstance(lazy.targets, np.ndarray)
+    assert lazy.targets.shape == dense.targets.shape
+    np.testing.assert_array_equal(lazy.targets[indices], dense.targets[indices])
+    np.testing.assert_array_equal(lazy.targets[3], dense.targets[3])
     np.testing.assert_array_equal(lazy.weights, dense.weights)
