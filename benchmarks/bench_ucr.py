@@ -35,13 +35,25 @@ Rows per set, each with its fit time:
   (default 10,000 kernels, ridge), run in a separate interpreter given by
   ``--aeon-python`` (aeon is an optional dependency, not installed beside
   skrnn); "not run" without it.
+* ``FCN`` -- a deep-learning peer run the same way: aeon's ``FCNClassifier`` /
+  ``FCNRegressor`` (three Conv1D blocks, 128-256-128 filters, global average
+  pooling; on Keras with TensorFlow in the aeon interpreter). aeon's default
+  is 2,000 epochs at batch 16; ``--peer-epochs`` sets fewer when the run must
+  fit in a session (the row says how many were run).
+
+``--backends tensorflow jax`` runs the skrnn row once per Keras backend, each
+in its own process (``KERAS_BACKEND`` set; the backend must be installed:
+``pip install -e ".[jax]"``). Every skrnn and aeon row times fit + predict
+inside its process, after the imports.
 """
 
 import argparse
 import json
 import os
+import pickle
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -55,12 +67,14 @@ from skrnn.datasets import load_ts  # noqa: E402
 
 DATA = HERE.parents[0] / ".." / "shared" / "data" / "ucr"
 SETS = ("OSULeaf", "PLAID", "ACSF1", "Covid3Month", "Tecator")
-CONTENDERS = ("skrnn", "nn", "keras", "rocket")
+CONTENDERS = ("skrnn", "nn", "keras", "rocket", "fcn")
+DEFAULT_CONTENDERS = ("skrnn", "nn", "keras", "rocket")
 LABELS = {
     "skrnn": "skrnn defaults",
     "nn": "1-NN Euclidean",
     "keras": "Keras LSTM(64) + masking",
     "rocket": "MiniRocket (aeon)",
+    "fcn": "FCN (aeon)",
 }
 
 AEON_SCRIPT = """
@@ -87,11 +101,19 @@ if isinstance(X_tr, list) or isinstance(X_te, list):
     res = lambda xs: np.stack([np.stack([np.interp(np.linspace(0, 1, n),
         np.linspace(0, 1, x.shape[-1]), c) for c in x]) for x in xs])
     X_tr, X_te = res(X_tr), res(X_te)
-model = (MiniRocketClassifier if classification else MiniRocketRegressor)(random_state=0)
+if sys.argv[4] == "rocket":
+    model = (MiniRocketClassifier if classification else MiniRocketRegressor)(random_state=0)
+else:
+    from aeon.classification.deep_learning import FCNClassifier
+    from aeon.regression.deep_learning import FCNRegressor
+    epochs = {} if sys.argv[5] == "default" else {"n_epochs": int(sys.argv[5])}
+    model = (FCNClassifier if classification else FCNRegressor)(
+        random_state=0, verbose=False, save_best_model=False,
+        save_last_model=False, **epochs)
 start = time.perf_counter()
 model.fit(X_tr, y_tr.astype(float) if not classification else y_tr)
-seconds = time.perf_counter() - start
 pred = model.predict(X_te)
+seconds = time.perf_counter() - start
 score = (float(np.mean(pred == y_te)) if classification
          else float(np.sqrt(np.mean((pred - y_te.astype(float)) ** 2))))
 print(json.dumps({"score": score, "fit_s": seconds}))
@@ -186,24 +208,68 @@ def run_keras(X_train, y_train, X_test, epochs):
     return classes[output.argmax(axis=1)] if classification else output[:, 0]
 
 
-def run_skrnn(X_train, y_train, X_test):
-    from skrnn import RNNClassifier, RNNRegressor
+SKRNN_SCRIPT = """
+import json, os, pickle, sys, time
+import numpy as np
+with open(sys.argv[1], "rb") as file:
+    X_train, y_train, X_test, y_test = pickle.load(file)
+from skrnn import RNNClassifier, RNNRegressor
+import keras  # imported before the clock starts, as aeon's rows do
+threads = os.environ.get("SKRNN_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS")
+if threads and keras.backend.backend() == "tensorflow":
+    import tensorflow as tf
+    tf.config.threading.set_intra_op_parallelism_threads(int(threads))
+    tf.config.threading.set_inter_op_parallelism_threads(int(threads))
+classification = y_train.dtype.kind in "US"
+estimator = (RNNClassifier if classification else RNNRegressor)(random_state=0)
+start = time.perf_counter()
+pred = np.asarray(estimator.fit(X_train, y_train).predict(X_test))
+seconds = time.perf_counter() - start
+score = (float(np.mean(pred == y_test)) if classification
+         else float(np.sqrt(np.mean((pred.astype(float) - y_test) ** 2))))
+import skrnn
+print(json.dumps({"score": score, "fit_s": seconds, "skrnn": skrnn.__file__}))
+"""
 
-    classification = y_train.dtype.kind in "US"
-    estimator = (RNNClassifier if classification else RNNRegressor)(random_state=0)
-    return estimator.fit(X_train, y_train).predict(X_test)
+
+def run_skrnn(split, backend, checkout=None):
+    """skrnn's defaults on ``split`` (the four arrays), in a process on ``backend``.
+
+    ``checkout``: another source tree of skrnn (``git worktree add``) whose
+    package is imported instead of the installed one, to time two versions
+    side by side in one run.
+    """
+    env = {**os.environ, "KERAS_BACKEND": backend}
+    if checkout:
+        env["PYTHONPATH"] = os.pathsep.join([str(checkout), env.get("PYTHONPATH", "")])
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "split.pickle")
+        with open(path, "wb") as file:
+            pickle.dump(split, file)
+        # Run outside any source tree: ``python -c`` puts its working folder
+        # first on the path, ahead of PYTHONPATH (from the repository's root,
+        # its own skrnn would shadow the checkout's).
+        result = _json_run([sys.executable, "-c", SKRNN_SCRIPT, path], env, folder)
+    if checkout:
+        expected = Path(checkout).resolve() / "skrnn"
+        if Path(result["skrnn"]).resolve().parent != expected:
+            raise RuntimeError(f"imported {result['skrnn']}, not {expected}")
+    return result
 
 
-def run_rocket(aeon_python, name, validate):
-    result = subprocess.run(
-        [aeon_python, "-c", AEON_SCRIPT, str(DATA), name, "1" if validate else "0"],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "NUMBA_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")},
-    )
+def _json_run(command, env, cwd=None):
+    result = subprocess.run(command, capture_output=True, text=True, env=env, cwd=cwd)
     if result.returncode:
         raise RuntimeError(result.stderr.strip().splitlines()[-1])
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def run_aeon(aeon_python, name, validate, model="rocket", epochs="default"):
+    """aeon's MiniRocket or FCN on ``name`` in the interpreter ``aeon_python``."""
+    threads = os.environ.get("OMP_NUM_THREADS", "1")
+    env = {**os.environ, "NUMBA_NUM_THREADS": threads, "KERAS_BACKEND": "tensorflow"}
+    command = [aeon_python, "-c", AEON_SCRIPT, str(DATA), name]
+    return _json_run(command + ["1" if validate else "0", model, str(epochs)], env)
 
 
 def main(argv=None):
@@ -215,72 +281,109 @@ def main(argv=None):
         help="score on a 30%% split of _TRAIN, not _TEST",
     )
     parser.add_argument(
-        "--only", nargs="*", default=list(CONTENDERS), choices=CONTENDERS
+        "--only", nargs="*", default=list(DEFAULT_CONTENDERS), choices=CONTENDERS
+    )
+    parser.add_argument(
+        "--backends",
+        nargs="*",
+        default=["tensorflow"],
+        choices=["tensorflow", "jax", "torch"],
+        help="Keras backends for the skrnn rows (one process each)",
+    )
+    parser.add_argument(
+        "--checkouts",
+        nargs="*",
+        default=[],
+        help="other skrnn source trees (git worktrees) to run beside this one",
     )
     parser.add_argument("--keras-epochs", type=int, default=20)
     parser.add_argument(
+        "--peer-epochs",
+        default="default",
+        help="epochs of the FCN peer (aeon's default: 2,000)",
+    )
+    parser.add_argument(
         "--aeon-python",
-        help="an interpreter with aeon installed, for the MiniRocket rows",
+        help="an interpreter with aeon installed, for the MiniRocket and FCN rows",
     )
     args = parser.parse_args(argv)
 
-    quiet_backend()
-    import tensorflow as tf
-
     threads = os.environ.get("SKRNN_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS")
-    if threads:
-        tf.config.threading.set_intra_op_parallelism_threads(int(threads))
-        tf.config.threading.set_inter_op_parallelism_threads(int(threads))
+    if "keras" in args.only:
+        quiet_backend()
+        import tensorflow as tf
 
-    rows, accuracies, total = (
-        [],
-        {c: [] for c in CONTENDERS},
-        dict.fromkeys(CONTENDERS, 0.0),
-    )
+        if threads:
+            tf.config.threading.set_intra_op_parallelism_threads(int(threads))
+            tf.config.threading.set_inter_op_parallelism_threads(int(threads))
+
+    labels = []
+    for contender in args.only:
+        if contender == "skrnn":
+            labels += [
+                (contender, (b, None), f"skrnn defaults ({b})") for b in args.backends
+            ]
+            labels += [
+                (contender, ("tensorflow", c), f"skrnn defaults ({Path(c).name})")
+                for c in args.checkouts
+            ]
+        elif contender == "fcn":
+            labels.append((contender, None, f"FCN (aeon, {args.peer_epochs} epochs)"))
+        else:
+            labels.append((contender, None, LABELS[contender]))
+    rows = []
+    accuracies = {label: [] for *_, label in labels}
+    total = dict.fromkeys(accuracies, 0.0)
     for name in args.sets:
         X_train, y_train, X_test, y_test = load_split(name, args.validate)
         metric = "accuracy" if y_train.dtype.kind in "US" else "RMSE"
-        for contender in args.only:
+        for contender, backend, label in labels:
             start = time.perf_counter()
             try:
-                if contender == "rocket":
+                if contender in ("rocket", "fcn"):
                     if not args.aeon_python:
-                        rows.append([name, LABELS[contender], metric, "not run", ""])
+                        rows.append([name, label, metric, "not run", ""])
                         continue
-                    result = run_rocket(args.aeon_python, name, args.validate)
+                    result = run_aeon(
+                        args.aeon_python,
+                        name,
+                        args.validate,
+                        contender,
+                        args.peer_epochs,
+                    )
+                    value, seconds = result["score"], result["fit_s"]
+                elif contender == "skrnn":
+                    split = (X_train, y_train, X_test, y_test)
+                    result = run_skrnn(split, *backend)
                     value, seconds = result["score"], result["fit_s"]
                 else:
-                    if contender == "skrnn":
-                        pred = run_skrnn(X_train, y_train, X_test)
-                    elif contender == "nn":
+                    if contender == "nn":
                         pred = run_nn(X_train, y_train, X_test)
                     else:
                         pred = run_keras(X_train, y_train, X_test, args.keras_epochs)
                     # fit + predict; predict is a small share for every contender
                     value, seconds = score(y_test, pred), time.perf_counter() - start
             except Exception as error:  # a baseline failing must not hide the others
-                rows.append(
-                    [name, LABELS[contender], metric, f"failed: {error}"[:60], ""]
-                )
+                rows.append([name, label, metric, f"failed: {error}"[:60], ""])
                 continue
-            total[contender] += seconds
+            total[label] += seconds
             if metric == "accuracy":
-                accuracies[contender].append(value)
-            rows.append(
-                [name, LABELS[contender], metric, f"{value:.4f}", f"{seconds:.1f}"]
-            )
+                accuracies[label].append(value)
+            rows.append([name, label, metric, f"{value:.4f}", f"{seconds:.1f}"])
             print(" | ".join(map(str, rows[-1])), flush=True)
-    for contender in args.only:
-        if accuracies[contender]:
-            mean = np.mean(accuracies[contender])
-            anchor = "  (target >= 0.90, goal 0.95)" if contender == "skrnn" else ""
+    for *_, label in labels:
+        if accuracies[label]:
+            mean = np.mean(accuracies[label])
+            anchor = (
+                "  (target >= 0.90, goal 0.95)" if label.startswith("skrnn") else ""
+            )
             rows.append(
                 [
-                    f"mean of {len(accuracies[contender])}",
-                    LABELS[contender],
+                    f"mean of {len(accuracies[label])}",
+                    label,
                     "accuracy",
                     f"{mean:.4f}{anchor}",
-                    f"{total[contender]:.1f} (all sets)",
+                    f"{total[label]:.1f} (all sets)",
                 ]
             )
     split = "validation split of _TRAIN (30%)" if args.validate else "_TEST files"
