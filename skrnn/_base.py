@@ -233,6 +233,8 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
             n_iter_no_change=est.n_iter_no_change,
             tbptt_steps=est.tbptt_steps,
             lr_schedule=est.lr_schedule,
+            # "auto" epochs are a bound: the schedule, once spent, ends the fit.
+            stop_at_floor=epochs == "auto" and est.epochs == "auto",
             verbose=est.verbose,
             group_batches=est.distribution is None,
         )

@@ -108,7 +108,10 @@ epochs : int or "auto", default="auto"
     "auto" trains small sets longer, where each pass is cheap: enough passes
     to read 30,000 samples, within 100 and 300 epochs for numbers (100 from
     300 samples on; 300 up to 100 samples), within 20 and 100 for strings
-    and tokens. ``n_iter_`` tells how many ran.
+    and tokens; a bound, not a count: with ``lr_schedule="plateau"`` the fit
+    ends earlier once the schedule is spent (the rate at its floor, the loss
+    stalled 10 more epochs). ``n_iter_`` tells how many ran. A number trains
+    exactly that many.
 batch_size : int or "auto", default="auto"
     Samples per gradient step. "auto": a tenth of the training samples
     within 8 and 128 for numbers; a hundredth within 16 and 128 for strings

@@ -214,6 +214,11 @@ class TrainingConfig:
     # "plateau": halve the learning rate when the training loss has not improved
     # for 10 epochs (down to 1e-5); None keeps it constant.
     lr_schedule: str | None = None
+    # With "plateau": stop once the learning rate has reached its floor and the
+    # loss has stalled ``patience`` more epochs (the schedule is spent; the
+    # epochs left would move the weights by at most 1e-5 a step). For
+    # ``epochs="auto"``, where ``epochs`` is an upper bound.
+    stop_at_floor: bool = False
     # 1 or 2: a line per epoch (skrnn._progress), into ``progress`` when given
     # (a Progress counting the networks of an ensemble); Keras' own bar is off.
     verbose: int = 0
@@ -389,6 +394,27 @@ def _callback_classes():
                 self.record["epochs"].append(logs)
                 self.record["state"] = _State(self.source)
 
+        class PlateauSchedule(keras.callbacks.ReduceLROnPlateau):
+            """Keras' plateau schedule (factor 0.5, patience 10, floor 1e-5),
+            which can end training once the floor is reached and the loss
+            stalls again: where Keras would halve the rate but cannot."""
+
+            def __init__(self, stop_at_floor):
+                super().__init__(monitor="loss", factor=0.5, patience=10, min_lr=1e-5)
+                self.stop_at_floor = stop_at_floor
+
+            def on_epoch_end(self, epoch, logs=None):
+                super().on_epoch_end(epoch, logs)
+                rate = float(
+                    keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)
+                )
+                if (
+                    self.stop_at_floor
+                    and self.wait >= self.patience
+                    and rate <= np.float32(self.min_lr)
+                ):
+                    self.model.stop_training = True
+
         class CopyWeights(keras.callbacks.Callback):
             """Copy the training model's weights into ``target`` after each epoch."""
 
@@ -399,7 +425,9 @@ def _callback_classes():
             def on_epoch_end(self, epoch, logs=None):
                 self.target.set_weights(self.model.get_weights())
 
-        _CALLBACKS.update(Snapshot=Snapshot, CopyWeights=CopyWeights)
+        _CALLBACKS.update(
+            Snapshot=Snapshot, CopyWeights=CopyWeights, PlateauSchedule=PlateauSchedule
+        )
     return _CALLBACKS
 
 
@@ -466,7 +494,7 @@ def _train(model, data, targets, weights, config, spec, *, own):
     callbacks = [_callback_classes()["Snapshot"](model, record)]
     callbacks += keras_callbacks(config.verbose, config.epochs, config.progress)
     if config.lr_schedule == "plateau":
-        callbacks.insert(0, _plateau_schedule(keras))
+        callbacks.insert(0, _plateau_schedule(config.stop_at_floor))
     try:
         # Nothing of the fit outlives it in the backend's global state: neither
         # the traced step nor the datasets' generators with the data they hold.
@@ -508,15 +536,15 @@ def _train(model, data, targets, weights, config, spec, *, own):
     )
 
 
-def _plateau_schedule(keras):
+def _plateau_schedule(stop_at_floor=False):
     """Halve the learning rate when the training loss stalls for 10 epochs.
 
     The training loss, not a hold-out's: small sets have too few samples to
-    hold out (research/ucr_research.md).
+    hold out (research/ucr_research.md). With ``stop_at_floor``, training
+    ends once the rate is at its floor (1e-5) and the loss has stalled 10
+    more epochs.
     """
-    return keras.callbacks.ReduceLROnPlateau(
-        monitor="loss", factor=0.5, patience=10, min_lr=1e-5
-    )
+    return _callback_classes()["PlateauSchedule"](stop_at_floor)
 
 
 def _history(record):

@@ -368,6 +368,8 @@ def test_warm_start_refuses_a_changed_number_of_networks(monkeypatch):
         reg.fit(X, y)
     assert reg.n_networks_ == 2 and reg.predict(X).shape == (len(X),)
 
+
+def test_auto_epochs_follow_the_samples_and_named_epochs_are_trained(monkeypatch):
     from sklearn.utils._param_validation import InvalidParameterError
 
     X, y = _data(n=20)
@@ -383,3 +385,26 @@ def test_warm_start_refuses_a_changed_number_of_networks(monkeypatch):
     assert RNNRegressor(**plain, epochs=3).fit(X, y).n_iter_ == 3
     with pytest.raises(InvalidParameterError, match="'epochs' parameter"):
         RNNRegressor(epochs="many").fit(X, y)
+
+
+def test_only_auto_epochs_may_end_when_the_schedule_is_spent(monkeypatch):
+    """epochs="auto" is a bound: the plateau schedule, once at its floor, ends
+    the fit. A named number of epochs, or partial_fit's one, is trained."""
+    from skrnn import _engine
+
+    asked = []
+    train = _engine.train
+
+    def spy(model, data, targets, weights, config, **kwargs):
+        asked.append(config.stop_at_floor)
+        return train(model, data, targets, weights, config, **kwargs)
+
+    monkeypatch.setattr(_engine, "train", spy)
+    numeric = {**_recipes.SEQUENCE_TRAINING["numeric"], "epochs": (1, 2)}
+    monkeypatch.setitem(_recipes.SEQUENCE_TRAINING, "numeric", numeric)
+    X, y = _data(n=20)
+    plain = {key: value for key, value in FAST.items() if key != "epochs"}
+    RNNRegressor(**plain).fit(X, y)
+    RNNRegressor(**plain, epochs=2).fit(X, y)
+    RNNRegressor(**plain).partial_fit(X, y)
+    assert asked == [True, False, False]

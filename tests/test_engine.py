@@ -179,6 +179,21 @@ def test_plateau_schedule_halves_the_rate_when_the_training_loss_stalls(
     assert np.isclose(float(model.optimizer.learning_rate), final)
 
 
+@pytest.mark.parametrize("stop_at_floor, n_epochs", [(True, 21), (False, 30)])
+def test_a_spent_plateau_schedule_ends_training_only_when_asked(
+    stop_at_floor, n_epochs
+):
+    data, y = _data(n=8)
+    model = _engine.build_model(_spec(learning_rate=2e-5))
+    data = Sequences(dense=np.zeros_like(data.dense))  # a loss that cannot improve
+    config = _config(epochs=30, lr_schedule="plateau", stop_at_floor=stop_at_floor)
+    result = _engine.train(model, data, 0 * y, None, config)
+    # Halved to the floor (1e-5) after epoch 11; 10 more stalled epochs and
+    # the schedule has nothing left: epochs="auto" stops there.
+    assert result.n_epochs == n_epochs and len(result.history["loss"]) == n_epochs
+    assert np.isclose(float(model.optimizer.learning_rate), 1e-5)
+
+
 def test_conv_front_end_and_mean_pooling():
     spec = _spec(conv_filters=(3, 5), conv_kernel_size=4, pooling="mean")
     model = _engine.build_model(spec)
