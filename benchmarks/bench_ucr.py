@@ -209,17 +209,13 @@ def run_keras(X_train, y_train, X_test, epochs):
 
 
 SKRNN_SCRIPT = """
-import json, os, pickle, sys, time
+import json, pickle, sys, time
 import numpy as np
 with open(sys.argv[1], "rb") as file:
     X_train, y_train, X_test, y_test = pickle.load(file)
 from skrnn import RNNClassifier, RNNRegressor
 import keras  # imported before the clock starts, as aeon's rows do
-threads = os.environ.get("SKRNN_NUM_THREADS") or os.environ.get("OMP_NUM_THREADS")
-if threads and keras.backend.backend() == "tensorflow":
-    import tensorflow as tf
-    tf.config.threading.set_intra_op_parallelism_threads(int(threads))
-    tf.config.threading.set_inter_op_parallelism_threads(int(threads))
+# skrnn caps the backend's threads itself (SKRNN_NUM_THREADS, OMP_NUM_THREADS).
 classification = y_train.dtype.kind in "US"
 estimator = (RNNClassifier if classification else RNNRegressor)(random_state=0)
 start = time.perf_counter()

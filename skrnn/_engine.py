@@ -405,14 +405,10 @@ def _callback_classes():
 
             def on_epoch_end(self, epoch, logs=None):
                 super().on_epoch_end(epoch, logs)
-                rate = float(
-                    keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)
-                )
-                if (
-                    self.stop_at_floor
-                    and self.wait >= self.patience
-                    and rate <= np.float32(self.min_lr)
-                ):
+                if not self.stop_at_floor or self.wait < self.patience:
+                    return
+                rate = keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)
+                if float(rate) <= np.float32(self.min_lr):
                     self.model.stop_training = True
 
         class CopyWeights(keras.callbacks.Callback):

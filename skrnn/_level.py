@@ -74,9 +74,20 @@ def input_layout(window, season_length):
     return (window, 1)
 
 
+def window_levels(windows):
+    """The level of each window ``(n, window)``: the mean of its values."""
+    return windows.mean(axis=1)
+
+
+def level_targets(following, levels):
+    """``log(next values / level)``: the targets ``(n, horizon)`` of windows
+    whose levels are ``levels`` and whose next values are ``following``."""
+    return np.log(following / levels[:, np.newaxis]).astype(np.float32)
+
+
 def encode(windows, layout):
     """Divide windows ``(n, window)`` by their level and log; return inputs, levels."""
-    levels = windows.mean(axis=1)
+    levels = window_levels(windows)
     ratios = np.maximum(windows / levels[:, np.newaxis], 1e-6)
     inputs = np.log(ratios).reshape((len(windows),) + layout).astype(np.float32)
     return inputs, levels
@@ -94,7 +105,7 @@ def encode_with_covariates(windows, covariates, spec, static, layout):
     """:func:`encode` with covariates: ``covariates`` ``(n, window + horizon,
     n_columns)`` of each window's steps and of those it forecasts, folded like
     the values (:func:`~skrnn._covariates.assemble`); inputs and levels."""
-    levels = windows.mean(axis=1)
+    levels = window_levels(windows)
     ratios = np.log(np.maximum(windows / levels[:, np.newaxis], 1e-6))
     inputs = assemble(ratios[:, :, np.newaxis], covariates, spec, static, layout[1])
     return inputs, levels
@@ -256,8 +267,7 @@ class LevelWindows:
                 self.layout,
             )
             self.lengths = np.full(len(self.starts), self.dense.shape[1])
-        ratios = spans[:, window:] / levels[:, np.newaxis]
-        self.targets = np.log(ratios).astype(np.float32)
+        self.targets = level_targets(spans[:, window:], levels)
         return levels
 
     def _spans(self, arrays, indices, length):
@@ -274,8 +284,7 @@ class LevelWindows:
         levels = np.empty(len(self.starts))
         for begin in range(0, len(self.starts), LAZY_CHUNK):
             rows = np.arange(begin, min(begin + LAZY_CHUNK, len(self.starts)))
-            spans = self._spans(self._arrays, rows, self.window)
-            levels[rows] = spans.mean(axis=1)
+            levels[rows] = window_levels(self._spans(self._arrays, rows, self.window))
         return levels
 
     @property
@@ -317,8 +326,7 @@ class LevelTargets:
         else:
             rows = np.asarray(indices)
         spans = data._spans(data._arrays, np.atleast_1d(rows), window + self.horizon)
-        levels = spans[:, :window].mean(axis=1)  # as encode computes them
-        targets = np.log(spans[:, window:] / levels[:, np.newaxis]).astype(np.float32)
+        targets = level_targets(spans[:, window:], window_levels(spans[:, :window]))
         return targets if rows.ndim else targets[0]
 
     def __array__(self, dtype=None, copy=None):

@@ -160,9 +160,8 @@ def source_chunks(data, columns):
 
 def _scan_options(dataset):
     """Parquet's scan options without pre-buffering (None for other formats)."""
-    module = sys.modules["pyarrow.dataset"]
-    formats = getattr(dataset, "format", None)
-    if isinstance(formats, module.ParquetFileFormat):
+    module = import_pyarrow_dataset()
+    if isinstance(getattr(dataset, "format", None), module.ParquetFileFormat):
         return module.ParquetFragmentScanOptions(pre_buffer=False)
     return None
 
