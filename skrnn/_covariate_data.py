@@ -103,14 +103,16 @@ def covariate_items(X, ids, kind):
 
 
 def panel_covariates(X, ids, targets, indexes, kind, *, names=None):
-    """Per-series covariate rows ``(n_steps_i, n_columns)`` and the columns.
+    """Per-series covariate rows ``(n_steps_i, n_columns)``, the columns, and
+    the ``n_features_in_`` (and ``feature_names_in_``) a fresh fit records.
 
     ``targets``/``indexes`` are the series' values and time indexes, which the
     covariates must match row for row; ``names`` the fitted columns, if any.
     """
     rows, seen = [], names
+    items = covariate_items(X, ids, kind)
     for series_id, item, target, index in zip(
-        ids, covariate_items(X, ids, kind), targets, indexes, strict=True
+        ids, items, targets, indexes, strict=True
     ):
         where = f"X[{series_id!r}]"
         columns = column_names(item)
@@ -143,17 +145,11 @@ def panel_covariates(X, ids, targets, indexes, kind, *, names=None):
                 "series' time index."
             )
         rows.append(values)
-    return rows, tuple(seen)
-
-
-def covariate_features(X, ids, kind):
-    """``n_features_in_`` (and ``feature_names_in_``) of a panel's covariates."""
-    first = covariate_items(X, ids, kind)[0]
-    names = column_names(first)
+    names = column_names(items[0])
     features = {"n_features_in_": len(names)}
-    if isinstance(first, pd.DataFrame) and all(isinstance(n, str) for n in names):
+    if isinstance(items[0], pd.DataFrame) and all(isinstance(n, str) for n in names):
         features["feature_names_in_"] = np.asarray(names, dtype=object)
-    return features
+    return rows, tuple(seen), features
 
 
 def future_covariates(X, spec, ids, kind):

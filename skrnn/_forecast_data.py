@@ -28,7 +28,6 @@ from . import _panel_sources
 from ._covariate_data import (
     check_covariates_finite,
     column_names,
-    covariate_features,
     panel_covariates,
 )
 from ._covariates import static_rows
@@ -101,9 +100,9 @@ class Observations:
     static: object = None
 
 
-def is_panel(data):
-    """Whether ``data`` holds several series (rather than one series)."""
-    if isinstance(data, dict) or _panel_sources.is_source(data):
+def _holds_series(data):
+    """Whether in-memory ``data`` is a panel container of several series."""
+    if isinstance(data, dict):
         return True
     if isinstance(data, (pd.Series, pd.DataFrame)):
         return isinstance(data.index, pd.MultiIndex)
@@ -114,8 +113,30 @@ def is_panel(data):
     return False
 
 
+def input_form(X, y):
+    """What a call was given, decided once: one of :data:`INPUT_FORMS`.
+
+    "source": a panel on disk or in a cluster (``X``, no ``y``); "panel": an
+    in-memory panel ``X``; "panel_covariates": a panel ``y`` and its
+    covariates ``X``; "series" / "series_covariates": one series ``X``, or one
+    target ``y`` and its covariates ``X``.
+    """
+    if y is not None:
+        return "panel_covariates" if _holds_series(y) else "series_covariates"
+    if _holds_series(X):
+        return "panel"
+    return "source" if _panel_sources.is_source(X) else "series"
+
+
+INPUT_FORMS = ("source", "panel", "panel_covariates", "series", "series_covariates")
+
+
 def read_observations(X, y=None, *, estimator, fitted=None, method="fit", static=None):
     """Validate the series passed to ``fit``, ``update`` or ``score``.
+
+    One pass: the input's form is decided once (:func:`input_form`), checked
+    against what was fitted, and read by the one reader of that form, which
+    validates every value once.
 
     Parameters
     ----------
@@ -142,22 +163,32 @@ def read_observations(X, y=None, *, estimator, fitted=None, method="fit", static
         ``feature_names_in_``) to record.
     """
     X, y, combined = split_long_frame(X, y, estimator, fitted, method)
-    # A fresh fit records the columns first (scikit-learn's own bookkeeping).
-    features = {} if fitted is not None else fitted_features(estimator, X, y)
-    observations = _read(X, y, estimator, fitted, method, combined)
-    if combined:
-        container = dataclasses.replace(observations.container, combined=True)
-        observations = dataclasses.replace(observations, container=container)
-    if static is not None:
-        rows = static_rows(
-            static, observations.ids, container_ids=observations.container.is_panel
+    form = input_form(X, y)
+    if fitted is not None:
+        _check_form(fitted, form, method)
+    if form == "source":
+        observations = read_source_observations(X, estimator, fitted)
+    elif form == "panel":
+        observations = _read_panel(X, estimator, fitted)
+    elif form == "panel_covariates":
+        observations = _read_panel_covariates(
+            X, y, estimator, fitted, target_input="X" if combined else "y"
         )
-        observations = dataclasses.replace(observations, static=rows)
-    if fitted is None:
-        return dataclasses.replace(observations, features=features)
-    if method == "fit":  # a warm start: the fitted series again
+    elif form == "series_covariates":
+        observations = _read_series_covariates(X, y, estimator, fitted)
+    else:
+        observations = _read_series(X, estimator, fitted)
+    if fitted is not None and method == "fit":  # a warm start: the same series
         _check_same_series(fitted, observations)
-    return observations
+    return dataclasses.replace(
+        observations,
+        container=dataclasses.replace(observations.container, combined=combined),
+        static=None
+        if static is None
+        else static_rows(
+            static, observations.ids, container_ids=observations.container.is_panel
+        ),
+    )
 
 
 def _check_same_series(fitted, observations):
@@ -173,51 +204,6 @@ def _check_same_series(fitted, observations):
         )
 
 
-def _read(X, y, estimator, fitted, method, combined=False):
-    if fitted is not None:
-        _check_call(fitted, X, y, method)
-    if y is None and _panel_sources.is_source(X):
-        return read_source_observations(X, estimator, fitted)
-    if y is None and is_panel(X):
-        return _read_panel(X, estimator, fitted)
-    if y is not None and is_panel(y):
-        return _read_panel_covariates(
-            X, y, estimator, fitted, target_input="X" if combined else "y"
-        )
-    covariates = None
-    if y is not None:
-        check_covariates_finite(X, "X")
-    if y is not None and fitted is not None:  # the fitted columns, checked
-        covariates = validate_data(estimator, X, reset=False, dtype=np.float64)
-    elif y is not None:
-        covariates = check_array(
-            X, dtype=np.float64, input_name="X", estimator=estimator
-        )
-    elif fitted is not None:
-        check_series_columns(estimator, X)
-    target, index, container = _read_series(
-        X if y is None else y, estimator, "X" if y is None else "y"
-    )
-    if covariates is not None and len(covariates) != len(target):
-        raise ValueError(
-            f"X and y have different numbers of steps: {len(covariates)} and "
-            f"{len(target)}; X must hold the covariates of each step of y."
-        )
-    if fitted is not None and target.shape[1] != fitted.n_targets:
-        raise ValueError(
-            f"The series has {target.shape[1]} columns, but "
-            f"{type(estimator).__name__} was fitted on {fitted.n_targets}."
-        )
-    return Observations(
-        [None],
-        [target],
-        [index],
-        None if covariates is None else [covariates],
-        container,
-        covariate_names=None if covariates is None else column_names(X),
-    )
-
-
 @dataclasses.dataclass(frozen=True)
 class FittedData:
     """What later calls are checked against: the fitted container and ids."""
@@ -228,10 +214,11 @@ class FittedData:
     with_covariates: bool
 
 
-def _check_call(fitted, X, y, method):
+def _check_form(fitted, form, method):
+    """Later data comes in the form the forecaster was fitted on."""
     if fitted.container.is_panel:
         if fitted.with_covariates:
-            if y is None or not is_panel(y):
+            if form != "panel_covariates":
                 raise ValueError(
                     f"This forecaster was fitted on a panel with covariates: call "
                     f"{method}(X, y) with some or all of its series in y and their "
@@ -240,20 +227,20 @@ def _check_call(fitted, X, y, method):
                     + "."
                 )
             return
-        if y is not None or not is_panel(X):
+        if form not in ("panel", "source"):
             raise ValueError(
                 f"This forecaster was fitted on a panel: call {method}(new) with "
                 "some or all of its series, in a panel container."
             )
         return
-    if is_panel(X) and y is None:
+    if form in ("panel", "source", "panel_covariates"):
         raise ValueError(
             f"This forecaster was fitted on one series; {method} takes that "
             "series' values, not a panel."
         )
-    if fitted.with_covariates and y is None:
+    if fitted.with_covariates and form == "series":
         raise ValueError(f"This forecaster has covariates: call {method}(X, y).")
-    if not fitted.with_covariates and y is not None:
+    if not fitted.with_covariates and form != "series":
         raise ValueError(
             f"This forecaster has no covariates: call {method}(new_values)."
         )
@@ -364,20 +351,95 @@ def _values(data, estimator, input_name):
     )
 
 
-def _read_series(data, estimator, input_name):
-    """One series: ``(values (n, k), time index or None, Container)``."""
-    values = _values(data, estimator, input_name)
-    if values.ndim not in (1, 2):
-        raise ValueError(f"The series must be 1-D or 2-D; got shape {values.shape}.")
+def _ndim(data):
+    """The dimensions of array-like ``data`` (also of objects that only
+    convert to arrays)."""
+    ndim = getattr(data, "ndim", None)
+    return ndim if isinstance(ndim, int) else np.asarray(data).ndim
+
+
+def _check_ndim(data):
+    if _ndim(data) not in (1, 2):
+        raise ValueError(
+            f"The series must be 1-D or 2-D; got shape {np.asarray(data).shape}."
+        )
+
+
+def _recorded_features(probe):
+    """What scikit-learn recorded on ``probe``: ``n_features_in_`` (and names)."""
+    features = {"n_features_in_": probe.n_features_in_}
+    if hasattr(probe, "feature_names_in_"):
+        features["feature_names_in_"] = probe.feature_names_in_
+    return features
+
+
+def _one_series(data, estimator, input_name, fitted, values=None):
+    """One target series: ``(values (n_steps, n_targets), time index, Container)``.
+
+    ``values`` are ``data`` already validated, if they were.
+    """
+    if values is None:
+        values = _values(data, estimator, input_name)
+    values = values.reshape(len(values), -1)
+    if fitted is not None and values.shape[1] != fitted.n_targets:
+        raise ValueError(
+            f"The series has {values.shape[1]} columns, but "
+            f"{type(estimator).__name__} was fitted on {fitted.n_targets}."
+        )
     if isinstance(data, pd.DataFrame):
         container = Container("frame", True, columns=data.columns)
     elif isinstance(data, pd.Series):
         container = Container("series", True, name=data.name)
     else:
-        container = Container("1d" if values.ndim == 1 else "2d")
-    if values.ndim == 1:
-        values = values[:, np.newaxis]
+        container = Container("1d" if _ndim(data) == 1 else "2d")
     return values, series_index(data), container
+
+
+def _read_series(X, estimator, fitted):
+    """One series ``X``, its values validated once.
+
+    A fresh fit records its columns as scikit-learn does (``n_features_in_``,
+    and ``feature_names_in_`` for named columns), on a probe, never on the
+    estimator; later calls check that named columns are the fitted ones.
+    """
+    _check_ndim(X)
+    features, values = {}, None
+    if fitted is None:
+        probe = clone(estimator)
+        values = validate_data(probe, _as_2d(X), reset=True, dtype=np.float64)
+        features = _recorded_features(probe)
+    else:
+        check_series_columns(estimator, X)
+    target, index, container = _one_series(X, estimator, "X", fitted, values)
+    return Observations([None], [target], [index], None, container, features=features)
+
+
+def _read_series_covariates(X, y, estimator, fitted):
+    """One target series ``y`` and its covariates ``X``, one row per step."""
+    _check_ndim(y)
+    features = {}
+    if fitted is None:
+        probe = clone(estimator)
+        covariates = validate_data(probe, X, reset=True, dtype=np.float64)
+        features = _recorded_features(probe)
+    else:  # the fitted columns, checked; a missing value named by column
+        check_covariates_finite(X, "X")
+        covariates = validate_data(estimator, X, reset=False, dtype=np.float64)
+    target, index, container = _one_series(y, estimator, "y", fitted)
+    if len(covariates) != len(target):
+        raise ValueError(
+            f"X and y have different numbers of steps: {len(covariates)} and "
+            f"{len(target)}; X must hold the covariates of each step of y."
+        )
+    return Observations(
+        [None],
+        [target],
+        [index],
+        [covariates],
+        container,
+        features=features,
+        covariate_names=column_names(X),
+    )
 
 
 def _read_panel(data, estimator, fitted, input_name="X"):
@@ -411,7 +473,8 @@ def _read_panel(data, estimator, fitted, input_name="X"):
             )
     pandas = kind == "long" or all(isinstance(s, pd.Series) for _, s in items)
     container = Container(kind, pandas, name=name, level_names=level_names)
-    return Observations(ids, values, indexes, None, container)
+    features = {"n_features_in_": 1} if fitted is None else {}
+    return Observations(ids, values, indexes, None, container, features=features)
 
 
 def read_source_observations(data, estimator, fitted=None):
@@ -423,7 +486,10 @@ def read_source_observations(data, estimator, fitted=None):
     container = Container(
         panel.kind, True, name=columns.target, level_names=(columns.id, columns.time)
     )
-    return Observations(panel.ids, panel.values, panel.indexes, None, container)
+    features = {"n_features_in_": 1} if fitted is None else {}
+    return Observations(
+        panel.ids, panel.values, panel.indexes, None, container, features=features
+    )
 
 
 def _check_known_ids(ids, fitted):
@@ -445,7 +511,7 @@ def _read_panel_covariates(X, y, estimator, fitted, target_input="y"):
     """
     observations = _read_panel(y, estimator, fitted, input_name=target_input)
     names = None if fitted is None else _fitted_covariate_names(estimator)
-    covariates, names = panel_covariates(
+    covariates, names, features = panel_covariates(
         X,
         observations.ids,
         observations.targets,
@@ -454,7 +520,10 @@ def _read_panel_covariates(X, y, estimator, fitted, target_input="y"):
         names=names,
     )
     return dataclasses.replace(
-        observations, covariates=covariates, covariate_names=names
+        observations,
+        covariates=covariates,
+        covariate_names=names,
+        features=features if fitted is None else {},
     )
 
 
@@ -488,32 +557,6 @@ def _long_name(data):
 
 
 # -------------------------------------------------------- feature records
-def fitted_features(estimator, X, y):
-    """``n_features_in_`` (and ``feature_names_in_``) of a fresh fit, as values.
-
-    With covariates, scikit-learn's own bookkeeping of X's columns; without,
-    the series' columns (a panel's series are one column each).
-    """
-    if y is None and is_panel(X):
-        return {"n_features_in_": 1}
-    if y is not None and is_panel(y):
-        ids = list(y) if isinstance(y, dict) else None
-        if isinstance(y, (pd.Series, pd.DataFrame)):
-            ids = list(dict.fromkeys(y.index.get_level_values(0)))
-        kind = "dict" if isinstance(y, dict) else "long" if ids is not None else "list"
-        return covariate_features(
-            X, ids if ids is not None else list(range(len(y))), kind
-        )
-    probe = clone(estimator)  # scikit-learn records on it, never on the estimator
-    validate_data(
-        probe, X if y is not None else _as_2d(X), reset=True, dtype=np.float64
-    )
-    features = {"n_features_in_": probe.n_features_in_}
-    if hasattr(probe, "feature_names_in_"):
-        features["feature_names_in_"] = probe.feature_names_in_
-    return features
-
-
 def check_series_columns(estimator, X):
     """New values of a series with named columns must name the same columns.
 

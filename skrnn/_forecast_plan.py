@@ -15,7 +15,6 @@ import numpy as np
 
 from ._backend import resolve_seed
 from ._covariates import CovariateSpec, resolve_covariates
-from ._level import level_window
 from ._params import check_units
 from ._recipes import (
     FORECAST_ARCHITECTURE,
@@ -28,6 +27,7 @@ from ._seasonality import (
     infer_panel_season_length,
     infer_season_length,
     is_multiplicative,
+    level_window,
 )
 
 

@@ -17,41 +17,16 @@ Hourly in ``research/m4_research.md`` (rows #18, #24, #29), and on M4 Weekly
 import numpy as np
 
 from ._covariates import assemble
+from ._seasonality import MIN_TRAINING_WINDOWS
 
 # Training windows drawn per series (one fixed sample): long series do not
 # outweigh short ones, and an epoch costs the same whatever the lengths.
 WINDOWS_PER_SERIES = 64
-# Training windows a series shorter than the window still gives (extended back).
-MIN_TRAINING_WINDOWS = 8
-# Seasons in an "auto" window (one week of hourly data).
-SEASONS_PER_WINDOW = 7
-# Values in an "auto" window at most: 7 seasons of weekly data (7 years) trained
-# worse than 4 on M4 Weekly at both validation origins (research/m4_research.md).
-MAX_WINDOW = 210
 # Encoded windows above this many bytes are encoded batch by batch instead of
 # once (20,000 series of 500 hourly steps: 870 MB), their targets too (125 MB
 # at horizon 24: LevelTargets), their levels LAZY_CHUNK windows at a time.
 LAZY_BYTES = 64 * 2**20
 LAZY_CHUNK = 8192
-
-
-def level_window(season_length, lengths, horizon):
-    """The "auto" window: 7 seasons (12 steps without a season), fewer to fit.
-
-    Whole seasons, at most 7 and at most :data:`MAX_WINDOW` (210) values; the
-    median series (of ``lengths``) must hold the window, its training targets
-    and the held-out last ``horizon`` values with room for 8 training windows.
-    A shorter series is extended back with its first value
-    (:func:`extend_back`) rather than shortening every series' window. M4
-    Hourly: 7 days of 24 hours (168); M4 Weekly: 4 years of 52 weeks (208).
-    """
-    typical = int(np.median(lengths))
-    room = typical - 2 * horizon - MIN_TRAINING_WINDOWS + 1  # the longest that fits
-    if season_length > 1:
-        seasons = min(SEASONS_PER_WINDOW, min(room, MAX_WINDOW) // season_length)
-        if seasons >= 1:
-            return int(seasons * season_length)
-    return int(max(1, min(12, room)))
 
 
 def extend_back(values, length):

@@ -32,11 +32,11 @@ from ._target import TargetTransform
 
 def normalization_for(plan, observations):
     """The normalisation of a fresh fit, fitted on the training series."""
-    if plan.normalize == "level":
-        if plan.covariates is None:
-            return LevelNormalization(plan)
-        return LevelNormalization(plan, *fit_covariates(plan, observations))
-    return StandardNormalization.fit(plan, observations)
+    if plan.normalize != "level":
+        return StandardNormalization.fit(plan, observations)
+    if plan.covariates is None:
+        return LevelNormalization(plan)
+    return LevelNormalization(plan, *fit_covariates(plan, observations))
 
 
 def normalization_of(plan, attributes):

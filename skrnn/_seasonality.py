@@ -7,6 +7,14 @@ backtest with ``TimeSeriesSplit`` chooses them fold by fold, as a user would.
 import numpy as np
 import pandas as pd
 
+# Training windows a series shorter than the window still gives (extended back).
+MIN_TRAINING_WINDOWS = 8
+# Seasons in an "auto" window (one week of hourly data).
+SEASONS_PER_WINDOW = 7
+# Values in an "auto" window at most: 7 seasons of weekly data (7 years) trained
+# worse than 4 on M4 Weekly at both validation origins (research/m4_research.md).
+MAX_WINDOW = 210
+
 # Seasons of the common pandas frequencies: a year of months, quarters or
 # weeks, a week of days or business days, a day of hours.
 _SEASONS = {
@@ -168,6 +176,25 @@ def is_multiplicative(values, season_length):
 def auto_differences(season_length):
     """First differences, then seasonal ones: trend and season removed."""
     return (1, season_length) if season_length > 1 else (1,)
+
+
+def level_window(season_length, lengths, horizon):
+    """The "auto" window: 7 seasons (12 steps without a season), fewer to fit.
+
+    Whole seasons, at most 7 and at most :data:`MAX_WINDOW` (210) values; the
+    median series (of ``lengths``) must hold the window, its training targets
+    and the held-out last ``horizon`` values with room for 8 training windows.
+    A shorter series is extended back with its first value
+    (:func:`skrnn._level.extend_back`) rather than shortening every series' window. M4
+    Hourly: 7 days of 24 hours (168); M4 Weekly: 4 years of 52 weeks (208).
+    """
+    typical = int(np.median(lengths))
+    room = typical - 2 * horizon - MIN_TRAINING_WINDOWS + 1  # the longest that fits
+    if season_length > 1:
+        seasons = min(SEASONS_PER_WINDOW, min(room, MAX_WINDOW) // season_length)
+        if seasons >= 1:
+            return int(seasons * season_length)
+    return int(max(1, min(12, room)))
 
 
 def auto_window(season_length, n_steps, horizon, lost):

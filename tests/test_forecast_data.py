@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from skrnn import SequenceForecaster
+from skrnn._forecast_data import input_form, read_observations
 
 FAST = dict(horizon=3, window=6, units=4, epochs=1, random_state=0)
 
@@ -84,3 +85,56 @@ def test_panel_covariates_in_another_container_and_a_panel_after_one_series_are_
         fitted.update({"c": [1.0]})
     with pytest.raises(ValueError, match="fitted on a panel"):
         fitted.update(np.ones(3))
+
+
+def test_the_input_form_is_decided_from_the_containers(tmp_path):
+    long = pd.Series(
+        np.arange(6.0),
+        index=pd.MultiIndex.from_product([["a", "b"], range(3)]),
+        name="y",
+    )
+    assert input_form(np.ones(5), None) == "series"
+    assert input_form(np.ones((5, 2)), None) == "series"
+    assert input_form(pd.Series(np.ones(5)), None) == "series"
+    assert input_form({"a": [1.0, 2.0]}, None) == "panel"
+    assert input_form([pd.Series([1.0]), np.ones(3)], None) == "panel"
+    assert input_form(long, None) == "panel"
+    assert input_form(tmp_path / "panel.parquet", None) == "source"
+    assert input_form(str(tmp_path), None) == "source"  # a folder of Parquet files
+    assert input_form(np.ones((5, 1)), np.ones(5)) == "series_covariates"
+    assert input_form({"a": np.ones((3, 1))}, {"a": [1.0, 2.0, 3.0]}) == (
+        "panel_covariates"
+    )
+
+
+def test_a_fresh_read_returns_the_columns_to_record_and_leaves_the_estimator_alone():
+    estimator = SequenceForecaster(**FAST)
+    frame = pd.DataFrame({"sales": _series(30), "visits": _series(30, 1)})
+    observations = read_observations(frame, estimator=estimator)
+    assert observations.features["n_features_in_"] == 2
+    assert list(observations.features["feature_names_in_"]) == ["sales", "visits"]
+    assert observations.targets[0].shape == (30, 2)
+    assert not hasattr(estimator, "n_features_in_")
+    panel = {"a": _series(30), "b": _series(30, 1)}
+    assert read_observations(panel, estimator=estimator).features == {
+        "n_features_in_": 1
+    }
+    covariates = {k: pd.DataFrame({"promo": np.ones(30)}) for k in panel}
+    observations = read_observations(covariates, panel, estimator=estimator)
+    assert observations.features["n_features_in_"] == 1
+    assert list(observations.features["feature_names_in_"]) == ["promo"]
+    assert observations.covariate_names == ("promo",)
+    with pytest.raises(ValueError, match="Input X contains NaN"):
+        read_observations(np.array([1.0, np.nan, 3.0]), estimator=estimator)
+    with pytest.raises(ValueError, match="must be 1-D or 2-D"):
+        read_observations(np.ones((2, 3, 4)), estimator=estimator)
+
+
+def test_a_panel_after_one_series_with_covariates_is_refused():
+    model = SequenceForecaster(calibration=None, **FAST).fit(
+        np.ones((40, 1)), _series(40)
+    )
+    panel = {"a": _series(40), "b": _series(40, 1)}
+    covariates = {k: np.ones((40, 1)) for k in panel}
+    with pytest.raises(ValueError, match="fitted on one series"):
+        model.update(covariates, panel)

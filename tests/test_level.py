@@ -3,13 +3,8 @@
 import numpy as np
 import pytest
 
-from skrnn._level import (
-    MIN_TRAINING_WINDOWS,
-    LevelWindows,
-    extend_back,
-    level_window,
-    scale_lag,
-)
+from skrnn._level import LevelWindows, extend_back, scale_lag
+from skrnn._seasonality import MIN_TRAINING_WINDOWS
 
 
 def _series(n, level, seed, period=52):
@@ -24,18 +19,6 @@ def test_extend_back_repeats_the_first_value():
     values = np.array([3.0, 4.0, 5.0])
     np.testing.assert_array_equal(extend_back(values, 6), [3, 3, 3, 3, 4, 5])
     assert extend_back(values, 3) is values and extend_back(values, 2) is values
-
-
-def test_the_window_follows_the_median_series_not_the_shortest():
-    # M4 Weekly at the validation origin: 65 of 359 series hold 67 weeks.
-    lengths = [67] * 65 + [900] * 294
-    assert level_window(52, lengths, 13) == 4 * 52  # at most 210 values
-    # Hourly (the recipe's figures): 7 days of 24 hours, as before.
-    assert level_window(24, [652] * 414, 48) == 168
-    # Without a season: 12 steps; whole seasons only while they fit the median.
-    assert level_window(1, lengths, 13) == 12
-    assert level_window(52, [150] * 10, 13) == 2 * 52
-    assert level_window(52, [80] * 10, 13) == 12  # not even one season fits
 
 
 def test_a_short_series_is_extended_and_trains_on_its_own_targets():

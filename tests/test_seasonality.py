@@ -14,6 +14,7 @@ from skrnn._seasonality import (
     infer_panel_season_length,
     infer_season_length,
     is_multiplicative,
+    level_window,
 )
 
 
@@ -170,3 +171,15 @@ def test_auto_window_is_a_season_shortened_to_leave_eight_windows():
     # leave 8 windows.
     assert auto_window(12, 30, 6, 13) == 4
     assert auto_window(12, 20, 6, 13) == 1
+
+
+def test_the_window_follows_the_median_series_not_the_shortest():
+    # M4 Weekly at the validation origin: 65 of 359 series hold 67 weeks.
+    lengths = [67] * 65 + [900] * 294
+    assert level_window(52, lengths, 13) == 4 * 52  # at most 210 values
+    # Hourly (the recipe's figures): 7 days of 24 hours, as before.
+    assert level_window(24, [652] * 414, 48) == 168
+    # Without a season: 12 steps; whole seasons only while they fit the median.
+    assert level_window(1, lengths, 13) == 12
+    assert level_window(52, [150] * 10, 13) == 2 * 52
+    assert level_window(52, [80] * 10, 13) == 12  # not even one season fits
