@@ -121,6 +121,10 @@ def _import_keras():
             from . import _tensorflow
 
             _tensorflow.configure()
+        elif name == "jax":
+            from . import _workers
+
+            _workers.join_from_environment(keras)  # before JAX's first computation
         elif name == "torch":
             n_threads = thread_limit()
             if n_threads is not None:
@@ -230,10 +234,12 @@ def distribution_scope(distribution):
     """The scope a network is built and compiled in (``tf.distribute`` only).
 
     None builds outside any strategy; "default" and "mirrored" are
-    TensorFlow's (see :func:`skrnn._tensorflow.distribution_scope`).
+    TensorFlow's (see :func:`skrnn._tensorflow.distribution_scope`);
+    "multi_worker" builds the network itself outside any (it trains through a
+    copy built under :func:`skrnn._workers.scope`).
     """
-    if distribution is None:
-        return contextlib.nullcontext()
+    if distribution is None or distribution == "multi_worker":
+        return contextlib.nullcontext()  # the workers' trainer: skrnn._workers
     tf_parts = _tensorflow()
     if tf_parts is None:
         raise ValueError(

@@ -60,6 +60,7 @@ def sequence_dataset(
     shuffle,
     group_batches=True,
     generators=None,
+    shard=None,
 ):
     """Padded ``(x, y, w)`` batches for Keras' ``fit`` and the steps of one pass.
 
@@ -97,10 +98,27 @@ def sequence_dataset(
         Where the dataset's generator function is appended, for
         :func:`~skrnn._tensorflow.released_generator_datasets` to release once
         training is done.
+    shard : tuple of (int, int), default=None
+        ``(worker, n_workers)``: this worker's part of every batch, the
+        ``worker``-th of ``n_workers`` equal parts (``distribution=
+        "multi_worker"``, :mod:`skrnn._workers`). Every worker draws the same
+        batches from ``seed``; together the parts are the batch one process
+        would train on. ``batch_size`` must be a multiple of ``n_workers``.
     """
     lengths = X.lengths[indices]
     ragged_targets = isinstance(targets, list)
     rows = min(batch_size, len(indices))
+    part = slice(None)
+    if shard is not None:
+        worker, n_workers = shard
+        if batch_size % n_workers:
+            raise ValueError(
+                f"distribution='multi_worker' splits every batch into {n_workers} "
+                f"equal parts: batch_size={batch_size} must be a multiple of the "
+                "number of workers."
+            )
+        rows = -(-rows // n_workers) * n_workers  # filled up to equal parts
+        part = slice(worker * rows // n_workers, (worker + 1) * rows // n_workers)
     if weights is None:
         weights = np.ones(len(X), dtype=np.float32)
 
@@ -115,9 +133,12 @@ def sequence_dataset(
             batch_weights = np.concatenate(
                 [batch_weights * (rows / n_real), np.zeros(rows - n_real, np.float32)]
             )
+        # The whole batch's length: every worker's part has the same shape.
+        n_steps = int(X.lengths[chosen].max())
+        chosen, batch_weights = chosen[part], batch_weights[part]
         x = X.batch(chosen)
         if X.dense is None:  # masked padding: a few lengths where shapes compile
-            x = pad_steps(x, padded_steps(x.shape[1]), X.pad_value)
+            x = pad_steps(x, padded_steps(n_steps), X.pad_value)
         if ragged_targets:
             y = _pad_targets(targets, chosen, x.shape[1])
         else:
@@ -126,7 +147,8 @@ def sequence_dataset(
             batch_weights = np.repeat(batch_weights[:, np.newaxis], y.shape[1], axis=1)
         return x, y, batch_weights.astype(np.float32)
 
-    x, y, w = make_batch(np.arange(rows))
+    x, y, w = make_batch(np.arange(min(rows, len(indices))))
+    part_rows = len(w)  # this worker's part of a batch (all of it in one process)
     # Samples of one length (dense data): the generator hands over several
     # batches at once and TensorFlow splits them, so the Python round trip per
     # batch -- the cost of small batches -- is paid once per group.
@@ -154,8 +176,12 @@ def sequence_dataset(
                 return
 
     # Steps vary from batch to batch (for per-step targets too); rows do not.
-    y_shape = (rows, None) + y.shape[2:] if ragged_targets else (rows,) + y.shape[1:]
-    first = None if group > 1 else rows
+    y_shape = (
+        (part_rows, None) + y.shape[2:]
+        if ragged_targets
+        else (part_rows,) + y.shape[1:]
+    )
+    first = None if group > 1 else part_rows
     signature = (
         ((first, None) + x.shape[2:], x.dtype),
         ((first,) + y_shape[1:], y.dtype),
@@ -163,6 +189,6 @@ def sequence_dataset(
     )
     if generators is not None:
         generators.append(passes)
-    dataset = generator_dataset(passes, signature, rows=rows, group=group)
+    dataset = generator_dataset(passes, signature, rows=part_rows, group=group)
     n_batches = int(np.ceil(len(indices) / batch_size))
     return dataset, n_batches

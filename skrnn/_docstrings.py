@@ -133,12 +133,18 @@ n_iter_no_change : int, default=10
 warm_start : bool, default=False
     When fitted already, ``fit`` continues training the existing network for
     ``epochs`` more epochs instead of starting again.
-distribution : {"default", "mirrored"} or None, default=None
+distribution : {"default", "mirrored", "multi_worker"} or None, default=None
     Train through ``tf.distribute``: "mirrored" replicates the network on all
     visible GPUs (``MirroredStrategy``; batches are split across them, so
     scale ``batch_size`` with the number of GPUs); "default" uses the
     strategy in effect, e.g. one the caller entered with
-    ``strategy.scope()``. None (default) uses no strategy.
+    ``strategy.scope()``. "multi_worker" trains data-parallel across
+    processes or machines, each running the same script (JAX backend; the
+    workers are found through ``KERAS_DISTRIBUTION_JOB_ADDRESSES``,
+    ``KERAS_DISTRIBUTION_NUM_PROCESSES`` and ``KERAS_DISTRIBUTION_PROCESS_ID``):
+    each batch of ``batch_size`` samples is split among the workers, so the
+    network is the one a single process trains, up to float32 rounding.
+    None (default) uses no strategy.
 random_state : int, RandomState instance or None, default=None
     Seeds weight initialisation, shuffling and dropout. An int makes fits
     reproducible, in one process and across processes.

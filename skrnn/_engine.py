@@ -33,7 +33,7 @@ from collections.abc import Callable
 import numpy as np
 from sklearn.model_selection import train_test_split
 
-from . import _trainers
+from . import _trainers, _workers
 from ._backend import (
     backend_name,
     distribution_scope,
@@ -473,6 +473,16 @@ def train(model, data, targets, weights, config, *, spec=None):
             "skrnn's own network, built from its spec; call train with "
             "spec=<the NetworkSpec of the model>, one without a builder."
         )
+    if spec is not None and spec.distribution == "multi_worker":
+        if config.tbptt_steps is not None:
+            raise ValueError(
+                "distribution='multi_worker' does not train with truncated "
+                "backpropagation (tbptt_steps): leave one of them unset."
+            )
+        # The workers train a copy built under their data parallelism; ``model``
+        # takes its state however this ends.
+        with _trainers.worker_training(model, spec, build_model) as trainer:
+            return _train(trainer, data, targets, weights, config, spec, own=False)
     # The step is traced on a pooled trainer of the same network (skrnn._trainers),
     # reused by later fits; ``model`` takes the trainer's state however this ends.
     pooled_spec = spec if config.tbptt_steps is None else None
@@ -504,7 +514,17 @@ def _train(model, data, targets, weights, config, spec, *, own):
                 )
             else:
                 record["held_out"] = _train_batches(
-                    keras, model, data, targets, weights, config, callbacks, generators
+                    keras,
+                    model,
+                    data,
+                    targets,
+                    weights,
+                    config,
+                    callbacks,
+                    generators,
+                    shard=_workers.shard()
+                    if spec is not None and spec.distribution == "multi_worker"
+                    else None,
                 )
     except KeyboardInterrupt:
         record["state"].restore(model)
@@ -552,10 +572,13 @@ def _history(record):
     return history
 
 
-def _train_batches(keras, model, data, targets, weights, config, callbacks, generators):
+def _train_batches(
+    keras, model, data, targets, weights, config, callbacks, generators, shard=None
+):
     """Train on batches; return the indices early stopping held out, or None.
 
-    The datasets' generators are appended to ``generators``.
+    The datasets' generators are appended to ``generators``; ``shard`` is this
+    worker's part of every batch (:func:`~skrnn._batching.sequence_dataset`).
     """
     indices, val = np.arange(len(data)), None
     if config.early_stopping and config.validation is not None:
@@ -573,6 +596,7 @@ def _train_batches(keras, model, data, targets, weights, config, callbacks, gene
         seed=config.seed,
         group_batches=config.group_batches,
         generators=generators,
+        shard=shard,
     )
     dataset, steps = sequence_dataset(
         data, targets, weights, indices, shuffle=True, **options
@@ -582,16 +606,20 @@ def _train_batches(keras, model, data, targets, weights, config, callbacks, gene
         # Batches of the fixed training size would pad the last one and weigh its
         # samples more in Keras' mean over batches: validate in one batch where
         # it fits, so val_loss is the exact mean over the held-out samples.
+        size = max(config.batch_size, min(len(val), _VALIDATION_BATCH))
+        if shard is not None:  # equal parts for the workers
+            size = -(-size // shard[1]) * shard[1]
         validation_data, validation_steps = sequence_dataset(
             data,
             targets,
             weights,
             val,
             shuffle=False,
-            batch_size=max(config.batch_size, min(len(val), _VALIDATION_BATCH)),
+            batch_size=size,
             seed=config.seed,
             group_batches=config.group_batches,
             generators=generators,
+            shard=shard,
         )
     model.fit(
         dataset,

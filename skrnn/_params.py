@@ -68,7 +68,7 @@ TRAINING_PARAMS = {
     "n_iter_no_change": (10, [Count(1)]),
     "warm_start": (False, ["boolean"]),
     "n_networks": ("auto", [Count(1), AUTO]),
-    "distribution": (None, [StrOptions({"default", "mirrored"}), None]),
+    "distribution": (None, [StrOptions({"default", "mirrored", "multi_worker"}), None]),
     "random_state": (None, ["random_state"]),
     # Keras' verbosity; True is 1, as scikit-learn's verbose flags allow.
     "verbose": (0, [Count(0, 2, closed="both"), "boolean"]),

@@ -29,6 +29,9 @@ import contextlib
 import dataclasses
 import threading
 
+from . import _workers
+from ._backend import get_keras
+
 # Trainers kept, most recently used first out: a few networks of a grid search
 # alternate (an estimator and its calibration clone, a classifier and a
 # regressor).
@@ -143,3 +146,26 @@ class TrainerPool:
 
 
 POOL = TrainerPool()
+
+
+@contextlib.contextmanager
+def worker_training(model, spec, build):
+    """Yield a copy of ``model`` built under the workers' data parallelism.
+
+    ``distribution="multi_worker"`` (:mod:`skrnn._workers`): the copy's
+    variables are replicated across the workers and it trains inside their
+    scope; ``model`` (built in this process alone, so that it predicts, saves
+    and pickles as any other) takes the copy's state on exit, however the block
+    ends. Never pooled: the copy is released with the fit.
+    """
+    with _workers.scope():
+        trainer = build(spec)
+        copy_state(model, trainer)
+        try:
+            yield trainer
+        finally:
+            to_numpy = get_keras().ops.convert_to_numpy
+            for origin, destination in zip(
+                _state_variables(trainer), _state_variables(model), strict=True
+            ):
+                destination.assign(to_numpy(origin))

@@ -3,6 +3,7 @@
 import itertools
 
 import numpy as np
+import pytest
 from numpy.lib.stride_tricks import sliding_window_view
 
 from skrnn import RNNRegressor, _backend, _batching
@@ -207,3 +208,42 @@ def test_masked_padding_to_rounded_lengths_changes_no_number(monkeypatch):
     np.testing.assert_allclose(
         rounded.predict(X), exact.predict(X), rtol=1e-5, atol=1e-6
     )
+
+
+# ------------------------------------------------------- workers' parts
+def _one_pass(data, targets, batch_size, shard=None):
+    dataset, n_batches = _batching.sequence_dataset(
+        data,
+        targets,
+        None,
+        np.arange(len(data)),
+        batch_size=batch_size,
+        seed=0,
+        shuffle=False,
+        group_batches=False,
+        shard=shard,
+    )
+    return [tuple(np.asarray(part) for part in batch) for batch in dataset]
+
+
+def test_the_workers_parts_make_up_the_batch_one_process_trains_on():
+    # Ragged samples (masked padding) and a short last batch: each part is
+    # padded to the whole batch's length, and the filled rows weigh nothing.
+    data, targets = _ragged()
+    whole = _one_pass(data, targets, batch_size=6)
+    parts = [_one_pass(data, targets, batch_size=6, shard=(k, 2)) for k in (0, 1)]
+    assert len(parts[0]) == len(parts[1]) == len(whole) == 4
+    for batch, first, second in zip(whole, *parts, strict=True):
+        for a, b, c in zip(batch, first, second, strict=True):
+            assert b.shape == c.shape and b.shape[0] == 3
+            np.testing.assert_array_equal(np.concatenate([b, c]), a)
+    # Three workers: 6 rows in parts of 2, the last batch filled to 6.
+    three = [_one_pass(data, targets, batch_size=6, shard=(k, 3)) for k in range(3)]
+    for batch, *split in zip(whole, *three, strict=True):
+        np.testing.assert_array_equal(np.concatenate([s[0] for s in split]), batch[0])
+
+
+def test_a_batch_size_the_workers_cannot_share_is_refused():
+    data, targets = _ragged()
+    with pytest.raises(ValueError, match="batch_size=5 must be a multiple of"):
+        _one_pass(data, targets, batch_size=5, shard=(0, 2))

@@ -1,0 +1,157 @@
+"""Training on several workers: one process against two, same panel, same seed.
+
+Run from the repository root (needs JAX: ``pip install -e ".[jax]"``)::
+
+    python benchmarks/bench_workers.py                       # 2,000 x 500
+    python benchmarks/bench_workers.py --series 500 --steps 300   # a smoke test
+
+What is measured
+----------------
+A synthetic panel of positive hourly series (a daily season, a trend, noise)
+is fitted by ``SequenceForecaster(horizon=24, season_length=24, n_networks=1,
+epochs=EPOCHS, batch_size=BATCH, verbose=1, random_state=0)`` on the JAX
+backend, first in one process, then in two worker processes on this machine
+(``distribution="multi_worker"``, the workers found through
+``KERAS_DISTRIBUTION_*``), each process with one thread
+(``OMP_NUM_THREADS=1``). Printed: the mean time of an epoch after the first
+(from the ``verbose=1`` lines; the first epoch compiles), its ratio two
+workers / one, whole fit times, and the largest relative difference between
+the forecasts of the two runs (the same network up to float32 sums).
+
+The script prints what it ran and exits 0.
+"""
+
+import argparse
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+
+_WORKER = textwrap.dedent(
+    """
+    import json, os, sys, time
+    import numpy as np
+    from skrnn import SequenceForecaster
+
+    n_series, n_steps, epochs, batch_size, out = sys.argv[1:6]
+    n_series, n_steps = int(n_series), int(n_steps)
+    rng = np.random.default_rng(0)
+    t = np.arange(n_steps)
+    panel = {
+        f"s{k}": 100 * np.exp(rng.normal(0, 1))
+        * (1 + 0.2 * np.sin(2 * np.pi * t / 24 + rng.uniform(0, 6)))
+        * (1 + rng.normal(0, 0.0005) * t)
+        + rng.normal(0, 1, n_steps)
+        + 50
+        for k in range(n_series)
+    }
+    several = int(os.environ.get("KERAS_DISTRIBUTION_NUM_PROCESSES", "1")) > 1
+    fc = SequenceForecaster(
+        horizon=24, season_length=24, n_networks=1, epochs=int(epochs),
+        batch_size=int(batch_size), verbose=1, random_state=0,
+        distribution="multi_worker" if several else None,
+    )
+    start = time.perf_counter()
+    fc.fit(panel)
+    fit = time.perf_counter() - start
+    forecast = fc.predict()
+    json.dump(
+        {"fit": fit, "forecast": np.concatenate([forecast[k] for k in sorted(forecast)]).tolist()},
+        open(out, "w"),
+    )
+    """
+)
+
+
+def _free_port():
+    with socket.socket() as probe:
+        probe.bind(("localhost", 0))
+        return probe.getsockname()[1]
+
+
+def run_workers(folder, script, n_workers, arguments=()):
+    """Run ``script`` (Python source) in ``n_workers`` processes as workers.
+
+    Each process gets ``KERAS_BACKEND=jax``, one thread, and (for more than one)
+    the ``KERAS_DISTRIBUTION_*`` variables of a localhost cluster; its
+    arguments are ``arguments`` and the path of a JSON file it writes. Returns
+    ``(output, result)`` per worker: what it printed and the JSON it wrote.
+    """
+    path = os.path.join(folder, "worker.py")
+    with open(path, "w") as handle:
+        handle.write(script)
+    port = _free_port()
+    runs = []
+    for index in range(n_workers):
+        env = dict(os.environ, KERAS_BACKEND="jax", OMP_NUM_THREADS="1")
+        if n_workers > 1:
+            env.update(
+                KERAS_DISTRIBUTION_JOB_ADDRESSES=f"localhost:{port}",
+                KERAS_DISTRIBUTION_NUM_PROCESSES=str(n_workers),
+                KERAS_DISTRIBUTION_PROCESS_ID=str(index),
+            )
+        out = os.path.join(folder, f"out_{n_workers}_{index}.json")
+        process = subprocess.Popen(
+            [sys.executable, path, *map(str, arguments), out],
+            env=env,
+            cwd=folder,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        runs.append((process, out))
+    results = []
+    for process, out in runs:
+        output, _ = process.communicate(timeout=3600)
+        if process.returncode:
+            raise RuntimeError(
+                f"a worker failed (exit {process.returncode}):\n{output[-3000:]}"
+            )
+        with open(out) as handle:
+            results.append((output, json.load(handle)))
+    return results
+
+
+def _run(folder, n_workers, args):
+    arguments = (args.series, args.steps, args.epochs, args.batch_size)
+    output, result = run_workers(folder, _WORKER, n_workers, arguments)[0]
+    result["epochs"] = [float(t) for t in re.findall(r"([0-9.]+)s/epoch", output)]
+    return result
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--series", type=int, default=2000)
+    parser.add_argument("--steps", type=int, default=500)
+    parser.add_argument("--epochs", type=int, default=3)
+    parser.add_argument("--batch-size", type=int, default=256)
+    args = parser.parse_args()
+    print(
+        f"panel {args.series} x {args.steps}, epochs={args.epochs}, "
+        f"batch_size={args.batch_size}, JAX backend, 1 thread per process"
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        one = _run(folder, 1, args)
+        two = _run(folder, 2, args)
+    import numpy as np
+
+    def epoch(result):
+        later = result["epochs"][1:] or result["epochs"]
+        return float(np.mean(later)) if later else float("nan")
+
+    a, b = np.asarray(one["forecast"]), np.asarray(two["forecast"])
+    print(f"{'':10s} {'s/epoch':>8s} {'fit s':>7s}")
+    print(f"{'1 worker':10s} {epoch(one):8.2f} {one['fit']:7.1f}")
+    print(f"{'2 workers':10s} {epoch(two):8.2f} {two['fit']:7.1f}")
+    print(f"epoch time, 2 workers / 1: {epoch(two) / epoch(one):.2f}")
+    print(
+        f"forecasts, largest relative difference: {np.max(np.abs(a - b) / np.abs(a)):.1e}"
+    )
+
+
+if __name__ == "__main__":
+    main()

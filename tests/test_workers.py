@@ -1,0 +1,74 @@
+"""Training on several workers (distribution="multi_worker"): data-parallel
+processes that together train the network one process would."""
+
+import os
+import textwrap
+
+import numpy as np
+import pytest
+
+from benchmarks.bench_workers import run_workers
+from skrnn import SequenceForecaster
+
+_WORKER = textwrap.dedent(
+    """
+    import json, os, sys
+    import numpy as np
+    from skrnn import SequenceForecaster
+
+    rng = np.random.default_rng(0)
+    t = np.arange(200)
+    panel = {
+        f"s{k}": 50 + 10 * k + 8 * np.sin(2 * np.pi * t / 24 + k)
+        + rng.normal(0, 1, 200)
+        for k in range(8)
+    }
+    several = int(os.environ.get("KERAS_DISTRIBUTION_NUM_PROCESSES", "1")) > 1
+    fc = SequenceForecaster(
+        horizon=6, season_length=24, n_networks=1, units=8, epochs=3,
+        batch_size=32, distribution="multi_worker" if several else None,
+        random_state=0,
+    ).fit(panel)
+    forecast = fc.predict()
+    json.dump(
+        {
+            "loss": [float(v) for v in fc.history_["loss"]],
+            "forecast": np.concatenate([forecast[k] for k in sorted(forecast)]).tolist(),
+        },
+        open(sys.argv[-1], "w"),
+    )
+    """
+)
+
+
+def _run_workers(tmp_path, n_workers):
+    return [result for _, result in run_workers(tmp_path, _WORKER, n_workers)]
+
+
+@pytest.mark.slow
+def test_two_workers_train_the_network_one_process_trains(tmp_path):
+    pytest.importorskip("jax")
+    first, second = _run_workers(tmp_path, 2)
+    (alone,) = _run_workers(tmp_path, 1)
+    # The workers hold one network: identical forecasts in both processes.
+    np.testing.assert_array_equal(first["forecast"], second["forecast"])
+    assert first["loss"] == second["loss"]
+    # The one a single process trains, up to the order of float32 sums
+    # (measured: 1.5e-8 relative on a larger panel).
+    np.testing.assert_allclose(first["forecast"], alone["forecast"], rtol=1e-5)
+    np.testing.assert_allclose(first["loss"], alone["loss"], rtol=1e-5)
+    assert first["loss"][-1] < first["loss"][0]  # it trained
+
+
+@pytest.mark.skipif(
+    os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow",
+    reason="the refusal names the TensorFlow backend",
+)
+def test_multi_worker_needs_the_jax_backend_and_leaves_the_forecaster_unfitted():
+    fc = SequenceForecaster(
+        horizon=3, window=6, units=4, epochs=1, distribution="multi_worker"
+    )
+    series = 20 + np.sin(np.arange(60) / 3)
+    with pytest.raises(ValueError, match="KERAS_BACKEND=jax"):
+        fc.fit(series)
+    assert not hasattr(fc, "model_")
