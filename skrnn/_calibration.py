@@ -29,6 +29,11 @@ from ._conformal import scaled_errors, series_scales
 MIN_BACKTEST_ORIGINS = 50
 # Forecast origins per call of the forecast function (see out_of_sample_errors).
 ORIGINS_PER_CALL = 8192
+# The calibration errors' dtype. The intervals read order statistics of them
+# (elements, whose order float32 rounding keeps): float32 gives the float64
+# intervals within float32 rounding, at half the memory (100,000 series at
+# horizon 24 hold 57.6 million errors: 220 MiB, not 440 MiB).
+SCORE_DTYPE = np.float32
 
 
 @dataclasses.dataclass(frozen=True)
@@ -144,7 +149,8 @@ def out_of_sample_errors(
     forecast, histories, scales, n_origins, horizon, log, covariates=None
 ):
     """Scaled errors of forecasts from each of the last ``n_origins`` origins,
-    ``(n_series * n_origins * n_targets, horizon)``, NaN beyond a series' end.
+    ``(n_series * n_origins * n_targets, horizon)`` of :data:`SCORE_DTYPE`
+    (computed in float64, then rounded), NaN beyond a series' end.
 
     With ``covariates``, the forecast from each origin reads the covariates of
     the steps it forecasts (past the series' end, copies of its last step)."""
@@ -154,7 +160,9 @@ def out_of_sample_errors(
     # multiple of the predictors' own batches, so the forecasts are those of
     # one call).
     n_targets = histories[0].shape[1]
-    scores = np.full((len(histories) * n_origins, n_targets, horizon), np.nan)
+    scores = np.full(
+        (len(histories) * n_origins, n_targets, horizon), np.nan, dtype=SCORE_DTYPE
+    )
     for begin in range(0, len(scores), ORIGINS_PER_CALL):
         origins, positions, actuals, scale_rows, known = [], [], [], [], []
         for i in range(begin, min(begin + ORIGINS_PER_CALL, len(scores))):

@@ -50,6 +50,11 @@ def interval_levels(coverages):
     return [level for c in coverages for level in ((1 - c) / 2, (1 + c) / 2)]
 
 
+def _rank(n, level):
+    """The 1-based rank of the conformal quantile of ``level`` among ``n`` errors."""
+    return int(np.floor(level * (n + 1)) if level < 0.5 else np.ceil(level * (n + 1)))
+
+
 def order_statistic(values, level):
     """The conformal quantile of ``level`` of the errors, or NaN with too few.
 
@@ -57,13 +62,22 @@ def order_statistic(values, level):
     ``ceil(level (n + 1))``-th: the finite-sample choice that keeps coverage at
     least nominal when the new error is exchangeable with the calibration ones.
     """
+    return float(order_statistics(values, [level])[0])
+
+
+def order_statistics(values, levels):
+    """:func:`order_statistic` of each level, ``(len(levels),)`` float64, from
+    one partial sort of ``values`` (any float dtype: the same ranks, so the
+    same elements, as a full sort gives)."""
     n = len(values)
-    rank = (
-        np.floor(level * (n + 1)) if level < 0.5 else np.ceil(level * (n + 1))
-    ).astype(int)
-    if rank < 1 or rank > n:
-        return np.nan
-    return float(np.sort(values)[rank - 1])
+    ranks = [_rank(n, level) for level in levels]
+    inside = sorted({rank - 1 for rank in ranks if 1 <= rank <= n})
+    if not inside:
+        return np.full(len(levels), np.nan)
+    ordered = np.partition(values, inside)
+    return np.array(
+        [float(ordered[rank - 1]) if 1 <= rank <= n else np.nan for rank in ranks]
+    )
 
 
 def absolute_quantile(errors, coverage):
@@ -85,7 +99,10 @@ def growth_exponent(scores, least=0.0):
     steps = np.flatnonzero(counts > 0)
     if len(steps) < 2:
         return EXTRAPOLATED_BETA
-    mean_abs = np.array([np.nanmean(np.abs(scores[:, k])) for k in steps])
+    # Means in float64 whatever the scores' dtype (float32 as fitted).
+    mean_abs = np.array(
+        [np.nanmean(np.abs(scores[:, k]), dtype=np.float64) for k in steps]
+    )
     keep = mean_abs > 0
     if keep.sum() < 2:
         return EXTRAPOLATED_BETA
@@ -110,10 +127,16 @@ def step_growth(scores, n_steps, least):
 
 
 def conformal_offsets(scores, levels, n_steps, least_growth=0.0):
-    """Scaled offsets from the forecast, ``(len(levels), n_steps)``.
+    """Scaled offsets from the forecast, ``(len(levels), n_steps)``, float64.
 
     ``scores`` holds the scaled errors, one row per (series, origin) and one
-    column per step, NaN where the step lies beyond the series' end.
+    column per step, NaN where the step lies beyond the series' end; float32
+    (as fitted, :mod:`skrnn._calibration`) or float64. An offset is one of the
+    errors (order statistics pick elements, and rounding to float32 keeps
+    their order), so float32 errors give the float64 ones' offsets rounded to
+    float32; pooled offsets divide the errors by their step's growth in
+    float64. Memory: a column at a time, and the pooled errors only when a
+    step has too few of its own.
     ``least_growth`` bounds ``beta`` of the pooled steps from below.
     """
     offsets = np.full((len(levels), n_steps), np.nan)
@@ -121,13 +144,17 @@ def conformal_offsets(scores, levels, n_steps, least_growth=0.0):
         column = scores[:, k]
         column = column[~np.isnan(column)]
         if len(column) >= MIN_STEP_ERRORS:
-            offsets[:, k] = [order_statistic(column, level) for level in levels]
+            offsets[:, k] = order_statistics(column, levels)
     missing = np.isnan(offsets)
     if missing.any():
         growth = step_growth(scores, max(n_steps, scores.shape[1]), least_growth)
-        pooled = scores / growth[: scores.shape[1]]
-        pooled = pooled[~np.isnan(pooled)]
-        quantiles = np.array([order_statistic(pooled, level) for level in levels])
+        pooled = np.concatenate(
+            [
+                scores[:, k][~np.isnan(scores[:, k])] / growth[k]
+                for k in range(scores.shape[1])
+            ]
+        )
+        quantiles = order_statistics(pooled, levels)
         if np.isnan(quantiles).any():
             raise ValueError(
                 f"The forecaster holds {len(pooled)} calibration errors, too few "

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from skrnn import SequenceForecaster, load_estimator, save_estimator
-from skrnn._conformal import conformal_offsets, order_statistic
+from skrnn._conformal import conformal_offsets, order_statistic, order_statistics
 
 SMALL = dict(window=12, season_length=12, epochs=3, units=8, random_state=0)
 
@@ -40,6 +40,51 @@ def test_order_statistic_is_the_conformal_quantile():
     assert order_statistic(values, 0.95) == 19.0
     assert order_statistic(values, 0.05) == 1.0
     assert np.isnan(order_statistic(values[:10], 0.975))  # too few
+
+
+def test_order_statistics_pick_the_sorted_elements_of_any_dtype():
+    rng = np.random.default_rng(1)
+    levels = [0.001, 0.025, 0.05, 0.5, 0.9, 0.975, 0.9999]
+    for n in (1, 19, 40, 1000):
+        values = rng.standard_cauchy(n)
+        for dtype in (np.float64, np.float32):
+            column = values.astype(dtype)
+            expected = [order_statistic(column, level) for level in levels]
+            ordered = np.sort(column)
+            for level, value in zip(levels, expected, strict=True):
+                rank = (
+                    np.floor(level * (n + 1))
+                    if level < 0.5
+                    else np.ceil(level * (n + 1))
+                )
+                if 1 <= rank <= n:
+                    assert value == float(ordered[int(rank) - 1])
+                else:
+                    assert np.isnan(value)
+            np.testing.assert_array_equal(
+                order_statistics(column, levels), np.array(expected)
+            )
+
+
+@pytest.mark.parametrize("n_rows", [60, 2000])
+def test_float32_scores_give_the_float64_offsets_within_float32_rounding(n_rows):
+    # 60 rows: every step pooled (fewer than 100 errors a step); 2,000 rows:
+    # every step its own quantiles, except the last, mostly NaN, pooled.
+    rng = np.random.default_rng(2)
+    scores = rng.standard_t(3, size=(n_rows, 6)) * np.sqrt(np.arange(1, 7))
+    scores[n_rows // 2 :, 3:] = np.nan  # steps beyond series' ends
+    scores[rng.random(n_rows) < 0.97, 5] = np.nan
+    levels = [0.025, 0.1, 0.5, 0.9, 0.975]
+    exact = conformal_offsets(scores, levels, 9, least_growth=0.2)
+    rounded = conformal_offsets(scores.astype(np.float32), levels, 9, 0.2)
+    assert rounded.dtype == np.float64
+    # Own quantiles: the float64 offsets rounded to float32, exactly; pooled
+    # ones within float32 rounding of the errors and of the growth's fit.
+    own = slice(0, 5) if n_rows == 2000 else slice(0, 0)
+    np.testing.assert_array_equal(
+        rounded[:, own], exact[:, own].astype(np.float32).astype(np.float64)
+    )
+    np.testing.assert_allclose(rounded, exact, rtol=1e-5)
 
 
 def test_pooled_offsets_grow_with_the_step_beyond_the_calibrated_ones():
@@ -190,8 +235,18 @@ def test_intervals_survive_pickle_and_save_and_refuse_bad_levels(tmp_path):
         pickle.loads(pickle.dumps(fc)).predict_interval(coverage=0.8), expected
     )
     save_estimator(fc, tmp_path / "fc.skrnn")
+    loaded = load_estimator(tmp_path / "fc.skrnn")
+    assert loaded.calibration_scores_.dtype == np.float32
+    np.testing.assert_array_equal(loaded.calibration_scores_, fc.calibration_scores_)
+    pd.testing.assert_frame_equal(loaded.predict_interval(coverage=0.8), expected)
+    # A file whose errors are float64 (saved before they were float32) loads
+    # as it was and gives the same intervals within float32 rounding.
+    fc.calibration_scores_ = fc.calibration_scores_.astype(np.float64)
+    save_estimator(fc, tmp_path / "fc64.skrnn")
+    old = load_estimator(tmp_path / "fc64.skrnn")
+    assert old.calibration_scores_.dtype == np.float64
     pd.testing.assert_frame_equal(
-        load_estimator(tmp_path / "fc.skrnn").predict_interval(coverage=0.8), expected
+        old.predict_interval(coverage=0.8), expected, rtol=1e-6
     )
     with pytest.raises(ValueError, match="coverage"):
         fc.predict_interval(coverage=1.5)
@@ -296,5 +351,12 @@ def test_out_of_sample_errors_are_the_same_in_any_chunks(monkeypatch):
     # Series 1, its third origin (step 38 of 41): three steps left, then NaN.
     row = whole[1 * 5 + 2]
     expected = histories[1][38:41, 0] - 2 * histories[1][37, 0]
-    np.testing.assert_allclose(row[:3], expected)
+    np.testing.assert_allclose(row[:3], expected, rtol=1e-6)
     assert np.isnan(row[3])
+    # Held as float32: the errors computed in float64, then rounded (half the
+    # memory of float64; 100,000 series at horizon 24 hold 220 MiB of them).
+    assert whole.dtype == np.float32
+    monkeypatch.setattr(_calibration, "SCORE_DTYPE", np.float64)
+    exact = _calibration.out_of_sample_errors(forecast, histories, scales, 5, 4, False)
+    assert exact.dtype == np.float64
+    np.testing.assert_array_equal(whole, exact.astype(np.float32))
