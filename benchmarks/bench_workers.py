@@ -60,7 +60,11 @@ _WORKER = textwrap.dedent(
     fit = time.perf_counter() - start
     forecast = fc.predict()
     json.dump(
-        {"fit": fit, "forecast": np.concatenate([forecast[k] for k in sorted(forecast)]).tolist()},
+        {
+            "fit": fit,
+            "loss": [float(v) for v in fc.history_["loss"]],
+            "forecast": np.concatenate([forecast[k] for k in sorted(forecast)]).tolist(),
+        },
         open(out, "w"),
     )
     """
@@ -148,6 +152,14 @@ def main():
     print(f"{'1 worker':10s} {epoch(one):8.2f} {one['fit']:7.1f}")
     print(f"{'2 workers':10s} {epoch(two):8.2f} {two['fit']:7.1f}")
     print(f"epoch time, 2 workers / 1: {epoch(two) / epoch(one):.2f}")
+    print(
+        "training loss per epoch, 1 worker: "
+        + " ".join(f"{v:.6g}" for v in one["loss"])
+    )
+    print(
+        "training loss per epoch, 2 workers: "
+        + " ".join(f"{v:.6g}" for v in two["loss"])
+    )
     print(
         f"forecasts, largest relative difference: {np.max(np.abs(a - b) / np.abs(a)):.1e}"
     )
