@@ -65,16 +65,17 @@ def join_from_environment(keras):
     before its first computation.
     """
     count = os.environ.get("KERAS_DISTRIBUTION_NUM_PROCESSES", "")
-    if not count.isdigit() or int(count) < 2:
+    if not count.isdigit() or int(count) < 1:
         return
     import jax
 
     with _LOCK:
         if _DISTRIBUTION:
             return
-        if jax.config.jax_platforms in (None, "", "cpu"):
-            jax.config.update("jax_cpu_collectives_implementation", "gloo")
-        keras.distribution.initialize()
+        if int(count) > 1:  # a cluster of one is this process alone
+            if jax.config.jax_platforms in (None, "", "cpu"):
+                jax.config.update("jax_cpu_collectives_implementation", "gloo")
+            keras.distribution.initialize()
         distribution = keras.distribution.DataParallel(
             devices=keras.distribution.list_devices()
         )

@@ -72,3 +72,17 @@ def test_multi_worker_needs_the_jax_backend_and_leaves_the_forecaster_unfitted()
     with pytest.raises(ValueError, match="KERAS_BACKEND=jax"):
         fc.fit(series)
     assert not hasattr(fc, "model_")
+
+
+@pytest.mark.skipif(
+    os.environ.get("KERAS_BACKEND") != "jax"
+    or "KERAS_DISTRIBUTION_NUM_PROCESSES" in os.environ,
+    reason="on JAX, in a process not started as a worker",
+)
+def test_multi_worker_without_the_workers_environment_says_what_to_set():
+    fc = SequenceForecaster(
+        horizon=3, window=6, units=4, epochs=1, distribution="multi_worker"
+    )
+    with pytest.raises(ValueError, match="KERAS_DISTRIBUTION_NUM_PROCESSES"):
+        fc.fit(20 + np.sin(np.arange(60) / 3))
+    assert not hasattr(fc, "model_")
