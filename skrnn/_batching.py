@@ -30,9 +30,17 @@ _JITTER = 0.05
 
 
 def bucket_batches(lengths, batch_size, rng):
-    """Split sample indices into batches of similar length, in random batch order."""
-    jittered = lengths * rng.uniform(1 - _JITTER, 1 + _JITTER, size=len(lengths))
-    by_length = np.argsort(jittered, kind="stable")
+    """Split sample indices into batches of similar length, in random batch order.
+
+    ``lengths`` may be one length broadcast to every sample (no copy): the
+    order is then that of the jitter alone, as it would be for a copy.
+    """
+    jitter = rng.uniform(1 - _JITTER, 1 + _JITTER, size=len(lengths))
+    if len(lengths) and lengths.strides and lengths.strides[0] == 0:
+        by_length = np.argsort(jitter, kind="stable")  # equal lengths
+    else:
+        by_length = np.argsort(lengths * jitter, kind="stable")
+    del jitter
     batches = [
         by_length[start : start + batch_size]
         for start in range(0, len(by_length), batch_size)
@@ -105,7 +113,11 @@ def sequence_dataset(
         batches from ``seed``; together the parts are the batch one process
         would train on. ``batch_size`` must be a multiple of ``n_workers``.
     """
-    lengths = X.lengths[indices]
+    lengths = X.lengths
+    if not (lengths.strides and lengths.strides[0] == 0):  # one length for all
+        lengths = lengths[indices]
+    else:
+        lengths = np.broadcast_to(lengths[:1], (len(indices),))
     ragged_targets = isinstance(targets, list)
     rows = min(batch_size, len(indices))
     part = slice(None)

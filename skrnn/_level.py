@@ -167,25 +167,41 @@ class LevelWindows:
         originals = list(arrays)
         self.window = window
         self.layout = input_layout(window, season_length)
-        series, starts = [], []
         # A short series is extended back to hold 8 training windows; those whose
         # targets would fall in the extension are not trained on.
         arrays = [
             extend_back(values, window + 2 * horizon + MIN_TRAINING_WINDOWS - 1)
             for values in originals
         ]
-        for i, values in enumerate(arrays):
-            first = max(0, len(values) - len(originals[i]) - window)
-            n_train = len(values) - window - 2 * horizon + 1 - first
-            chosen = np.arange(max(n_train, 0))
+        firsts = np.array(
+            [
+                max(0, len(values) - len(original) - window)
+                for values, original in zip(arrays, originals, strict=True)
+            ],
+            dtype=np.int64,
+        )
+        n_trains = np.array([len(v) for v in arrays]) - window - 2 * horizon + 1
+        n_trains = np.maximum(n_trains - firsts, 0)
+        counts = np.minimum(n_trains, WINDOWS_PER_SERIES) + 1
+        # Filled in place, as int32: 100,000 series give 6.5 million windows.
+        self.groups = np.repeat(np.arange(len(arrays), dtype=np.int32), counts)
+        self.starts = np.empty(int(counts.sum()), dtype=np.int32)
+        end = 0
+        for values, first, n_train, count in zip(
+            arrays, firsts, n_trains, counts, strict=True
+        ):
+            chosen = self.starts[end : end + count - 1]
             if n_train > WINDOWS_PER_SERIES:
-                chosen = np.sort(rng.choice(n_train, WINDOWS_PER_SERIES, replace=False))
-            chosen = np.append(first + chosen, len(values) - window - horizon)
-            series.append(np.full(len(chosen), i))
-            starts.append(chosen)
-        self.groups = np.concatenate(series)
-        self.starts = np.concatenate(starts)
-        self.lengths = np.full(len(self.starts), self.layout[0])
+                chosen[:] = np.sort(
+                    rng.choice(n_train, WINDOWS_PER_SERIES, replace=False)
+                )
+            else:
+                chosen[:] = np.arange(n_train)
+            chosen += first
+            self.starts[end + count - 1] = len(values) - window - horizon
+            end += count
+        # Every window has the same length: one value, not one per window.
+        self.lengths = np.broadcast_to(np.int64(self.layout[0]), self.starts.shape)
         self._arrays = None
         if spec is None and len(self.starts) * window * 4 > LAZY_BYTES:
             # A large panel: windows and their targets encoded batch by batch

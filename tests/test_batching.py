@@ -247,3 +247,15 @@ def test_a_batch_size_the_workers_cannot_share_is_refused():
     data, targets = _ragged()
     with pytest.raises(ValueError, match="batch_size=5 must be a multiple of"):
         _one_pass(data, targets, batch_size=5, shard=(0, 2))
+
+
+def test_one_length_for_all_samples_batches_as_a_copy_of_the_lengths_would():
+    # A large panel's windows share one length, broadcast (no array of 6.5
+    # million copies): the batches are those of the materialised lengths.
+    lengths = np.full(1000, 168)
+    shared = np.broadcast_to(np.int64(168), (1000,))
+    a = _batching.bucket_batches(lengths, 64, np.random.RandomState(3))
+    b = _batching.bucket_batches(shared, 64, np.random.RandomState(3))
+    assert len(a) == len(b) == 16
+    for x, y in zip(a, b, strict=True):
+        np.testing.assert_array_equal(x, y)

@@ -117,3 +117,14 @@ def test_a_panel_with_short_series_keeps_the_window_of_the_median_one():
     assert model.window_ == 4 * 52  # the shortest series held no season
     forecast = model.predict()
     assert len(forecast["short"]) == 4 and np.all(forecast["short"] > 0)
+
+
+def test_the_window_sample_is_held_compactly():
+    # 100,000 series give 6.5 million windows: their series and starts are
+    # int32, their one length is not repeated per window.
+    arrays = [_series(n, 10.0 + k, k) for k, n in enumerate([600, 67, 300])]
+    data = LevelWindows(arrays, 104, 13, 52, seed=0)
+    assert data.starts.dtype == np.int32 and data.groups.dtype == np.int32
+    assert data.lengths.strides == (0,) and len(data.lengths) == len(data)
+    assert np.all(data.lengths == data.dense.shape[1])
+    np.testing.assert_array_equal(np.bincount(data.groups), [65, 9, 65])
