@@ -480,8 +480,11 @@ def _read_panel(data, estimator, fitted, input_name="X"):
 def read_source_observations(data, estimator, fitted=None):
     """A panel source (Parquet, Arrow dataset, dask; or one dask partition, a
     pandas frame of the same columns), read chunk by chunk."""
-    panel = _panel_sources.read_source(data, _panel_sources.LongColumns.of(estimator))
-    _check_known_ids(panel.ids, fitted)
+    panel = _panel_sources.read_source(
+        data,
+        _panel_sources.LongColumns.of(estimator),
+        known_ids=None if fitted is None else fitted.ids,
+    )
     columns = panel.columns
     container = Container(
         panel.kind, True, name=columns.target, level_names=(columns.id, columns.time)
@@ -490,17 +493,6 @@ def read_source_observations(data, estimator, fitted=None):
     return Observations(
         panel.ids, panel.values, panel.indexes, None, container, features=features
     )
-
-
-def _check_known_ids(ids, fitted):
-    if fitted is not None:
-        known = set(fitted.ids)
-        unknown = [series_id for series_id in ids if series_id not in known]
-        if unknown:
-            raise ValueError(
-                f"The panel names series the forecaster was not fitted on: "
-                f"{unknown[:10]!r}{' ...' if len(unknown) > 10 else ''}."
-            )
 
 
 def _read_panel_covariates(X, y, estimator, fitted, target_input="y"):

@@ -201,8 +201,11 @@ def _check_columns(available, columns):
         )
 
 
-def read_source(data, columns):
+def read_source(data, columns, known_ids=None):
     """Read a panel source into a :class:`SourcePanel`, chunk by chunk.
+
+    ``known_ids``: the series a fitted forecaster knows (None in a fresh fit);
+    a source naming any other is refused, naming them.
 
     A series' rows are kept per chunk as its values and, where its time stamps
     are evenly spaced (every Parquet file of a regular panel), their first
@@ -222,6 +225,14 @@ def read_source(data, columns):
         _add_chunk(parts, chunk, columns)
     if not parts:
         raise ValueError("The panel holds no series.")
+    if known_ids is not None:
+        known = set(known_ids)
+        unknown = [_plain(i) for i in _sorted(parts) if _plain(i) not in known]
+        if unknown:
+            raise ValueError(
+                f"The panel names series the forecaster was not fitted on: "
+                f"{unknown[:10]!r}{' ...' if len(unknown) > 10 else ''}."
+            )
     ids, values, indexes = [], [], []
     grids = {}  # (time dtype, first stamp, step, length) -> the pandas index
     for series_id in _sorted(parts):
