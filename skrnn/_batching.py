@@ -118,6 +118,10 @@ def sequence_dataset(
         lengths = lengths[indices]
     else:
         lengths = np.broadcast_to(lengths[:1], (len(indices),))
+    # Samples of different lengths are padded (and masked); samples that all
+    # have one length -- windows cut batch by batch, without a dense array --
+    # are not: the network reads every step of them.
+    ragged = len(lengths) > 0 and lengths.min() != lengths.max()
     ragged_targets = isinstance(targets, list)
     rows = min(batch_size, len(indices))
     part = slice(None)
@@ -149,7 +153,7 @@ def sequence_dataset(
         n_steps = int(X.lengths[chosen].max())
         chosen, batch_weights = chosen[part], batch_weights[part]
         x = X.batch(chosen)
-        if X.dense is None:  # masked padding: a few lengths where shapes compile
+        if ragged:  # masked padding: a few lengths where shapes compile
             x = pad_steps(x, padded_steps(n_steps), X.pad_value)
         if ragged_targets:
             y = _pad_targets(targets, chosen, x.shape[1])

@@ -259,3 +259,18 @@ def test_one_length_for_all_samples_batches_as_a_copy_of_the_lengths_would():
     assert len(a) == len(b) == 16
     for x, y in zip(a, b, strict=True):
         np.testing.assert_array_equal(x, y)
+
+
+def test_samples_of_one_length_cut_batch_by_batch_are_never_padded(monkeypatch):
+    # JAX pads masked samples to a few rounded lengths (simulated here on any
+    # backend); windows of one length without a dense array (a forecaster's
+    # windows with covariates, a large panel's) are read whole by an unmasked
+    # network: padded, they trained 4 times worse on JAX.
+    monkeypatch.setattr(_batching, "padded_steps", lambda n_steps: n_steps + 5)
+    equal = Sequences(items=[np.full((6, 1), float(i)) for i in range(10)])
+    assert equal.dense is None
+    (x, _, _), *_ = _one_pass(equal, np.arange(10.0), batch_size=4)
+    assert x.shape[1] == 6
+    data, targets = _ragged()  # samples of 1 to 7 steps: padded, masked
+    for x, _, _ in _one_pass(data, targets, batch_size=5):
+        assert x.shape[1] in range(6, 13)

@@ -72,6 +72,7 @@ def test_grid_search_on_a_dask_local_cluster(local_search):
 
 
 @pytest.mark.slow
+@pytest.mark.tensorflow_only
 def test_worker_thread_budget_caps_tensorflow():
     code = textwrap.dedent(
         """
@@ -97,6 +98,7 @@ def test_worker_thread_budget_caps_tensorflow():
 
 
 @pytest.mark.slow
+@pytest.mark.tensorflow_only
 @pytest.mark.parametrize("distribution", ["default", "mirrored"])
 def test_tf_distribute_strategies_train_on_cpu(distribution):
     X, y = _data()

@@ -46,9 +46,12 @@ def test_dna_strings_gc_content_beats_majority():
     y = np.array(
         ["GC" if (s.count("G") + s.count("C")) / len(s) > 0.5 else "AT" for s in X]
     )
-    # The final state, not the mean over steps (0.90 here against 0.97).
+    # The final state, not the mean over steps. At learning rate 0.01 for 30
+    # epochs one seed in three stalled (0.84 on JAX, 0.91 on TensorFlow); at
+    # 0.005 for 60 epochs seeds 0-2 scored 0.97-1.0 on JAX, 0.90-0.98 on
+    # TensorFlow (seed 0: 1.0 and 0.98).
     clf = RNNClassifier(
-        units=16, pooling="last", epochs=30, learning_rate=0.01, random_state=0
+        units=16, pooling="last", epochs=60, learning_rate=0.005, random_state=0
     )
     clf.fit(X[:300], y[:300])
     majority = max(np.mean(y[300:] == "GC"), np.mean(y[300:] == "AT"))
