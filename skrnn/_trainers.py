@@ -73,12 +73,17 @@ def _compatible(source, target):
     )
 
 
-def copy_state(source, target):
-    """Assign every state variable of ``source`` to ``target``'s (same network)."""
+def copy_state(source, target, *, via_host=False):
+    """Assign every state variable of ``source`` to ``target``'s (same network).
+
+    ``via_host``: through NumPy arrays, for a ``source`` whose variables span
+    other processes (:func:`worker_training`).
+    """
+    to_numpy = get_keras().ops.convert_to_numpy if via_host else None
     for origin, destination in zip(
         _state_variables(source), _state_variables(target), strict=True
     ):
-        destination.assign(origin)
+        destination.assign(to_numpy(origin) if via_host else origin)
 
 
 class TrainerPool:
@@ -164,8 +169,4 @@ def worker_training(model, spec, build):
         try:
             yield trainer
         finally:
-            to_numpy = get_keras().ops.convert_to_numpy
-            for origin, destination in zip(
-                _state_variables(trainer), _state_variables(model), strict=True
-            ):
-                destination.assign(to_numpy(origin))
+            copy_state(trainer, model, via_host=True)

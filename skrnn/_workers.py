@@ -39,25 +39,6 @@ _LOCK = threading.Lock()
 _DISTRIBUTION = []  # the process's one DataParallel distribution, once started
 
 
-def check_available():
-    """Refuse ``distribution="multi_worker"`` where it cannot run, saying why."""
-    if backend_name() != "jax":
-        raise ValueError(
-            "distribution='multi_worker' trains with Keras' data parallelism on the "
-            f"JAX backend; Keras runs on {backend_name()!r}. Set KERAS_BACKEND=jax "
-            "(pip install 'skrnn[jax]'). TensorFlow's MultiWorkerMirroredStrategy "
-            "does not run under Keras 3's fit."
-        )
-    missing = [name for name in ENVIRONMENT if not os.environ.get(name)]
-    if missing and not _DISTRIBUTION:
-        raise ValueError(
-            "distribution='multi_worker' needs the workers' addresses in the "
-            f"environment: {', '.join(missing)} not set (see the Large panels "
-            "guide: every worker runs the same script with its own "
-            "KERAS_DISTRIBUTION_PROCESS_ID)."
-        )
-
-
 def join_from_environment(keras):
     """Join the other workers if the environment names several processes.
 
@@ -85,15 +66,28 @@ def join_from_environment(keras):
 
 
 def _start():
-    """The process's distribution (joined when Keras was imported)."""
+    """The process's distribution (joined when Keras was imported), or an
+    error saying why there is none."""
     get_keras()
-    check_available()
-    if not _DISTRIBUTION:
+    if backend_name() != "jax":
         raise ValueError(
-            "distribution='multi_worker': the workers' environment was set after "
-            "Keras was imported; set KERAS_DISTRIBUTION_JOB_ADDRESSES, "
-            "KERAS_DISTRIBUTION_NUM_PROCESSES and KERAS_DISTRIBUTION_PROCESS_ID "
-            "before the first fit (and before importing Keras or JAX)."
+            "distribution='multi_worker' trains with Keras' data parallelism on the "
+            f"JAX backend; Keras runs on {backend_name()!r}. Set KERAS_BACKEND=jax "
+            "(pip install 'skrnn[jax]'). TensorFlow's MultiWorkerMirroredStrategy "
+            "does not run under Keras 3's fit."
+        )
+    if not _DISTRIBUTION:
+        missing = [name for name in ENVIRONMENT if not os.environ.get(name)]
+        raise ValueError(
+            "distribution='multi_worker' needs the workers' addresses in the "
+            "environment before Keras is imported (the first fit): "
+            + (
+                f"{', '.join(missing)} not set"
+                if missing
+                else "they were set after Keras was imported"
+            )
+            + ". Every worker runs the same script with its own "
+            "KERAS_DISTRIBUTION_PROCESS_ID (see the parallel guide)."
         )
     return _DISTRIBUTION[0]
 

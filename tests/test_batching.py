@@ -251,13 +251,17 @@ def test_a_batch_size_the_workers_cannot_share_is_refused():
 
 def test_one_length_for_all_samples_batches_as_a_copy_of_the_lengths_would():
     # A large panel's windows share one length, broadcast (no array of 6.5
-    # million copies): the batches are those of the materialised lengths.
-    lengths = np.full(1000, 168)
+    # million copies), and are ordered by the jitter alone: the batches that
+    # sorting each length times its jitter gives.
     shared = np.broadcast_to(np.int64(168), (1000,))
-    a = _batching.bucket_batches(lengths, 64, np.random.RandomState(3))
-    b = _batching.bucket_batches(shared, 64, np.random.RandomState(3))
-    assert len(a) == len(b) == 16
-    for x, y in zip(a, b, strict=True):
+    rng = np.random.RandomState(3)
+    jitter = rng.uniform(1 - _batching._JITTER, 1 + _batching._JITTER, size=1000)
+    order = np.argsort(np.full(1000, 168) * jitter, kind="stable")
+    expected = [order[start : start + 64] for start in range(0, 1000, 64)]
+    expected = [expected[i] for i in rng.permutation(len(expected))]
+    batches = _batching.bucket_batches(shared, 64, np.random.RandomState(3))
+    assert len(batches) == len(expected) == 16
+    for x, y in zip(batches, expected, strict=True):
         np.testing.assert_array_equal(x, y)
 
 
