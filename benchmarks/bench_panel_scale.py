@@ -6,6 +6,9 @@ Run from the repository root (needs pyarrow: ``pip install -e ".[parquet]"``)::
     python benchmarks/bench_panel_scale.py --sizes 100000x1000  # the large one
     # (about 10 minutes on 2 cores: 450 MB of Parquet, 2 GB of memory)
     python benchmarks/bench_panel_scale.py --sizes 2000x500     # a smoke test
+    # the in-memory dict beside Parquet, and ten times the series, in one run:
+    python benchmarks/bench_panel_scale.py --sizes 10000x400 100000x400 \\
+        1000000x400 --dict 10000x400 100000x400
 
 What is measured
 ----------------
@@ -36,6 +39,7 @@ import argparse
 import contextlib
 import gc
 import io
+import itertools
 import json
 import os
 import re
@@ -65,6 +69,14 @@ def parse_args(argv=None):
         help="panel sizes as n_series x n_steps",
     )
     parser.add_argument("--folder", help="where to write the Parquet files")
+    parser.add_argument(
+        "--dict",
+        nargs="*",
+        default=[],
+        metavar="SIZE",
+        help="sizes also fitted from an in-memory dict of pandas Series "
+        "(the Parquet file read into memory before the baseline)",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -102,9 +114,27 @@ def write_panel(path, n_series, n_steps, seed=0, block=1000):
             writer.write_table(table)
 
 
-def child(path, n_series, n_steps):
+def read_dict(path):
+    """The Parquet panel as a dict of float32 Series indexed by their times."""
+    import pandas as pd
+
+    frame = pd.read_parquet(path)
+    ids, starts = np.unique(frame["unique_id"].to_numpy(), return_index=True)
+    bounds = list(starts[1:]) + [len(frame)]
+    times, values = frame["ds"].to_numpy(), frame["y"].to_numpy()
+    return {
+        i: pd.Series(values[a:b], index=pd.DatetimeIndex(times[a:b], freq="h"))
+        for i, a, b in zip(ids, starts, bounds, strict=True)
+    }
+
+
+def child(path, n_series, n_steps, source="parquet"):
     quiet_backend()
     from skrnn import SequenceForecaster
+
+    data = path
+    if source == "dict":
+        data = read_dict(path)
 
     params = dict(
         horizon=HORIZON,
@@ -121,7 +151,7 @@ def child(path, n_series, n_steps):
     lines = io.StringIO()
     start = time.perf_counter()
     with contextlib.redirect_stdout(lines):
-        fc = SequenceForecaster(**params, verbose=1).fit(path)
+        fc = SequenceForecaster(**params, verbose=1).fit(data)
     fit_seconds = time.perf_counter() - start
     peak = vm_status("VmHWM") if hwm_reset else None
     start = time.perf_counter()
@@ -137,6 +167,7 @@ def child(path, n_series, n_steps):
             {
                 "n_series": n_series,
                 "n_steps": n_steps,
+                "source": source,
                 "window": int(fc.window_),
                 "n_windows": n_windows,
                 "n_train_windows": n_windows - n_series,
@@ -163,12 +194,16 @@ def seconds(text):
 def main(argv=None):
     args = parse_args(argv)
     if args.child:
-        path, n_series, n_steps = args.child.split(",")
-        return child(path, int(n_series), int(n_steps))
+        path, n_series, n_steps, source = args.child.split(",")
+        return child(path, int(n_series), int(n_steps), source)
     folder = args.folder or tempfile.mkdtemp(prefix="skrnn-panels-")
+    os.makedirs(folder, exist_ok=True)
     print(f"panels written to {folder}; sizes {', '.join(args.sizes)}", flush=True)
     rows = []
-    for size in args.sizes:
+    runs = [(size, "parquet") for size in args.sizes]
+    runs += [(size, "dict") for size in args.dict]
+    runs.sort(key=lambda run: tuple(int(v) for v in run[0].lower().split("x")))
+    for size, source in runs:
         n_series, n_steps = (int(v) for v in size.lower().split("x"))
         path = os.path.join(folder, f"panel_{n_series}x{n_steps}.parquet")
         start = time.perf_counter()
@@ -176,11 +211,16 @@ def main(argv=None):
             write_panel(path, n_series, n_steps)
         print(
             f"{size}: Parquet {os.path.getsize(path) / MB:.0f} MB, written in "
-            f"{time.perf_counter() - start:.0f} s; fitting ...",
+            f"{time.perf_counter() - start:.0f} s; fitting from {source} ...",
             flush=True,
         )
         proc = subprocess.run(
-            [sys.executable, __file__, "--child", f"{path},{n_series},{n_steps}"],
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                f"{path},{n_series},{n_steps},{source}",
+            ],
             capture_output=True,
             text=True,
         )
@@ -197,18 +237,21 @@ def main(argv=None):
         rows.append(result)
     print()
     header = (
-        f"{'panel':>14} {'windows':>10} {'peak above base':>16} {'limit':>7} "
+        f"{'panel':>14} {'from':>7} {'windows':>10} {'peak above base':>16} {'limit':>7} "
         f"{'epoch':>8} {'windows/s':>10} {'fit':>7} {'predict':>8} "
         f"{'windows if materialised':>24}"
     )
     print(header)
     for r in rows:
-        limit = LIMITS_MB.get((r["n_series"], r["n_steps"]))
+        limit = None
+        if r["source"] == "parquet":
+            limit = LIMITS_MB.get((r["n_series"], r["n_steps"]))
         epoch = seconds(r["epoch"]) if r["epoch"] else float("nan")
         peak = r["peak_above_mb"]
         materialised = r["n_windows"] * r["window"] * 4 / MB
         print(
-            f"{r['n_series']:>7,} x {r['n_steps']:<4} {r['n_windows']:>10,} "
+            f"{r['n_series']:>7,} x {r['n_steps']:<4} {r['source']:>7} "
+            f"{r['n_windows']:>10,} "
             f"{'n/a' if peak is None else f'{peak:.0f} MB':>16} "
             f"{'' if limit is None else f'{limit} MB':>7} {epoch:>7.1f}s "
             f"{r['n_train_windows'] / epoch:>10,.0f} {r['fit_s']:>6.0f}s "
@@ -217,13 +260,13 @@ def main(argv=None):
         if limit is not None and peak is not None:
             verdict = "met" if peak <= limit else "MISSED"
             print(f"{'':>14} required <= {limit} MB above baseline: {verdict}")
-    if len(rows) > 1:
-        first, last = rows[0], rows[-1]
+    parquet = [r for r in rows if r["source"] == "parquet" and r["epoch"]]
+    for first, last in itertools.pairwise(parquet):
         ratio = seconds(last["epoch"]) / seconds(first["epoch"])
         windows = last["n_windows"] / first["n_windows"]
         print(
-            f"epoch time ratio {ratio:.2f} for {windows:.2f}x the windows "
-            "(linear: equal)"
+            f"epoch time {first['n_series']:,} -> {last['n_series']:,} series: "
+            f"{ratio:.2f}x for {windows:.2f}x the windows (linear: equal)"
         )
     return 0
 
