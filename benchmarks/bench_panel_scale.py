@@ -234,6 +234,8 @@ def main(argv=None):
             continue
         result = result[0]
         print("  " + result["progress"].replace("\n", "\n  "), flush=True)
+        shown = {k: v for k, v in result.items() if k != "progress"}
+        print("  " + json.dumps(shown), flush=True)  # kept if a later size fails
         rows.append(result)
     print()
     header = (

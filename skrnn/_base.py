@@ -9,7 +9,7 @@ layer and loss they need.
 """
 
 import numpy as np
-from sklearn.base import BaseEstimator, _fit_context
+from sklearn.base import BaseEstimator, _fit_context, is_classifier
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from . import _backend, _engine
@@ -62,7 +62,7 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
         conv_filters="auto",
         conv_kernel_size=8,
         pooling="auto",
-        lr_schedule="plateau",
+        lr_schedule="auto",
         n_networks="auto",
         model=None,
         epochs="auto",
@@ -232,8 +232,9 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
             ),
             n_iter_no_change=est.n_iter_no_change,
             tbptt_steps=est.tbptt_steps,
-            lr_schedule=est.lr_schedule,
-            # "auto" epochs are a bound: the schedule, once spent, ends the fit.
+            lr_schedule=wanted["lr_schedule"],
+            # "auto" epochs of the plateau schedule are a bound: the schedule,
+            # once spent, ends the fit.
             stop_at_floor=epochs == "auto" and est.epochs == "auto",
             verbose=est.verbose,
             group_batches=est.distribution is None,
@@ -278,7 +279,9 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
             whole_series=self._whole_series(),
             mask_value=self.mask_value,
         )
-        params = resolve_sequence_params(self.get_params(deep=False), kind, len(X))
+        params = resolve_sequence_params(
+            self.get_params(deep=False), kind, len(X), classifier=is_classifier(self)
+        )
         params["units"] = check_units(self, params["units"])
         params["conv_filters"] = check_conv_filters(self, params["conv_filters"])
         if params["scale_inputs"] is True:

@@ -138,7 +138,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         conv_filters="auto",
         conv_kernel_size=8,
         pooling="auto",
-        lr_schedule="plateau",
+        lr_schedule="auto",
         n_networks="auto",
         model=None,
         epochs="auto",

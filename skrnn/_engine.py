@@ -212,7 +212,8 @@ class TrainingConfig:
     n_iter_no_change: int = 10
     tbptt_steps: int | None = None
     # "plateau": halve the learning rate when the training loss has not improved
-    # for 10 epochs (down to 1e-5); None keeps it constant.
+    # for 10 epochs (down to 1e-5); "cosine": from the initial rate down to 1e-5
+    # along half a cosine over ``epochs``; None keeps it constant.
     lr_schedule: str | None = None
     # With "plateau": stop once the learning rate has reached its floor and the
     # loss has stalled ``patience`` more epochs (the schedule is spent; the
@@ -411,6 +412,20 @@ def _callback_classes():
                 if float(rate) <= np.float32(self.min_lr):
                     self.model.stop_training = True
 
+        class CosineSchedule(keras.callbacks.Callback):
+            """The learning rate from ``initial`` down to the floor (1e-5) along
+            half a cosine over ``epochs``; set before each epoch, so a fit of
+            ``epochs`` ends at the floor."""
+
+            def __init__(self, initial, epochs, floor=1e-5):
+                super().__init__()
+                self.initial, self.epochs, self.floor = initial, epochs, floor
+
+            def on_epoch_begin(self, epoch, logs=None):
+                self.model.optimizer.learning_rate = cosine_rate(
+                    epoch, self.epochs, self.initial, self.floor
+                )
+
         class CopyWeights(keras.callbacks.Callback):
             """Copy the training model's weights into ``target`` after each epoch."""
 
@@ -422,7 +437,10 @@ def _callback_classes():
                 self.target.set_weights(self.model.get_weights())
 
         _CALLBACKS.update(
-            Snapshot=Snapshot, CopyWeights=CopyWeights, PlateauSchedule=PlateauSchedule
+            Snapshot=Snapshot,
+            CopyWeights=CopyWeights,
+            PlateauSchedule=PlateauSchedule,
+            CosineSchedule=CosineSchedule,
         )
     return _CALLBACKS
 
@@ -501,6 +519,15 @@ def _train(model, data, targets, weights, config, spec, *, own):
     callbacks += keras_callbacks(config.verbose, config.epochs, config.progress)
     if config.lr_schedule == "plateau":
         callbacks.insert(0, _plateau_schedule(config.stop_at_floor))
+    elif config.lr_schedule == "cosine":
+        initial = (
+            spec.learning_rate
+            if spec is not None
+            else float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
+        )
+        callbacks.insert(
+            0, _callback_classes()["CosineSchedule"](initial, config.epochs)
+        )
     try:
         # Nothing of the fit outlives it in the backend's global state: neither
         # the traced step nor the datasets' generators with the data they hold.
@@ -561,6 +588,16 @@ def _plateau_schedule(stop_at_floor=False):
     more epochs.
     """
     return _callback_classes()["PlateauSchedule"](stop_at_floor)
+
+
+def cosine_rate(epoch, epochs, initial, floor=1e-5):
+    """The cosine schedule's rate in ``epoch`` (0-based) of ``epochs``: ``initial``
+    in the first, approaching ``floor`` in the last."""
+    if initial <= floor or epochs <= 1:
+        return float(initial)
+    return float(
+        floor + 0.5 * (initial - floor) * (1 + math.cos(math.pi * epoch / epochs))
+    )
 
 
 def _history(record):

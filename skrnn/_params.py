@@ -89,7 +89,7 @@ SEQUENCE_PARAMS = {
     "conv_filters": ("auto", [AUTO, tuple, list]),
     "conv_kernel_size": (8, [Count(1)]),
     "pooling": ("auto", [StrOptions({"auto", "mean", "last"})]),
-    "lr_schedule": ("plateau", [StrOptions({"plateau"}), None]),
+    "lr_schedule": ("auto", [StrOptions({"auto", "plateau", "cosine"}), None]),
 }
 
 SHARED_PARAMS = {**NETWORK_PARAMS, **TRAINING_PARAMS}

@@ -123,7 +123,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         conv_filters="auto",
         conv_kernel_size=8,
         pooling="auto",
-        lr_schedule="plateau",
+        lr_schedule="auto",
         n_networks="auto",
         scale_targets=True,
         model=None,

@@ -68,7 +68,7 @@ def test_unknown_parameter_value_names_the_parameter(Estimator):
         ({"conv_filters": (8, 0)}, "conv_filters"),
         ({"conv_filters": 8}, "conv_filters"),
         ({"pooling": "max"}, "pooling"),
-        ({"lr_schedule": "cosine"}, "lr_schedule"),
+        ({"lr_schedule": "linear"}, "lr_schedule"),
         ({"batch_size": "half"}, "batch_size"),
     ]:
         with pytest.raises(InvalidParameterError, match=f"'{name}' parameter"):

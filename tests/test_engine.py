@@ -179,6 +179,41 @@ def test_plateau_schedule_halves_the_rate_when_the_training_loss_stalls(
     assert np.isclose(float(model.optimizer.learning_rate), final)
 
 
+def test_cosine_schedule_lowers_the_rate_to_the_floor_over_the_epochs(monkeypatch):
+    data, y = _data(n=8)
+    model = _engine.build_model(_spec(learning_rate=2e-3))
+    rates = []
+    keras = _engine.get_keras()
+
+    class Record(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            rates.append(float(self.model.optimizer.learning_rate))
+
+    monkeypatch.setattr(_engine, "keras_callbacks", lambda *args: [Record()])
+    _engine.train(model, data, y, None, _config(epochs=8, lr_schedule="cosine"))
+    expected = [_engine.cosine_rate(e, 8, 2e-3) for e in range(8)]
+    np.testing.assert_allclose(rates, expected, rtol=1e-5)
+    assert rates[0] == pytest.approx(2e-3) and rates[-1] < 1e-4
+    assert all(a > b for a, b in zip(rates, rates[1:], strict=False))
+    # Half a cosine from the initial rate towards the 1e-5 floor.
+    assert _engine.cosine_rate(4, 8, 2e-3) == pytest.approx((2e-3 + 1e-5) / 2)
+    assert _engine.cosine_rate(0, 1, 2e-3) == 2e-3  # one epoch: the rate itself
+
+
+def test_cosine_schedule_starts_each_fit_from_the_named_rate():
+    """A second fit (a warm start) begins at the network's learning rate
+    again, not where the previous fit's schedule ended."""
+    data, y = _data(n=8)
+    spec = _spec(learning_rate=1e-3)
+    model = _engine.build_model(spec)
+    config = _config(epochs=3, lr_schedule="cosine")
+    _engine.train(model, data, y, None, config, spec=spec)
+    after_first = float(model.optimizer.learning_rate)
+    _engine.train(model, data, y, None, config, spec=spec)
+    assert float(model.optimizer.learning_rate) == pytest.approx(after_first)
+    assert after_first == pytest.approx(_engine.cosine_rate(2, 3, 1e-3))
+
+
 @pytest.mark.parametrize("stop_at_floor, n_epochs", [(True, 21), (False, 30)])
 def test_a_spent_plateau_schedule_ends_training_only_when_asked(
     stop_at_floor, n_epochs

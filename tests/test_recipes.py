@@ -27,6 +27,48 @@ def test_unnamed_network_takes_the_recipe_of_its_input():
     for name, value in SEQUENCE_RECIPES["series"].items():
         assert resolved[name] == value, name
     assert resolved["epochs"] == 100 and resolved["batch_size"] == 50
+    assert resolved["lr_schedule"] == "plateau"
+    # A classifier's recipe trains along a cosine, small sets for fewer epochs
+    # than a plain network: 15,000 samples read, within 100 and 150 epochs.
+    resolved = resolve_sequence_params(_params(), "series", 500, classifier=True)
+    assert resolved["epochs"] == 100 and resolved["lr_schedule"] == "cosine"
+
+
+@pytest.mark.parametrize(
+    "kind, named, epochs, schedule",
+    [
+        ("series", {}, 150, "cosine"),  # the recipe: 15,000 samples, <= 150
+        ("series", {"cell": "gru"}, 300, "plateau"),  # a named network
+        ("series", {"model": object()}, 300, "plateau"),
+        ("steps", {}, 300, "plateau"),  # per-step outputs: not the recipe's net
+        ("symbols", {}, 100, "plateau"),
+        ("series", {"lr_schedule": "plateau"}, 150, "plateau"),  # named: kept
+        ("series", {"lr_schedule": None}, 150, None),
+        ("series", {"epochs": 7}, 7, "cosine"),
+        ("steps", {"lr_schedule": "cosine"}, 300, "cosine"),
+    ],
+)
+def test_auto_training_follows_the_network_that_is_built(kind, named, epochs, schedule):
+    resolved = resolve_sequence_params(_params(**named), kind, 60, classifier=True)
+    assert resolved["epochs"] == epochs
+    assert resolved["lr_schedule"] == schedule
+    # A regressor's recipe keeps the plateau schedule (it lost with the cosine).
+    regressor = resolve_sequence_params(_params(**named), kind, 60)
+    if kind == "series" and named in ({}, {"epochs": 7}):
+        assert regressor["lr_schedule"] == "plateau"
+        assert regressor["epochs"] == named.get("epochs", 300)
+
+
+def test_a_classifier_records_the_cosine_recipe_a_regressor_the_plateau():
+    X = np.random.default_rng(0).normal(size=(24, 10, 1))
+    y = np.arange(24) % 2
+    fast = dict(epochs=1, n_networks=1, conv_filters=(4,), random_state=0)
+    clf = RNNClassifier(**fast).fit(X, y)
+    reg = RNNRegressor(**fast).fit(X, y.astype(float))
+    assert clf.training_params_["lr_schedule"] == "cosine"
+    assert reg.training_params_["lr_schedule"] == "plateau"
+    named = RNNClassifier(**fast, cell="gru", units=4).fit(X, y)
+    assert named.training_params_["lr_schedule"] == "plateau"
 
 
 @pytest.mark.parametrize("named", [{"cell": "lstm"}, {"units": 8}, {"units": (8, 4)}])
@@ -115,6 +157,7 @@ def test_the_seeds_simple_rnn_has_19_weights():
         "max_steps": None,
         "epochs": 1,
         "batch_size": 8,
+        "lr_schedule": "plateau",
     }
     assert reg.n_networks_ == 1 and reg.conv_filters_ == ()
 
@@ -224,6 +267,14 @@ def test_strings_train_on_smaller_batches_and_fewer_epochs():
     )
     assert (resolved["batch_size"], resolved["epochs"]) == (16, 25)
     numeric = resolve_sequence_params(
-        RNNClassifier().get_params(deep=False), "series", 1200
+        RNNClassifier().get_params(deep=False), "steps", 1200
     )
     assert (numeric["batch_size"], numeric["epochs"]) == (120, 100)
+    recipe = resolve_sequence_params(
+        RNNClassifier().get_params(deep=False), "series", 1200, classifier=True
+    )
+    assert (recipe["batch_size"], recipe["epochs"]) == (120, 100)
+    mid = resolve_sequence_params(
+        RNNClassifier().get_params(deep=False), "series", 120, classifier=True
+    )
+    assert mid["epochs"] == 125  # 15,000 / 120 (a plain network: 250)
