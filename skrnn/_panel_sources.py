@@ -414,14 +414,45 @@ def long_frame(columns, ids, results, indexes):
 
     ``results[i]`` is a 1-D array (a forecast: the value column) or a
     DataFrame (intervals, quantiles: its columns); ``indexes[i]`` its times.
+    The columns are joined as arrays, not as one frame per series (a million
+    series' frames took over 10 GB before they were concatenated).
     """
+    times = [np.asarray(index) for index in indexes]
+    frames = [isinstance(result, pd.DataFrame) for result in results]
+    names = {
+        tuple(r.columns)
+        for r, is_frame in zip(results, frames, strict=True)
+        if is_frame
+    }
+    if (
+        len({t.dtype for t in times}) > 1
+        or len(names) > 1
+        or 0 < sum(frames) < len(frames)
+    ):
+        return _long_frame_per_series(columns, ids, results, times)
+    lengths = [len(t) for t in times]
+    data = {
+        columns.id: pd.Series(list(ids)).repeat(lengths).to_numpy(),
+        columns.time: np.concatenate(times) if times else np.array([]),
+    }
+    if names:
+        for name in names.pop():
+            data[name] = np.concatenate([result[name].to_numpy() for result in results])
+    else:
+        data[columns.target] = np.concatenate([np.asarray(r) for r in results])
+    return pd.DataFrame(data)
+
+
+def _long_frame_per_series(columns, ids, results, times):
+    """:func:`long_frame` one frame per series, for results or times of
+    different kinds (pandas decides the joined columns' types)."""
     frames = []
-    for series_id, result, index in zip(ids, results, indexes, strict=True):
+    for series_id, result, stamps in zip(ids, results, times, strict=True):
         if isinstance(result, pd.DataFrame):
             frame = result.reset_index(drop=True)
         else:
             frame = pd.DataFrame({columns.target: np.asarray(result)})
-        frame.insert(0, columns.time, np.asarray(index))
+        frame.insert(0, columns.time, stamps)
         frame.insert(0, columns.id, series_id)
         frames.append(frame)
     return pd.concat(frames, ignore_index=True)

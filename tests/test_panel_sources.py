@@ -269,3 +269,30 @@ def test_large_panels_encode_level_windows_batch_by_batch(monkeypatch):
     np.testing.assert_array_equal(lazy.targets[indices], dense.targets[indices])
     np.testing.assert_array_equal(lazy.targets[3], dense.targets[3])
     np.testing.assert_array_equal(lazy.weights, dense.weights)
+
+
+@pytest.mark.parametrize("ids", [["a", "b"], [3, 7]])
+@pytest.mark.parametrize("as_frames", [False, True])
+def test_long_output_joined_as_columns_equals_one_frame_per_series(ids, as_frames):
+    """Forecasts of many series are joined column by column (a million series'
+    frames took over 10 GB); the result is what one frame per series gives."""
+    from skrnn._panel_sources import LongColumns, _long_frame_per_series, long_frame
+
+    columns = LongColumns()
+    indexes = [
+        pd.date_range("2020-01-01", periods=3, freq="h"),
+        pd.date_range("2021-01-01", periods=2, freq="h"),
+    ]
+    results = [np.arange(3.0) + 10, np.arange(2.0)]
+    if as_frames:
+        results = [
+            pd.DataFrame({"lower": r - 1, "upper": r + 1}, index=i)
+            for r, i in zip(results, indexes, strict=True)
+        ]
+    joined = long_frame(columns, ids, results, indexes)
+    expected = _long_frame_per_series(
+        columns, ids, results, [np.asarray(i) for i in indexes]
+    )
+    pd.testing.assert_frame_equal(joined, expected)
+    assert joined[columns.id].tolist() == [ids[0]] * 3 + [ids[1]] * 2
+    assert joined.columns[-1] == ("upper" if as_frames else columns.target)
