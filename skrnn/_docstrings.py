@@ -114,8 +114,8 @@ epochs : int or "auto", default="auto"
     300 samples on; 300 up to 100 samples), within 20 and 100 for strings
     and tokens. A classifier's numeric recipe, with its cosine schedule,
     reads 15,000 samples within 100 and 150 epochs (fewer epochs on sets
-    under 300 samples). With
-    ``lr_schedule="plateau"`` "auto" epochs are a bound, not a count: the fit
+    under 300 samples). With ``lr_schedule="plateau"`` "auto" epochs are a
+    bound, not a count: the fit
     ends earlier once the schedule is spent (the rate at its floor, the loss
     stalled 10 more epochs). ``n_iter_`` tells how many ran. A number trains
     exactly that many.

@@ -412,20 +412,6 @@ def _callback_classes():
                 if float(rate) <= np.float32(self.min_lr):
                     self.model.stop_training = True
 
-        class CosineSchedule(keras.callbacks.Callback):
-            """The learning rate from ``initial`` down to the floor (1e-5) along
-            half a cosine over ``epochs``; set before each epoch, so a fit of
-            ``epochs`` ends at the floor."""
-
-            def __init__(self, initial, epochs, floor=1e-5):
-                super().__init__()
-                self.initial, self.epochs, self.floor = initial, epochs, floor
-
-            def on_epoch_begin(self, epoch, logs=None):
-                self.model.optimizer.learning_rate = cosine_rate(
-                    epoch, self.epochs, self.initial, self.floor
-                )
-
         class CopyWeights(keras.callbacks.Callback):
             """Copy the training model's weights into ``target`` after each epoch."""
 
@@ -440,7 +426,6 @@ def _callback_classes():
             Snapshot=Snapshot,
             CopyWeights=CopyWeights,
             PlateauSchedule=PlateauSchedule,
-            CosineSchedule=CosineSchedule,
         )
     return _CALLBACKS
 
@@ -526,7 +511,10 @@ def _train(model, data, targets, weights, config, spec, *, own):
             else float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
         )
         callbacks.insert(
-            0, _callback_classes()["CosineSchedule"](initial, config.epochs)
+            0,
+            keras.callbacks.LearningRateScheduler(
+                lambda epoch, rate: cosine_rate(epoch, config.epochs, initial)
+            ),
         )
     try:
         # Nothing of the fit outlives it in the backend's global state: neither
