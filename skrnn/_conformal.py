@@ -3,7 +3,7 @@
 Pure functions of errors, scales and levels, shared by
 :meth:`RNNRegressor.predict_interval <skrnn.RNNRegressor.predict_interval>`
 (absolute errors of held-out samples) and the forecaster's intervals (scaled
-errors per step ahead; where they come from is :mod:`skrnn._calibration`).
+errors per step ahead; where they come from is :mod:`skrnn._forecasting.calibration`).
 
 A forecast error is divided by its series' scale (the in-sample
 seasonal-naive mean absolute error, as MASE does), so that errors of series of
@@ -18,8 +18,6 @@ a random walk's errors.
 """
 
 import numpy as np
-
-from ._level import seasonal_naive_scale
 
 # The least growth k ** beta of the errors of pooled steps beyond the calibrated
 # ones, and of every step of a differenced series: a random walk's (errors of
@@ -131,7 +129,7 @@ def conformal_offsets(scores, levels, n_steps, least_growth=0.0):
 
     ``scores`` holds the scaled errors, one row per (series, origin) and one
     column per step, NaN where the step lies beyond the series' end; float32
-    (as fitted, :mod:`skrnn._calibration`) or float64. An offset is one of the
+    (as fitted, :mod:`skrnn._forecasting.calibration`) or float64. An offset is one of the
     errors (order statistics pick elements, and rounding to float32 keeps
     their order), so float32 errors give the float64 ones' offsets rounded to
     float32; pooled offsets divide the errors by their step's growth in
@@ -167,25 +165,6 @@ def conformal_offsets(scores, levels, n_steps, least_growth=0.0):
 
 
 # ------------------------------------------------------------- error scale
-def series_scales(histories, season_length, log):
-    """Each series' seasonal-naive MAE per column, ``(n_series, n_targets)``."""
-    scales = np.array(
-        [
-            [
-                seasonal_naive_scale(
-                    np.log(history[:, j]) if log else history[:, j], season_length
-                )
-                or np.nan
-                for j in range(history.shape[1])
-            ]
-            for history in histories
-        ],
-        dtype=np.float64,
-    )
-    known = scales[np.isfinite(scales)]
-    return np.where(np.isfinite(scales), scales, known.mean() if known.size else 1.0)
-
-
 def scaled_errors(actual, forecast, scale, log):
     if log:
         return (np.log(actual) - np.log(forecast)) / scale

@@ -29,7 +29,7 @@ CLASSES = {
     "skrnn.InputEncoder": "skrnn._encoders:InputEncoder",
     "skrnn.TargetScaler": "skrnn._encoders:TargetScaler",
     "skrnn.TargetTransform": "skrnn._target:TargetTransform",
-    "skrnn.StaticEncoder": "skrnn._covariates:StaticEncoder",
+    "skrnn.StaticEncoder": "skrnn._forecasting.covariates:StaticEncoder",
     "sklearn.Pipeline": "sklearn.pipeline:Pipeline",
     "sklearn.StandardScaler": "sklearn.preprocessing:StandardScaler",
     "sklearn.MinMaxScaler": "sklearn.preprocessing:MinMaxScaler",

@@ -1,10 +1,10 @@
 """SequenceForecaster: fit a series or a panel, forecast its future, update, backtest.
 
-``fit`` goes one way: read the data as values (:mod:`skrnn._forecast_data`),
-resolve the plan (:mod:`skrnn._forecast_plan`), fit the normalisation and cut
-its training windows (:mod:`skrnn._normalizations`), train the networks
-(:mod:`skrnn._forecast_training`), calibrate the intervals
-(:mod:`skrnn._calibration`), and only then set the fitted attributes, at once.
+``fit`` goes one way: read the data as values (:mod:`skrnn._forecasting.data`),
+resolve the plan (:mod:`skrnn._forecasting.plan`), fit the normalisation and cut
+its training windows (:mod:`skrnn._forecasting.normalizations`), train the networks
+(:mod:`skrnn._forecasting.training`), calibrate the intervals
+(:mod:`skrnn._forecasting.calibration`), and only then set the fitted attributes, at once.
 """
 
 import dataclasses
@@ -17,7 +17,6 @@ from sklearn.metrics import r2_score
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ._calibration import calibrate, plan_calibration
 from ._conformal import (
     EXTRAPOLATED_BETA,
     bounds,
@@ -27,13 +26,22 @@ from ._conformal import (
     interval_levels,
     quantile_columns,
 )
-from ._covariate_data import predict_covariates, score_covariates
-from ._covariates import check_static_again, covariate_rows, with_calendar_columns
-from ._forecast_data import Container, FittedData, read_observations
-from ._forecast_history import appended_history, history_attributes
-from ._forecast_output import forecasts_like, frames_like, future_index
-from ._forecast_plan import ForecastPlan, continued_plan, resolve_plan
-from ._forecast_training import (
+from ._forecasting.calibration import calibrate, plan_calibration
+from ._forecasting.covariate_data import predict_covariates, score_covariates
+from ._forecasting.covariates import (
+    check_static_again,
+    covariate_rows,
+    with_calendar_columns,
+)
+from ._forecasting.data import Container, FittedData, read_observations
+from ._forecasting.history import appended_history, history_attributes
+from ._forecasting.normalizations import normalization_for, normalization_of
+from ._forecasting.output import forecasts_like, frames_like, future_index
+from ._forecasting.plan import ForecastPlan, continued_plan, resolve_plan
+from ._forecasting.series import steps_after
+from ._forecasting.source_forecasts import predict_source
+from ._forecasting.sources import is_source
+from ._forecasting.training import (
     ensemble_forecast,
     extended_histories,
     predictors_of,
@@ -41,12 +49,8 @@ from ._forecast_training import (
     train_networks,
 )
 from ._model_state import KerasModelMixin
-from ._normalizations import normalization_for, normalization_of
-from ._panel_sources import is_source
 from ._params import SHARED_PARAMS, Count, constraints
 from ._recipes import LOSSES
-from ._series import steps_after
-from ._source_forecasts import predict_source
 
 
 class SequenceForecaster(KerasModelMixin, RegressorMixin, BaseEstimator):
@@ -440,7 +444,9 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         else:
             plan = resolve_plan(params, observations, estimator=self)
             features = observations.features
-        given = observations.covariates  # X's columns, kept for predict
+        # The series forecasts continue from, with X's columns as given (before
+        # the calendar's are added), kept for predict and update.
+        history = history_attributes(observations)
         observations = with_calendar_columns(observations, plan.covariates)
         if not warm:
             normalization = normalization_for(plan, observations)
@@ -494,7 +500,7 @@ validation_fraction, warm_start, distribution, random_state, verbose :
             **plan.attributes(),
             **normalization.attributes(),
             **calibrated.attributes(),
-            **history_attributes(dataclasses.replace(observations, covariates=given)),
+            **history,
             "models_": models,
             "model_": models[0],
             "histories_": histories_,

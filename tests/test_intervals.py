@@ -324,7 +324,7 @@ def test_an_impossible_explicit_calibration_is_refused_before_training():
 def test_out_of_sample_errors_are_the_same_in_any_chunks(monkeypatch):
     """The origins are forecast a chunk at a time, built per chunk (never a
     list of every origin of a large panel): any chunk size, the same errors."""
-    from skrnn import _calibration
+    from skrnn._forecasting import calibration as _calibration
 
     rng = np.random.default_rng(0)
     histories = [rng.uniform(1, 2, (n, 1)) for n in (30, 41, 25)]

@@ -208,7 +208,7 @@ def test_level_forecasts_scale_with_the_series():
 
 def test_level_windows_targets_weights_and_hold_out():
     from skrnn._engine import ValidationSplit
-    from skrnn._level import WINDOWS_PER_SERIES, LevelWindows
+    from skrnn._forecasting.level import WINDOWS_PER_SERIES, LevelWindows
 
     arrays = [values for values in _hourly_like(n_series=2, n=200).values()]
     data = LevelWindows(arrays, 12, 4, 6, seed=0)

@@ -13,7 +13,7 @@ import pandas as pd
 from sklearn.utils._optional_dependencies import check_matplotlib_support
 from sklearn.utils.validation import check_is_fitted
 
-from .._series import continue_index, with_frequency
+from .._forecasting.series import continue_index, with_frequency
 
 _VALIDATION_PREFIX = "val_"
 # Observed values are drawn in near-black, so forecasts take the colour cycle:

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from skrnn import SequenceForecaster
-from skrnn._forecast_data import input_form, read_observations
+from skrnn._forecasting.data import input_form, read_observations
 
 FAST = dict(horizon=3, window=6, units=4, epochs=1, random_state=0)
 

@@ -32,11 +32,11 @@ import uuid
 import numpy as np
 import pandas as pd
 
-from ._series import series_index
+from .series import series_index
 
 # Rows per record batch read from an Arrow dataset.
 BATCH_ROWS = 1 << 17
-# Container kinds of panel sources (see ``_forecast_data.Container``).
+# Container kinds of panel sources (see ``data.Container``).
 SOURCE_KINDS = ("arrow", "dask")
 # The columns in which pandas' to_parquet stores an unnamed index.
 _PANDAS_INDEX = re.compile(r"__index_level_\d+__")

@@ -14,7 +14,7 @@ DataFrame; with covariates, ``X`` and a target ``y``) or a panel of many:
 :func:`read_observations` turns any of them into :class:`Observations`: a
 single series is a panel of one (its id is None), so everything after reading
 takes one path. :class:`Container` records how the data came, so that
-:mod:`skrnn._forecast_output` returns results alike.
+:mod:`skrnn._forecasting.output` returns results alike.
 """
 
 import dataclasses
@@ -24,19 +24,19 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.utils.validation import check_array, validate_data
 
-from . import _panel_sources
-from ._covariate_data import (
+from . import sources
+from .covariate_data import (
     check_covariates_finite,
     column_names,
     panel_covariates,
 )
-from ._covariates import static_rows
-from ._series import series_index
+from .covariates import static_rows
+from .series import series_index
 
 # "arrow" and "dask": a long panel read from Parquet / an Arrow dataset or a
-# dask DataFrame (skrnn._panel_sources); ``level_names`` holds its id and time
+# dask DataFrame (skrnn._forecasting.sources); ``level_names`` holds its id and time
 # column names, ``name`` its value column's.
-PANEL_KINDS = ("dict", "list", "long", *_panel_sources.SOURCE_KINDS)
+PANEL_KINDS = ("dict", "list", "long", *sources.SOURCE_KINDS)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -125,7 +125,7 @@ def input_form(X, y):
         return "panel_covariates" if _holds_series(y) else "series_covariates"
     if _holds_series(X):
         return "panel"
-    return "source" if _panel_sources.is_source(X) else "series"
+    return "source" if sources.is_source(X) else "series"
 
 
 INPUT_FORMS = ("source", "panel", "panel_covariates", "series", "series_covariates")
@@ -480,9 +480,9 @@ def _read_panel(data, estimator, fitted, input_name="X"):
 def read_source_observations(data, estimator, fitted=None):
     """A panel source (Parquet, Arrow dataset, dask; or one dask partition, a
     pandas frame of the same columns), read chunk by chunk."""
-    panel = _panel_sources.read_source(
+    panel = sources.read_source(
         data,
-        _panel_sources.LongColumns.of(estimator),
+        sources.LongColumns.of(estimator),
         known_ids=None if fitted is None else fitted.ids,
     )
     columns = panel.columns

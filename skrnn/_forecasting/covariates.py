@@ -209,7 +209,7 @@ def with_calendar(covariates, indexes, spec, n_rows):
     ``n_rows[i]`` rows each; ``indexes[i]`` the index of the first rows (the
     calendar of later rows continues it).
     """
-    from ._series import continue_index  # noqa: PLC0415 (one-way helper)
+    from .series import continue_index  # noqa: PLC0415 (one-way helper)
 
     out = []
     for i, rows in enumerate(n_rows):

@@ -4,7 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from skrnn._series import continue_index, extended_index, series_index, steps_after
+from skrnn._forecasting.series import (
+    continue_index,
+    extended_index,
+    series_index,
+    steps_after,
+)
 
 MONTHS = pd.date_range("2020-01-31", periods=4, freq="ME")
 PERIODS = pd.period_range("2020-01", periods=4, freq="M")

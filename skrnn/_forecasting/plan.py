@@ -4,7 +4,7 @@
 series to a frozen :class:`ForecastPlan` (normalisation, season, strategy, log,
 differences, window, the network and training parameters, the seed); nothing
 after it decides anything. Every rule reads only the series given to ``fit``
-(:mod:`skrnn._seasonality`, :mod:`skrnn._level`), so a backtest with
+(:mod:`skrnn._forecasting.seasonality`, :mod:`skrnn._forecasting.level`), so a backtest with
 ``TimeSeriesSplit`` plans fold by fold, as a user would.
 """
 
@@ -13,15 +13,15 @@ from numbers import Integral
 
 import numpy as np
 
-from ._backend import resolve_seed
-from ._covariates import CovariateSpec, resolve_covariates
-from ._params import check_units
-from ._recipes import (
+from .._backend import resolve_seed
+from .._params import check_units
+from .._recipes import (
     FORECAST_ARCHITECTURE,
     refuse_changed_network,
     resolve_forecast_params,
 )
-from ._seasonality import (
+from .covariates import CovariateSpec, resolve_covariates
+from .seasonality import (
     auto_differences,
     auto_window,
     infer_panel_season_length,
@@ -102,7 +102,7 @@ class ForecastPlan:
 def resolve_plan(params, observations, *, estimator):
     """The plan of a fresh fit: ``params`` (``get_params()``) resolved on the data.
 
-    ``observations`` are the training series (:class:`~skrnn._forecast_data.
+    ``observations`` are the training series (:class:`~skrnn._forecasting.data.
     Observations`); ``estimator`` is named in error messages. Impossible
     combinations and series too short for the plan are refused here, before
     anything trains.
@@ -235,7 +235,7 @@ def check_lengths(plan, observations, *, estimator):
         n_steps = len(values)
         if plan.normalize == "level":
             # A series shorter than the window is extended back with its first
-            # value (skrnn._level.extend_back); it needs its own training target
+            # value (skrnn._forecasting.level.extend_back); it needs its own training target
             # and the held-out last one, and one value before them.
             needed = 2 * plan.network_steps + 1
             if n_steps < needed:

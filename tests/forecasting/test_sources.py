@@ -1,4 +1,4 @@
-"""Panels in long format from Parquet, Arrow datasets and dask (skrnn._panel_sources)."""
+"""Panels in long format from Parquet, Arrow datasets and dask (skrnn._forecasting.sources)."""
 
 import subprocess
 import sys
@@ -193,7 +193,7 @@ def test_series_on_one_time_grid_share_one_index(tmp_path, monkeypatch):
     """Evenly spaced chunks are kept as a first stamp and a step, not 8 bytes a
     value; series on the same grid share one (immutable) pandas index, even
     when split over chunks that come out of order."""
-    from skrnn import _panel_sources
+    from skrnn._forecasting import sources as _panel_sources
 
     panel = _panel(3)
     late = pd.date_range(START + pd.Timedelta(hours=5), periods=40, freq="h")
@@ -229,7 +229,7 @@ def test_integer_time_gives_a_range_index(tmp_path):
 
 
 def test_missing_pyarrow_says_how_to_install(tmp_path, monkeypatch):
-    from skrnn import _panel_sources
+    from skrnn._forecasting import sources as _panel_sources
 
     monkeypatch.setitem(sys.modules, "pyarrow.dataset", None)
     with pytest.raises(ImportError, match=r"skrnn\[parquet\]"):
@@ -251,7 +251,7 @@ def test_import_skrnn_imports_neither_pyarrow_nor_dask():
 
 
 def test_large_panels_encode_level_windows_batch_by_batch(monkeypatch):
-    from skrnn import _level
+    from skrnn._forecasting import level as _level
 
     arrays = [s.to_numpy() for s in _panel(3).values()] + [np.arange(1.0, 30.0)]
     dense = _level.LevelWindows(arrays, 24, 3, 12, seed=0)
@@ -276,7 +276,11 @@ def test_large_panels_encode_level_windows_batch_by_batch(monkeypatch):
 def test_long_output_joined_as_columns_equals_one_frame_per_series(ids, as_frames):
     """Forecasts of many series are joined column by column (a million series'
     frames took over 10 GB); the result is what one frame per series gives."""
-    from skrnn._panel_sources import LongColumns, _long_frame_per_series, long_frame
+    from skrnn._forecasting.sources import (
+        LongColumns,
+        _long_frame_per_series,
+        long_frame,
+    )
 
     columns = LongColumns()
     indexes = [

@@ -1,7 +1,7 @@
 """The forecaster's networks: built from the plan, trained by the engine, combined.
 
 :func:`train_networks` trains the ``n_networks`` networks of a plan on a
-window set (:mod:`skrnn._forecast_windows`), one after another, each with
+window set (:mod:`skrnn._forecasting.windows`), one after another, each with
 its own seed derived from the plan's (its own initial weights, its own batch
 order, its own early stopping). :func:`ensemble_forecast` combines their
 forecasts as the forecast recipe says
@@ -19,10 +19,10 @@ median gains less. So the forecaster keeps separate networks.
 
 import gc
 
-from . import _engine
-from ._backend import make_predictor
-from ._progress import Progress, last_logs
-from ._recipes import COMBINE, ENSEMBLE_COMBINATION, LOSSES
+from .. import _engine
+from .._backend import make_predictor
+from .._progress import Progress, last_logs
+from .._recipes import COMBINE, ENSEMBLE_COMBINATION, LOSSES
 
 
 def network_spec(plan, params, data, member=0):

@@ -3,7 +3,7 @@
 The errors are collected where the networks never saw the values as training
 targets, from every forecast origin in the last ``c`` steps of each series,
 for each step of the horizon, each divided by its series' scale
-(:func:`~skrnn._conformal.series_scales`):
+(:func:`series_scales`):
 
 * ``"holdout"``: the windows the fit already held out. With
   ``normalize="level"`` and early stopping the targets of every training window
@@ -23,7 +23,8 @@ import dataclasses
 
 import numpy as np
 
-from ._conformal import scaled_errors, series_scales
+from .._conformal import scaled_errors
+from .level import seasonal_naive_scale
 
 # Origins a backtest forecasts from, per series: at least this many.
 MIN_BACKTEST_ORIGINS = 50
@@ -185,3 +186,22 @@ def out_of_sample_errors(
             done = len(actual)
             scores[i, :, :done] = scaled_errors(actual, predicted[:done], scale, log).T
     return scores.reshape(-1, horizon)
+
+
+def series_scales(histories, season_length, log):
+    """Each series' seasonal-naive MAE per column, ``(n_series, n_targets)``."""
+    scales = np.array(
+        [
+            [
+                seasonal_naive_scale(
+                    np.log(history[:, j]) if log else history[:, j], season_length
+                )
+                or np.nan
+                for j in range(history.shape[1])
+            ]
+            for history in histories
+        ],
+        dtype=np.float64,
+    )
+    known = scales[np.isfinite(scales)]
+    return np.where(np.isfinite(scales), scales, known.mean() if known.size else 1.0)

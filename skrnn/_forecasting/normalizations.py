@@ -5,7 +5,7 @@ the normalisation:
 
 * ``fit(plan, observations)`` (a class method): fit what the normalisation
   learns from the training series (nothing, for the level one);
-* ``windows(observations)``: the training windows (:mod:`skrnn._forecast_windows`);
+* ``windows(observations)``: the training windows (:mod:`skrnn._forecasting.windows`);
 * ``forecast(predictor, histories, n_steps, positions, covariates=None)``: one
   network's forecasts of ``n_steps`` after each history, on the original
   scale, ``(n_histories, n_steps, n_targets)``; ``positions[i]`` is the fitted
@@ -17,9 +17,9 @@ the normalisation:
 import numpy as np
 from sklearn.preprocessing import StandardScaler
 
-from ._covariates import StaticEncoder, assemble, padded_rows, scaled
-from ._forecast_windows import CovariateWindows, StandardWindows
-from ._level import (
+from .._target import TargetTransform
+from .covariates import StaticEncoder, assemble, padded_rows, scaled
+from .level import (
     LevelWindows,
     encode,
     encode_with_covariates,
@@ -27,7 +27,7 @@ from ._level import (
     extend_rows,
     input_layout,
 )
-from ._target import TargetTransform
+from .windows import CovariateWindows, StandardWindows
 
 
 def normalization_for(plan, observations):
@@ -97,7 +97,7 @@ class StandardNormalization(_Covariates):
     Each series has its own :class:`~skrnn._target.TargetTransform`; the
     covariates one :class:`~sklearn.preprocessing.StandardScaler` (pooled over
     the series) when ``scale``. With covariates the direct network reads the
-    window and the block it forecasts (:func:`~skrnn._covariates.assemble`);
+    window and the block it forecasts (:func:`~skrnn._forecasting.covariates.assemble`);
     the recursive one reads, at each step, the transformed target and the
     known covariates of the step after it.
     """
@@ -296,7 +296,7 @@ class StandardNormalization(_Covariates):
 
 class LevelNormalization(_Covariates):
     """``normalize="level"``: windows divided by their level and logged
-    (:mod:`skrnn._level`); nothing is fitted but the covariates' encodings."""
+    (:mod:`skrnn._forecasting.level`); nothing is fitted but the covariates' encodings."""
 
     error_space = (False, True)
 

@@ -12,14 +12,14 @@ network is built for, and holds what the forecaster trains on:
   stopping holds out the latest windows of each).
 
 :class:`StandardWindows` (``normalize="standard"``) cuts every window of
-transformed series; :class:`~skrnn._level.LevelWindows` (``normalize="level"``)
+transformed series; :class:`~skrnn._forecasting.level.LevelWindows` (``normalize="level"``)
 a fixed sample of level-normalised windows.
 """
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from ._covariates import assemble
+from .covariates import assemble
 
 
 class StandardWindows:
@@ -91,7 +91,7 @@ class StandardWindows:
 class CovariateWindows(StandardWindows):
     """Windows of the direct strategy with covariates: each window's steps and
     the ``horizon`` steps it forecasts, assembled per batch
-    (:func:`~skrnn._covariates.assemble`): past steps read their value and
+    (:func:`~skrnn._forecasting.covariates.assemble`): past steps read their value and
     covariates, forecast steps their known covariates.
 
     Parameters

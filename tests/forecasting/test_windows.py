@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from skrnn._forecast_windows import StandardWindows
+from skrnn._forecasting.windows import StandardWindows
 
 
 def test_windows_and_targets_of_several_series():

@@ -3,15 +3,15 @@
 ``SequenceForecaster.predict(source)`` forecasts the ``horizon`` steps after
 each series a panel source holds, from the values it holds (series the
 forecaster was fitted on; it is not changed): a dask DataFrame partition by
-partition into a dask DataFrame (:func:`~skrnn._panel_sources.predict_dask`),
+partition into a dask DataFrame (:func:`~skrnn._forecasting.sources.predict_dask`),
 the other sources into one pandas long frame.
 """
 
 import functools
 
-from ._forecast_data import read_source_observations
-from ._forecast_output import forecasts_like, future_index
-from ._panel_sources import LongColumns, predict_dask, source_kind
+from .data import read_source_observations
+from .output import forecasts_like, future_index
+from .sources import LongColumns, predict_dask, source_kind
 
 
 def predict_source(X, forecast, *, series_ids, horizon, fitted, estimator):
@@ -19,7 +19,7 @@ def predict_source(X, forecast, *, series_ids, horizon, fitted, estimator):
 
     ``forecast(histories, positions, n_steps)`` forecasts the fitted series
     ``positions`` from ``histories``; ``series_ids`` are the fitted series,
-    ``fitted`` the :class:`~skrnn._forecast_data.FittedData` the source is
+    ``fitted`` the :class:`~skrnn._forecasting.data.FittedData` the source is
     checked against, and ``estimator`` names the source's columns
     (``id_col``, ``time_col``, ``target_col``).
     """

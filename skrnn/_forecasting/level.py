@@ -16,8 +16,8 @@ Hourly in ``research/m4_research.md`` (rows #18, #24, #29), and on M4 Weekly
 
 import numpy as np
 
-from ._covariates import assemble
-from ._seasonality import MIN_TRAINING_WINDOWS
+from .covariates import assemble
+from .seasonality import MIN_TRAINING_WINDOWS
 
 # Training windows drawn per series (one fixed sample): long series do not
 # outweigh short ones, and an epoch costs the same whatever the lengths.
@@ -79,7 +79,7 @@ def extend_rows(rows, missing):
 def encode_with_covariates(windows, covariates, spec, static, layout):
     """:func:`encode` with covariates: ``covariates`` ``(n, window + horizon,
     n_columns)`` of each window's steps and of those it forecasts, folded like
-    the values (:func:`~skrnn._covariates.assemble`); inputs and levels."""
+    the values (:func:`~skrnn._forecasting.covariates.assemble`); inputs and levels."""
     levels = window_levels(windows)
     ratios = np.log(np.maximum(windows / levels[:, np.newaxis], 1e-6))
     inputs = assemble(ratios[:, :, np.newaxis], covariates, spec, static, layout[1])

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from skrnn._seasonality import (
+from skrnn._forecasting.seasonality import (
     _acf_of_changes,
     auto_differences,
     auto_window,

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from skrnn._forecast_plan import ForecastPlan
-from skrnn._normalizations import StandardNormalization
+from skrnn._forecasting.normalizations import StandardNormalization
+from skrnn._forecasting.plan import ForecastPlan
 
 
 def _plan(steps):

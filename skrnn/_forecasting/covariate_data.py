@@ -4,7 +4,7 @@ A panel's covariates come in the container of its target series: a dict of
 DataFrames (or 2-D arrays) keyed by the same ids, a list in the same order, or
 a long frame indexed by (series id, time) with one column per covariate (or
 one long frame of the target and covariate columns, split into these by
-``_forecast_data.split_long_frame``). Every series has the same columns, one
+``data.split_long_frame``). Every series has the same columns, one
 row per step of its target. Errors name the series and the column.
 """
 
@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from sklearn.utils.validation import validate_data
 
-from ._covariates import padded_rows
+from .covariates import padded_rows
 
 
 def column_names(X):
@@ -182,7 +182,7 @@ def predict_covariates(X, spec, ids, kind, *, horizon, estimator):
     """``(n_steps, future)``: the steps ``predict(X)`` forecasts and each
     series' covariates of those steps (None without covariates).
 
-    ``spec`` is the fitted :class:`~skrnn._covariates.CovariateSpec` (or
+    ``spec`` is the fitted :class:`~skrnn._forecasting.covariates.CovariateSpec` (or
     None), ``kind`` the fitted panel container's kind (None for one series).
     Without known-future covariates ``X`` must be None and ``horizon`` steps
     are forecast. ``estimator`` checks a single series' columns as

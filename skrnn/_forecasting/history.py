@@ -3,7 +3,7 @@
 A forecaster keeps the target history of each series it forecasts (``y_``),
 its time index (``index_``), its covariates (``X_``) and, for a panel, the
 series ids (``series_ids_``). :func:`history_attributes` makes those
-attributes from :class:`~skrnn._forecast_data.Observations`;
+attributes from :class:`~skrnn._forecasting.data.Observations`;
 :func:`appended_history` makes them anew with an ``update``'s observations
 appended.
 """
@@ -12,7 +12,7 @@ import dataclasses
 
 import numpy as np
 
-from ._series import extended_index
+from .series import extended_index
 
 
 def history_attributes(observations):

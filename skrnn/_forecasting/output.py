@@ -2,15 +2,15 @@
 
 :func:`forecasts_like` and :func:`frames_like` turn per-series forecasts (and
 interval or quantile frames) back into the container of the fitted data
-(:class:`~skrnn._forecast_data.Container`), the time index continued
+(:class:`~skrnn._forecasting.data.Container`), the time index continued
 (:func:`future_index`): a dict of Series in, a dict of Series out; a panel
 source (Parquet, Arrow, dask) in, a long frame of the same columns out.
 """
 
 import pandas as pd
 
-from . import _panel_sources
-from ._series import continue_index
+from . import sources
+from .series import continue_index
 
 
 def future_index(index, n_seen, n_steps):
@@ -34,7 +34,7 @@ def forecasts_like(container, ids, forecasts, indexes):
         return values[:, 0] if container.kind == "1d" else values
     if container.kind == "long":
         return _long(container, ids, [f[:, 0] for f in forecasts], indexes)
-    if container.kind in _panel_sources.SOURCE_KINDS:
+    if container.kind in sources.SOURCE_KINDS:
         return _source_frame(container, ids, [f[:, 0] for f in forecasts], indexes)
     series = [
         pd.Series(values[:, 0], index=index, name=container.name)
@@ -53,7 +53,7 @@ def frames_like(container, ids, frames):
         return dict(zip(ids, frames, strict=True))
     if container.kind == "list":
         return frames
-    if container.kind in _panel_sources.SOURCE_KINDS:
+    if container.kind in sources.SOURCE_KINDS:
         indexes = [frame.index for frame in frames]
         return _source_frame(container, ids, frames, indexes)
     return pd.concat(
@@ -64,9 +64,9 @@ def frames_like(container, ids, frames):
 def _source_frame(container, ids, results, indexes):
     """Results of a panel source: a long frame (dask for dask) named like it."""
     id_column, time_column = container.level_names
-    columns = _panel_sources.LongColumns(id_column, time_column, container.name)
-    frame = _panel_sources.long_frame(columns, ids, results, indexes)
-    return _panel_sources.as_kind(frame, container.kind)
+    columns = sources.LongColumns(id_column, time_column, container.name)
+    frame = sources.long_frame(columns, ids, results, indexes)
+    return sources.as_kind(frame, container.kind)
 
 
 def _long(container, ids, results, indexes):

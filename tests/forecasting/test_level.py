@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from skrnn._level import LevelWindows, extend_back, scale_lag
-from skrnn._seasonality import MIN_TRAINING_WINDOWS
+from skrnn._forecasting.level import LevelWindows, extend_back, scale_lag
+from skrnn._forecasting.seasonality import MIN_TRAINING_WINDOWS
 
 
 def _series(n, level, seed, period=52):
@@ -80,8 +80,8 @@ def test_level_forecast_reads_short_histories_extended(n_history):
         seen.append(inputs)
         return np.zeros((len(inputs), 13), dtype=np.float32)
 
-    from skrnn._forecast_plan import ForecastPlan
-    from skrnn._normalizations import LevelNormalization
+    from skrnn._forecasting.normalizations import LevelNormalization
+    from skrnn._forecasting.plan import ForecastPlan
 
     plan = ForecastPlan(
         normalize="level",

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 
 from skrnn import SequenceForecaster
-from skrnn._forecast_data import read_observations
-from skrnn._forecast_plan import ForecastPlan, continued_plan, resolve_plan
+from skrnn._forecasting.data import read_observations
+from skrnn._forecasting.plan import ForecastPlan, continued_plan, resolve_plan
 
 
 def _plan(data, y=None, **params):

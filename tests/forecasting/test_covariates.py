@@ -6,7 +6,12 @@ import pytest
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 
 from skrnn import SequenceForecaster, load_estimator, save_estimator
-from skrnn._covariates import CovariateSpec, StaticEncoder, assemble, resolve_calendar
+from skrnn._forecasting.covariates import (
+    CovariateSpec,
+    StaticEncoder,
+    assemble,
+    resolve_calendar,
+)
 
 HORIZON = 7
 TINY = dict(horizon=HORIZON, window=14, units=4, epochs=2, n_networks=1, random_state=0)

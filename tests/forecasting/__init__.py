@@ -1,0 +1,1 @@
+"""Tests of skrnn._forecasting, one file per module."""
