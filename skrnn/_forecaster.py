@@ -37,7 +37,12 @@ from ._forecasting.data import Container, FittedData, read_observations
 from ._forecasting.history import appended_history, history_attributes
 from ._forecasting.normalizations import normalization_for, normalization_of
 from ._forecasting.output import forecasts_like, frames_like, future_index
-from ._forecasting.plan import ForecastPlan, continued_plan, resolve_plan
+from ._forecasting.plan import (
+    ForecastPlan,
+    continued_plan,
+    resolve_plan,
+    resolve_training,
+)
 from ._forecasting.series import steps_after
 from ._forecasting.source_forecasts import predict_source
 from ._forecasting.sources import is_source
@@ -419,6 +424,7 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         """
         warm = self.warm_start and hasattr(self, "model_")
         params = self.get_params(deep=False)
+        training = resolve_training(params, estimator=self)
         observations = read_observations(
             X,
             y,
@@ -428,7 +434,7 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         )
         if warm:
             plan = continued_plan(
-                ForecastPlan.of(self), params, observations, estimator=self
+                ForecastPlan.of(self), params, observations, training, estimator=self
             )
             normalization = normalization_of(plan, self.__dict__)
             check_static_again(
@@ -442,7 +448,7 @@ validation_fraction, warm_start, distribution, random_state, verbose :
                 if name in self.__dict__
             }
         else:
-            plan = resolve_plan(params, observations, estimator=self)
+            plan = resolve_plan(params, observations, training, estimator=self)
             features = observations.features
         # The series forecasts continue from, with X's columns as given (before
         # the calendar's are added), kept for predict and update.

@@ -17,6 +17,7 @@ from .._backend import resolve_seed
 from .._params import check_units
 from .._recipes import (
     FORECAST_ARCHITECTURE,
+    FORECAST_RECIPES,
     refuse_changed_network,
     resolve_forecast_params,
 )
@@ -99,13 +100,31 @@ class ForecastPlan:
         }
 
 
-def resolve_plan(params, observations, *, estimator):
+def resolve_training(params, *, estimator):
+    """The network and training parameters for each normalisation.
+
+    The recipe of each normalisation (:data:`~skrnn._recipes.FORECAST_RECIPES`)
+    with what ``params`` name (:func:`~skrnn._recipes.resolve_forecast_params`),
+    ``units`` checked: resolved from the parameters alone, before any data is
+    read, so that a bad value is refused before a large panel is read. The
+    plan takes the entry of the normalisation the data call for.
+    """
+    resolved = {}
+    for normalize in FORECAST_RECIPES:
+        training = resolve_forecast_params(params, normalize)
+        training["units"] = check_units(estimator, training["units"])
+        resolved[normalize] = training
+    return resolved
+
+
+def resolve_plan(params, observations, training, *, estimator):
     """The plan of a fresh fit: ``params`` (``get_params()``) resolved on the data.
 
     ``observations`` are the training series (:class:`~skrnn._forecasting.data.
-    Observations`); ``estimator`` is named in error messages. Impossible
-    combinations and series too short for the plan are refused here, before
-    anything trains.
+    Observations`); ``training`` maps each normalisation to its network and
+    training parameters (:func:`resolve_training`); ``estimator`` is named in
+    error messages. Impossible combinations and series too short for the plan
+    are refused here, before anything trains.
     """
     targets = observations.targets
     panel = observations.container.is_panel
@@ -137,8 +156,7 @@ def resolve_plan(params, observations, *, estimator):
             "past_covariates need strategy='direct': a recursive forecaster would "
             "need their values at the steps it forecasts, which are not observed."
         )
-    training = resolve_forecast_params(params, normalize)
-    training["units"] = check_units(estimator, training["units"])
+    training = dict(training[normalize])
     if params["season_length"] is not None:
         season = int(params["season_length"])
     elif panel and normalize == "level":  # one season for the whole panel
@@ -194,14 +212,13 @@ def resolve_plan(params, observations, *, estimator):
     return plan
 
 
-def continued_plan(plan, params, observations, *, estimator):
-    """The plan a warm start continues: the fitted one, if ``params`` still
-    describe it; a changed network, window or normalisation is refused."""
+def continued_plan(plan, params, observations, training, *, estimator):
+    """The plan a warm start continues: the fitted one, if ``params`` (and
+    ``training``, as :func:`resolve_training` resolves them) still describe
+    it; a changed network, window or normalisation is refused."""
     fitted = {name: plan.training[name] for name in FORECAST_ARCHITECTURE}
     fitted.update(window=plan.window, normalize=plan.normalize)
-    wanted = resolve_forecast_params(params, plan.normalize)
-    wanted["units"] = check_units(estimator, wanted["units"])
-    wanted = {name: wanted[name] for name in FORECAST_ARCHITECTURE}
+    wanted = {name: training[plan.normalize][name] for name in FORECAST_ARCHITECTURE}
     wanted.update(
         window=plan.window if isinstance(params["window"], str) else params["window"],
         normalize=plan.normalize

@@ -8,13 +8,20 @@ import pytest
 
 from skrnn import SequenceForecaster
 from skrnn._forecasting.data import read_observations
-from skrnn._forecasting.plan import ForecastPlan, continued_plan, resolve_plan
+from skrnn._forecasting.plan import (
+    ForecastPlan,
+    continued_plan,
+    resolve_plan,
+    resolve_training,
+)
 
 
 def _plan(data, y=None, **params):
     estimator = SequenceForecaster(**params)
     observations = read_observations(data, y, estimator=estimator)
-    return resolve_plan(estimator.get_params(), observations, estimator=estimator)
+    params = estimator.get_params()
+    training = resolve_training(params, estimator=estimator)
+    return resolve_plan(params, observations, training, estimator=estimator)
 
 
 def _seasonal(n=120, period=12, level=10.0, seed=0):
@@ -101,12 +108,34 @@ def test_impossible_plans_are_refused_before_training(data, params, message):
 def test_a_warm_start_continues_the_fitted_plan_or_refuses_a_change():
     estimator = SequenceForecaster(units=4)
     observations = read_observations(_seasonal(), estimator=estimator)
-    plan = resolve_plan(estimator.get_params(), observations, estimator=estimator)
+    params = estimator.get_params()
+    training = resolve_training(params, estimator=estimator)
+    plan = resolve_plan(params, observations, training, estimator=estimator)
     assert (
-        continued_plan(plan, estimator.get_params(), observations, estimator=estimator)
+        continued_plan(plan, params, observations, training, estimator=estimator)
         is plan
     )
     changed = SequenceForecaster(units=8).get_params()
+    again = resolve_training(changed, estimator=estimator)
     with pytest.raises(ValueError, match="units"):
-        continued_plan(plan, changed, observations, estimator=estimator)
+        continued_plan(plan, changed, observations, again, estimator=estimator)
     assert isinstance(plan, ForecastPlan)
+
+
+def test_the_training_parameters_are_resolved_from_the_parameters_alone():
+    named = SequenceForecaster(cell="simple", units=3).get_params()
+    training = resolve_training(named, estimator=SequenceForecaster())
+    assert set(training) == {"level", "standard"}
+    for resolved in training.values():  # a named network is built as named
+        assert resolved["cell"] == "simple"
+        assert resolved["units"] == (3,)
+        assert resolved["n_networks"] == 1
+    default = resolve_training(SequenceForecaster().get_params(), estimator=None)
+    assert default["level"]["units"] == (128,)
+    assert default["standard"]["units"] == (32,)
+
+
+def test_bad_units_are_refused_before_any_data_is_read(tmp_path):
+    missing = tmp_path / "not_written.parquet"
+    with pytest.raises(ValueError, match="'units' parameter"):
+        SequenceForecaster(units=(4, 0)).fit(missing)
