@@ -1,17 +1,18 @@
-"""Lazy access to Keras on whichever backend it runs, seeding, threads, predict.
+"""Lazy access to Keras on whichever backend it runs, seeding, threads.
 
 Nothing here imports TensorFlow, JAX, PyTorch or Keras at module import time:
 ``import skrnn`` stays instant, and the backend is loaded by the first call to
 :func:`get_keras` (first ``fit``, ``predict`` or unpickling of a fitted
-estimator). Keras runs on the backend ``KERAS_BACKEND`` names, TensorFlow by
-default. What only TensorFlow has lives in :mod:`skrnn._tensorflow`, reached
-through the functions here (:func:`training_scope`, :func:`distribution_scope`,
-:func:`make_predictor`, :func:`generator_dataset`), which use Keras' own
-equivalents on the other backends.
+estimator), which also sets the backend up once (TensorFlow's thread pools
+and notices, the workers a JAX process joins). Keras runs on the backend
+``KERAS_BACKEND`` names, TensorFlow by default. This module imports no other
+of skrnn's: what differs by backend is chosen in :mod:`skrnn._per_backend`,
+what only TensorFlow has lives in :mod:`skrnn._tensorflow`.
 """
 
 import contextlib
 import gc
+import logging
 import os
 import signal
 import sys
@@ -118,13 +119,9 @@ def _import_keras():
                 "skrnn's first fit)."
             )
         if name == "tensorflow":
-            from . import _tensorflow
-
-            _tensorflow.configure()
+            _configure_tensorflow()
         elif name == "jax":
-            from . import _workers
-
-            _workers.join_from_environment(keras)  # before JAX's first computation
+            _join_workers(keras)  # before JAX's first computation
         elif name == "torch":
             n_threads = thread_limit()
             if n_threads is not None:
@@ -132,6 +129,69 @@ def _import_keras():
 
                 torch.set_num_threads(n_threads)
     return keras
+
+
+class _RetracingFilter(logging.Filter):
+    """Drop TensorFlow's retracing notice: each fitted model traces its own function."""
+
+    def filter(self, record):
+        return "triggered tf.function retracing" not in record.getMessage()
+
+
+def _configure_tensorflow():
+    """Set TensorFlow up for skrnn, once, as Keras is imported on it.
+
+    Caps the thread pools where the process was given a thread budget (joblib's
+    process workers set ``OMP_NUM_THREADS`` to their share of the cores), probes
+    the devices and spends oneDNN's one-time fallback notice (see below) while
+    the caller has stderr silenced, and drops TensorFlow's retracing notices.
+    """
+    import tensorflow as tf
+
+    n_threads = thread_limit()
+    if n_threads is not None:
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(n_threads)
+            tf.config.threading.set_inter_op_parallelism_threads(min(n_threads, 2))
+        except RuntimeError:  # the runtime was already initialised by the user
+            pass
+    tf.config.list_physical_devices()  # CUDA is probed here
+    # Where oneDNN is on and the CPU lacks AVX-512, TensorFlow logs at ERROR
+    # level, once per process, that the first op of a type oneDNN cannot run
+    # there (bool, float16) falls back to Eigen: a masked fit's boolean mask
+    # printed it. One boolean op here spends that one notice (and with it a
+    # later float16 one) while stderr is silenced; nothing else is.
+    tf.transpose(tf.zeros((1, 1), dtype=tf.bool))
+    logging.getLogger("tensorflow").addFilter(_RetracingFilter())
+
+
+# The number of worker processes joined as Keras was imported on JAX (0: the
+# environment named none), read by skrnn._workers.
+_WORKERS = [0]
+
+
+def _join_workers(keras):
+    """Join the other workers if the environment names several processes.
+
+    Called once, as Keras is first imported on JAX: JAX must know its workers
+    before its first computation (:mod:`skrnn._workers` trains across them).
+    """
+    count = os.environ.get("KERAS_DISTRIBUTION_NUM_PROCESSES", "")
+    if not count.isdigit() or int(count) < 1:
+        return
+    if int(count) > 1:  # a cluster of one is this process alone
+        import jax
+
+        if jax.config.jax_platforms in (None, "", "cpu"):
+            jax.config.update("jax_cpu_collectives_implementation", "gloo")
+        keras.distribution.initialize()
+    _WORKERS[0] = int(count)
+
+
+def joined_workers():
+    """The number of worker processes joined as Keras was imported (0: none)."""
+    get_keras()
+    return _WORKERS[0]
 
 
 # The Keras backends skrnn trains on; TensorFlow is the default and the tested
@@ -201,68 +261,6 @@ def thread_limit():
     return None
 
 
-def _tensorflow():
-    """:mod:`skrnn._tensorflow` if Keras runs on TensorFlow, else None."""
-    if backend_name() != "tensorflow":
-        return None
-    from . import _tensorflow
-
-    return _tensorflow
-
-
-@contextlib.contextmanager
-def training_scope(model):
-    """Where ``model`` trains; yields a list for the generators of its datasets.
-
-    On TensorFlow nothing of the fit outlives it in TensorFlow's process-wide
-    registries (see :mod:`skrnn._tensorflow`): neither the traced step nor the
-    datasets' generators with the data they hold. The other backends keep no
-    such state.
-    """
-    tf_parts = _tensorflow()
-    if tf_parts is None:
-        yield []
-        return
-    with (
-        tf_parts.released_custom_gradients(model),
-        tf_parts.released_generator_datasets() as generators,
-    ):
-        yield generators
-
-
-def distribution_scope(distribution):
-    """The scope a network is built and compiled in (``tf.distribute`` only).
-
-    None builds outside any strategy; "default" and "mirrored" are
-    TensorFlow's (see :func:`skrnn._tensorflow.distribution_scope`);
-    "multi_worker" builds the network itself outside any (it trains through a
-    copy built under :func:`skrnn._workers.scope`).
-    """
-    if distribution is None or distribution == "multi_worker":
-        return contextlib.nullcontext()  # the workers' trainer: skrnn._workers
-    tf_parts = _tensorflow()
-    if tf_parts is None:
-        raise ValueError(
-            f"distribution={distribution!r} trains through tf.distribute, which "
-            f"needs the TensorFlow backend; Keras runs on {backend_name()!r}. "
-            "Leave distribution=None, or set KERAS_BACKEND=tensorflow."
-        )
-    return tf_parts.distribution_scope(distribution)
-
-
-def make_predictor(model):
-    """A callable ``predictor(X, *, compile_hot=False)`` -> ``model``'s outputs.
-
-    On TensorFlow a traced (and, when hot, XLA-compiled) forward pass
-    (:class:`skrnn._tensorflow.CompiledPredictor`); elsewhere Keras' own
-    compiled ``predict_on_batch`` (:class:`KerasPredictor`).
-    """
-    tf_parts = _tensorflow()
-    if tf_parts is not None:
-        return tf_parts.CompiledPredictor(model)
-    return KerasPredictor(model)
-
-
 def in_chunks(run, X):
     """``run`` on ``X`` in chunks of at most ``_PREDICT_CHUNK`` samples, joined."""
     if X.shape[0] <= _PREDICT_CHUNK:
@@ -280,58 +278,6 @@ def at_least_min_batch(X):
     if n_samples < _MIN_BATCH:
         X = np.concatenate([X] * _MIN_BATCH, axis=0)
     return X, n_samples
-
-
-class KerasPredictor:
-    """``model.predict_on_batch`` on NumPy arrays, in chunks (JAX, PyTorch).
-
-    Keras compiles the forward pass itself (``jax.jit`` on JAX); one call runs
-    at a time (threads wait for each other). As on
-    TensorFlow, a batch of one sample is computed as two identical rows, so a
-    prediction does not depend on the size of the batch it is made in.
-    """
-
-    def __init__(self, model):
-        keras = get_keras()
-        self.model = model
-        self._dtype = np.dtype(keras.backend.standardize_dtype(model.inputs[0].dtype))
-        # Keras' JAX predict step donates the model's state buffers: two threads
-        # predicting at once (dask's threaded scheduler) would read deleted ones.
-        self._lock = threading.Lock()
-
-    def __call__(self, X, *, compile_hot=False):
-        return in_chunks(self._run, X)
-
-    def _run(self, X):
-        X, n_samples = at_least_min_batch(X)
-        with self._lock:
-            outputs = self.model.predict_on_batch(np.asarray(X, dtype=self._dtype))
-        return np.asarray(outputs)[:n_samples]
-
-
-def generator_dataset(passes, signature, *, rows, group=1, prefetch=2):
-    """What Keras' ``fit`` reads from a generator of ``(x, y, w)`` batches.
-
-    ``passes`` is a generator function; each item holds ``group`` batches of
-    ``rows`` rows stacked (several batches handed over at once). ``signature``
-    gives each array's ``(shape, dtype)`` with None for sizes that vary. On
-    TensorFlow a ``tf.data`` pipeline (split into batches, prefetched); on the
-    other backends a generator that yields the batches one by one.
-    """
-    tf_parts = _tensorflow()
-    if tf_parts is not None:
-        return tf_parts.generator_dataset(
-            passes, signature, rows=rows, group=group, prefetch=prefetch
-        )
-    if group == 1:
-        return passes()
-
-    def batches():
-        for stacked in passes():
-            for start in range(0, len(stacked[0]), rows):
-                yield tuple(part[start : start + rows] for part in stacked)
-
-    return batches()
 
 
 class _HeldInterrupts:

@@ -15,7 +15,8 @@ samples alone.
 
 import numpy as np
 
-from ._backend import generator_dataset, pad_steps, padded_steps
+from ._backend import pad_steps, padded_steps
+from ._per_backend import generator_dataset
 
 # Batches of equal-length samples handed from Python to TensorFlow at once, up
 # to this many bytes of inputs in all (large batches go one at a time).
@@ -75,7 +76,7 @@ def sequence_dataset(
     """Padded ``(x, y, w)`` batches for Keras' ``fit`` and the steps of one pass.
 
     A ``tf.data.Dataset`` on TensorFlow, a generator on the other backends
-    (:func:`~skrnn._backend.generator_dataset`).
+    (:func:`~skrnn._per_backend.generator_dataset`).
 
     Batches are built from the NumPy data by a generator, reshuffled every pass
     from ``seed`` (no global seed involved), never a copy of the whole data in

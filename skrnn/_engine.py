@@ -34,14 +34,7 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from . import _trainers, _workers
-from ._backend import (
-    backend_name,
-    distribution_scope,
-    generator_dataset,
-    get_keras,
-    release_free_heap,
-    training_scope,
-)
+from ._backend import backend_name, get_keras, release_free_heap
 from ._batching import sequence_dataset
 from ._network import (
     build_custom_network,
@@ -49,6 +42,7 @@ from ._network import (
     join_members,
     make_optimizer,
 )
+from ._per_backend import distribution_scope, generator_dataset, training_scope
 from ._progress import keras_callbacks
 from ._training_data import check_padding, check_targets, check_training_data
 

@@ -7,7 +7,7 @@ rebuilt on first use after a fit or a load.
 
 import warnings
 
-from . import _backend
+from . import _per_backend
 
 
 def _is_fitted_attribute(name):
@@ -46,7 +46,7 @@ class KerasModelMixin:
         scratch.model_ = model
         scratch.history_ = history
         scratch.n_iter_ = (0 if reset else scratch.n_iter_) + result.n_epochs
-        scratch._predictor = _backend.make_predictor(model)
+        scratch._predictor = _per_backend.make_predictor(model)
         self._replace_fitted_state(scratch.__dict__)
         if result.interrupted:
             warnings.warn(
@@ -81,7 +81,7 @@ class KerasModelMixin:
         """The traced forward pass of ``model_``, built on first use after a fit or load."""
         predictor = self.__dict__.get("_predictor")
         if predictor is None or predictor.model is not self.model_:
-            predictor = _backend.make_predictor(self.model_)
+            predictor = _per_backend.make_predictor(self.model_)
             self._predictor = predictor
         return predictor
 
@@ -99,7 +99,7 @@ class KerasModelMixin:
         ):
             first = self._compiled_predictor()
             predictors = [
-                first if model is self.model_ else _backend.make_predictor(model)
+                first if model is self.model_ else _per_backend.make_predictor(model)
                 for model in models
             ]
             self._predictors = predictors
@@ -130,12 +130,12 @@ class KerasModelMixin:
                 model_from_bytes(data, safe_mode=False) for data in models_bytes
             ]
             state["model_"] = state["models_"][0]
-            state["_predictor"] = _backend.make_predictor(state["model_"])
+            state["_predictor"] = _per_backend.make_predictor(state["model_"])
             state["_predictors"] = [state["_predictor"]] + [
-                _backend.make_predictor(model) for model in state["models_"][1:]
+                _per_backend.make_predictor(model) for model in state["models_"][1:]
             ]
         elif model_bytes is not None:
             # A pickle is trusted code already; allow custom layers of a `model`.
             state["model_"] = model_from_bytes(model_bytes, safe_mode=False)
-            state["_predictor"] = _backend.make_predictor(state["model_"])
+            state["_predictor"] = _per_backend.make_predictor(state["model_"])
         super().__setstate__(state)

@@ -1,21 +1,21 @@
 """Everything of skrnn that only TensorFlow has, in one place.
 
-Imported by :mod:`skrnn._backend` only once Keras runs on TensorFlow: the
-thread pools, the workarounds for TensorFlow's process-wide registries that
+Imported by :mod:`skrnn._per_backend` only once Keras runs on TensorFlow
+(whose thread pools and notices :mod:`skrnn._backend` sets as it loads): the
+workarounds for TensorFlow's process-wide registries that
 would keep every fit alive (custom gradients, ``from_generator`` callbacks),
 ``tf.distribute`` scopes, ``tf.data`` datasets and the traced/compiled
 predictor. The other backends (JAX, PyTorch) go through Keras' own
-equivalents, chosen in :mod:`skrnn._backend`.
+equivalents, chosen in :mod:`skrnn._per_backend`.
 """
 
 import collections
 import contextlib
-import logging
 import threading
 
 import numpy as np
 
-from ._backend import at_least_min_batch, get_keras, in_chunks, thread_limit
+from ._backend import at_least_min_batch, get_keras, in_chunks
 
 
 def get_tf():
@@ -24,40 +24,6 @@ def get_tf():
     import tensorflow
 
     return tensorflow
-
-
-class _RetracingFilter(logging.Filter):
-    """Drop TensorFlow's retracing notice: each fitted model traces its own function."""
-
-    def filter(self, record):
-        return "triggered tf.function retracing" not in record.getMessage()
-
-
-def configure():
-    """Set TensorFlow up for skrnn, once, as Keras is imported on it.
-
-    Caps the thread pools where the process was given a thread budget (joblib's
-    process workers set ``OMP_NUM_THREADS`` to their share of the cores), probes
-    the devices and spends oneDNN's one-time fallback notice (see below) while
-    the caller has stderr silenced, and drops TensorFlow's retracing notices.
-    """
-    import tensorflow as tf
-
-    n_threads = thread_limit()
-    if n_threads is not None:
-        try:
-            tf.config.threading.set_intra_op_parallelism_threads(n_threads)
-            tf.config.threading.set_inter_op_parallelism_threads(min(n_threads, 2))
-        except RuntimeError:  # the runtime was already initialised by the user
-            pass
-    tf.config.list_physical_devices()  # CUDA is probed here
-    # Where oneDNN is on and the CPU lacks AVX-512, TensorFlow logs at ERROR
-    # level, once per process, that the first op of a type oneDNN cannot run
-    # there (bool, float16) falls back to Eigen: a masked fit's boolean mask
-    # printed it. One boolean op here spends that one notice (and with it a
-    # later float16 one) while stderr is silenced; nothing else is.
-    tf.transpose(tf.zeros((1, 1), dtype=tf.bool))
-    logging.getLogger("tensorflow").addFilter(_RetracingFilter())
 
 
 def _gradient_registry():
@@ -447,7 +413,7 @@ class CompiledPredictor:
 def generator_dataset(passes, signature, *, rows, group=1, prefetch=2):
     """A ``tf.data`` pipeline over a generator of stacked ``(x, y, w)`` batches.
 
-    See :func:`skrnn._backend.generator_dataset`. With ``group > 1`` every item
+    See :func:`skrnn._per_backend.generator_dataset`. With ``group > 1`` every item
     holds whole batches of ``rows`` rows, split here: nothing is dropped, and
     the batches keep a static size.
     """

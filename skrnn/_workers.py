@@ -27,7 +27,7 @@ import contextlib
 import os
 import threading
 
-from ._backend import backend_name, get_keras
+from ._backend import backend_name, get_keras, joined_workers
 
 ENVIRONMENT = (
     "KERAS_DISTRIBUTION_JOB_ADDRESSES",
@@ -36,39 +36,13 @@ ENVIRONMENT = (
 )
 
 _LOCK = threading.Lock()
-_DISTRIBUTION = []  # the process's one DataParallel distribution, once started
-
-
-def join_from_environment(keras):
-    """Join the other workers if the environment names several processes.
-
-    Called once, as Keras is first imported on JAX: JAX must know its workers
-    before its first computation.
-    """
-    count = os.environ.get("KERAS_DISTRIBUTION_NUM_PROCESSES", "")
-    if not count.isdigit() or int(count) < 1:
-        return
-    import jax
-
-    with _LOCK:
-        if _DISTRIBUTION:
-            return
-        if int(count) > 1:  # a cluster of one is this process alone
-            if jax.config.jax_platforms in (None, "", "cpu"):
-                jax.config.update("jax_cpu_collectives_implementation", "gloo")
-            keras.distribution.initialize()
-        distribution = keras.distribution.DataParallel(
-            devices=keras.distribution.list_devices()
-        )
-        # Each worker hands over its own part of every batch.
-        distribution.auto_shard_dataset = False
-        _DISTRIBUTION.append(distribution)
+_DISTRIBUTION = []  # the process's one DataParallel distribution, once built
 
 
 def _start():
-    """The process's distribution (joined when Keras was imported), or an
-    error saying why there is none."""
-    get_keras()
+    """The process's distribution across the workers joined when Keras was
+    imported, or an error saying why there is none."""
+    keras = get_keras()
     if backend_name() != "jax":
         raise ValueError(
             "distribution='multi_worker' trains with Keras' data parallelism on the "
@@ -76,7 +50,7 @@ def _start():
             "(pip install 'skrnn[jax]'). TensorFlow's MultiWorkerMirroredStrategy "
             "does not run under Keras 3's fit."
         )
-    if not _DISTRIBUTION:
+    if not joined_workers():
         missing = [name for name in ENVIRONMENT if not os.environ.get(name)]
         raise ValueError(
             "distribution='multi_worker' needs the workers' addresses in the "
@@ -89,6 +63,14 @@ def _start():
             + ". Every worker runs the same script with its own "
             "KERAS_DISTRIBUTION_PROCESS_ID (see the parallel guide)."
         )
+    with _LOCK:
+        if not _DISTRIBUTION:
+            distribution = keras.distribution.DataParallel(
+                devices=keras.distribution.list_devices()
+            )
+            # Each worker hands over its own part of every batch.
+            distribution.auto_shard_dataset = False
+            _DISTRIBUTION.append(distribution)
     return _DISTRIBUTION[0]
 
 

@@ -20,7 +20,7 @@ median gains less. So the forecaster keeps separate networks.
 import gc
 
 from .. import _engine
-from .._backend import make_predictor
+from .._per_backend import make_predictor
 from .._progress import Progress, last_logs
 from .._recipes import COMBINE, ENSEMBLE_COMBINATION, LOSSES
 
