@@ -67,10 +67,10 @@ class InvalidFileError(ValueError):
 
     Examples
     --------
-    >>> import os, tempfile
+    >>> import pathlib, tempfile
     >>> from skrnn import InvalidFileError, load_estimator
-    >>> path = os.path.join(tempfile.mkdtemp(), "junk.skrnn")
-    >>> _ = open(path, "wb").write(b"not a zip file")
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "junk.skrnn"
+    >>> _ = path.write_bytes(b"not a zip file")
     >>> try:
     ...     load_estimator(path)
     ... except InvalidFileError as error:
