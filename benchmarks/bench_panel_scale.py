@@ -29,7 +29,9 @@ the last one held out for early stopping and the intervals):
   500, met; 895 MB for 100,000 x 1,000, met.
 * time per epoch (from the ``verbose=1`` line), and training windows per
   second of that epoch; the whole ``fit`` (reading, plan, windows, the epoch,
-  the hold-out forecasts) and ``predict()`` are timed too.
+  the hold-out forecasts) and ``predict()`` are timed too, with the peak
+  RSS of ``predict()`` above the resident set just before it (the long
+  DataFrame of every series' forecasts).
 * what the materialised windows would take (float32), for reference.
 
 The script prints what it ran and exits 0.
@@ -154,9 +156,13 @@ def child(path, n_series, n_steps, source="parquet"):
         fc = SequenceForecaster(**params, verbose=1).fit(data)
     fit_seconds = time.perf_counter() - start
     peak = vm_status("VmHWM") if hwm_reset else None
+    gc.collect()
+    predict_reset = reset_vm_hwm()
+    predict_baseline = vm_status("VmRSS")
     start = time.perf_counter()
     forecast = fc.predict()
     predict_seconds = time.perf_counter() - start
+    predict_peak = vm_status("VmHWM") if predict_reset else None
     epoch = re.search(r"epoch 1/1 - .* - ([\d.:]+s?)/epoch", lines.getvalue())
     n_windows = n_series * (
         min(n_steps - fc.window_ - 2 * HORIZON + 1, 64) + 1
@@ -176,6 +182,9 @@ def child(path, n_series, n_steps, source="parquet"):
                 "epoch": epoch.group(1) if epoch else None,
                 "fit_s": fit_seconds,
                 "predict_s": predict_seconds,
+                "predict_peak_above_mb": None
+                if predict_peak is None
+                else (predict_peak - predict_baseline) / MB,
                 "n_forecasts": len(forecast),
                 "progress": lines.getvalue().strip(),
             }
@@ -241,7 +250,7 @@ def main(argv=None):
     header = (
         f"{'panel':>14} {'from':>7} {'windows':>10} {'peak above base':>16} {'limit':>7} "
         f"{'epoch':>8} {'windows/s':>10} {'fit':>7} {'predict':>8} "
-        f"{'windows if materialised':>24}"
+        f"{'predict peak':>13} {'windows if materialised':>24}"
     )
     print(header)
     for r in rows:
@@ -250,6 +259,7 @@ def main(argv=None):
             limit = LIMITS_MB.get((r["n_series"], r["n_steps"]))
         epoch = seconds(r["epoch"]) if r["epoch"] else float("nan")
         peak = r["peak_above_mb"]
+        predict_peak = r.get("predict_peak_above_mb")
         materialised = r["n_windows"] * r["window"] * 4 / MB
         print(
             f"{r['n_series']:>7,} x {r['n_steps']:<4} {r['source']:>7} "
@@ -257,7 +267,9 @@ def main(argv=None):
             f"{'n/a' if peak is None else f'{peak:.0f} MB':>16} "
             f"{'' if limit is None else f'{limit} MB':>7} {epoch:>7.1f}s "
             f"{r['n_train_windows'] / epoch:>10,.0f} {r['fit_s']:>6.0f}s "
-            f"{r['predict_s']:>7.1f}s {materialised:>21,.0f} MB"
+            f"{r['predict_s']:>7.1f}s "
+            f"{'n/a' if predict_peak is None else f'{predict_peak:.0f} MB':>13} "
+            f"{materialised:>21,.0f} MB"
         )
         if limit is not None and peak is not None:
             verdict = "met" if peak <= limit else "MISSED"

@@ -28,7 +28,7 @@ CLASSES = {
     "skrnn.WindowTransformer": "skrnn:WindowTransformer",
     "skrnn.InputEncoder": "skrnn._encoders:InputEncoder",
     "skrnn.TargetScaler": "skrnn._encoders:TargetScaler",
-    "skrnn.TargetTransform": "skrnn._target:TargetTransform",
+    "skrnn.TargetTransform": "skrnn._forecasting.transforms:TargetTransform",
     "skrnn.StaticEncoder": "skrnn._forecasting.covariates:StaticEncoder",
     "sklearn.Pipeline": "sklearn.pipeline:Pipeline",
     "sklearn.StandardScaler": "sklearn.preprocessing:StandardScaler",

@@ -17,7 +17,6 @@ the normalisation:
 import numpy as np
 from sklearn.preprocessing import StandardScaler
 
-from .._target import TargetTransform
 from .covariates import StaticEncoder, assemble, padded_rows, scaled
 from .level import (
     LevelWindows,
@@ -27,6 +26,7 @@ from .level import (
     extend_rows,
     input_layout,
 )
+from .transforms import TargetTransform
 from .windows import CovariateWindows, StandardWindows
 
 
@@ -94,7 +94,7 @@ class _Covariates:
 class StandardNormalization(_Covariates):
     """``normalize="standard"``: per series log, differences, standardisation.
 
-    Each series has its own :class:`~skrnn._target.TargetTransform`; the
+    Each series has its own :class:`~skrnn._forecasting.transforms.TargetTransform`; the
     covariates one :class:`~sklearn.preprocessing.StandardScaler` (pooled over
     the series) when ``scale``. With covariates the direct network reads the
     window and the block it forecasts (:func:`~skrnn._forecasting.covariates.assemble`);

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from skrnn._target import TargetTransform
+from skrnn._forecasting.transforms import TargetTransform
 
 
 @pytest.mark.parametrize("log", [False, True])
