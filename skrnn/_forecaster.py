@@ -246,7 +246,10 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         Out-of-sample forecast errors, one row per series, origin (and target
         column), one column per step ahead, each divided by its series' scale
         (NaN where the step lies beyond the series' end); as log ratios for
-        ``log_`` series with ``normalize="standard"``. Held as float32.
+        ``log_`` series with ``normalize="standard"``. Held as float32. At
+        most 200,000 origins: a larger panel keeps that many, drawn at random
+        with the fit's seed (the intervals read quantiles of the errors
+        pooled over the series).
     calibration_scales_ : ndarray of shape (n_series, n_targets) or None
         Each series' scale: the in-sample mean absolute error of the seasonal
         naive forecast (of the log series for log ratios), as MASE scales.

@@ -360,3 +360,64 @@ def test_out_of_sample_errors_are_the_same_in_any_chunks(monkeypatch):
     exact = _calibration.out_of_sample_errors(forecast, histories, scales, 5, 4, False)
     assert exact.dtype == np.float64
     np.testing.assert_array_equal(whole, exact.astype(np.float32))
+
+
+def test_a_large_panel_keeps_a_seeded_sample_of_its_origins_errors(monkeypatch):
+    """Beyond MAX_ORIGINS origins only a random sample of them is forecast and
+    kept: the same rows as from all origins, drawn alike for the same seed."""
+    from skrnn._forecasting import calibration as _calibration
+
+    rng = np.random.default_rng(0)
+    histories = [rng.uniform(1, 2, (n, 1)) for n in (30, 41, 25, 33)]
+    scales = np.array([[0.5], [1.0], [2.0], [1.5]])
+    forecast_at = []  # the row of each origin forecast: series * 5 + origin
+
+    def forecast(origins, positions, n_steps):
+        forecast_at.extend(
+            p * 5 + len(h) - (len(histories[p]) - 5)
+            for h, p in zip(origins, positions, strict=True)
+        )
+        return np.stack(
+            [
+                np.repeat(h[-1:], n_steps, axis=0) * (1 + p)
+                for h, p in zip(origins, positions, strict=True)
+            ]
+        )
+
+    args = (forecast, histories, scales, 5, 4, False)
+    every = _calibration.out_of_sample_errors(*args)
+    assert forecast_at == list(range(20))
+    forecast_at.clear()
+    sampled = _calibration.out_of_sample_errors(*args, sample=(7, 3))
+    rows = list(forecast_at)
+    assert len(rows) == 7 and rows == sorted(set(rows))  # 7 origins, in order
+    np.testing.assert_array_equal(sampled, every[rows])
+    forecast_at.clear()
+    again = _calibration.out_of_sample_errors(*args, sample=(7, 3))
+    assert forecast_at == rows
+    np.testing.assert_array_equal(again, sampled)
+    forecast_at.clear()
+    _calibration.out_of_sample_errors(*args, sample=(7, 4))
+    assert forecast_at != rows  # another seed, another sample
+    # At or under the limit, every origin is kept, in order.
+    np.testing.assert_array_equal(
+        _calibration.out_of_sample_errors(*args, sample=(20, 3)), every
+    )
+    # A fit keeps at most MAX_ORIGINS of them (6 series x 4 hold-out origins
+    # here), rows of what it keeps without the limit; its intervals read them.
+    panel = {f"s{k}": 10 + k + np.sin(np.arange(120) / 3) for k in range(6)}
+    params = dict(horizon=4, window=12, units=4, epochs=1, n_networks=1)
+    full = SequenceForecaster(**params, random_state=0).fit(panel)
+    assert full.calibration_scores_.shape == (24, 4)
+    monkeypatch.setattr(_calibration, "MAX_ORIGINS", 10)
+    fc = SequenceForecaster(**params, random_state=0).fit(panel)
+    assert fc.calibration_scores_.shape == (10, 4)
+    # (the same network; forecasts in batches of another size may differ in
+    # float32's last bits)
+    for row in fc.calibration_scores_:
+        assert any(
+            np.allclose(row, other, rtol=1e-4, equal_nan=True)
+            for other in full.calibration_scores_
+        )
+    intervals = fc.predict_interval(coverage=0.8)
+    assert set(intervals) == set(panel)
