@@ -36,7 +36,7 @@ from ._forecasting.covariates import (
 from ._forecasting.data import Container, FittedData, read_observations
 from ._forecasting.history import appended_history, history_attributes
 from ._forecasting.normalizations import normalization_for, normalization_of
-from ._forecasting.output import forecasts_like, frames_like, future_index
+from ._forecasting.output import forecasts_like, frames_like, future_indexes
 from ._forecasting.plan import (
     ForecastPlan,
     continued_plan,
@@ -594,10 +594,7 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         ids, histories, indexes = self._histories()
         n_steps, known = self._future_covariates(X, ids, histories, indexes)
         forecasts = self._forecast(histories, range(len(ids)), n_steps, known)
-        future = [
-            future_index(index, len(history), n_steps)
-            for index, history in zip(indexes, histories, strict=True)
-        ]
+        future = future_indexes(indexes, map(len, histories), n_steps)
         return forecasts_like(self._data_container(), ids, forecasts, future)
 
     def _predict_source(self, X):
@@ -758,13 +755,14 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         plan = ForecastPlan.of(self)
         log, positive = normalization_of(plan, self.__dict__).error_space
         forecasts = self._forecast(histories, range(len(ids)), n_steps, known)
+        future = future_indexes(indexes, map(len, histories), n_steps)
         frames = [
             pd.DataFrame(
                 columns_of(bounds(forecast, offsets, scale, log, positive)),
-                index=future_index(index, len(history), n_steps),
+                index=index,
             )
-            for forecast, scale, index, history in zip(
-                forecasts, self.calibration_scales_, indexes, histories, strict=True
+            for forecast, scale, index in zip(
+                forecasts, self.calibration_scales_, future, strict=True
             )
         ]
         return frames_like(self._data_container(), ids, frames)

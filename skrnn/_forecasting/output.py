@@ -20,6 +20,20 @@ def future_index(index, n_seen, n_steps):
     return pd.RangeIndex(n_seen, n_seen + n_steps) if index is None else index
 
 
+def future_indexes(indexes, lengths, n_steps):
+    """:func:`future_index` of each series, made once per distinct history
+    index and length: series on one time grid share one index object, and so
+    do their forecasts' (a million series' own indexes took 1.2 GB)."""
+    made = {}
+    future = []
+    for index, n_seen in zip(indexes, lengths, strict=True):
+        key = (id(index), n_seen)
+        if key not in made:
+            made[key] = future_index(index, n_seen, n_steps)
+        future.append(made[key])
+    return future
+
+
 def forecasts_like(container, ids, forecasts, indexes):
     """Per-series forecasts ``(n_steps, n_targets)`` in the fitted container.
 

@@ -10,7 +10,7 @@ the other sources into one pandas long frame.
 import functools
 
 from .data import read_source_observations
-from .output import forecasts_like, future_index
+from .output import forecasts_like, future_indexes
 from .sources import LongColumns, predict_dask, source_kind
 
 
@@ -41,8 +41,5 @@ def _forecast_chunk(X, *, forecast, series_ids, horizon, fitted, estimator):
     new = read_source_observations(X, estimator, fitted)
     position = {series_id: i for i, series_id in enumerate(series_ids)}
     forecasts = forecast(new.targets, [position[i] for i in new.ids], horizon)
-    future = [
-        future_index(index, len(values), horizon)
-        for index, values in zip(new.indexes, new.targets, strict=True)
-    ]
+    future = future_indexes(new.indexes, map(len, new.targets), horizon)
     return forecasts_like(new.container, new.ids, forecasts, future)

@@ -432,7 +432,9 @@ def long_frame(columns, ids, results, indexes):
         return _long_frame_per_series(columns, ids, results, times)
     lengths = [len(t) for t in times]
     data = {
-        columns.id: pd.Series(list(ids)).repeat(lengths).to_numpy(),
+        # ids typed as pandas infers them, repeated by numpy (pandas' repeat of a
+        # string column took 4 s and 150 MB for 100,000 series of 24 forecasts)
+        columns.id: np.repeat(pd.Series(list(ids)).to_numpy(), lengths),
         columns.time: np.concatenate(times) if times else np.array([]),
     }
     if names:

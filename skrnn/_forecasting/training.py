@@ -19,6 +19,8 @@ median gains less. So the forecaster keeps separate networks.
 
 import gc
 
+import numpy as np
+
 from .. import _engine
 from .._per_backend import make_predictor
 from .._progress import Progress, last_logs
@@ -138,6 +140,12 @@ def extended_histories(histories, members):
     return extended
 
 
+# Series forecast per call of the networks: their encoded windows and each
+# network's forecasts stay a few MB however large the panel (a multiple of the
+# predictors' own batches, so the forecasts are those of one call).
+SERIES_PER_CALL = 8192
+
+
 def ensemble_forecast(normalization, predictors):
     """``forecast(histories, positions, n_steps, covariates=None)`` of the
     networks of ``predictors`` (one traced forward pass each): their forecasts
@@ -145,12 +153,30 @@ def ensemble_forecast(normalization, predictors):
     n_steps, n_targets)`` on the original scale."""
     combine = COMBINE[ENSEMBLE_COMBINATION["forecast"]]
 
-    def forecast(histories, positions, n_steps, covariates=None):
+    def forecast_chunk(histories, positions, n_steps, covariates):
         each = [
             normalization.forecast(predictor, histories, n_steps, positions, covariates)
             for predictor in predictors
         ]
         return combine(each, axis=0)
+
+    def forecast(histories, positions, n_steps, covariates=None):
+        if len(histories) <= SERIES_PER_CALL:
+            return forecast_chunk(histories, positions, n_steps, covariates)
+        positions = list(positions)
+        return np.concatenate(
+            [
+                forecast_chunk(
+                    histories[begin : begin + SERIES_PER_CALL],
+                    positions[begin : begin + SERIES_PER_CALL],
+                    n_steps,
+                    None
+                    if covariates is None
+                    else covariates[begin : begin + SERIES_PER_CALL],
+                )
+                for begin in range(0, len(histories), SERIES_PER_CALL)
+            ]
+        )
 
     return forecast
 
