@@ -1,10 +1,11 @@
 """SequenceForecaster: fit a series or a panel, forecast its future, update, backtest.
 
-``fit`` goes one way: read the data as values (:mod:`skrnn._forecasting.data`),
-resolve the plan (:mod:`skrnn._forecasting.plan`), fit the normalisation and cut
-its training windows (:mod:`skrnn._forecasting.normalizations`), train the networks
-(:mod:`skrnn._forecasting.training`), calibrate the intervals
-(:mod:`skrnn._forecasting.calibration`), and only then set the fitted attributes, at once.
+``fit`` goes one way, through the stages of :mod:`skrnn._forecasting`: resolve
+the training parameters from the estimator's parameters (``plan``), read the
+data as values (``data``), resolve the plan (``plan``), fit the normalisation
+and cut its training windows (``normalizations``), train the networks
+(``training``), calibrate the intervals (``calibration``), and only then set
+the fitted attributes, at once.
 """
 
 import dataclasses

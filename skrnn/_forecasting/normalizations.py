@@ -296,7 +296,8 @@ class StandardNormalization(_Covariates):
 
 class LevelNormalization(_Covariates):
     """``normalize="level"``: windows divided by their level and logged
-    (:mod:`skrnn._forecasting.level`); nothing is fitted but the covariates' encodings."""
+    (:mod:`skrnn._forecasting.level`); nothing is fitted but the covariates'
+    encodings."""
 
     error_space = (False, True)
 

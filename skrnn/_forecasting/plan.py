@@ -2,10 +2,11 @@
 
 :func:`resolve_plan` is one pure step from the parameters and the training
 series to a frozen :class:`ForecastPlan` (normalisation, season, strategy, log,
-differences, window, the network and training parameters, the seed); nothing
-after it decides anything. Every rule reads only the series given to ``fit``
-(:mod:`skrnn._forecasting.seasonality`, :mod:`skrnn._forecasting.level`), so a backtest with
-``TimeSeriesSplit`` plans fold by fold, as a user would.
+differences, window, the seed, and the network and training parameters that
+:func:`resolve_training` resolved for its normalisation); nothing after it
+decides anything. Every rule reads only the series given to ``fit``
+(:mod:`skrnn._forecasting.seasonality`, :mod:`skrnn._forecasting.level`), so a
+backtest with ``TimeSeriesSplit`` plans fold by fold, as a user would.
 """
 
 import dataclasses
@@ -252,8 +253,9 @@ def check_lengths(plan, observations, *, estimator):
         n_steps = len(values)
         if plan.normalize == "level":
             # A series shorter than the window is extended back with its first
-            # value (skrnn._forecasting.level.extend_back); it needs its own training target
-            # and the held-out last one, and one value before them.
+            # value (skrnn._forecasting.level.extend_back); it needs its own
+            # training target and the held-out last one, and one value before
+            # them.
             needed = 2 * plan.network_steps + 1
             if n_steps < needed:
                 raise ValueError(

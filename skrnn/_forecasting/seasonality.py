@@ -185,8 +185,9 @@ def level_window(season_length, lengths, horizon):
     median series (of ``lengths``) must hold the window, its training targets
     and the held-out last ``horizon`` values with room for 8 training windows.
     A shorter series is extended back with its first value
-    (:func:`skrnn._forecasting.level.extend_back`) rather than shortening every series' window. M4
-    Hourly: 7 days of 24 hours (168); M4 Weekly: 4 years of 52 weeks (208).
+    (:func:`skrnn._forecasting.level.extend_back`) rather than shortening
+    every series' window. M4 Hourly: 7 days of 24 hours (168); M4 Weekly: 4
+    years of 52 weeks (208).
     """
     typical = int(np.median(lengths))
     room = typical - 2 * horizon - MIN_TRAINING_WINDOWS + 1  # the longest that fits

@@ -12,8 +12,8 @@ network is built for, and holds what the forecaster trains on:
   stopping holds out the latest windows of each).
 
 :class:`StandardWindows` (``normalize="standard"``) cuts every window of
-transformed series; :class:`~skrnn._forecasting.level.LevelWindows` (``normalize="level"``)
-a fixed sample of level-normalised windows.
+transformed series; :class:`~skrnn._forecasting.level.LevelWindows`
+(``normalize="level"``) a fixed sample of level-normalised windows.
 """
 
 import numpy as np
