@@ -165,6 +165,7 @@ def worker_training(model, spec, build):
     """
     with _workers.scope():
         trainer = build(spec)
+        _workers.average_once_per_step(trainer)
         copy_state(model, trainer)
         try:
             yield trainer
