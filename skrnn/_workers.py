@@ -111,7 +111,7 @@ def average_once_per_step(model):
     give. Returns whether the step was replaced.
     """
     keras = get_keras()
-    if _needs_whole_batch(model, keras):
+    if _needs_whole_batch(model, keras) or not _has_stateless_parts(model):
         return False
     import jax
     from jax.sharding import PartitionSpec
@@ -159,6 +159,19 @@ def average_once_per_step(model):
 
     model.train_step = train_step
     return True
+
+
+def _has_stateless_parts(model):
+    """Whether this Keras exposes the parts of its JAX step the step reuses
+    (Keras 3.15's; an older Keras keeps its own step)."""
+    import inspect
+
+    losses = getattr(model, "compute_loss_and_updates", None)
+    return (
+        losses is not None
+        and "optimizer_variables" in inspect.signature(losses).parameters
+        and hasattr(model, "_update_metrics_variables")
+    )
 
 
 def _needs_whole_batch(layer, keras):
