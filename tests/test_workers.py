@@ -25,7 +25,8 @@ _WORKER = textwrap.dedent(
     }
     several = int(os.environ.get("KERAS_DISTRIBUTION_NUM_PROCESSES", "1")) > 1
     fc = SequenceForecaster(
-        horizon=6, season_length=24, n_networks=1, units=8, epochs=3,
+        horizon=6, season_length=24, n_networks=2, units=8, epochs=3,
+        early_stopping=True,
         batch_size=32, distribution="multi_worker" if several else None,
         random_state=0,
     ).fit(panel)
@@ -50,7 +51,8 @@ def test_two_workers_train_the_network_one_process_trains(tmp_path):
     pytest.importorskip("jax")
     first, second = _run_workers(tmp_path, 2)
     (alone,) = _run_workers(tmp_path, 1)
-    # The workers hold one network: identical forecasts in both processes.
+    # The workers hold one ensemble (two networks side by side, early stopping
+    # on a hold-out): identical forecasts in both processes.
     np.testing.assert_array_equal(first["forecast"], second["forecast"])
     assert first["loss"] == second["loss"]
     # The one a single process trains, up to the order of float32 sums
