@@ -165,3 +165,35 @@ def test_the_workers_step_exchanges_the_gradients_once_and_trains_as_one_process
     assert not normalised["replaced"]
     assert normalised["ours"] == normalised["keras"]
     assert normalised["difference"] < 1e-6
+
+
+def test_networks_that_need_the_whole_batch_keep_keras_step():
+    # Batch normalisation's statistics and dropout's masks are the whole
+    # batch's: the workers' one-exchange step would change them.
+    from skrnn._backend import get_keras
+    from skrnn._workers import _needs_whole_batch
+
+    keras = get_keras()
+
+    def network(*middle):
+        inputs = keras.Input((5, 2))
+        hidden = inputs
+        for layer in middle:
+            hidden = layer(hidden)
+        return keras.Model(inputs, keras.layers.Dense(1)(hidden))
+
+    layers = keras.layers
+    assert not _needs_whole_batch(network(layers.GRU(4)), keras)
+    assert not _needs_whole_batch(network(layers.Dropout(0.0), layers.GRU(4)), keras)
+    for middle in (
+        (layers.GRU(4, dropout=0.2),),
+        (layers.Bidirectional(layers.LSTM(4, recurrent_dropout=0.1)),),
+        (layers.Dropout(0.3), layers.GRU(4)),
+        (layers.GaussianNoise(0.1), layers.GRU(4)),
+        (layers.GRU(4), layers.BatchNormalization()),
+    ):
+        assert _needs_whole_batch(network(*middle), keras), middle
+    inner = network(layers.GRU(4), layers.BatchNormalization())
+    outer_inputs = keras.Input((5, 2))
+    outer = keras.Model(outer_inputs, inner(outer_inputs))  # nested
+    assert _needs_whole_batch(outer, keras)
