@@ -16,6 +16,7 @@ import threading
 import numpy as np
 
 from ._backend import at_least_min_batch, get_keras, in_chunks
+from ._network import inner_layers
 
 
 def get_tf():
@@ -240,21 +241,9 @@ _HOT_ATOL = 1e-6
 def _recurrent_layers(layer):
     """The Keras ``RNN`` layers inside ``layer`` (wrappers and nested models too)."""
     keras = get_keras()
-    found, stack, seen = [], [layer], set()
-    while stack:
-        current = stack.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        if isinstance(current, keras.layers.RNN):
-            found.append(current)
-        for name in ("layers", "forward_layer", "backward_layer", "layer"):
-            inner = getattr(current, name, None)
-            if isinstance(inner, (list, tuple)):
-                stack.extend(inner)
-            elif isinstance(inner, keras.layers.Layer):
-                stack.append(inner)
-    return found
+    return [
+        inner for inner in inner_layers(layer) if isinstance(inner, keras.layers.RNN)
+    ]
 
 
 class CompiledPredictor:

@@ -8,8 +8,8 @@ backend (:class:`keras.distribution.DataParallel`): each batch of
 computes the gradients of its part, and the gradients are averaged across the
 workers before every step (one all-reduce, :func:`average_once_per_step`), so
 every worker holds the same network after each step, the one a single
-process would hold up to the order of float32 sums. Everything else (early stopping's hold-out, the
-forecasts, the intervals) each worker computes alike.
+process would hold up to the order of float32 sums. Everything else (early
+stopping's hold-out, the forecasts, the intervals) each worker computes alike.
 
 The workers find each other through the environment, as
 :func:`keras.distribution.initialize` reads it:
@@ -29,6 +29,7 @@ import os
 import threading
 
 from ._backend import backend_name, get_keras, joined_workers
+from ._network import inner_layers
 
 ENVIRONMENT = (
     "KERAS_DISTRIBUTION_JOB_ADDRESSES",
@@ -174,19 +175,14 @@ def _has_stateless_parts(model):
     )
 
 
-def _needs_whole_batch(layer, keras):
-    """Whether ``layer`` or a layer inside it normalises by the batch's
-    statistics or draws random numbers in training (dropout, noise)."""
-    if isinstance(layer, keras.layers.BatchNormalization):
-        return True
-    if any(
-        (getattr(layer, name, 0) or 0) > 0
-        for name in ("rate", "stddev", "dropout", "recurrent_dropout")
-    ):
-        return True
-    inner = list(getattr(layer, "layers", ()))
-    inner += [
-        getattr(layer, name, None)
-        for name in ("layer", "forward_layer", "backward_layer")
-    ]
-    return any(_needs_whole_batch(part, keras) for part in inner if part is not None)
+def _needs_whole_batch(model, keras):
+    """Whether a layer of ``model`` normalises by the batch's statistics or
+    draws random numbers in training (dropout, noise)."""
+    return any(
+        isinstance(layer, keras.layers.BatchNormalization)
+        or any(
+            (getattr(layer, name, 0) or 0) > 0
+            for name in ("rate", "stddev", "dropout", "recurrent_dropout")
+        )
+        for layer in inner_layers(model)
+    )
