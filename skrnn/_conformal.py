@@ -132,9 +132,9 @@ def conformal_offsets(scores, levels, n_steps, least_growth=0.0):
     (as fitted, :mod:`skrnn._forecasting.calibration`) or float64. An offset
     is one of the errors (order statistics pick elements, and rounding to
     float32 keeps their order), so float32 errors give the float64 ones'
-    offsets rounded to float32; pooled offsets divide the errors by their step's growth in
-    float64. Memory: a column at a time, and the pooled errors only when a
-    step has too few of its own.
+    offsets rounded to float32; pooled offsets divide the errors by their
+    step's growth in float64. Memory: a column at a time, and the pooled
+    errors only when a step has too few of its own.
     ``least_growth`` bounds ``beta`` of the pooled steps from below.
     """
     offsets = np.full((len(levels), n_steps), np.nan)
