@@ -5,6 +5,7 @@ import collections
 import numpy as np
 
 from ._backend import get_keras
+from ._per_backend import recurrent_layer_options
 
 _CELLS = {"lstm": "LSTM", "gru": "GRU", "simple": "SimpleRNN"}
 
@@ -145,6 +146,7 @@ def build_network(
             recurrent_initializer=init.Orthogonal(seed=draw()),
             seed=draw(),
             name=name(cell),
+            **recurrent_layer_options(cell, stateful),
         )
 
     def member(x, suffix):

@@ -63,6 +63,22 @@ def distribution_scope(distribution):
     return tf_parts.distribution_scope(distribution)
 
 
+def recurrent_layer_options(cell, stateful):
+    """Extra keyword arguments of a Keras recurrent layer, by backend.
+
+    On PyTorch, a stateful GRU or LSTM goes through ``torch._VF``'s fused loop
+    (on a CPU too), which keeps the initial state for the backward pass while
+    Keras then assigns the layer's new state in place: ``backward`` fails
+    ("modified by an inplace operation": keras-team/keras#23462, reported for
+    CUDA, happens on a CPU too with Keras 3.15).
+    Keras' generic loop copies the states first: truncated backpropagation
+    (the only stateful network skrnn builds) takes it there.
+    """
+    if stateful and cell in ("gru", "lstm") and backend_name() == "torch":
+        return {"use_cudnn": False}
+    return {}
+
+
 def make_predictor(model):
     """A callable ``predictor(X, *, compile_hot=False)`` -> ``model``'s outputs.
 

@@ -149,9 +149,9 @@ def test_padding_other_than_what_the_network_masks_is_refused():
 def test_train_returns_history_and_epochs_and_learns():
     data, y = _data()
     model = _engine.build_model(_spec(learning_rate=0.02))
-    before = float(np.mean((np.asarray(model(data.dense)) - y) ** 2))
+    before = float(np.mean((model.predict(data.dense, verbose=0) - y) ** 2))
     result = _engine.train(model, data, y, None, _config(epochs=30))
-    after = float(np.mean((np.asarray(model(data.dense)) - y) ** 2))
+    after = float(np.mean((model.predict(data.dense, verbose=0) - y) ** 2))
     assert result.n_epochs == 30 and len(result.history["loss"]) == 30
     assert not result.interrupted and result.held_out is None
     assert after < before / 2
