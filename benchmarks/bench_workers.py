@@ -77,14 +77,20 @@ def _free_port():
         return probe.getsockname()[1]
 
 
-def run_workers(folder, script, n_workers, arguments=()):
+def run_workers(folder, script, n_workers, arguments=(), pin=False):
     """Run ``script`` (Python source) in ``n_workers`` processes as workers.
 
     Each process gets ``KERAS_BACKEND=jax``, one thread, and (for more than one)
     the ``KERAS_DISTRIBUTION_*`` variables of a localhost cluster; its
-    arguments are ``arguments`` and the path of a JSON file it writes. Returns
-    ``(output, result)`` per worker: what it printed and the JSON it wrote.
+    arguments are ``arguments`` and the path of a JSON file it writes. With
+    ``pin``, worker ``k`` runs on the ``k``-th core of this process's cores
+    alone (Linux): JAX's CPU runtime keeps a thread pool of one thread per
+    core it may run on, whatever ``OMP_NUM_THREADS`` and ``XLA_FLAGS`` say (a
+    "one-thread" process measured 163-167% CPU), so a core of its own is the
+    only way to give a process one core. Returns ``(output, result)`` per
+    worker: what it printed and the JSON it wrote.
     """
+    cores = sorted(os.sched_getaffinity(0)) if pin else []
     path = os.path.join(folder, "worker.py")
     with open(path, "w") as handle:
         handle.write(script)
@@ -99,8 +105,10 @@ def run_workers(folder, script, n_workers, arguments=()):
                 KERAS_DISTRIBUTION_PROCESS_ID=str(index),
             )
         out = os.path.join(folder, f"out_{n_workers}_{index}.json")
+        core = cores[index % len(cores)] if cores else None
         process = subprocess.Popen(
             [sys.executable, path, *map(str, arguments), out],
+            preexec_fn=None if core is None else _pinned_to(core),
             env=env,
             cwd=folder,
             stdout=subprocess.PIPE,
@@ -120,9 +128,16 @@ def run_workers(folder, script, n_workers, arguments=()):
     return results
 
 
+def _pinned_to(core):
+    def pin():  # in the child, before it starts Python
+        os.sched_setaffinity(0, {core})
+
+    return pin
+
+
 def _run(folder, n_workers, args):
     arguments = (args.series, args.steps, args.epochs, args.batch_size)
-    output, result = run_workers(folder, _WORKER, n_workers, arguments)[0]
+    output, result = run_workers(folder, _WORKER, n_workers, arguments, args.pin)[0]
     result["epochs"] = [float(t) for t in re.findall(r"([0-9.]+)s/epoch", output)]
     return result
 
@@ -133,10 +148,19 @@ def main():
     parser.add_argument("--steps", type=int, default=500)
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=256)
+    parser.add_argument(
+        "--no-pin",
+        dest="pin",
+        action="store_false",
+        help="let every process run on every core (by default each runs on a "
+        "core of its own: the one process on the first, worker k on the k-th)",
+    )
     args = parser.parse_args()
+    args.pin = args.pin and hasattr(os, "sched_setaffinity")
     print(
         f"panel {args.series} x {args.steps}, epochs={args.epochs}, "
-        f"batch_size={args.batch_size}, JAX backend, 1 thread per process"
+        f"batch_size={args.batch_size}, JAX backend, "
+        + ("one core per process" if args.pin else "processes not pinned to cores")
     )
     with tempfile.TemporaryDirectory() as folder:
         one = _run(folder, 1, args)

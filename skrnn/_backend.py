@@ -204,7 +204,11 @@ def _limit_backend_threads(name):
 
     JAX reads its flags when it is first imported, so this happens before the
     import (and does nothing if the user imported JAX already). XLA has no
-    finer knob than one thread or all of them.
+    finer knob than one thread or all of them, and this one only keeps each
+    operation on one thread: JAX's runtime still keeps a pool of one thread
+    per core the process may run on (a process with a budget of one measured
+    163-167% CPU on 2 cores). Only the process's CPU affinity bounds that
+    (``taskset``; see the parallel guide).
     """
     if name != "jax" or thread_limit() != 1 or "jax" in sys.modules:
         return
