@@ -66,13 +66,13 @@ def distribution_scope(distribution):
 def recurrent_layer_options(cell, stateful):
     """Extra keyword arguments of a Keras recurrent layer, by backend.
 
-    On PyTorch, a stateful GRU or LSTM goes through ``torch._VF``'s fused loop
-    (on a CPU too), which keeps the initial state for the backward pass while
-    Keras then assigns the layer's new state in place: ``backward`` fails
-    ("modified by an inplace operation": keras-team/keras#23462, reported for
-    CUDA, happens on a CPU too with Keras 3.15).
-    Keras' generic loop copies the states first: truncated backpropagation
-    (the only stateful network skrnn builds) takes it there.
+    On PyTorch, a stateful GRU or LSTM runs Keras' PyTorch GRU/LSTM function
+    (cuDNN on a GPU, a loop of its own on a CPU), which reads the initial
+    state without copying it, and Keras then assigns the layer's new state in
+    place: ``backward`` fails ("modified by an inplace operation":
+    keras-team/keras#23462, reported for CUDA; on a CPU too with Keras
+    3.15.1). Keras' generic recurrent loop copies the states first: truncated
+    backpropagation (the only stateful network skrnn builds) takes it there.
     """
     if stateful and cell in ("gru", "lstm") and backend_name() == "torch":
         return {"use_cudnn": False}
