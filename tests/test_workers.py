@@ -197,3 +197,24 @@ def test_networks_that_need_the_whole_batch_keep_keras_step():
     outer_inputs = keras.Input((5, 2))
     outer = keras.Model(outer_inputs, inner(outer_inputs))  # nested
     assert _needs_whole_batch(outer, keras)
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,
+    reason="needs CPU affinity and two cores",
+)
+def test_the_benchmark_gives_each_worker_a_core_of_its_own(tmp_path):
+    # bench_workers compares one process with two on one core each: JAX's
+    # runtime keeps a thread per core the process may use, so only the
+    # affinity bounds a worker to its core.
+    script = textwrap.dedent(
+        """
+        import json, os, sys
+        json.dump(sorted(os.sched_getaffinity(0)), open(sys.argv[-1], "w"))
+        """
+    )
+    cores = sorted(os.sched_getaffinity(0))
+    pinned = [result for _, result in run_workers(tmp_path, script, 2, pin=True)]
+    assert pinned == [[cores[0]], [cores[1]]]
+    free = [result for _, result in run_workers(tmp_path, script, 2)]
+    assert free == [cores, cores]
