@@ -8,11 +8,11 @@ from skrnn import _per_backend
 @pytest.mark.parametrize(
     "backend, cell, stateful, options",
     [
-        # PyTorch's fused loop fails the backward pass of a stateful GRU or
-        # LSTM (the state is assigned in place): Keras' generic loop instead.
+        # Keras' own PyTorch GRU/LSTM fails the backward pass of a stateful
+        # layer (the state is assigned in place): Keras' generic loop instead.
         ("torch", "gru", True, {"use_cudnn": False}),
         ("torch", "lstm", True, {"use_cudnn": False}),
-        # SimpleRNN has no fused loop (and no use_cudnn argument).
+        # SimpleRNN has no function of its own (and no use_cudnn argument).
         ("torch", "simple", True, {}),
         # Not stateful, or another backend: Keras' own choice.
         ("torch", "gru", False, {}),
@@ -20,7 +20,7 @@ from skrnn import _per_backend
         ("jax", "lstm", True, {}),
     ],
 )
-def test_stateful_recurrent_layers_avoid_the_fused_loop_on_pytorch_only(
+def test_stateful_recurrent_layers_take_the_generic_loop_on_pytorch_only(
     monkeypatch, backend, cell, stateful, options
 ):
     monkeypatch.setattr(_per_backend, "backend_name", lambda: backend)
