@@ -6,6 +6,8 @@ Run from the repository root (needs pyarrow: ``pip install -e ".[parquet]"``)::
     python benchmarks/bench_panel_scale.py --sizes 100000x1000  # the large one
     # (about 10 minutes on 2 cores: 450 MB of Parquet, 2 GB of memory)
     python benchmarks/bench_panel_scale.py --sizes 2000x500     # a smoke test
+    # series of their own starts and lengths (200 to 1,000 steps):
+    python benchmarks/bench_panel_scale.py --sizes 20000x1000 --staggered
     # the in-memory dict beside Parquet, and ten times the series, in one run:
     python benchmarks/bench_panel_scale.py --sizes 10000x400 100000x400 \\
         1000000x400 --dict 10000x400 100000x400
@@ -79,18 +81,30 @@ def parse_args(argv=None):
         help="sizes also fitted from an in-memory dict of pandas Series "
         "(the Parquet file read into memory before the baseline)",
     )
+    parser.add_argument(
+        "--staggered",
+        action="store_true",
+        help="series that start at their own hour of a year and have their own "
+        "length, between 200 and n_steps (the same sizes, other files)",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
-def write_panel(path, n_series, n_steps, seed=0, block=1000):
-    """Write the synthetic panel to ``path``, ``block`` series per row group."""
+def write_panel(path, n_series, n_steps, seed=0, block=1000, staggered=False):
+    """Write the synthetic panel to ``path``, ``block`` series per row group.
+
+    ``staggered``: each series starts at its own hour of one year and has its
+    own length, drawn between ``min(200, n_steps)`` and ``n_steps`` (the
+    issue's 200-1,000 steps), as the products of a retailer would; otherwise
+    every series has ``n_steps`` steps from the same first hour.
+    """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     rng = np.random.default_rng(seed)
     t = np.arange(n_steps)
-    times = np.datetime64("2020-01-01T00:00", "ns") + t.astype("timedelta64[h]")
+    first_hour = np.datetime64("2020-01-01T00:00", "ns")
     schema = pa.schema(
         [("unique_id", pa.string()), ("ds", pa.timestamp("ns")), ("y", pa.float32())]
     )
@@ -104,12 +118,19 @@ def write_panel(path, n_series, n_steps, seed=0, block=1000):
             trend = rng.uniform(-0.3, 0.6, (k, 1)) * t / n_steps
             noise = rng.normal(0, 0.05, (k, n_steps))
             values = level * np.exp(season + trend + noise)
-            ids = np.repeat([f"s{first + i:07d}" for i in range(k)], n_steps)
+            if staggered:
+                lengths = rng.integers(min(200, n_steps), n_steps + 1, k)
+                starts = rng.integers(0, 365 * 24, k)
+            else:
+                lengths, starts = np.full(k, n_steps), np.zeros(k, dtype=int)
+            keep = t < lengths[:, None]  # each series' first ``length`` steps
+            hours = (starts[:, None] + t)[keep]
+            ids = np.repeat([f"s{first + i:07d}" for i in range(k)], lengths)
             table = pa.table(
                 {
                     "unique_id": ids,
-                    "ds": np.tile(times, k),
-                    "y": values.astype(np.float32).ravel(),
+                    "ds": first_hour + hours.astype("timedelta64[h]"),
+                    "y": values[keep].astype(np.float32),
                 },
                 schema=schema,
             )
@@ -164,9 +185,7 @@ def child(path, n_series, n_steps, source="parquet"):
     predict_seconds = time.perf_counter() - start
     predict_peak = vm_status("VmHWM") if predict_reset else None
     epoch = re.search(r"epoch 1/1 - .* - ([\d.:]+s?)/epoch", lines.getvalue())
-    n_windows = n_series * (
-        min(n_steps - fc.window_ - 2 * HORIZON + 1, 64) + 1
-    )  # 64 sampled, 1 held out per series
+    n_windows = level_windows(fc)
     print(
         RESULT_MARK
         + json.dumps(
@@ -193,6 +212,21 @@ def child(path, n_series, n_steps, source="parquet"):
     )
 
 
+def level_windows(fc):
+    """The training and held-out windows of the panel recipe's fit: per series,
+    up to 64 sampled and its last one (short series extended back first, as
+    ``skrnn._forecasting.level.LevelWindows`` does)."""
+    from skrnn._forecasting.level import MIN_TRAINING_WINDOWS, WINDOWS_PER_SERIES
+
+    window, total = fc.window_, 0
+    for values in fc.y_.values():
+        extended = max(len(values), window + 2 * HORIZON + MIN_TRAINING_WINDOWS - 1)
+        first = max(0, extended - len(values) - window)
+        n_train = max(extended - window - 2 * HORIZON + 1 - first, 0)
+        total += min(n_train, WINDOWS_PER_SERIES) + 1
+    return total
+
+
 def seconds(text):
     if text.endswith("s"):
         return float(text[:-1])
@@ -214,10 +248,11 @@ def main(argv=None):
     runs.sort(key=lambda run: tuple(int(v) for v in run[0].lower().split("x")))
     for size, source in runs:
         n_series, n_steps = (int(v) for v in size.lower().split("x"))
-        path = os.path.join(folder, f"panel_{n_series}x{n_steps}.parquet")
+        kind = "staggered_" if args.staggered else ""
+        path = os.path.join(folder, f"panel_{kind}{n_series}x{n_steps}.parquet")
         start = time.perf_counter()
         if not os.path.exists(path):
-            write_panel(path, n_series, n_steps)
+            write_panel(path, n_series, n_steps, staggered=args.staggered)
         print(
             f"{size}: Parquet {os.path.getsize(path) / MB:.0f} MB, written in "
             f"{time.perf_counter() - start:.0f} s; fitting from {source} ...",

@@ -209,9 +209,10 @@ def read_source(data, columns, known_ids=None):
 
     A series' rows are kept per chunk as its values and, where its time stamps
     are evenly spaced (every Parquet file of a regular panel), their first
-    stamp and step only: no 8 bytes a value of time stamps are held. Series on
-    the same time grid share one pandas index (indexes are immutable), built
-    once.
+    stamp and step only: no 8 bytes a value of time stamps are held. The
+    series' pandas indexes are then views of one index per time step
+    (:func:`_grid_indexes`): series that start at other times or have other
+    lengths hold their own index object, not their own time stamps.
 
     Raises
     ------
@@ -234,17 +235,22 @@ def read_source(data, columns, known_ids=None):
                 f"{unknown[:10]!r}{' ...' if len(unknown) > 10 else ''}."
             )
     ids, values, indexes = [], [], []
-    grids = {}  # (time dtype, first stamp, step, length) -> the pandas index
+    grids = {}  # position -> (series id, its regular grid), indexed afterwards
     for series_id in _sorted(parts):
         segments = parts.pop(series_id)  # each series' chunks freed once joined
         grid = _regular_grid(segments)
+        index = None
         if grid is None:  # irregular, unsorted or repeated: sorted and checked
             times = np.concatenate([segment.stamps() for segment in segments])
             series = np.concatenate([segment.values for segment in segments])
             order = np.argsort(times, kind="stable")
             times, series = times[order], series[order]
             _check_series(series_id, times, series, columns)
-            index = _time_index(series_id, times, columns)
+            grid = _sorted_grid(times)  # rows out of order on a regular grid
+            if grid is None:
+                index = _time_index(series_id, times, columns)
+            else:
+                grids[len(ids)] = (series_id, grid)
         else:
             segments = sorted(segments, key=lambda segment: segment.start)
             series = (
@@ -253,16 +259,71 @@ def read_source(data, columns, known_ids=None):
                 else np.concatenate([segment.values for segment in segments])
             )
             _check_finite(series_id, series, columns)
-            index = grids.get(grid)
-            if index is None:
-                index = _time_index(series_id, _grid_stamps(*grid), columns)
-                grids[grid] = index
+            grids[len(ids)] = (series_id, grid)
         del segments
         ids.append(_plain(series_id))
         values.append(series.reshape(-1, 1))
         indexes.append(index)
+    for position, index in _grid_indexes(grids, columns).items():
+        indexes[position] = index
     _release_arrow_memory()
     return SourcePanel(source_kind(data), ids, values, indexes, columns)
+
+
+def _grid_indexes(grids, columns):
+    """The pandas index of each series on a regular grid, by its position.
+
+    ``grids`` maps a position to ``(series id, (dtype, first stamp, step,
+    length))``. Series whose grids share a time dtype and a step, and whose
+    first stamps lie a whole number of steps apart, get slices of one index
+    spanning them all: views of its time stamps, so a panel of series that
+    start at other times and have other lengths holds one index's stamps, not
+    8 bytes of stamps a value (20,000 series of 200-1,000 hourly steps: 120 MB
+    of indexes before). The spanning index is built only where it is no longer
+    than the series' indexes would be together; otherwise (series far apart
+    in time) and for one-row series each distinct grid gets its own index.
+    Series of one grid share one index object (indexes are immutable).
+    """
+    groups = {}  # (dtype, step, phase) -> positions
+    own = {}  # grid -> its own index, shared by the series of that grid
+    built = {}
+
+    def own_index(position):
+        series_id, grid = grids[position]
+        if grid not in own:
+            own[grid] = _time_index(series_id, _grid_stamps(*grid), columns)
+        return own[grid]
+
+    for position, (_, (dtype, start, step, _)) in grids.items():
+        if step is None:  # one row: no step to share
+            built[position] = own_index(position)
+        else:
+            groups.setdefault((dtype, step, start % step), []).append(position)
+    for (dtype, step, _), positions in groups.items():
+        first = min(grids[p][1][1] for p in positions)
+        end = max(grids[p][1][1] + grids[p][1][3] * step for p in positions)
+        span = (end - first) // step
+        spanning = None
+        if span <= sum(grids[p][1][3] for p in positions):
+            try:
+                spanning = _time_index(
+                    grids[positions[0]][0],
+                    _grid_stamps(dtype, first, step, span),
+                    columns,
+                )
+            except ValueError:  # each series' own index names its problem
+                spanning = None
+        views = {(0, span): spanning}  # one view per grid, as one index before
+        for position in positions:
+            if spanning is None:
+                built[position] = own_index(position)
+                continue
+            _, (_, start, _, length) = grids[position]
+            where = ((start - first) // step, length)
+            if where not in views:
+                views[where] = spanning[where[0] : where[0] + length]
+            built[position] = views[where]
+    return built
 
 
 class _Segment:
@@ -314,6 +375,18 @@ def _regular_grid(segments):
             return None
     length = sum(len(s.values) for s in segments)
     return (first.dtype, segments[0].start, step, length)
+
+
+def _sorted_grid(times):
+    """``(dtype, first stamp, step, length)`` of sorted time stamps that are
+    evenly spaced, else None."""
+    stamps = times.view(np.int64)
+    if len(stamps) < 2:
+        return None
+    steps = np.diff(stamps)
+    if steps[0] <= 0 or not np.all(steps == steps[0]):
+        return None
+    return (times.dtype, int(stamps[0]), int(steps[0]), len(stamps))
 
 
 def _release_arrow_memory():

@@ -140,6 +140,11 @@ def test_update_appends_a_parquet_panel(tmp_path):
     assert len(fc.y_["s0"]) == N_STEPS
     np.testing.assert_array_equal(fc.y_["s1"][:, 0], panel["s1"].to_numpy())
     assert fc.index_["s0"][-1] == panel["s0"].index[-1]
+    # Series on one time grid still share one index once extended.
+    assert fc.index_["s0"] is fc.index_["s1"] and fc.index_["s0"].freq == "h"
+    pd.testing.assert_index_equal(
+        fc.index_["s1"], panel["s1"].index.as_unit("ns").rename("ds")
+    )
 
 
 def test_float32_values_stay_float32(tmp_path):
@@ -213,9 +218,70 @@ def test_series_on_one_time_grid_share_one_index(tmp_path, monkeypatch):
         pd.testing.assert_index_equal(index, expected.index.as_unit("ns").rename("ds"))
         assert index.freq == "h"
     assert len({id(index) for index in read.indexes}) == 2
+    # The later series' index is a view of the same time stamps.
+    late_index = read.indexes[read.ids.index("late")]
+    assert np.shares_memory(late_index.asi8, read.indexes[0].asi8)
     fc = _forecaster().fit(path)
     assert fc.index_["s0"] is fc.index_["s2"]
     assert fc.index_["late"][0] == late[0]
+
+
+def test_series_of_other_starts_and_lengths_hold_views_of_one_index(tmp_path):
+    """A panel whose series start at other times, with other lengths: each
+    series' index is its own times, with its frequency, as a view of one set
+    of stamps; series far apart in time, or on another phase of the step, get
+    indexes of their own; the forecasts are the dict's."""
+    from skrnn._forecasting import sources as _panel_sources
+
+    rng = np.random.default_rng(1)
+    panel = {}
+    for k, (offset, length) in enumerate([(0, 60), (7, 50), (30, 64), (13, 41)]):
+        index = pd.date_range(
+            START + pd.Timedelta(hours=offset), periods=length, freq="h"
+        )
+        t = np.arange(offset, offset + length)
+        values = 30 + k + 4 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 0.3, length)
+        panel[f"s{k}"] = pd.Series(values, index=index)
+    path = tmp_path / "staggered.parquet"
+    _long(panel).to_parquet(path, index=False)
+    read = _panel_sources.read_source(path, _panel_sources.LongColumns())
+    for series_id, index in zip(read.ids, read.indexes, strict=True):
+        expected = panel[series_id].index.as_unit("ns").rename("ds")
+        pd.testing.assert_index_equal(index, expected)
+        assert index.freq == "h"
+        assert np.shares_memory(index.asi8, read.indexes[0].asi8)
+    fitted = _forecaster().fit(path)
+    expected = _forecaster().fit(panel).predict()
+    got = _by_series(fitted.predict())
+    for key, series in expected.items():
+        np.testing.assert_array_equal(got[key], series.to_numpy())
+
+    # Ten years apart (a spanning index would hold 87,600 stamps for 20
+    # values), and half an hour off the hour: indexes of their own.
+    apart = {
+        "a": pd.Series(
+            np.arange(1.0, 11.0), index=pd.date_range(START, periods=10, freq="h")
+        ),
+        "b": pd.Series(
+            np.arange(1.0, 11.0),
+            index=pd.date_range(START + pd.DateOffset(years=10), periods=10, freq="h"),
+        ),
+        "c": pd.Series(
+            np.arange(1.0, 11.0),
+            index=pd.date_range(START + pd.Timedelta(minutes=30), periods=10, freq="h"),
+        ),
+    }
+    _long(apart).to_parquet(tmp_path / "apart.parquet", index=False)
+    read = _panel_sources.read_source(
+        tmp_path / "apart.parquet", _panel_sources.LongColumns()
+    )
+    for series_id, index in zip(read.ids, read.indexes, strict=True):
+        expected = apart[series_id].index.as_unit("ns").rename("ds")
+        pd.testing.assert_index_equal(index, expected)
+        assert index.freq == "h"
+    a, b, c = read.indexes
+    assert not np.shares_memory(a.asi8, b.asi8)
+    assert not np.shares_memory(a.asi8, c.asi8)
 
 
 def test_integer_time_gives_a_range_index(tmp_path):
