@@ -284,6 +284,42 @@ def test_series_of_other_starts_and_lengths_hold_views_of_one_index(tmp_path):
     assert not np.shares_memory(a.asi8, c.asi8)
 
 
+def test_monthly_series_of_other_starts_hold_views_of_one_index(tmp_path):
+    """Months are not a fixed number of nanoseconds: series on one calendar
+    frequency (month starts; month ends apart from them) still hold views of
+    one index per frequency, equal to their own, and forecast as the dict."""
+    from skrnn._forecasting import sources as _panel_sources
+
+    rng = np.random.default_rng(2)
+    panel = {}
+    for k, (start, length, freq) in enumerate(
+        [("2010-01", 60, "MS"), ("2012-07", 40, "MS"), ("2011-03", 52, "MS")]
+        + [("2010-01", 48, "ME"), ("2013-05", 36, "ME")]
+    ):
+        t = np.arange(length)
+        values = 50 + k + 5 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 0.5, length)
+        index = pd.date_range(start, periods=length, freq=freq)
+        panel[f"m{k}"] = pd.Series(values, index=index)
+    path = tmp_path / "monthly.parquet"
+    _long(panel).to_parquet(path, index=False)  # rows shuffled
+    read = _panel_sources.read_source(path, _panel_sources.LongColumns())
+    for series_id, index in zip(read.ids, read.indexes, strict=True):
+        expected = panel[series_id].index.as_unit("ns").rename("ds")
+        pd.testing.assert_index_equal(index, expected)
+        assert index.freq == panel[series_id].index.freq
+    starts, ends = read.indexes[:3], read.indexes[3:]
+    assert all(np.shares_memory(i.asi8, starts[0].asi8) for i in starts)
+    assert np.shares_memory(ends[0].asi8, ends[1].asi8)
+    assert not np.shares_memory(starts[0].asi8, ends[0].asi8)
+    params = dict(horizon=6, window=12)
+    expected = _forecaster(**params).fit(panel).predict()
+    got = _forecaster(**params).fit(path).predict()
+    for key, series in expected.items():
+        part = got[got.unique_id == key]
+        np.testing.assert_array_equal(part.y.to_numpy(), series.to_numpy())
+        np.testing.assert_array_equal(part.ds.to_numpy(), series.index.to_numpy())
+
+
 def test_integer_time_gives_a_range_index(tmp_path):
     long = _long(_panel(2))
     long["ds"] = long.groupby("unique_id").cumcount()  # any order, ints
