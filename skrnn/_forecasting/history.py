@@ -12,6 +12,7 @@ import dataclasses
 
 import numpy as np
 
+from . import sources
 from .series import extended_index
 
 
@@ -55,6 +56,10 @@ def appended_history(ids, histories, indexes, new, seen, with_covariates):
         if key not in shared:
             shared[key] = extended_index(before, index, len(values))
         extended.append(shared[key])
+    if new.container.kind in sources.SOURCE_KINDS:  # views, as read_source's
+        id_name, time_name = new.container.level_names
+        columns = sources.LongColumns(id_name, time_name, new.container.name)
+        extended = sources.shared_indexes(new.ids, extended, columns)
     for series_id, values, index in zip(new.ids, new.targets, extended, strict=True):
         p = position[series_id]
         histories[p] = np.concatenate([histories[p], values])

@@ -278,11 +278,12 @@ def _grid_indexes(grids, columns):
     length))``, the step in nanoseconds (or integers) or a calendar frequency
     (a pandas offset: months, quarters, years, business days). Series whose
     grids share a time dtype and a step, and whose first stamps lie a whole
-    number of steps apart, get slices of one index spanning them all: views of its time stamps, so a panel of series that
-    start at other times and have other lengths holds one index's stamps, not
-    8 bytes of stamps a value (20,000 series of 200-1,000 hourly steps: 120 MB
-    of indexes before). The spanning index is built only where it is no longer
-    than the series' indexes would be together; otherwise (series far apart
+    number of steps apart, get slices of one index spanning them all: views
+    of its time stamps, so a panel of series that start at other times and
+    have other lengths holds one index's stamps, not 8 bytes of stamps a
+    value (20,000 series of 200-1,000 hourly steps: 120 MB of indexes
+    before). The spanning index is built only where it is no longer than the
+    series' indexes would be together; otherwise (series far apart
     in time) and for one-row series each distinct grid gets its own index.
     Series of one grid share one index object (indexes are immutable).
     """
@@ -322,6 +323,32 @@ def _grid_indexes(grids, columns):
                 views[where] = spanning[where[0] : where[0] + where[1]]
             built[position] = views[where]
     return built
+
+
+def shared_indexes(ids, indexes, columns):
+    """``indexes`` (of the series ``ids``), those on a regular or calendar
+    grid replaced by views of one index per time step, as :func:`read_source`
+    makes them (an ``update`` of a source panel appends to each series' index,
+    which copies it). Other indexes are returned as they are."""
+    grids = {}
+    for position, (series_id, index) in enumerate(zip(ids, indexes, strict=True)):
+        if (
+            isinstance(index, pd.DatetimeIndex)
+            and index.freq is not None
+            and index.tz is None
+            and index.dtype == np.dtype("datetime64[ns]")
+            and index.name == columns.time
+            and len(index) > 1
+        ):
+            stamps = index.asi8
+            steps = np.diff(stamps)  # evenly spaced, as read_source's grids
+            step = int(steps[0]) if np.all(steps == steps[0]) else index.freq
+            grid = (index.dtype, int(stamps[0]), step, len(index))
+            grids[position] = (series_id, grid)
+    shared = list(indexes)
+    for position, index in _grid_indexes(grids, columns).items():
+        shared[position] = index
+    return shared
 
 
 def _spanning_index(grids, dtype, step, columns):

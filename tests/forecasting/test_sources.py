@@ -147,6 +147,31 @@ def test_update_appends_a_parquet_panel(tmp_path):
     )
 
 
+def test_update_of_series_of_other_starts_keeps_views_of_one_index(tmp_path):
+    # Appending to an index copies it: the extended indexes are views again.
+    panel = {
+        f"s{k}": pd.Series(
+            np.arange(1.0, length + 1.0),
+            index=pd.date_range(
+                START + pd.Timedelta(hours=k), periods=length, freq="h"
+            ),
+        )
+        for k, length in enumerate([40, 30, 50])
+    }
+    head = {key: s.iloc[:-4] for key, s in panel.items()}
+    tail = {key: s.iloc[-4:] for key, s in panel.items()}
+    _long(head).to_parquet(tmp_path / "head.parquet", index=False)
+    _long(tail).to_parquet(tmp_path / "tail.parquet", index=False)
+    fc = _forecaster(window=6).fit(tmp_path / "head.parquet")
+    fc.update(tmp_path / "tail.parquet")
+    for key, series in panel.items():
+        expected = series.index.as_unit("ns").rename("ds")
+        pd.testing.assert_index_equal(fc.index_[key], expected)
+        assert fc.index_[key].freq == "h"
+        assert np.shares_memory(fc.index_[key].asi8, fc.index_["s0"].asi8)
+    assert len(fc.predict()) == 3 * 3
+
+
 def test_float32_values_stay_float32(tmp_path):
     long = _long(_panel(2))
     long["y"] = long["y"].astype(np.float32)
