@@ -26,7 +26,10 @@ FORMAT = "skrnn-estimator"
 # rebuild: they are refused with a clear message.
 # 4: the forecaster's fitted state as its restructured code holds it
 # (``_container``, ``target_transforms_`` for one series too).
-FORMAT_VERSION = 4
+# 5: naive datetime indexes on a frequency as their first stamp and length
+# ("datetime_range"), not one integer a step; small arrays as slices of one
+# member per dtype ("slice", "shape"), not a member each.
+FORMAT_VERSION = 5
 OLDEST_READABLE = 3
 # Classes whose state changed since the oldest readable version: files older
 # than this version hold such an estimator in a form this skrnn cannot rebuild.
@@ -137,6 +140,16 @@ class Archive:
                 f"{what} inflates to {declared} bytes, more than the {self.budget[0]} "
                 f"left of {MAX_TOTAL_BYTES}"
             )
+
+    def charge(self, n_bytes, what):
+        """Count ``n_bytes`` that reading builds (not decompressed) against the
+        file's budget, or refuse the file."""
+        if n_bytes > self.budget[0]:
+            raise InvalidFileError(
+                f"{what} of {n_bytes} bytes exceeds the {self.budget[0]} left of "
+                f"{MAX_TOTAL_BYTES}"
+            )
+        self.budget[0] -= n_bytes
 
     def read(self, name, limit=None):
         """The member's bytes, never decompressing more than the limits allow."""

@@ -35,7 +35,11 @@ from ._forecasting.covariates import (
     with_calendar_columns,
 )
 from ._forecasting.data import Container, FittedData, read_observations
-from ._forecasting.history import appended_history, history_attributes
+from ._forecasting.history import (
+    appended_history,
+    history_attributes,
+    shared_history_indexes,
+)
 from ._forecasting.normalizations import normalization_for, normalization_of
 from ._forecasting.output import forecasts_like, frames_like, future_indexes
 from ._forecasting.plan import (
@@ -532,6 +536,16 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         return self
 
     # ------------------------------------------------------- fitted state
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        self._after_load()
+
+    def _after_load(self):
+        """Share the time indexes a pickle or a file rebuilt one per series
+        (a panel's series then hold one set of stamps per time step)."""
+        if "index_" in self.__dict__:
+            self.index_ = shared_history_indexes(self.index_)
+
     def _data_container(self):
         return Container.from_dict(self._container)
 

@@ -21,6 +21,7 @@ This module turns values into the file's JSON, arrays and networks and back.
 import contextlib
 import datetime
 import io
+import math
 import os
 import tempfile
 
@@ -78,11 +79,26 @@ def model_from_bytes(data, *, safe_mode=True):
 
 
 # ------------------------------------------------------------------ writing
+# Arrays up to this size are stored side by side in shared members, one per
+# dtype of at most POOL_BYTES each: a panel's series (one array each, 20,000 of
+# them for 20,000 series) would otherwise be a member each, past MAX_MEMBERS.
+POOLED_BYTES = 16 * 2**20
+POOL_BYTES = 256 * 2**20
+
+
 class _Writer:
     def __init__(self):
         self.arrays = {}
         self.models = {}
         self.model_names = {}  # id -> member: a network held twice is stored once
+        self._pools = {}  # dtype -> (its pool's member name, elements so far)
+        self._joined = {}  # pool member name -> its arrays, flattened
+
+    def finish(self):
+        """Join each pool's arrays into its member."""
+        for name, parts in self._joined.items():
+            self.arrays[name] = np.concatenate(parts) if parts else parts
+        return self.arrays
 
     def encode(self, value, where):
         if value is None or isinstance(value, (bool, int, float, str)):
@@ -132,9 +148,27 @@ class _Writer:
                     f"{where}: object arrays can be saved only if they hold strings."
                 )
             value = value.astype(str)
+        elif value.nbytes <= POOLED_BYTES and value.dtype.kind in "biufcmM":
+            return self._pooled(value)
         name = f"array_{len(self.arrays)}"
         self.arrays[name] = value
         return {"__array__": name, "object": is_object}
+
+    def _pooled(self, value):
+        """Store ``value`` in its dtype's pool: a slice of the pool's member."""
+        name, size = self._pools.get(value.dtype, (None, 0))
+        if name is None or (size + value.size) * value.itemsize > POOL_BYTES:
+            name, size = f"array_{len(self.arrays)}", 0
+            self.arrays[name] = None  # joined by finish()
+            self._joined[name] = []
+        self._joined[name].append(value.ravel())
+        self._pools[value.dtype] = (name, size + value.size)
+        return {
+            "__array__": name,
+            "object": False,
+            "slice": [size, size + value.size],
+            "shape": list(value.shape),
+        }
 
     def _index(self, index, where):
         node = {"name": self.encode(index.name, where)}
@@ -143,6 +177,17 @@ class _Writer:
             return {
                 "__index__": "period",
                 "values": values,
+                "freq": index.freqstr,
+                **node,
+            }
+        if _is_date_range(index):
+            # A naive index on its frequency: its first stamp and length, not
+            # 8 bytes a step (a panel's series' indexes would outweigh its values).
+            return {
+                "__index__": "datetime_range",
+                "start": int(index.asi8[0]),
+                "periods": len(index),
+                "unit": np.datetime_data(index.dtype)[0],
                 "freq": index.freqstr,
                 **node,
             }
@@ -249,7 +294,32 @@ def save_estimator(estimator, path):
     """
     writer = _Writer()
     root = writer.encode(estimator, type(estimator).__name__)
-    write_file(path, root, writer.arrays, writer.models)
+    write_file(path, root, writer.finish(), writer.models)
+
+
+def _is_date_range(index):
+    """Whether ``index`` is a naive DatetimeIndex that ``pd.date_range`` of its
+    first stamp, length and frequency rebuilds."""
+    if not (
+        isinstance(index, pd.DatetimeIndex)
+        and index.tz is None
+        and index.freq is not None
+        and len(index) > 0
+    ):
+        return False
+    rebuilt = _date_range(
+        int(index.asi8[0]),
+        len(index),
+        np.datetime_data(index.dtype)[0],
+        index.freqstr,
+        index.name,
+    )
+    return rebuilt[-1] == index[-1] and rebuilt.dtype == index.dtype
+
+
+def _date_range(start, periods, unit, freq, name):
+    first = pd.Timestamp(np.datetime64(start, unit))
+    return pd.date_range(first, periods=periods, freq=freq, unit=unit, name=name)
 
 
 # ------------------------------------------------------------------ reading
@@ -310,6 +380,8 @@ class _Reader:
         if not isinstance(name, str) or name not in self.arrays:
             raise InvalidFileError(f"array {name!r} is missing from arrays.npz")
         array = self.arrays[name]
+        if "slice" in node:  # a slice of a pool of arrays of one dtype
+            return self._slice(array, node, name)
         if not node["object"]:
             return array
         # Object arrays are written as str arrays: they come back holding str.
@@ -318,6 +390,28 @@ class _Reader:
                 f"array {name!r} of strings holds dtype {array.dtype} in arrays.npz"
             )
         return array.astype(object)
+
+    @staticmethod
+    def _slice(pool, node, name):
+        bounds, shape = node.get("slice"), node.get("shape")
+        ints = (
+            isinstance(bounds, list)
+            and len(bounds) == 2
+            and isinstance(shape, list)
+            and all(
+                isinstance(v, int) and not isinstance(v, bool) and v >= 0
+                for v in bounds + shape
+            )
+        )
+        if not ints or pool.ndim != 1 or node.get("object"):
+            raise InvalidFileError(f"a slice of array {name!r} is malformed")
+        start, stop = bounds
+        if not start <= stop <= len(pool) or math.prod(shape) != stop - start:
+            raise InvalidFileError(
+                f"a slice [{start}:{stop}] of shape {shape} does not fit array "
+                f"{name!r} of {len(pool)} values"
+            )
+        return pool[start:stop].reshape(shape)  # a view: no copy per array
 
     def _index(self, node):
         kind, name = node["__index__"], self.decode(node["name"])
@@ -332,6 +426,28 @@ class _Reader:
             if tz is not None:
                 index = index.tz_localize("UTC").tz_convert(tz)
             return pd.DatetimeIndex(index, freq=node["freq"], name=name)
+        if kind == "datetime_range":
+            start, periods, unit = (
+                node.get("start"),
+                node.get("periods"),
+                node.get("unit"),
+            )
+            if not all(
+                isinstance(v, int) and not isinstance(v, bool) for v in (start, periods)
+            ):
+                raise InvalidFileError(
+                    "a datetime range's start and periods are not ints"
+                )
+            if periods < 1 or unit not in ("s", "ms", "us", "ns"):
+                raise InvalidFileError(
+                    f"a datetime range of {periods} periods in unit {unit!r}"
+                )
+            # Its stamps cost memory as an array of them would: from the budget.
+            self.archive.charge(8 * periods, "a datetime range")
+            try:
+                return _date_range(start, periods, unit, node["freq"], name)
+            except (TypeError, ValueError, OverflowError) as exc:
+                raise InvalidFileError(f"a datetime range is invalid ({exc})") from None
         if kind == "range":
             bounds = [node.get(key) for key in ("start", "stop", "step")]
             if not all(isinstance(b, int) and not isinstance(b, bool) for b in bounds):
@@ -417,6 +533,9 @@ class _Reader:
             raise InvalidFileError(f"a parameter of {name} is invalid: {exc}") from None
         obj = cls.__new__(cls)
         obj.__dict__.update(state)
+        after_load = getattr(obj, "_after_load", None)  # e.g. shared time indexes
+        if after_load is not None:
+            after_load()
         return obj
 
 

@@ -849,3 +849,109 @@ def test_a_time_zone_without_a_name_cannot_be_saved(tmp_path):
     )
     with pytest.raises(TypeError, match="has no IANA name"):
         save_estimator(holder, tmp_path / "i.skrnn")
+
+
+# ------------------------------------------------- time indexes of a panel
+def _staggered_panel():
+    """Hourly series that start at other hours and have other lengths."""
+    start = pd.Timestamp("2024-01-01")
+    return {
+        f"s{k}": pd.Series(
+            2 + np.sin(np.arange(length) / 3) + 0.1 * k,
+            index=pd.date_range(
+                start + pd.Timedelta(hours=3 * k), periods=length, freq="h"
+            ),
+        )
+        for k, length in enumerate([40, 34, 46])
+    }
+
+
+def test_a_panel_saves_its_time_indexes_as_ranges_and_loads_them_shared(tmp_path):
+    panel = _staggered_panel()
+    fc = SequenceForecaster(horizon=3, window=6, units=4, epochs=1, random_state=0)
+    fc.fit(panel)
+    save_estimator(fc, tmp_path / "p.skrnn")
+    with zipfile.ZipFile(tmp_path / "p.skrnn") as archive:
+        header = json.loads(archive.read("estimator.json"))
+    nodes = header["root"]["state"]["__dict__"]["index_"]["__dict__"]
+    # A first stamp and a length per series, not one integer a step.
+    assert [node["__index__"] for node in nodes.values()] == ["datetime_range"] * 3
+    assert header["version"] == 5
+    for loaded in (
+        load_estimator(tmp_path / "p.skrnn"),
+        pickle.loads(pickle.dumps(fc)),
+    ):
+        for key in panel:
+            pd.testing.assert_index_equal(
+                loaded.index_[key], fc.index_[key], exact=True
+            )
+            assert loaded.index_[key].freq == "h"
+            # Read back as views of one index, as a Parquet panel holds them.
+            assert np.shares_memory(loaded.index_[key].asi8, loaded.index_["s0"].asi8)
+        for key, forecast in fc.predict().items():
+            pd.testing.assert_series_equal(loaded.predict()[key], forecast)
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"periods": 2**40}, "a datetime range of 8796093022208 bytes exceeds"),
+        ({"periods": 0}, "a datetime range of 0 periods"),
+        ({"periods": True}, "a datetime range's start and periods are not ints"),
+        ({"unit": "D"}, "a datetime range of 40 periods in unit 'D'"),
+        ({"freq": "not a frequency"}, "a datetime range is invalid"),
+    ],
+)
+def test_a_crafted_datetime_range_is_refused_before_it_costs_memory(
+    tmp_path, change, message
+):
+    fc = SequenceForecaster(horizon=3, window=6, units=4, epochs=1, random_state=0)
+    save_estimator(fc.fit(_staggered_panel()), tmp_path / "p.skrnn")
+
+    def craft(header):
+        header["root"]["state"]["__dict__"]["index_"]["__dict__"]["s0"].update(change)
+
+    _invalid(
+        _rewrite(tmp_path / "p.skrnn", tmp_path / "c.skrnn", header=craft), message
+    )
+
+
+def test_a_panel_of_thousands_of_series_saves_to_a_file_that_loads(tmp_path):
+    # One array a series (y_, and before format 5 each index too) was one zip
+    # member each: 1,500 series gave 3,000, past MAX_MEMBERS, and the file
+    # was refused when read back.
+    rng = np.random.RandomState(0)
+    panel = {f"s{k}": 5 + rng.rand(24) for k in range(1_500)}
+    fc = SequenceForecaster(horizon=2, window=4, units=2, epochs=1, random_state=0)
+    fc.fit(panel)
+    save_estimator(fc, tmp_path / "many.skrnn")
+    with zipfile.ZipFile(tmp_path / "many.skrnn") as archive:
+        arrays = zipfile.ZipFile(io.BytesIO(archive.read("arrays.npz")))
+        assert len(arrays.namelist()) < 10
+    loaded = load_estimator(tmp_path / "many.skrnn")
+    np.testing.assert_array_equal(loaded.y_["s1499"], fc.y_["s1499"])
+    # The series' values are views of one array, not 1,500 arrays.
+    assert loaded.y_["s0"].base is not None
+    assert loaded.y_["s0"].base is loaded.y_["s1499"].base
+    expected = fc.predict()
+    got = loaded.predict()
+    for key in ("s0", "s700", "s1499"):
+        np.testing.assert_array_equal(got[key], expected[key])
+
+
+def test_a_crafted_slice_of_a_pooled_array_is_refused(tmp_path):
+    fc = SequenceForecaster(horizon=2, window=4, units=2, epochs=1, random_state=0)
+    save_estimator(fc.fit({"a": np.arange(1.0, 25.0)}), tmp_path / "p.skrnn")
+    for change, message in [
+        ({"slice": [0, 10**9]}, r"a slice \[0:1000000000\] of shape"),
+        ({"shape": [5, 5]}, r"a slice \[\d+:\d+\] of shape \[5, 5\] does not fit"),
+        ({"slice": [3, 1]}, r"a slice \[3:1\]"),
+        ({"slice": [0, True]}, "a slice of array .* is malformed"),
+    ]:
+
+        def craft(header, change=change):
+            node = header["root"]["state"]["__dict__"]["y_"]["__dict__"]["a"]
+            node.update(change)
+
+        crafted = _rewrite(tmp_path / "p.skrnn", tmp_path / "c.skrnn", header=craft)
+        _invalid(crafted, message)

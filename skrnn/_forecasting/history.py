@@ -37,6 +37,17 @@ def history_attributes(observations):
     }
 
 
+def shared_history_indexes(index_):
+    """A panel's ``index_`` with its time indexes as views of one per time step
+    (:func:`~skrnn._forecasting.sources.shared_indexes`): a forecaster read
+    back from a file or a pickle rebuilt each series' index on its own."""
+    if not isinstance(index_, dict):
+        return index_
+    ids = list(index_)
+    shared = sources.shared_indexes(ids, [index_[i] for i in ids])
+    return dict(zip(ids, shared, strict=True))
+
+
 def appended_history(ids, histories, indexes, new, seen, with_covariates):
     """The history attributes with the observations ``new`` appended.
 
@@ -57,9 +68,7 @@ def appended_history(ids, histories, indexes, new, seen, with_covariates):
             shared[key] = extended_index(before, index, len(values))
         extended.append(shared[key])
     if new.container.kind in sources.SOURCE_KINDS:  # views, as read_source's
-        id_name, time_name = new.container.level_names
-        columns = sources.LongColumns(id_name, time_name, new.container.name)
-        extended = sources.shared_indexes(new.ids, extended, columns)
+        extended = sources.shared_indexes(new.ids, extended)
     for series_id, values, index in zip(new.ids, new.targets, extended, strict=True):
         p = position[series_id]
         histories[p] = np.concatenate([histories[p], values])

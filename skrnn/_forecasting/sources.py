@@ -325,29 +325,38 @@ def _grid_indexes(grids, columns):
     return built
 
 
-def shared_indexes(ids, indexes, columns):
+def shared_indexes(ids, indexes):
     """``indexes`` (of the series ``ids``), those on a regular or calendar
-    grid replaced by views of one index per time step, as :func:`read_source`
-    makes them (an ``update`` of a source panel appends to each series' index,
-    which copies it). Other indexes are returned as they are."""
-    grids = {}
+    grid replaced by views of one index per time step and name, as
+    :func:`read_source` makes them: for an ``update`` of a source panel (which
+    appends to each series' index, copying it) and a forecaster loaded from a
+    file or a pickle (each series' index rebuilt on its own). A view replaces
+    an index only if it equals it, frequency and name included; other indexes
+    are returned as they are."""
+    by_name = {}  # index name -> {position: (series id, grid)}
     for position, (series_id, index) in enumerate(zip(ids, indexes, strict=True)):
         if (
             isinstance(index, pd.DatetimeIndex)
             and index.freq is not None
             and index.tz is None
-            and index.dtype == np.dtype("datetime64[ns]")
-            and index.name == columns.time
             and len(index) > 1
         ):
             stamps = index.asi8
             steps = np.diff(stamps)  # evenly spaced, as read_source's grids
             step = int(steps[0]) if np.all(steps == steps[0]) else index.freq
             grid = (index.dtype, int(stamps[0]), step, len(index))
-            grids[position] = (series_id, grid)
+            by_name.setdefault(index.name, {})[position] = (series_id, grid)
     shared = list(indexes)
-    for position, index in _grid_indexes(grids, columns).items():
-        shared[position] = index
+    for name, grids in by_name.items():
+        for position, view in _grid_indexes(grids, LongColumns(time=name)).items():
+            index = indexes[position]
+            if (
+                view.dtype == index.dtype
+                and view.freq == index.freq
+                and view.name == index.name
+                and view.equals(index)
+            ):
+                shared[position] = view
     return shared
 
 
@@ -364,7 +373,8 @@ def _spanning_index(grids, dtype, step, columns):
         stamps = _grid_stamps(dtype, first, step, (end - first) // step)
     else:
         last = max(_calendar_stamps(dtype, *grid[1:])[-1] for _, grid in grids)
-        stamps = pd.date_range(pd.Timestamp(first), last, freq=step)
+        first = _calendar_stamps(dtype, first, step, 1)[0]
+        stamps = pd.date_range(first, last, freq=step)
         if len(stamps) > total:
             return None
         stamps = stamps.to_numpy().astype(dtype)
@@ -380,8 +390,8 @@ def _place(spanning, grid):
     if isinstance(step, int):
         position = (start - _stamp_at(spanning, 0)) // step
     else:
-        position = int(spanning.searchsorted(pd.Timestamp(start)))
-        last = _calendar_stamps(dtype, start, step, length)[-1]
+        first, last = _calendar_stamps(dtype, start, step, length)
+        position = int(spanning.searchsorted(first))
         if position + length > len(spanning) or spanning[position + length - 1] != last:
             return None
     if _stamp_at(spanning, position) != start:
@@ -390,9 +400,10 @@ def _place(spanning, grid):
 
 
 def _stamp_at(index, position):
-    """The stamp at ``position`` of an index as an int (ns, or the integer)."""
-    value = index[position]
-    return value.value if isinstance(value, pd.Timestamp) else int(value)
+    """The stamp at ``position`` of an index as an int (in the index's unit)."""
+    if isinstance(index, pd.DatetimeIndex):
+        return int(index.asi8[position])
+    return int(index[position])
 
 
 def _calendar_stamps(dtype, start, freq, length):
