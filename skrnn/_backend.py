@@ -14,6 +14,7 @@ import contextlib
 import gc
 import logging
 import os
+import random
 import signal
 import sys
 import threading
@@ -53,7 +54,7 @@ def get_keras():
                 loaded = _backend_modules()
                 held = _HeldInterrupts()
                 try:
-                    with held:
+                    with held, _global_generators_kept():
                         keras = _import_keras()
                 except Exception:
                     held.deliver()  # the user's Ctrl-C is not lost to an error
@@ -84,6 +85,22 @@ def _backend_modules():
         for name in list(sys.modules)
         if name.split(".")[0] in ("tensorflow", "keras", "tf_keras", "jax", "torch")
     }
+
+
+@contextlib.contextmanager
+def _global_generators_kept():
+    """Python's and NumPy's global random generators as they were before.
+
+    Importing Keras (and its backend) draws from both, and the import happens
+    in a user's first ``fit``: a user who seeded them would find other numbers
+    after it than before.
+    """
+    python_state, numpy_state = random.getstate(), np.random.get_state()
+    try:
+        yield
+    finally:
+        random.setstate(python_state)
+        np.random.set_state(numpy_state)
 
 
 def _import_keras():

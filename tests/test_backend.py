@@ -50,6 +50,29 @@ def test_ctrl_c_during_the_import_arrives_once_it_is_done(unloaded, monkeypatch)
     assert signal.getsignal(signal.SIGINT) is handler
 
 
+def test_the_backend_import_leaves_the_global_generators_alone(unloaded, monkeypatch):
+    # Importing Keras draws from Python's and NumPy's global generators (on
+    # TensorFlow and JAX alike), and it happens in a user's first fit: the
+    # user's seeded streams come out of it as they went in.
+    import random
+
+    loaded = object()
+
+    def import_keras():  # as Keras' own import does
+        random.random()
+        np.random.rand(3)
+        return loaded
+
+    monkeypatch.setattr(_backend, "_import_keras", import_keras)
+    random.seed(7)
+    np.random.seed(7)
+    expected = random.random(), np.random.rand()
+    random.seed(7)
+    np.random.seed(7)
+    assert _backend.get_keras() is loaded
+    assert (random.random(), np.random.rand()) == expected
+
+
 def test_an_import_cut_short_says_to_restart_the_process(unloaded, monkeypatch):
     _interrupting_import(monkeypatch, leaves_modules=True)
     with pytest.raises(KeyboardInterrupt):
