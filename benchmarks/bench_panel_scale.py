@@ -215,18 +215,12 @@ def child(path, n_series, n_steps, source="parquet"):
 
 
 def level_windows(fc):
-    """The training and held-out windows of the panel recipe's fit: per series,
-    up to 64 sampled and its last one (short series extended back first, as
-    ``skrnn._forecasting.level.LevelWindows`` does)."""
-    from skrnn._forecasting.level import MIN_TRAINING_WINDOWS, WINDOWS_PER_SERIES
+    """The training and held-out windows of the panel recipe's fit (up to 64
+    sampled and the last one per series, as the forecaster draws them)."""
+    from skrnn._forecasting.level import window_counts
 
-    window, total = fc.window_, 0
-    for values in fc.y_.values():
-        extended = max(len(values), window + 2 * HORIZON + MIN_TRAINING_WINDOWS - 1)
-        first = max(0, extended - len(values) - window)
-        n_train = max(extended - window - 2 * HORIZON + 1 - first, 0)
-        total += min(n_train, WINDOWS_PER_SERIES) + 1
-    return total
+    lengths = [len(values) for values in fc.y_.values()]
+    return int(window_counts(lengths, fc.window_, HORIZON)[2].sum())
 
 
 def seconds(text):

@@ -115,6 +115,18 @@ def check_positive(series_ids, arrays):
             )
 
 
+def window_counts(lengths, window, horizon):
+    """Per series of ``lengths`` steps, as :class:`LevelWindows` samples them:
+    the first start it trains from (after the extension of a short series),
+    how many training windows it has, and how many it is given (at most
+    :data:`WINDOWS_PER_SERIES` of them, and its last, held-out one)."""
+    lengths = np.asarray(lengths, dtype=np.int64)
+    extended = np.maximum(lengths, window + 2 * horizon + MIN_TRAINING_WINDOWS - 1)
+    firsts = np.maximum(extended - lengths - window, 0)
+    n_trains = np.maximum(extended - window - 2 * horizon + 1 - firsts, 0)
+    return firsts, n_trains, np.minimum(n_trains, WINDOWS_PER_SERIES) + 1
+
+
 class LevelWindows:
     """Level-normalised training windows of several series, and their targets.
 
@@ -173,16 +185,9 @@ class LevelWindows:
             extend_back(values, window + 2 * horizon + MIN_TRAINING_WINDOWS - 1)
             for values in originals
         ]
-        firsts = np.array(
-            [
-                max(0, len(values) - len(original) - window)
-                for values, original in zip(arrays, originals, strict=True)
-            ],
-            dtype=np.int64,
+        firsts, n_trains, counts = window_counts(
+            [len(original) for original in originals], window, horizon
         )
-        n_trains = np.array([len(v) for v in arrays]) - window - 2 * horizon + 1
-        n_trains = np.maximum(n_trains - firsts, 0)
-        counts = np.minimum(n_trains, WINDOWS_PER_SERIES) + 1
         # Filled in place, as int32: 100,000 series give 6.5 million windows.
         self.groups = np.repeat(np.arange(len(arrays), dtype=np.int32), counts)
         self.starts = np.empty(int(counts.sum()), dtype=np.int32)
