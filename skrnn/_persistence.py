@@ -299,22 +299,15 @@ def save_estimator(estimator, path):
 
 def _is_date_range(index):
     """Whether ``index`` is a naive DatetimeIndex that ``pd.date_range`` of its
-    first stamp, length and frequency rebuilds."""
-    if not (
+    first stamp, length and frequency rebuilds (a frequency set on an index
+    holds for all of its stamps: its last one is checked)."""
+    return (
         isinstance(index, pd.DatetimeIndex)
         and index.tz is None
         and index.freq is not None
         and len(index) > 0
-    ):
-        return False
-    rebuilt = _date_range(
-        int(index.asi8[0]),
-        len(index),
-        np.datetime_data(index.dtype)[0],
-        index.freqstr,
-        index.name,
+        and index[0] + (len(index) - 1) * index.freq == index[-1]
     )
-    return rebuilt[-1] == index[-1] and rebuilt.dtype == index.dtype
 
 
 def _date_range(start, periods, unit, freq, name):

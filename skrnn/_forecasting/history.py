@@ -56,19 +56,14 @@ def appended_history(ids, histories, indexes, new, seen, with_covariates):
     result holds no ``X_``.
     """
     position = {series_id: i for i, series_id in enumerate(ids)}
-    # Every series validated first: a failed update changes nothing. Series
-    # that shared an index and gain the same steps share the extended one
-    # (a panel on one time grid keeps one index, not one per series).
-    extended, shared = [], {}
-    for series_id, values, index in zip(new.ids, new.targets, new.indexes, strict=True):
-        before = indexes[position[series_id]]
-        new_steps = None if index is None else (index[0], len(index))
-        key = (id(before), new_steps, len(values))
-        if key not in shared:
-            shared[key] = extended_index(before, index, len(values))
-        extended.append(shared[key])
-    if new.container.kind in sources.SOURCE_KINDS:  # views, as read_source's
-        extended = sources.shared_indexes(new.ids, extended)
+    # Every series validated first: a failed update changes nothing. Appending
+    # copies each index: the extended ones become views of one per time step
+    # again (as fit made them), one object for the series of one time grid.
+    extended = [
+        extended_index(indexes[position[i]], index, len(values))
+        for i, values, index in zip(new.ids, new.targets, new.indexes, strict=True)
+    ]
+    extended = sources.shared_indexes(new.ids, extended)
     for series_id, values, index in zip(new.ids, new.targets, extended, strict=True):
         p = position[series_id]
         histories[p] = np.concatenate([histories[p], values])

@@ -298,7 +298,7 @@ def _grid_indexes(grids, columns):
             if step is None or isinstance(step, int):
                 stamps = _grid_stamps(*grid)
             else:
-                first = _calendar_stamps(dtype, start, step, length)[0]
+                first = _timestamp(dtype, start)
                 stamps = pd.date_range(first, periods=length, freq=step)
                 stamps = stamps.to_numpy().astype(dtype)
             own[grid] = _time_index(series_id, stamps, columns)
@@ -328,8 +328,8 @@ def _grid_indexes(grids, columns):
 def shared_indexes(ids, indexes):
     """``indexes`` (of the series ``ids``), those on a regular or calendar
     grid replaced by views of one index per time step and name, as
-    :func:`read_source` makes them: for an ``update`` of a source panel (which
-    appends to each series' index, copying it) and a forecaster loaded from a
+    :func:`read_source` makes them: for an ``update`` (which appends to each
+    series' index, copying it) and a forecaster loaded from a
     file or a pickle (each series' index rebuilt on its own). A view replaces
     an index only if it equals it, frequency and name included; other indexes
     are returned as they are."""
@@ -341,9 +341,8 @@ def shared_indexes(ids, indexes):
             and index.tz is None
             and len(index) > 1
         ):
-            stamps = index.asi8
-            steps = np.diff(stamps)  # evenly spaced, as read_source's grids
-            step = int(steps[0]) if np.all(steps == steps[0]) else index.freq
+            stamps = index.asi8  # evenly spaced, or on a calendar, as read_source's
+            step = _even_step(stamps) or index.freq
             grid = (index.dtype, int(stamps[0]), step, len(index))
             by_name.setdefault(index.name, {})[position] = (series_id, grid)
     shared = list(indexes)
@@ -373,8 +372,7 @@ def _spanning_index(grids, dtype, step, columns):
         stamps = _grid_stamps(dtype, first, step, (end - first) // step)
     else:
         last = max(_calendar_stamps(dtype, *grid[1:])[-1] for _, grid in grids)
-        first = _calendar_stamps(dtype, first, step, 1)[0]
-        stamps = pd.date_range(first, last, freq=step)
+        stamps = pd.date_range(_timestamp(dtype, first), last, freq=step)
         if len(stamps) > total:
             return None
         stamps = stamps.to_numpy().astype(dtype)
@@ -406,9 +404,14 @@ def _stamp_at(index, position):
     return int(index[position])
 
 
+def _timestamp(dtype, stamp):
+    """An integer stamp of a datetime64 dtype as a Timestamp."""
+    return pd.Timestamp(np.int64(stamp).view(dtype))
+
+
 def _calendar_stamps(dtype, start, freq, length):
     """The first and last stamps of a calendar grid, as Timestamps."""
-    first = pd.Timestamp(np.int64(start).view(dtype))
+    first = _timestamp(dtype, start)
     return first, first + (length - 1) * freq
 
 
@@ -423,10 +426,8 @@ class _Segment:
         stamps = times.view(np.int64)
         self.start, self.step, self.times = int(stamps[0]), None, None
         if len(stamps) > 1:
-            steps = np.diff(stamps)
-            if steps[0] > 0 and np.all(steps == steps[0]):
-                self.step = int(steps[0])
-            else:
+            self.step = _even_step(stamps)
+            if self.step is None:
                 self.times = times
 
     def stamps(self):
@@ -463,16 +464,21 @@ def _regular_grid(segments):
     return (first.dtype, segments[0].start, step, length)
 
 
+def _even_step(stamps):
+    """The step of increasing, evenly spaced integer stamps (two at least),
+    else None."""
+    steps = np.diff(stamps)
+    if len(steps) and steps[0] > 0 and np.all(steps == steps[0]):
+        return int(steps[0])
+    return None
+
+
 def _sorted_grid(times):
     """``(dtype, first stamp, step, length)`` of sorted time stamps that are
     evenly spaced, else None."""
     stamps = times.view(np.int64)
-    if len(stamps) < 2:
-        return None
-    steps = np.diff(stamps)
-    if steps[0] <= 0 or not np.all(steps == steps[0]):
-        return None
-    return (times.dtype, int(stamps[0]), int(steps[0]), len(stamps))
+    step = _even_step(stamps)
+    return None if step is None else (times.dtype, int(stamps[0]), step, len(stamps))
 
 
 def _calendar_grid(times):
