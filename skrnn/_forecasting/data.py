@@ -445,33 +445,34 @@ def _read_series_covariates(X, y, estimator, fitted):
 def _read_panel(data, estimator, fitted, input_name="X"):
     level_names = (None, None)
     name = None
+    read = None
     if isinstance(data, dict):
         kind, items = "dict", list(data.items())
     elif isinstance(data, (pd.Series, pd.DataFrame)):
-        kind, items, name = "long", _long_items(data), _long_name(data)
+        data = _long_column(data)
+        kind, name = "long", data.name
         level_names = tuple(data.index.names)
+        read = _read_long_on_grids(data)
+        items = [] if read is not None else _long_items(data)
     else:
         kind, items = "list", list(enumerate(data))
-    if not items:
-        raise ValueError("The panel holds no series.")
-    ids, values, indexes = [], [], []
-    for series_id, series in items:
-        where = f"{input_name}[{series_id!r}]"
-        array = _values(series, estimator, where)
-        if array.ndim != 1:
-            raise ValueError(
-                f"Each series of a panel must be 1-D; {where} has shape {array.shape}."
-            )
-        ids.append(series_id)
-        values.append(array[:, np.newaxis])
-        indexes.append(series_index(series))
+    if read is not None:
+        ids, values, indexes = read
+        pandas_items = True
+    else:
+        if not items:
+            raise ValueError("The panel holds no series.")
+        ids, values, indexes = _read_items(items, estimator, input_name)
+        pandas_items = all(isinstance(s, pd.Series) for _, s in items)
+        if kind == "long":  # groupby's indexes are copies: views of one instead
+            indexes = sources.shared_indexes(ids, indexes)
     if fitted is not None:
         unknown = [series_id for series_id in ids if series_id not in fitted.ids]
         if unknown:
             raise ValueError(
                 f"The panel names series the forecaster was not fitted on: {unknown!r}."
             )
-    pandas = kind == "long" or all(isinstance(s, pd.Series) for _, s in items)
+    pandas = kind == "long" or pandas_items
     container = Container(kind, pandas, name=name, level_names=level_names)
     features = {"n_features_in_": 1} if fitted is None else {}
     return Observations(ids, values, indexes, None, container, features=features)
@@ -519,7 +520,27 @@ def _read_panel_covariates(X, y, estimator, fitted, target_input="y"):
     )
 
 
-def _long_items(data):
+def _read_items(items, estimator, input_name):
+    """``(ids, values, indexes)`` of a panel's ``(series id, series)`` items."""
+    ids, values, indexes = [], [], []
+    for series_id, series in items:
+        where = f"{input_name}[{series_id!r}]"
+        array = _values(series, estimator, where)
+        if array.ndim != 1:
+            raise ValueError(
+                f"Each series of a panel must be 1-D; {where} has shape {array.shape}."
+            )
+        ids.append(series_id)
+        values.append(array[:, np.newaxis])
+        try:
+            indexes.append(series_index(series))
+        except ValueError as error:
+            raise ValueError(f"{where}: {error}") from None
+    return ids, values, indexes
+
+
+def _long_column(data):
+    """A long panel's value column (a Series), its MultiIndex checked."""
     if isinstance(data, pd.DataFrame):
         if data.shape[1] != 1:
             raise ValueError(
@@ -532,6 +553,84 @@ def _long_items(data):
             "A long-format panel needs a two-level MultiIndex (series id, time); "
             f"got {data.index.nlevels} levels."
         )
+    missing = data.index.get_level_values(0).isna()
+    if missing.any():
+        raise ValueError(
+            f"The long-format panel has {int(missing.sum())} rows without a series "
+            f"id (first at row {int(np.argmax(missing))}): give every row its "
+            "series' id, or drop those rows first."
+        )
+    return data
+
+
+def _read_long_on_grids(data):
+    """``(ids, values, indexes)`` of a long panel, read at once, or None.
+
+    A long panel whose values are finite numbers and whose time stamps are
+    time-zone-free, each series' evenly spaced (three or more, any order), is
+    read without splitting it into a pandas Series per series: one sort by
+    (series, time), each series' values a view of the sorted values (of the
+    panel's own if its rows are in that order already, as a Series per series
+    would be), each series' index a view of one index per time step that
+    spans the series of that step (:func:`~skrnn._forecasting.sources.grid_indexes`, as for a
+    Parquet panel), series in the order of their first row. Any other panel
+    (numbers to convert, missing values, integer or period or time-zone time
+    stamps, a series of fewer than three stamps or not evenly spaced, which
+    may be a calendar frequency such as months) returns None and is read
+    series by series, as ``groupby`` splits it, with each error naming its
+    series.
+    """
+    times = data.index.get_level_values(1)
+    if (
+        not len(data)
+        or not isinstance(times, pd.DatetimeIndex)
+        or times.tz is not None
+        or times.hasnans
+        or data.dtype.kind not in "biuf"
+    ):
+        return None
+    values = data.to_numpy(dtype=np.float64)
+    if not np.all(np.isfinite(values)):
+        return None
+    codes, ids = pd.factorize(data.index.get_level_values(0), sort=False)
+    stamps = times.asi8
+    order = np.lexsort((stamps, codes))
+    counts = np.bincount(codes, minlength=len(ids))
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    if counts.min() < 3:
+        return None
+    stamps = stamps[order]
+    steps = np.diff(stamps)
+    # The step from one series' last stamp to the next series' first counts as
+    # the step before it: each series' steps are then one segment each.
+    steps[starts[1:] - 1] = steps[starts[1:] - 2]
+    step = np.minimum.reduceat(steps, starts)
+    if np.any(step <= 0) or np.any(np.maximum.reduceat(steps, starts) != step):
+        return None
+    del steps
+    if np.any(order[1:] < order[:-1]):  # else already in order: views of the data's
+        values = values[order]
+    ids = list(ids)
+    grids = {
+        position: (series_id, (times.dtype, int(stamps[start]), int(gap), int(count)))
+        for position, (series_id, start, gap, count) in enumerate(
+            zip(ids, starts, step, counts, strict=True)
+        )
+    }
+    indexes = sources.grid_indexes(grids, times.name)
+    return (
+        ids,
+        [
+            values[start : start + count, np.newaxis]
+            for start, count in zip(starts, counts, strict=True)
+        ],
+        [indexes[position] for position in range(len(ids))],
+    )
+
+
+def _long_items(data):
+    """``(series id, series)`` of a long panel (its checked value column),
+    each series sorted by time, in the order of their first rows."""
     items = []
     for series_id, series in data.groupby(level=0, sort=False):
         series = series.droplevel(0).sort_index()
@@ -540,12 +639,6 @@ def _long_items(data):
             series.index = index  # the frequency is inferred by series_index
         items.append((series_id, series))
     return items
-
-
-def _long_name(data):
-    if isinstance(data, pd.DataFrame):
-        return data.columns[0]
-    return data.name
 
 
 # -------------------------------------------------------- feature records

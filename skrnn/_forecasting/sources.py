@@ -325,6 +325,12 @@ def _grid_indexes(grids, columns):
     return built
 
 
+def grid_indexes(grids, name):
+    """:func:`_grid_indexes` of time stamps in a time index named ``name``
+    (a long pandas panel's, read at once)."""
+    return _grid_indexes(grids, LongColumns(time=name))
+
+
 def shared_indexes(ids, indexes):
     """``indexes`` (of the series ``ids``), those on a regular or calendar
     grid replaced by views of one index per time step and name, as
@@ -339,7 +345,7 @@ def shared_indexes(ids, indexes):
             isinstance(index, pd.DatetimeIndex)
             and index.freq is not None
             and index.tz is None
-            and len(index) > 1
+            and len(index) > 2  # the frequency of fewer is not inferred again
         ):
             stamps = index.asi8  # evenly spaced, or on a calendar, as read_source's
             step = _even_step(stamps) or index.freq

@@ -138,3 +138,90 @@ def test_a_panel_after_one_series_with_covariates_is_refused():
     covariates = {k: np.ones((40, 1)) for k in panel}
     with pytest.raises(ValueError, match="fitted on one series"):
         model.update(covariates, panel)
+
+
+def _long_panel(freq, lengths, offsets, *, shuffle):
+    """A long Series of series "s0", "s1", ... starting ``offsets`` steps apart."""
+    rng = np.random.default_rng(0)
+    rows = [
+        pd.DataFrame(
+            {
+                "unique_id": f"s{k}",
+                "ds": pd.date_range("2021-03-01", periods=length + offset, freq=freq)[
+                    offset:
+                ],
+                "y": 10 + rng.normal(size=length),
+            }
+        )
+        for k, (length, offset) in enumerate(zip(lengths, offsets, strict=True))
+    ]
+    frame = pd.concat(rows, ignore_index=True)
+    if shuffle:
+        frame = frame.sample(frac=1, random_state=0)
+    return frame.set_index(["unique_id", "ds"])["y"]
+
+
+def _per_series(panel):
+    """The panel as a dict of time-sorted Series, in order of first rows."""
+    order = list(dict.fromkeys(panel.index.get_level_values(0)))
+    return {key: panel.loc[key].sort_index() for key in order}
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_a_long_panel_is_read_at_once_into_views_of_one_index(shuffle):
+    panel = _long_panel("h", [30, 50, 40, 50], [0, 7, 3, 7], shuffle=shuffle)
+    read = read_observations(panel, estimator=SequenceForecaster())
+    expected = _per_series(panel)
+    assert read.ids == list(expected)
+    for index, values, series in zip(
+        read.indexes, read.targets, expected.values(), strict=True
+    ):
+        np.testing.assert_array_equal(values[:, 0], series.to_numpy())
+        assert index.equals(series.index) and index.freq == "h"
+        assert index.name == "ds" and index.dtype == series.index.dtype
+    # Each index is a view of one spanning the panel's steps, not a copy of the
+    # frame's stamps (series s1 and s3 share their grid, and their object).
+    first = read.indexes[0].asi8
+    assert all(np.shares_memory(first, index.asi8) for index in read.indexes[1:])
+    by_id = dict(zip(read.ids, read.indexes, strict=True))
+    assert by_id["s1"] is by_id["s3"]
+    # Rows already in order are read without a copy, as groupby's series were.
+    assert all(
+        np.shares_memory(values, panel.to_numpy()) for values in read.targets
+    ) == (not shuffle)
+
+
+def test_a_long_panel_forecasts_as_the_dict_of_its_series():
+    panel = _long_panel("D", [60, 45, 50], [0, 10, 4], shuffle=True)
+    params = dict(horizon=3, window=6, units=4, epochs=2, n_networks=1, random_state=0)
+    from_long = SequenceForecaster(**params).fit(panel).predict()
+    from_dict = SequenceForecaster(**params).fit(_per_series(panel)).predict()
+    assert list(from_long.index.get_level_values(0).unique()) == list(from_dict)
+    for key, forecast in from_dict.items():
+        np.testing.assert_allclose(from_long.loc[key].to_numpy(), forecast.to_numpy())
+        assert from_long.loc[key].index.equals(forecast.index)
+
+
+def test_calendar_long_panels_share_their_indexes_per_frequency():
+    # Months are not a fixed number of nanoseconds: split by series, then shared.
+    panel = _long_panel("MS", [24, 36, 30], [0, 5, 12], shuffle=True)
+    read = read_observations(panel, estimator=SequenceForecaster())
+    for index, series in zip(read.indexes, _per_series(panel).values(), strict=True):
+        assert index.equals(series.index) and index.freq == "MS"
+    assert np.shares_memory(read.indexes[0].asi8, read.indexes[2].asi8)
+
+
+def test_rows_without_a_series_id_are_refused_not_dropped():
+    panel = _long_panel("h", [30, 30], [0, 0], shuffle=False).reset_index()
+    panel.loc[40:, "unique_id"] = np.nan
+    panel = panel.set_index(["unique_id", "ds"])["y"]
+    with pytest.raises(ValueError, match="20 rows without a series id"):
+        read_observations(panel, estimator=SequenceForecaster())
+
+
+def test_an_irregular_series_of_a_long_panel_is_named():
+    panel = _long_panel("h", [30, 30], [0, 0], shuffle=False).drop(
+        ("s1", pd.Timestamp("2021-03-01 05:00"))
+    )
+    with pytest.raises(ValueError, match=r"X\['s1'\]: .*no regular frequency"):
+        read_observations(panel, estimator=SequenceForecaster())
