@@ -48,7 +48,7 @@ from ._forecasting.plan import (
     resolve_plan,
     resolve_training,
 )
-from ._forecasting.series import steps_after
+from ._forecasting.series import for_series, steps_after
 from ._forecasting.source_forecasts import predict_source
 from ._forecasting.sources import is_source
 from ._forecasting.training import (
@@ -620,10 +620,13 @@ validation_fraction, warm_start, distribution, random_state, verbose :
                 "predict(X) with a panel from Parquet, Arrow or dask forecasts the "
                 "series of a forecaster fitted on a panel without covariates."
             )
+        ids, _, indexes = self._histories()
         return predict_source(
             X,
             self._forecast,
-            series_ids=self.series_ids_,
+            series_ids=ids,
+            indexes=indexes,
+            plan=plan,
             horizon=self.horizon,
             fitted=self._fitted_data(),
             estimator=self,
@@ -842,8 +845,14 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         ids, histories, indexes = self._histories()
         positions = [ids.index(series_id) for series_id in new.ids]
         gaps = [
-            steps_after(indexes[p], index)
-            for p, index in zip(positions, new.indexes, strict=True)
+            for_series(
+                series_id,
+                steps_after,
+                indexes[p],
+                index,
+                explicit=new.container.explicit_time,
+            )
+            for series_id, p, index in zip(new.ids, positions, new.indexes, strict=True)
         ]
         n_steps = max(gap + len(v) for gap, v in zip(gaps, new.targets, strict=True))
         known = None

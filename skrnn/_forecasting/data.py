@@ -62,6 +62,12 @@ class Container:
     def is_panel(self):
         return self.kind in PANEL_KINDS
 
+    @property
+    def explicit_time(self):
+        """Whether the series' indexes came from a time column or index level
+        (a long panel), never from pandas' default index."""
+        return self.kind in ("long", *sources.SOURCE_KINDS)
+
     def to_dict(self):
         """Plain values, as a fitted forecaster stores them."""
         return {
@@ -164,6 +170,8 @@ def read_observations(X, y=None, *, estimator, fitted=None, method="fit", static
     """
     X, y, combined = split_long_frame(X, y, estimator, fitted, method)
     form = input_form(X, y)
+    if form == "series":
+        _refuse_flat_long_frame(X, estimator)
     if fitted is not None:
         _check_form(fitted, form, method)
     if form == "source":
@@ -189,6 +197,24 @@ def read_observations(X, y=None, *, estimator, fitted=None, method="fit", static
             static, observations.ids, container_ids=observations.container.is_panel
         ),
     )
+
+
+def _refuse_flat_long_frame(X, estimator):
+    """A DataFrame with the long format's series id and time columns is a
+    panel not yet indexed by them, not one series of several columns."""
+    columns = sources.LongColumns.of(estimator)
+    if (
+        isinstance(X, pd.DataFrame)
+        and columns.id in X.columns
+        and columns.time in X.columns
+    ):
+        raise ValueError(
+            f"The DataFrame has the series id and time columns {columns.id!r} and "
+            f"{columns.time!r} (id_col, time_col) of a long-format panel: index it "
+            f"by them, frame.set_index({[columns.id, columns.time]!r}), so that "
+            "each series is read as one (or pass it as a Parquet file or a dask "
+            "DataFrame)."
+        )
 
 
 def _check_same_series(fitted, observations):
@@ -392,7 +418,7 @@ def _one_series(data, estimator, input_name, fitted, values=None):
         container = Container("series", True, name=data.name)
     else:
         container = Container("1d" if _ndim(data) == 1 else "2d")
-    return values, series_index(data), container
+    return values, series_index(data, short=fitted is not None), container
 
 
 def _read_series(X, estimator, fitted):
@@ -462,7 +488,9 @@ def _read_panel(data, estimator, fitted, input_name="X"):
     else:
         if not items:
             raise ValueError("The panel holds no series.")
-        ids, values, indexes = _read_items(items, estimator, input_name)
+        ids, values, indexes = _read_items(
+            items, estimator, input_name, short=fitted is not None
+        )
         pandas_items = all(isinstance(s, pd.Series) for _, s in items)
         if kind == "long":  # groupby's indexes are copies: views of one instead
             indexes = sources.shared_indexes(ids, indexes)
@@ -520,8 +548,10 @@ def _read_panel_covariates(X, y, estimator, fitted, target_input="y"):
     )
 
 
-def _read_items(items, estimator, input_name):
-    """``(ids, values, indexes)`` of a panel's ``(series id, series)`` items."""
+def _read_items(items, estimator, input_name, short=False):
+    """``(ids, values, indexes)`` of a panel's ``(series id, series)`` items
+    (``short``: new observations of fitted series, see
+    :func:`~skrnn._forecasting.series.series_index`)."""
     ids, values, indexes = [], [], []
     for series_id, series in items:
         where = f"{input_name}[{series_id!r}]"
@@ -533,7 +563,7 @@ def _read_items(items, estimator, input_name):
         ids.append(series_id)
         values.append(array[:, np.newaxis])
         try:
-            indexes.append(series_index(series))
+            indexes.append(series_index(series, short=short))
         except ValueError as error:
             raise ValueError(f"{where}: {error}") from None
     return ids, values, indexes

@@ -13,7 +13,7 @@ import dataclasses
 import numpy as np
 
 from . import sources
-from .series import extended_index
+from .series import extended_index, for_series
 
 
 def history_attributes(observations):
@@ -60,7 +60,14 @@ def appended_history(ids, histories, indexes, new, seen, with_covariates):
     # copies each index: the extended ones become views of one per time step
     # again (as fit made them), one object for the series of one time grid.
     extended = [
-        extended_index(indexes[position[i]], index, len(values))
+        for_series(
+            i,
+            extended_index,
+            indexes[position[i]],
+            index,
+            len(values),
+            explicit=new.container.explicit_time,
+        )
         for i, values, index in zip(new.ids, new.targets, new.indexes, strict=True)
     ]
     extended = sources.shared_indexes(new.ids, extended)

@@ -280,3 +280,22 @@ def check_lengths(plan, observations, *, estimator):
                 f"target step(s) + differencing {lost}), but got n_samples = "
                 f"{n_steps}."
             )
+
+
+def check_forecast_histories(plan, ids, histories):
+    """Histories a fitted plan forecasts from (``predict`` of a panel source):
+    long enough for its window and differencing, positive under
+    normalize='level'; or an error naming the series."""
+    needed = 1 if plan.normalize == "level" else plan.window + sum(plan.differences)
+    for series_id, values in zip(ids, histories, strict=True):
+        if len(values) < needed:
+            raise ValueError(
+                f"Series {series_id!r}: forecasting needs the last {needed} "
+                f"values of a series (window={plan.window}, differencing "
+                f"{sum(plan.differences)}); got {len(values)}."
+            )
+        if plan.normalize == "level" and np.any(values <= 0):
+            raise ValueError(
+                f"Series {series_id!r} has values <= 0: normalize='level' "
+                "forecasts strictly positive series."
+            )

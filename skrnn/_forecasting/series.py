@@ -7,13 +7,17 @@ import pandas as pd
 from pandas.tseries.frequencies import to_offset
 
 
-def series_index(data):
+def series_index(data, *, short=False):
     """Return the pandas index of ``data`` if it carries a time axis, else None.
 
     DatetimeIndex and PeriodIndex need a regular frequency (given, or inferred
     from the values). An integer index of evenly spaced, increasing steps (a
     RangeIndex, as pandas gives by default) is kept as a RangeIndex and
-    continued by counting; any other index is not a time axis.
+    continued by counting; any other index is not a time axis. ``short``: new
+    observations of a fitted series, whose time stamps continue the fitted
+    frequency -- one or two increasing stamps, too few to infer a frequency
+    from, are returned as they are (checked against the fitted frequency
+    where they are appended).
     """
     index = getattr(data, "index", None)
     if not isinstance(index, pd.Index) or len(index) == 0:
@@ -29,6 +33,12 @@ def series_index(data):
             return pd.RangeIndex(expected.start, expected.stop, step, name=index.name)
         return None
     if isinstance(index, pd.DatetimeIndex):
+        if short and len(index) < 3 and index.freq is None:
+            if not (index.is_unique and index.is_monotonic_increasing):
+                raise ValueError(
+                    "The series' time stamps are repeated or out of order."
+                )
+            return index
         return with_frequency(index)
     if isinstance(index, pd.PeriodIndex):
         expected = pd.period_range(index[0], periods=len(index), freq=index.freq)
@@ -48,6 +58,12 @@ def with_frequency(index):
     """
     if isinstance(index, pd.PeriodIndex) or index.freq is not None:
         return index
+    if len(index) < 3:
+        raise ValueError(
+            f"The series' DatetimeIndex has {len(index)} time stamp(s): too few to "
+            "infer its frequency from (3 at least); give the index its "
+            "frequency, e.g. pd.date_range(start, periods=n, freq='h')."
+        )
     freq = _infer_freq(index)
     if freq is None:
         raise ValueError(
@@ -84,13 +100,15 @@ def continue_index(index, n_steps, offset=0):
     return pd.date_range(start, periods=n_steps, freq=index.freq, name=index.name)
 
 
-def steps_after(index, new_index):
+def steps_after(index, new_index, *, explicit=False):
     """How many steps lie between the end of ``index`` and the start of ``new_index``.
 
     0 means ``new_index`` starts right after ``index``; any gap is allowed
     (``TimeSeriesSplit(gap=...)``), as long as it is on the index's frequency.
+    ``explicit``: ``new_index`` came from a time column or index level (a
+    long panel), never pandas' default index.
     """
-    if index is None or not _continues(index, new_index):
+    if index is None or not _continues(index, new_index, explicit):
         return 0
     first = new_index[0]
     if first <= index[-1]:
@@ -118,13 +136,14 @@ def steps_after(index, new_index):
     return len(span) - 2
 
 
-def extended_index(index, new_index, n_new):
-    """The time index of a history after ``n_new`` observations are appended."""
+def extended_index(index, new_index, n_new, *, explicit=False):
+    """The time index of a history after ``n_new`` observations are appended
+    (``explicit`` as for :func:`steps_after`)."""
     if index is None:
         return None
-    if not _continues(index, new_index):  # plain values: right after the history
+    if not _continues(index, new_index, explicit):  # plain values: right after
         new_index = continue_index(index, n_new)
-    elif steps_after(index, new_index) != 0:
+    elif steps_after(index, new_index, explicit=explicit) != 0:
         raise ValueError(
             f"update() needs the steps right after {index[-1]}; the new data starts "
             f"at {new_index[0]}."
@@ -135,19 +154,67 @@ def extended_index(index, new_index, n_new):
         )
     extended = index.append(new_index)
     if not isinstance(extended, pd.PeriodIndex):
-        extended = pd.DatetimeIndex(extended, freq=index.freq)
+        try:
+            extended = pd.DatetimeIndex(extended, freq=index.freq)
+        except ValueError:
+            raise ValueError(
+                f"The new data's time stamps are not on the series' frequency "
+                f"({index.freq}) after {index[-1]}."
+            ) from None
     return extended
 
 
-def _continues(index, new_index):
+def _continues(index, new_index, explicit=False):
     """Whether ``new_index`` places new data on the time axis of ``index``.
 
     Plain values carry no index; a RangeIndex from 0 is pandas' default one (a
-    ``pd.Series(values)``), and integer steps against time stamps say nothing
-    either: such data is read as the steps right after the history.
+    ``pd.Series(values)``) unless ``explicit`` (a long panel's time column or
+    level), and integer steps against time stamps say nothing either: such
+    data is read as the steps right after the history.
     """
     if new_index is None:
         return False
     if isinstance(new_index, pd.RangeIndex):
-        return isinstance(index, pd.RangeIndex) and new_index.start != 0
+        return isinstance(index, pd.RangeIndex) and (explicit or new_index.start != 0)
     return not isinstance(index, pd.RangeIndex)
+
+
+def for_series(series_id, function, *args, **kwargs):
+    """``function(*args, **kwargs)``, its ValueError naming the series of a
+    panel (``series_id`` None: one series, the error as it is)."""
+    try:
+        return function(*args, **kwargs)
+    except ValueError as error:
+        if series_id is None:
+            raise
+        raise ValueError(f"Series {series_id!r}: {error}") from None
+
+
+def on_fitted_axis(fitted, index):
+    """``index``, of new observations of a series fitted on the index
+    ``fitted``, on the fitted time axis: its frequency (a business-day series
+    whose new stamps are five weekdays in a row stays on business days), or
+    an error where the stamps are not on it."""
+    if fitted is None or index is None:
+        return index
+    if isinstance(fitted, pd.RangeIndex):
+        if not isinstance(index, pd.RangeIndex) or index.step != fitted.step:
+            raise ValueError(
+                f"its time steps are not the fitted series' (integers every "
+                f"{fitted.step})."
+            )
+        return index
+    kind = type(fitted)
+    if not isinstance(index, kind):
+        raise ValueError(
+            f"its time axis ({type(index).__name__}) is not the fitted series' "
+            f"({kind.__name__})."
+        )
+    if index.freq == fitted.freq:
+        return index
+    try:
+        return kind(index, freq=fitted.freq)
+    except ValueError:
+        raise ValueError(
+            f"its time stamps are not on the fitted series' frequency ({fitted.freq})."
+        ) from None

@@ -86,13 +86,9 @@ def _is_arrow_dataset(data):
 
 
 def _is_parquet_path(data):
-    if isinstance(data, str):
-        path = pathlib.Path(data)
-    elif isinstance(data, os.PathLike):
-        path = pathlib.Path(os.fspath(data))
-    else:
-        return False
-    return path.suffix in (".parquet", ".pq") or path.is_dir()
+    """Whether ``data`` is a path: a series is never a string, so any path is
+    read as Parquet (and a file that is not one is an error naming it)."""
+    return isinstance(data, (str, os.PathLike))
 
 
 def is_source(data):
@@ -139,8 +135,9 @@ def source_chunks(data, columns):
         path = pathlib.Path(os.fspath(data))
         if not path.exists():
             raise FileNotFoundError(f"No Parquet file or folder at {str(path)!r}.")
-        dataset = import_pyarrow_dataset().dataset(path, format="parquet")
+        dataset = _parquet_dataset(path)
     _check_columns(dataset.schema.names, columns)
+    _check_fragments(dataset, columns)
     # No read-ahead, no reading threads, no pre-buffered row groups: memory
     # holds the record batch being read. With any of them Arrow decoded ahead
     # of the (slower) reading of each batch into series: 20,000 series of 500
@@ -158,7 +155,58 @@ def source_chunks(data, columns):
     # at most while read and +492 MB once read, +534 MB and +468 MB without).
     for batch in batches:
         if batch.num_rows:
-            yield batch.to_pandas(use_threads=False)
+            # The columns as columns, also where pandas stored them as its
+            # index (frame.set_index([...]).to_parquet(path)).
+            yield batch.to_pandas(use_threads=False, ignore_metadata=True)
+
+
+def _parquet_dataset(path):
+    """The Parquet file or folder at ``path``, or an error naming it."""
+    pyarrow = import_pyarrow_dataset()
+    try:
+        # A folder written with partition_cols holds those columns in its
+        # folders' names (unique_id=s0/...): read as columns.
+        return pyarrow.dataset(path, format="parquet", partitioning="hive")
+    except (OSError, ValueError, TypeError) as error:  # pyarrow.ArrowInvalid too
+        raise ValueError(
+            f"{str(path)!r} is not a Parquet file or a folder of Parquet files "
+            f"that can be read: {error}"
+        ) from None
+
+
+def _check_fragments(dataset, columns):
+    """Every file of a dataset with the columns of its schema (the first
+    file's): no column of a later file silently left unread or read as
+    missing values, no time column of integers read as time stamps."""
+    get_fragments = getattr(dataset, "get_fragments", None)
+    if get_fragments is None:
+        return
+    first = dataset.schema.field(columns.time).type
+    partition_keys = import_pyarrow_dataset().get_partition_keys
+    for fragment in get_fragments():
+        schema = fragment.physical_schema
+        where = getattr(fragment, "path", None) or "a fragment of the dataset"
+        names = schema.names + list(partition_keys(fragment.partition_expression))
+        try:
+            _check_columns(names, columns)
+        except ValueError as error:
+            raise ValueError(f"{where}: {error}") from None
+        if columns.time not in schema.names:  # in the folders' names
+            continue
+        time = schema.field(columns.time).type
+        if _time_kind(time) != _time_kind(first):
+            raise ValueError(
+                f"{where}: its time column {columns.time!r} holds {time}, the "
+                f"dataset's other files {first}: write them with one type."
+            )
+
+
+def _time_kind(arrow_type):
+    """What an Arrow type of a time column holds, whatever its width or unit."""
+    name = str(arrow_type)
+    if name.startswith(("timestamp", "date")):
+        return "time stamps"
+    return "integers" if name.startswith(("int", "uint")) else name
 
 
 def _scan_options(dataset):
@@ -221,9 +269,19 @@ def read_source(data, columns, known_ids=None):
         missing or infinite values, repeated time stamps or an irregular time
         axis; the message names the series and the column.
     """
+    short = known_ids is not None  # new observations: 1 or 2 stamps may do
     parts = {}  # series id -> list of _Segment, in reading order
+    zones = {}  # the time column's time zone by name (None: time-zone-free)
     for chunk in source_chunks(data, columns):
-        _add_chunk(parts, chunk, columns)
+        zone = _add_chunk(parts, chunk, columns)
+        zones.setdefault(None if zone is None else str(zone), zone)
+    if len(zones) > 1:
+        raise ValueError(
+            f"The time column {columns.time!r} holds time stamps of several time "
+            f"zones ({sorted(map(str, zones))!r}) across its files or partitions: "
+            "convert them to one."
+        )
+    zone = next(iter(zones.values())) if zones else None
     if not parts:
         raise ValueError("The panel holds no series.")
     if known_ids is not None:
@@ -238,7 +296,9 @@ def read_source(data, columns, known_ids=None):
     grids = {}  # position -> (series id, its regular grid), indexed afterwards
     for series_id in _sorted(parts):
         segments = parts.pop(series_id)  # each series' chunks freed once joined
-        grid = _regular_grid(segments)
+        # Stamps of a time zone: each series' own index (a day is not 24 hours
+        # across a change of daylight saving time).
+        grid = None if zone is not None else _regular_grid(segments)
         index = None
         if grid is None:  # irregular, unsorted or repeated: sorted and checked
             times = np.concatenate([segment.stamps() for segment in segments])
@@ -247,9 +307,10 @@ def read_source(data, columns, known_ids=None):
             times, series = times[order], series[order]
             _check_series(series_id, times, series, columns)
             # Rows out of order on a regular grid, or on a calendar (months):
-            grid = _sorted_grid(times) or _calendar_grid(times)
+            if zone is None:
+                grid = _sorted_grid(times) or _calendar_grid(times)
             if grid is None:
-                index = _time_index(series_id, times, columns)
+                index = _time_index(series_id, times, columns, short, zone)
             else:
                 grids[len(ids)] = (series_id, grid)
         else:
@@ -265,13 +326,13 @@ def read_source(data, columns, known_ids=None):
         ids.append(_plain(series_id))
         values.append(series.reshape(-1, 1))
         indexes.append(index)
-    for position, index in _grid_indexes(grids, columns).items():
+    for position, index in _grid_indexes(grids, columns, short).items():
         indexes[position] = index
     _release_arrow_memory()
     return SourcePanel(source_kind(data), ids, values, indexes, columns)
 
 
-def _grid_indexes(grids, columns):
+def _grid_indexes(grids, columns, short=False):
     """The pandas index of each series on a regular grid, by its position.
 
     ``grids`` maps a position to ``(series id, (dtype, first stamp, step,
@@ -286,6 +347,8 @@ def _grid_indexes(grids, columns):
     series' indexes would be together; otherwise (series far apart
     in time) and for one-row series each distinct grid gets its own index.
     Series of one grid share one index object (indexes are immutable).
+    ``short``: grids of new observations, where one or two stamps may do
+    (:func:`~skrnn._forecasting.series.series_index`).
     """
     groups = {}  # (dtype, step, phase) -> positions
     own = {}  # grid -> its own index, shared by the series of that grid
@@ -301,7 +364,7 @@ def _grid_indexes(grids, columns):
                 first = _timestamp(dtype, start)
                 stamps = pd.date_range(first, periods=length, freq=step)
                 stamps = stamps.to_numpy().astype(dtype)
-            own[grid] = _time_index(series_id, stamps, columns)
+            own[grid] = _time_index(series_id, stamps, columns, short)
         return own[grid]
 
     for position, (_, (dtype, start, step, _)) in grids.items():
@@ -530,16 +593,19 @@ def _add_chunk(parts, chunk, columns):
             f"The value column {columns.target!r} must be numeric; got {value.dtype}."
         )
     values = value.to_numpy(dtype=_value_dtype(value), na_value=np.nan)
-    times = _times(chunk[columns.time], columns)
+    time = chunk[columns.time]
+    times = _times(time, columns)
     codes, uniques = pd.factorize(ids, sort=False)
     order = np.argsort(codes, kind="stable")
     bounds = np.flatnonzero(np.diff(codes[order])) + 1
     for rows in np.split(order, bounds):
         series_id = uniques[codes[rows[0]]]
         parts.setdefault(series_id, []).append(_Segment(times[rows], values[rows]))
+    return getattr(time.dtype, "tz", None)
 
 
 def _times(column, columns):
+    """The time column's stamps (in UTC where they have a time zone) or integers."""
     if pd.api.types.is_datetime64_any_dtype(column):
         if getattr(column.dtype, "tz", None) is not None:
             column = column.dt.tz_convert(None)
@@ -576,10 +642,18 @@ class _Indexed:
         self.index = index
 
 
-def _time_index(series_id, times, columns):
+def _time_index(series_id, times, columns, short=False, zone=None):
     index = pd.Index(times, name=columns.time)
+    if zone is not None:  # UTC stamps, shown in their time zone
+        index = index.tz_localize("UTC").tz_convert(zone)
     try:
-        return series_index(_Indexed(index))
+        result = series_index(_Indexed(index), short=short)
+        if result is None:  # a time column is a time axis: integers not on steps
+            raise ValueError(
+                "its integer steps are not evenly spaced (steps missing, repeated "
+                "or out of order)."
+            )
+        return result
     except ValueError as error:
         raise ValueError(
             f"Series {series_id!r}, column {columns.time!r}: {error}"

@@ -54,8 +54,15 @@ def test_gaps_and_irregular_stamps_are_errors():
     gappy = pd.DatetimeIndex(["2020-01-01", "2020-01-02", "2020-01-05", "2020-01-06"])
     with pytest.raises(ValueError, match="no regular frequency.*asfreq"):
         series_index(_series(gappy))
-    with pytest.raises(ValueError, match="no regular frequency"):
-        series_index(_series(pd.DatetimeIndex(["2020-01-01", "2020-01-02"])))
+    two = _series(pd.DatetimeIndex(["2020-01-01", "2020-01-02"]))
+    with pytest.raises(ValueError, match="2 time stamp.*too few to infer"):
+        series_index(two)
+    # New observations of a fitted series: their stamps are checked against
+    # the fitted frequency where they are appended.
+    assert series_index(two, short=True).equals(two.index)
+    backwards = _series(pd.DatetimeIndex(["2020-01-02", "2020-01-01"]))
+    with pytest.raises(ValueError, match="repeated or out of order"):
+        series_index(backwards, short=True)
     missing = PERIODS.delete(2)
     with pytest.raises(ValueError, match="PeriodIndex is not regular"):
         series_index(_series(missing))

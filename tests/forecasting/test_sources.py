@@ -6,6 +6,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.exceptions import UndefinedMetricWarning
 
 from skrnn import SequenceForecaster
 
@@ -424,3 +425,147 @@ def test_long_output_joined_as_columns_equals_one_frame_per_series(ids, as_frame
     pd.testing.assert_frame_equal(joined, expected)
     assert joined[columns.id].tolist() == [ids[0]] * 3 + [ids[1]] * 2
     assert joined.columns[-1] == ("upper" if as_frames else columns.target)
+
+
+@pytest.mark.parametrize("n_new", [1, 2])
+def test_one_or_two_new_stamps_per_series_update_and_score(tmp_path, n_new):
+    # Too few stamps to infer a frequency from: the fitted one places them.
+    panel = _panel(2)
+    head = {key: s.iloc[: -n_new - 1] for key, s in panel.items()}
+    new = {key: s.iloc[-n_new - 1 : -1] for key, s in panel.items()}
+    _long(head).to_parquet(tmp_path / "head.parquet", index=False)
+    _long(new).to_parquet(tmp_path / "new.parquet", index=False)
+    fc = _forecaster().fit(tmp_path / "head.parquet")
+    if n_new == 1:  # R^2 of one value is undefined, as scikit-learn says
+        with pytest.warns(UndefinedMetricWarning):
+            fc.score(tmp_path / "new.parquet")
+    else:
+        assert np.isfinite(fc.score(tmp_path / "new.parquet"))
+    fc.update(tmp_path / "new.parquet")
+    assert fc.index_["s0"][-1] == panel["s0"].index[-2]
+    assert fc.index_["s0"].freq == "h"
+    first = fc.predict()["ds"].iloc[0]
+    assert first == panel["s0"].index[-1]
+    # As a long pandas panel too.
+    frame = _long(new).set_index(["unique_id", "ds"])["y"]
+    long_fc = _forecaster().fit(_long(head).set_index(["unique_id", "ds"])["y"])
+    assert long_fc.update(frame).predict().index[0][1] == panel["s0"].index[-1]
+
+
+def test_new_stamps_off_the_fitted_frequency_are_refused_naming_the_series(
+    tmp_path,
+):
+    panel = _panel(2)
+    _long({k: s.iloc[:-2] for k, s in panel.items()}).to_parquet(
+        tmp_path / "head.parquet", index=False
+    )
+    fc = _forecaster().fit(tmp_path / "head.parquet")
+    off = {k: s.iloc[-2:-1] for k, s in panel.items()}  # the next step
+    off["s1"] = off["s1"].set_axis(off["s1"].index + pd.Timedelta("30min"))
+    _long(off).to_parquet(tmp_path / "off.parquet", index=False)
+    with pytest.raises(ValueError, match="Series 's1': .*not on the series"):
+        fc.score(tmp_path / "off.parquet")
+    before = fc.index_["s1"]
+    with pytest.raises(ValueError, match="Series 's1'"):
+        fc.update(tmp_path / "off.parquet")
+    assert fc.index_["s1"] is before  # a failed update changes nothing
+
+
+def test_an_integer_time_column_off_its_steps_is_refused(tmp_path):
+    frame = _long(_panel(2), shuffle=False)
+    frame["ds"] = np.tile(np.arange(N_STEPS), 2)
+    frame[frame.ds != 20].to_parquet(tmp_path / "gap.parquet", index=False)
+    with pytest.raises(ValueError, match="Series 's0', column 'ds': .*integer steps"):
+        _forecaster().fit(tmp_path / "gap.parquet")
+    # Steps the forecaster has seen are not new ones: an explicit time column
+    # starting at 0 is no default index.
+    frame[frame.ds < 60].to_parquet(tmp_path / "head.parquet", index=False)
+    frame[frame.ds < 5].to_parquet(tmp_path / "again.parquet", index=False)
+    fc = _forecaster().fit(tmp_path / "head.parquet")
+    with pytest.raises(ValueError, match="Series 's0': The new data starts at 0"):
+        fc.update(tmp_path / "again.parquet")
+
+
+def test_time_zones_are_kept_in_the_forecasts(tmp_path):
+    panel = {k: s.tz_localize("Europe/Berlin") for k, s in _panel(2).items()}
+    _long(panel).to_parquet(tmp_path / "tz.parquet", index=False)
+    from_file = _forecaster().fit(tmp_path / "tz.parquet").predict()
+    from_dict = _forecaster().fit(panel).predict()
+    expected = from_dict["s0"].index
+    assert str(from_file["ds"].dt.tz) == "Europe/Berlin"
+    assert list(from_file[from_file.unique_id == "s0"]["ds"]) == list(expected)
+    # dask: the partitions' forecasts are in the zone of the meta.
+    frame = dd.from_pandas(_long(panel, shuffle=False), npartitions=2)
+    fc = _forecaster().fit(frame)
+    out = fc.predict(frame).compute()
+    assert list(out[out.unique_id == "s0"]["ds"]) == list(expected)
+    # Days across a change of daylight saving time are days, not 24 hours.
+    days = pd.date_range("2024-03-01", periods=60, freq="D", tz="Europe/Berlin")
+    daily = {"a": pd.Series(20 + np.sin(np.arange(60)), index=days)}
+    _long(daily).to_parquet(tmp_path / "dst.parquet", index=False)
+    fc = _forecaster(season_length=7).fit(tmp_path / "dst.parquet")
+    assert fc.index_["a"].freq == "D"
+
+
+def test_a_business_day_series_continues_on_business_days(tmp_path):
+    days = pd.bdate_range("2024-01-01", periods=60)
+    panel = {"a": pd.Series(20 + np.sin(np.arange(60)), index=days)}
+    _long(panel).to_parquet(tmp_path / "b.parquet", index=False)
+    fc = _forecaster(season_length=5, window=10).fit(tmp_path / "b.parquet")
+    # The last five rows alone are five days in a row: the fitted frequency,
+    # not one inferred from them, gives the days after them.
+    _long({"a": panel["a"].iloc[-10:]}).to_parquet(tmp_path / "tail.parquet")
+    ahead = fc.predict(tmp_path / "tail.parquet")["ds"]
+    assert list(ahead) == list(fc.predict()["ds"])
+    assert set(ahead.dt.dayofweek) <= set(range(5))
+
+
+def test_predict_from_a_source_needs_each_series_window(tmp_path):
+    panel = _panel(2)
+    _long(panel).to_parquet(tmp_path / "p.parquet", index=False)
+    fc = _forecaster(normalize="standard", window=8, differences=(1,)).fit(
+        tmp_path / "p.parquet"
+    )
+    short = {"s0": panel["s0"].iloc[-20:], "s1": panel["s1"].iloc[-5:]}
+    _long(short).to_parquet(tmp_path / "short.parquet", index=False)
+    with pytest.raises(ValueError, match="Series 's1': forecasting needs the last 9"):
+        fc.predict(tmp_path / "short.parquet")
+
+
+def test_every_file_of_a_folder_is_checked_and_paths_are_read_as_parquet(tmp_path):
+    panel = _long(_panel(2), shuffle=False)
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    panel[panel.unique_id == "s0"].to_parquet(folder / "1.parquet", index=False)
+    panel[panel.unique_id == "s1"].assign(price=1.0).to_parquet(
+        folder / "2.parquet", index=False
+    )
+    with pytest.raises(ValueError, match=r"2\.parquet: .*columns \['price'\]"):
+        _forecaster().fit(folder)
+    integers = panel[panel.unique_id == "s1"].assign(ds=np.arange(N_STEPS))
+    integers.to_parquet(folder / "2.parquet", index=False)
+    with pytest.raises(ValueError, match=r"2\.parquet: its time column 'ds' holds"):
+        _forecaster().fit(folder)
+    # Stored as pandas' index, in a folder of partitions, under another suffix.
+    expected = _forecaster().fit(_panel(2)).predict()
+    panel.set_index(["unique_id", "ds"]).to_parquet(tmp_path / "indexed.parquet")
+    panel.to_parquet(tmp_path / "hive", partition_cols=["unique_id"], index=False)
+    panel.to_parquet(tmp_path / "upper.PARQUET", index=False)
+    for path in ("indexed.parquet", "hive", "upper.PARQUET"):
+        got = _forecaster().fit(tmp_path / path).predict()
+        for key, forecast in expected.items():
+            np.testing.assert_allclose(
+                got[got.unique_id.astype(str) == key]["y"], forecast, rtol=1e-6
+            )
+    (tmp_path / "notes.csv").write_text("unique_id,ds,y\n")
+    with pytest.raises(ValueError, match="'.*notes.csv' is not a Parquet file"):
+        _forecaster().fit(str(tmp_path / "notes.csv"))
+
+
+def test_a_flat_long_dataframe_is_refused_not_read_as_one_series():
+    frame = _long(_panel(2), shuffle=False)
+    frame["unique_id"] = frame["unique_id"].map({"s0": 1, "s1": 2})
+    with pytest.raises(ValueError, match=r"set_index\(\['unique_id', 'ds'\]\)"):
+        _forecaster().fit(frame)
+    with pytest.raises(ValueError, match=r"set_index\(\['store', 'ds'\]\)"):
+        _forecaster(id_col="store").fit(frame.rename(columns={"unique_id": "store"}))
