@@ -27,10 +27,45 @@ from ._recipes import (
     ARCHITECTURE,
     COMBINE,
     ENSEMBLE_COMBINATION,
+    changed_params,
+    is_one_of,
     refuse_changed_network,
     resolve_sequence_params,
     sequence_recipe_kind,
 )
+
+# Parameters the fitted network was built for, or that shape what it reads
+# and returns: changed after fit, predictions would not follow them.
+_NETWORK_PARAMS = (
+    "cell",
+    "units",
+    "bidirectional",
+    "conv_filters",
+    "conv_kernel_size",
+    "pooling",
+    "n_networks",
+    "embedding_dim",
+    "scale_inputs",
+    "max_steps",
+    "mask_value",
+    "return_sequences",
+    "scale_targets",
+)
+# ... and what a warm start cannot change in the training it continues (the
+# optimizer's state, the loss it descends, the stateful copy of truncated
+# backpropagation).
+_WARM_PARAMS = (*_NETWORK_PARAMS, "loss", "optimizer", "learning_rate", "tbptt_steps")
+# Architecture parameters a user's own network (``model``) does not take, and
+# the values that leave them to it.
+_BUILT_BY_SKRNN = {
+    "cell": ("auto",),
+    "units": ("auto",),
+    "bidirectional": ("auto",),
+    "conv_filters": ("auto", ()),
+    "pooling": ("auto",),
+    "dropout": (0.0,),
+    "recurrent_dropout": (0.0,),
+}
 
 
 class BaseRNN(KerasModelMixin, BaseEstimator):
@@ -41,6 +76,9 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
     """
 
     _parameter_constraints = constraints(SHARED_PARAMS, SEQUENCE_PARAMS, overrides={})
+
+    # The parameters' values at the fresh fit (see _NETWORK_PARAMS).
+    _fitted_private_attributes = ("_fitted_params",)
 
     # Whether the early-stopping hold-out keeps class proportions.
     _stratify_validation = False
@@ -205,9 +243,16 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
         targets = est._encode_scale(targets, weights, reset=reset)
         if self.tbptt_steps is not None:
             _check_truncated(est)
+        if not reset:
+            est._refuse_changed(_WARM_PARAMS, "warm")
+            est._refuse_padding_unmasked(X)
         wanted = est._resolve_params(X)
         if reset:
             est._seed = _backend.resolve_seed(est.random_state)
+            params = est.get_params(deep=False)
+            est._fitted_params = {
+                name: params[name] for name in _WARM_PARAMS if name in params
+            }
             est.training_params_ = wanted
             est.conv_filters_ = wanted["conv_filters"]
             est.n_networks_ = wanted["n_networks"]
@@ -217,6 +262,8 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
                 {name: est.training_params_[name] for name in ARCHITECTURE},
                 {name: wanted[name] for name in ARCHITECTURE},
             )
+            # What this call trains with: epochs, batch size, schedule.
+            est.training_params_ = {**est.training_params_, **wanted}
         data = est.input_encoder_.transform(X) if est._numeric else X
         spec = est._network_spec(data)
         model = _engine.build_model(spec) if reset else est.model_
@@ -246,6 +293,45 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
 
     def _calibrate(self, X, y, held_out):
         """Record what intervals need from the samples training held out (if any)."""
+
+    def _refuse_changed(self, names, action):
+        """An error naming each of ``names`` changed since the fresh fit: a warm
+        start continues that network ("warm"), predictions come from it
+        ("predict"). Files saved before the values were recorded hold none."""
+        fitted = self.__dict__.get("_fitted_params")
+        if fitted is None:
+            return
+        changed = changed_params(
+            fitted, self.get_params(deep=False), names, self.training_params_
+        )
+        if not changed:
+            return
+        names = ", ".join(item.split("=")[0] for item in changed)
+        if action == "warm":
+            raise ValueError(
+                f"warm_start=True and partial_fit continue training the fitted "
+                f"network, but {names} changed since it was fitted "
+                f"({'; '.join(changed)}). Set them back, or set warm_start=False "
+                "to fit a new network with them."
+            )
+        raise ValueError(
+            f"{names} changed since fit ({'; '.join(changed)}): predictions come "
+            "from the fitted network, which does not follow them. Fit again to "
+            "apply them, or set them back."
+        )
+
+    def _refuse_padding_unmasked(self, X):
+        """Sequences of different lengths for a network fitted without masking
+        (equal lengths, or a convolutional front end): padded, it would train
+        on the padding."""
+        if X.dense is None and not self._masked and len(set(X.lengths)) > 1:
+            raise ValueError(
+                "This network was fitted on sequences of one length and reads no "
+                "padding: continuing its training on sequences of different "
+                "lengths would train on the zeros they are padded with. Pass "
+                "sequences of the fitted length, or fit a new network "
+                "(warm_start=False) on sequences of different lengths."
+            )
 
     @property
     def _numeric(self):
@@ -279,11 +365,38 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
             whole_series=self._whole_series(),
             mask_value=self.mask_value,
         )
+        named = self.get_params(deep=False)
+        if self.model is not None:
+            ignored = [
+                name
+                for name, unused in _BUILT_BY_SKRNN.items()
+                if not is_one_of(named[name], unused)
+            ]
+            if ignored:
+                raise ValueError(
+                    f"model is given: the network is the one it builds, so "
+                    f"{', '.join(ignored)} would not be used. Leave "
+                    f"{'it' if len(ignored) == 1 else 'them'} at "
+                    f"{', '.join(f'{n}={_BUILT_BY_SKRNN[n][0]!r}' for n in ignored)}, "
+                    "or build that network in model."
+                )
+        if self.tbptt_steps is not None and named["batch_size"] != "auto":
+            raise ValueError(
+                f"batch_size={named['batch_size']!r}: tbptt_steps trains every "
+                "sequence side by side, in one batch of a stateful network. Leave "
+                "batch_size='auto'."
+            )
         params = resolve_sequence_params(
-            self.get_params(deep=False), kind, len(X), classifier=is_classifier(self)
+            named, kind, len(X), classifier=is_classifier(self)
         )
-        params["units"] = check_units(self, params["units"])
-        params["conv_filters"] = check_conv_filters(self, params["conv_filters"])
+        if self.model is not None:  # recorded as what the user's network is
+            params.update(cell=None, units=None, bidirectional=None, pooling=None)
+            params["conv_filters"] = ()
+        else:
+            params["units"] = check_units(self, params["units"])
+            params["conv_filters"] = check_conv_filters(self, params["conv_filters"])
+        if self.tbptt_steps is not None:  # one batch of every sequence
+            params["batch_size"] = len(X)
         if params["scale_inputs"] is True:
             params["scale_inputs"] = "standard"
         elif params["scale_inputs"] is False:
@@ -376,6 +489,7 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
         ``return_sequences`` a list with one ``(n_steps_i, n_outputs)`` array each.
         """
         check_is_fitted(self)
+        self._refuse_changed(_NETWORK_PARAMS, "predict")
         X = validate_sequences(self, X, reset=False)
         if self._numeric:
             X = self.input_encoder_.transform(X)

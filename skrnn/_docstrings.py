@@ -77,7 +77,8 @@ conv_kernel_size : int, default=8
 pooling : {"auto", "mean", "last"}, default="auto"
     What the output layer reads: the mean of the last recurrent layer's
     outputs over the steps, or its final state. "auto": "mean" in the recipe
-    with a front end, "last" elsewhere and for a named network. Ignored with
+    for numeric series (a named ``conv_filters``, even ``()``, keeps the
+    recipe), "last" elsewhere and for a named network. Ignored with
     ``return_sequences``.
 lr_schedule : {"auto", "plateau", "cosine"} or None, default="auto"
     How the learning rate changes during a fit. "plateau" halves it each
@@ -93,8 +94,9 @@ n_networks : int or "auto", default="auto"
     dependent on one draw of the weights. They train as one Keras model with
     the mean of their losses, so ``fit`` costs about ``n_networks`` times one
     network; ``history_``, early stopping and the plateau schedule follow
-    that mean loss. "auto": 3 in the recipe with a front end, 1 elsewhere and
-    for a named network. More than 1 needs one output per sample (not
+    that mean loss. "auto": 3 in the recipe for numeric series (a named
+    ``conv_filters``, even ``()``, keeps the recipe), 1 elsewhere and for a
+    named network. More than 1 needs one output per sample (not
     ``return_sequences``, ``tbptt_steps`` or ``model``)."""
 
 MODEL = """\

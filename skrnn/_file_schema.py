@@ -140,6 +140,7 @@ _SEQUENCE_ESTIMATOR = {
     "conv_filters_": _either(_tuple_of(_INT), _list_of(_INT)),
     "input_encoder_": _instance("skrnn.InputEncoder"),
     "training_params_": _PARAMS_RECORD,
+    "_fitted_params": _PARAMS_RECORD,
     "_seed": _INT,
     "_input_kind": _STR,
     "_symbol_kind": _STR,

@@ -322,6 +322,31 @@ def refuse_changed_network(fitted, wanted):
         )
 
 
+def changed_params(fitted, current, names, resolved=None):
+    """``"name=fitted -> current"`` of each of ``names`` whose value in
+    ``current`` differs from its value in ``fitted`` and, where ``resolved``
+    (``training_params_``) has it, from the value "auto" resolved to: named
+    now, that is the fitted value too. Names ``fitted`` lacks are not
+    compared."""
+    resolved = resolved or {}
+    return [
+        f"{name}={fitted[name]!r} -> {current[name]!r}"
+        for name in names
+        if name in fitted
+        and name in current
+        and _comparable(current[name]) != _comparable(fitted[name])
+        and (
+            name not in resolved
+            or _comparable(current[name]) != _comparable(resolved[name])
+        )
+    ]
+
+
+def is_one_of(value, values):
+    """Whether ``value`` is one of ``values`` (tuples and lists alike)."""
+    return _comparable(value) in values
+
+
 def _comparable(value):
     if isinstance(value, (tuple, list)):
         return tuple(value)

@@ -366,7 +366,12 @@ def test_warm_start_refuses_a_changed_number_of_networks(monkeypatch):
     reg.set_params(n_networks=1)
     with pytest.raises(ValueError, match="n_networks changed"):
         reg.fit(X, y)
-    assert reg.n_networks_ == 2 and reg.predict(X).shape == (len(X),)
+    assert reg.n_networks_ == 2
+    # Nor do its predictions follow it: an error, not the fitted network's
+    # outputs under a parameter that says otherwise.
+    with pytest.raises(ValueError, match=r"n_networks changed since fit \(n_networks"):
+        reg.predict(X)
+    assert reg.set_params(n_networks=2).predict(X).shape == (len(X),)
 
 
 def test_auto_epochs_follow_the_samples_and_named_epochs_are_trained(monkeypatch):
@@ -408,3 +413,105 @@ def test_only_auto_epochs_may_end_when_the_schedule_is_spent(monkeypatch):
     RNNRegressor(**plain, epochs=2).fit(X, y)
     RNNRegressor(**plain).partial_fit(X, y)
     assert asked == [True, False, False]
+
+
+# ------------------------------------------------ parameters changed after fit
+def test_a_parameter_of_the_network_changed_after_fit_is_refused_by_predict():
+    X, y = _data()
+    reg = RNNRegressor(**FAST).fit(X, y)
+    before = reg.predict(X)
+    for name, value in [("return_sequences", True), ("units", 8), ("max_steps", 3)]:
+        reg.set_params(**{name: value})
+        with pytest.raises(ValueError, match=f"{name} changed since fit"):
+            reg.predict(X)
+        with pytest.raises(ValueError, match=f"{name} changed since fit"):
+            reg.score(X, y)
+        reg.set_params(**{name: RNNRegressor(**FAST).get_params()[name]})
+    # "auto" named as what it resolved to is the fitted network.
+    reg.set_params(n_networks=reg.training_params_["n_networks"])
+    # Training parameters take effect at the next fit, as in scikit-learn.
+    reg.set_params(epochs=7, learning_rate=0.5, batch_size=3)
+    np.testing.assert_array_equal(reg.predict(X), before)
+    clf = RNNClassifier(**FAST).fit(X, y > y.mean())
+    clf.set_params(cell="simple")
+    with pytest.raises(ValueError, match="cell changed since fit"):
+        clf.predict_proba(X)
+
+
+def test_a_warm_start_refuses_what_it_cannot_continue_and_records_what_it_trained():
+    X, y = _data()
+    reg = RNNRegressor(**FAST, warm_start=True).fit(X, y)
+    for name, value in [
+        ("learning_rate", 0.1),
+        ("optimizer", "sgd"),
+        ("loss", "mae"),
+        ("conv_kernel_size", 3),
+        ("scale_targets", False),
+    ]:
+        fitted = reg.get_params()[name]
+        reg.set_params(**{name: value})
+        with pytest.raises(ValueError, match=f"but {name} changed since it was"):
+            reg.fit(X, y)
+        with pytest.raises(ValueError, match=f"but {name} changed since it was"):
+            reg.partial_fit(X, y)
+        reg.set_params(**{name: fitted})
+    assert reg.n_iter_ == 2
+    reg.set_params(epochs=3, batch_size=4, lr_schedule=None).fit(X, y)
+    assert reg.n_iter_ == 5
+    assert reg.training_params_["epochs"] == 3
+    assert reg.training_params_["batch_size"] == 4
+    assert reg.training_params_["lr_schedule"] is None
+
+
+def test_continuing_on_sequences_of_other_lengths_is_refused_unless_masked():
+    X, y = _data(n=20, steps=6)
+    ragged = [x[: 2 + i % 5] for i, x in enumerate(X)]
+    dense = RNNRegressor(**FAST).fit(X, y)
+    before = dense.predict(X)
+    with pytest.raises(ValueError, match="would train on the zeros they are padded"):
+        dense.partial_fit(ragged, y)
+    np.testing.assert_array_equal(dense.predict(X), before)
+    assert dense.n_iter_ == 2
+    # Equal lengths as a list, or a network fitted on padding (masked): fine.
+    dense.partial_fit([x for x in X], y)
+    masked = RNNRegressor(**FAST).fit(ragged, y)
+    assert masked.partial_fit(ragged[::-1], y[::-1]).n_iter_ == 3
+
+
+def test_a_users_network_takes_no_architecture_parameters():
+    X, y = _data()
+
+    def builder(input_shape, n_outputs, output_activation):
+        import keras
+
+        inputs = keras.Input(shape=input_shape)
+        hidden = keras.layers.SimpleRNN(3)(inputs)
+        outputs = keras.layers.Dense(n_outputs, activation=output_activation)(hidden)
+        return keras.Model(inputs, outputs)
+
+    for named in [
+        {"cell": "lstm"},
+        {"units": 8},
+        {"bidirectional": True},
+        {"conv_filters": (4,)},
+        {"dropout": 0.5},
+    ]:
+        name = next(iter(named))
+        with pytest.raises(ValueError, match=f"model is given.*so {name} would"):
+            RNNRegressor(model=builder, epochs=1, **named).fit(X, y)
+    reg = RNNRegressor(model=builder, epochs=1, conv_filters=(), random_state=0)
+    params = reg.fit(X, y).training_params_
+    # What it records is what was built: the user's network, no front end.
+    assert params["cell"] is None and params["units"] is None
+    assert params["conv_filters"] == () and reg.conv_filters_ == ()
+    assert reg.model_.count_params() == 3 * (3 + 2 + 1) + 4
+
+
+def test_truncated_backpropagation_takes_no_batch_size():
+    X, _ = _data(n=6, steps=12)
+    y = X[:, :, 0].cumsum(axis=1)
+    params = dict(FAST, return_sequences=True, tbptt_steps=4)
+    with pytest.raises(ValueError, match="batch_size=2: tbptt_steps trains every"):
+        RNNRegressor(**params, batch_size=2).fit(X, y)
+    reg = RNNRegressor(**params).fit(X, y)
+    assert reg.training_params_["batch_size"] == 6
