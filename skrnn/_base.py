@@ -320,6 +320,35 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
             "apply them, or set them back."
         )
 
+    def _score_steps(self, X, y, sample_weight, metric):
+        """``metric`` over every step of every sample (``return_sequences``):
+        per-step targets of any lengths, each sample's weight on its steps."""
+        predicted = list(self.predict(X))
+        truth = list(y) if isinstance(y, list) else list(np.asarray(y))
+        if len(truth) != len(predicted):
+            raise ValueError(
+                f"X and y have different numbers of samples: {len(predicted)} "
+                f"and {len(truth)}."
+            )
+        truth = [np.asarray(steps) for steps in truth]
+        for position, (steps, outputs) in enumerate(zip(truth, predicted, strict=True)):
+            if len(steps) != len(outputs):
+                raise ValueError(
+                    f"y[{position}] has {len(steps)} steps, but X[{position}] has "
+                    f"{len(outputs)}: per-step targets need one per step."
+                )
+        weights = None
+        if sample_weight is not None:
+            weights = np.repeat(
+                np.asarray(sample_weight, dtype=np.float64),
+                [len(outputs) for outputs in predicted],
+            )
+        return float(
+            metric(
+                np.concatenate(truth), np.concatenate(predicted), sample_weight=weights
+            )
+        )
+
     def _refuse_padding_unmasked(self, X):
         """Sequences of different lengths for a network fitted without masking
         (equal lengths, or a convolutional front end): padded, it would train
@@ -380,6 +409,23 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
                     f"{', '.join(f'{n}={_BUILT_BY_SKRNN[n][0]!r}' for n in ignored)}, "
                     "or build that network in model."
                 )
+        if not self._numeric:
+            numeric_only = [
+                f"{name}={named[name]!r}"
+                for name, unused in (
+                    ("mask_value", (None,)),
+                    ("max_steps", ("auto", None)),
+                    ("scale_inputs", ("auto", None, False)),
+                )
+                if not is_one_of(named[name], unused)
+            ]
+            if numeric_only:
+                raise ValueError(
+                    f"{', '.join(numeric_only)}: strings and tokens are encoded "
+                    "as symbols and embedded, never padded with a value, "
+                    "shortened or scaled; these parameters apply to numeric "
+                    "sequences. Leave them unset."
+                )
         if self.tbptt_steps is not None and named["batch_size"] != "auto":
             raise ValueError(
                 f"batch_size={named['batch_size']!r}: tbptt_steps trains every "
@@ -399,8 +445,8 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
             params["batch_size"] = len(X)
         if params["scale_inputs"] is True:
             params["scale_inputs"] = "standard"
-        elif params["scale_inputs"] is False:
-            params["scale_inputs"] = None
+        elif params["scale_inputs"] is False or not self._numeric:
+            params["scale_inputs"] = None  # symbols are embedded, not scaled
         padded = self.mask_value is not None or (
             self._input_kind == "ragged" and self.return_sequences
         )

@@ -2,6 +2,7 @@
 
 import numpy as np
 from sklearn.base import ClassifierMixin, _fit_context
+from sklearn.metrics import accuracy_score
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.class_weight import compute_class_weight
@@ -406,6 +407,32 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         if self._multilabel:
             return (proba > 0.5).astype(int)
         return self.classes_[np.argmax(proba, axis=-1)]
+
+    def score(self, X, y, sample_weight=None):
+        """Return the mean accuracy on sequences X and their labels y.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps, n_features) or (n_samples, n_steps), \
+                or list of sequences
+            Sequences to classify.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            True labels; with ``return_sequences=True``, one per time step
+            (``(n_samples, n_steps)`` or a list of per-sample label arrays).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights (on each of a sample's steps with
+            ``return_sequences``).
+
+        Returns
+        -------
+        score : float
+            The fraction of labels predicted right (of every time step's
+            label with ``return_sequences``; subset accuracy for multilabel
+            targets).
+        """
+        if self.return_sequences:
+            return self._score_steps(X, y, sample_weight, accuracy_score)
+        return super().score(X, y, sample_weight=sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

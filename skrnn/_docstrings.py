@@ -187,7 +187,7 @@ parameter            numeric series   per-step,      strings,     named network
 ``pooling``          "mean"           "last"         "last"       "last"
 ``n_networks``       3                1              1            1
 ``scale_inputs``     "instance"       "instance"     (none)       "standard"
-``max_steps``        128              128            (unused)     None
+``max_steps``        128              128            None         None
 ===================  ===============  =============  ===========  ==============
 
 So ``RNNRegressor(cell="simple", units=3)`` on one feature is a

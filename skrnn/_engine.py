@@ -180,11 +180,13 @@ class ValidationSplit:
             held_out[order] = np.arange(n_samples) >= first_held
             return indices[~held_out], indices[held_out]
         stratify = self.stratify if self.shuffle else None
-        if (
-            stratify is not None
-            and np.unique(stratify, return_counts=True)[1].min() < 2
-        ):
-            stratify = None  # a class with one sample cannot be split
+        if stratify is not None:
+            counts = np.unique(stratify, return_counts=True)[1]
+            n_held = math.ceil(self.fraction * n_samples)
+            # A class of one sample, or more classes than either side holds,
+            # cannot be split in proportion: a plain random split then.
+            if counts.min() < 2 or min(n_held, n_samples - n_held) < len(counts):
+                stratify = None
         return train_test_split(
             indices,
             test_size=self.fraction,

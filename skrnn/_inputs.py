@@ -136,8 +136,10 @@ def _input_kind(X):
         return "tokens"
     if any(_is_token_list(item) for item in items):
         raise ValueError("X mixes token sequences (strings) and numeric sequences.")
-    lengths = {np.shape(item)[0] if np.ndim(item) else -1 for item in items}
-    return "array" if len(lengths) == 1 else "ragged"
+    # One shape (steps and features) stacks into an array; sequences of
+    # other features are read one by one, which names them.
+    shapes = {np.shape(item) if np.ndim(item) else (-1,) for item in items}
+    return "array" if len(shapes) == 1 else "ragged"
 
 
 def _is_token_list(item):

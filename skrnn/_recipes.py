@@ -62,7 +62,7 @@ SEQUENCE_RECIPES = {
         "pooling": "last",
         "n_networks": 1,
         "scale_inputs": None,
-        "max_steps": 128,
+        "max_steps": None,  # symbols are embedded whole, never shortened
     },
 }
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 from sklearn.base import RegressorMixin
+from sklearn.metrics import r2_score
 from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_array, check_is_fitted
@@ -241,6 +242,32 @@ class RNNRegressor(RegressorMixin, BaseRNN):
                 return [steps[:, 0] for steps in y_pred]
             return y_pred[..., 0]
         return y_pred
+
+    def score(self, X, y, sample_weight=None):
+        """Return the coefficient of determination R^2 of the predictions.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps, n_features) or (n_samples, n_steps), \
+                or list of sequences
+            Sequences to predict.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            True targets; with ``return_sequences=True``, one per time step
+            (``(n_samples, n_steps[, n_outputs])`` or a list of per-sample
+            arrays for sequences of different lengths).
+        sample_weight : array-like of shape (n_samples,), default=None
+            Per-sample weights (on each of a sample's steps with
+            ``return_sequences``).
+
+        Returns
+        -------
+        score : float
+            R^2 of the predictions (over every time step's target with
+            ``return_sequences``; averaged over outputs).
+        """
+        if self.return_sequences:
+            return self._score_steps(X, y, sample_weight, r2_score)
+        return super().score(X, y, sample_weight=sample_weight)
 
     def _calibrate(self, X, y, held_out):
         self.calibration_errors_ = None

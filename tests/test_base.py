@@ -515,3 +515,46 @@ def test_truncated_backpropagation_takes_no_batch_size():
         RNNRegressor(**params, batch_size=2).fit(X, y)
     reg = RNNRegressor(**params).fit(X, y)
     assert reg.training_params_["batch_size"] == 6
+
+
+def test_numeric_parameters_named_for_strings_are_refused():
+    words = ["ACGT", "GGCA", "TTAC", "CAGG"] * 3
+    labels = [w.count("G") > 1 for w in words]
+    for named in [{"mask_value": 0.0}, {"max_steps": 2}, {"scale_inputs": "standard"}]:
+        with pytest.raises(ValueError, match="strings and tokens are encoded"):
+            RNNClassifier(**FAST, **named).fit(words, labels)
+    params = RNNClassifier(**FAST).fit(words, labels).training_params_
+    assert params["scale_inputs"] is None and params["max_steps"] is None
+
+
+def test_scores_of_per_step_outputs_cover_every_step():
+    rng = np.random.RandomState(0)
+    X = [rng.normal(size=(n, 1)) for n in (4, 6, 5, 6, 3, 4)]
+    y = [(x[:, 0] > 0).astype(int) for x in X]
+    clf = RNNClassifier(**FAST, return_sequences=True).fit(X, y)
+    predicted = clf.predict(X)
+    right = np.concatenate([p == t for p, t in zip(predicted, y, strict=True)])
+    assert clf.score(X, y) == pytest.approx(right.mean())
+    targets = [x[:, 0].cumsum() for x in X]
+    reg = RNNRegressor(**FAST, return_sequences=True).fit(X, targets)
+    from sklearn.metrics import r2_score
+
+    flat = np.concatenate(reg.predict(X))
+    assert reg.score(X, targets) == pytest.approx(
+        r2_score(np.concatenate(targets), flat)
+    )
+    with pytest.raises(ValueError, match=r"y\[1\] has 5 steps, but X\[1\] has 6"):
+        reg.score(X, [targets[0], targets[1][:5], *targets[2:]])
+
+
+def test_equal_length_sequences_of_other_features_are_named():
+    X = [np.zeros((5, 2)), np.zeros((5, 3))]
+    with pytest.raises(ValueError, match="X\\[0\\] has 2, X\\[1\\] has 3"):
+        RNNRegressor(**FAST).fit(X, [0.0, 1.0])
+
+
+def test_early_stopping_on_fewer_samples_than_classes_holds_out_at_random():
+    X, _ = _data(n=9)
+    labels = np.array(["a", "b", "c"] * 3)
+    clf = RNNClassifier(**FAST, early_stopping=True, validation_fraction=0.1)
+    assert clf.fit(X, labels).n_iter_ >= 1
