@@ -294,8 +294,9 @@ def read_source(data, columns, known_ids=None):
             )
     ids, values, indexes = [], [], []
     grids = {}  # position -> (series id, its regular grid), indexed afterwards
-    for series_id in _sorted(parts):
-        segments = parts.pop(series_id)  # each series' chunks freed once joined
+    for key in _sorted(parts):
+        segments = parts.pop(key)  # each series' chunks freed once joined
+        series_id = _plain(key)  # named as the user wrote it, not np.int64(...)
         # Stamps of a time zone: each series' own index (a day is not 24 hours
         # across a change of daylight saving time).
         grid = None if zone is not None else _regular_grid(segments)
@@ -323,7 +324,7 @@ def read_source(data, columns, known_ids=None):
             _check_finite(series_id, series, columns)
             grids[len(ids)] = (series_id, grid)
         del segments
-        ids.append(_plain(series_id))
+        ids.append(series_id)
         values.append(series.reshape(-1, 1))
         indexes.append(index)
     for position, index in _grid_indexes(grids, columns, short).items():
