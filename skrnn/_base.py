@@ -27,9 +27,9 @@ from ._recipes import (
     ARCHITECTURE,
     COMBINE,
     ENSEMBLE_COMBINATION,
-    changed_params,
     is_one_of,
     refuse_changed_network,
+    refuse_named_with_model,
     resolve_sequence_params,
     sequence_recipe_kind,
 )
@@ -55,17 +55,6 @@ _NETWORK_PARAMS = (
 # optimizer's state, the loss it descends, the stateful copy of truncated
 # backpropagation).
 _WARM_PARAMS = (*_NETWORK_PARAMS, "loss", "optimizer", "learning_rate", "tbptt_steps")
-# Architecture parameters a user's own network (``model``) does not take, and
-# the values that leave them to it.
-_BUILT_BY_SKRNN = {
-    "cell": ("auto",),
-    "units": ("auto",),
-    "bidirectional": ("auto",),
-    "conv_filters": ("auto", ()),
-    "pooling": ("auto",),
-    "dropout": (0.0,),
-    "recurrent_dropout": (0.0,),
-}
 
 
 class BaseRNN(KerasModelMixin, BaseEstimator):
@@ -249,10 +238,7 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
         wanted = est._resolve_params(X)
         if reset:
             est._seed = _backend.resolve_seed(est.random_state)
-            params = est.get_params(deep=False)
-            est._fitted_params = {
-                name: params[name] for name in _WARM_PARAMS if name in params
-            }
+            est._fitted_params = est._params_of(_WARM_PARAMS)
             est.training_params_ = wanted
             est.conv_filters_ = wanted["conv_filters"]
             est.n_networks_ = wanted["n_networks"]
@@ -293,32 +279,6 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
 
     def _calibrate(self, X, y, held_out):
         """Record what intervals need from the samples training held out (if any)."""
-
-    def _refuse_changed(self, names, action):
-        """An error naming each of ``names`` changed since the fresh fit: a warm
-        start continues that network ("warm"), predictions come from it
-        ("predict"). Files saved before the values were recorded hold none."""
-        fitted = self.__dict__.get("_fitted_params")
-        if fitted is None:
-            return
-        changed = changed_params(
-            fitted, self.get_params(deep=False), names, self.training_params_
-        )
-        if not changed:
-            return
-        names = ", ".join(item.split("=")[0] for item in changed)
-        if action == "warm":
-            raise ValueError(
-                f"warm_start=True and partial_fit continue training the fitted "
-                f"network, but {names} changed since it was fitted "
-                f"({'; '.join(changed)}). Set them back, or set warm_start=False "
-                "to fit a new network with them."
-            )
-        raise ValueError(
-            f"{names} changed since fit ({'; '.join(changed)}): predictions come "
-            "from the fitted network, which does not follow them. Fit again to "
-            "apply them, or set them back."
-        )
 
     def _score_steps(self, X, y, sample_weight, metric):
         """``metric`` over every step of every sample (``return_sequences``):
@@ -395,20 +355,7 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
             mask_value=self.mask_value,
         )
         named = self.get_params(deep=False)
-        if self.model is not None:
-            ignored = [
-                name
-                for name, unused in _BUILT_BY_SKRNN.items()
-                if not is_one_of(named[name], unused)
-            ]
-            if ignored:
-                raise ValueError(
-                    f"model is given: the network is the one it builds, so "
-                    f"{', '.join(ignored)} would not be used. Leave "
-                    f"{'it' if len(ignored) == 1 else 'them'} at "
-                    f"{', '.join(f'{n}={_BUILT_BY_SKRNN[n][0]!r}' for n in ignored)}, "
-                    "or build that network in model."
-                )
+        refuse_named_with_model(named)
         if not self._numeric:
             numeric_only = [
                 f"{name}={named[name]!r}"

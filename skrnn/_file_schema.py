@@ -212,6 +212,7 @@ STATE = {
         "_with_covariates": _BOOL,
         "_calibration_note": _either(_NONE, _STR),
         "_container": _dict_of(_STR, _either(_NAME, _INDEX)),
+        "_fitted_params": _PARAMS_RECORD,
     },
     "skrnn.WindowTransformer": dict(_FEATURES),
     "skrnn.InputEncoder": {

@@ -62,6 +62,26 @@ from ._model_state import KerasModelMixin
 from ._params import SHARED_PARAMS, Count, constraints
 from ._recipes import LOSSES
 
+# What the fitted networks were trained for (the plan and the networks'
+# shape): changed after fit, forecasts would not follow them.
+_PLAN_PARAMS = (
+    "normalize",
+    "season_length",
+    "strategy",
+    "log",
+    "differences",
+    "scale",
+    "window",
+    "cell",
+    "units",
+    "bidirectional",
+    "n_networks",
+    "calendar_features",
+    "past_covariates",
+)
+# ... and what a warm start cannot change in the training it continues.
+_WARM_PARAMS = (*_PLAN_PARAMS, "loss", "optimizer", "learning_rate")
+
 
 class SequenceForecaster(KerasModelMixin, RegressorMixin, BaseEstimator):
     """Forecast a time series with a recurrent network.
@@ -394,6 +414,7 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         self.target_col = target_col
 
     _fitted_private_attributes = (
+        "_fitted_params",
         "_seed",
         "_network_steps",
         "_with_covariates",
@@ -431,6 +452,8 @@ validation_fraction, warm_start, distribution, random_state, verbose :
             The fitted forecaster.
         """
         warm = self.warm_start and hasattr(self, "model_")
+        if warm:
+            self._refuse_changed(_WARM_PARAMS, "warm")
         params = self.get_params(deep=False)
         training = resolve_training(params, estimator=self)
         observations = read_observations(
@@ -521,6 +544,9 @@ validation_fraction, warm_start, distribution, random_state, verbose :
             "history_": histories_[0],
             "n_iter_": (self.n_iter_ if warm else 0) + members[0][1].n_epochs,
             "_container": observations.container.to_dict(),
+            "_fitted_params": self._fitted_params
+            if warm
+            else self._params_of(_WARM_PARAMS),
             "_predictor": predictors[0],
             "_predictors": predictors,
         }
@@ -565,7 +591,20 @@ validation_fraction, warm_start, distribution, random_state, verbose :
             return ids, [self.y_[i] for i in ids], [self.index_[i] for i in ids]
         return [None], [self.y_], [self.index_]
 
+    def _resolved_params(self):
+        plan = ForecastPlan.of(self)
+        return {
+            **self.training_params_,
+            "normalize": plan.normalize,
+            "season_length": plan.season_length,
+            "strategy": plan.strategy,
+            "log": plan.log,
+            "differences": plan.differences,
+            "window": plan.window,
+        }
+
     def _forecast(self, histories, positions, n_steps, covariates=None):
+        self._refuse_changed(_PLAN_PARAMS, "predict")
         normalization = normalization_of(ForecastPlan.of(self), self.__dict__)
         forecast = ensemble_forecast(normalization, self._compiled_predictors())
         return forecast(histories, positions, n_steps, covariates)
@@ -803,6 +842,7 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         self : SequenceForecaster
         """
         check_is_fitted(self)
+        self._refuse_changed(_PLAN_PARAMS, "predict")
         new = read_observations(
             X, y, estimator=self, fitted=self._fitted_data(), method="update"
         )

@@ -8,6 +8,7 @@ rebuilt on first use after a fit or a load.
 import warnings
 
 from . import _per_backend
+from ._recipes import changed_params
 
 
 def _is_fitted_attribute(name):
@@ -76,6 +77,44 @@ class KerasModelMixin:
 
     # Private attributes a fit sets (besides those ending in "_").
     _fitted_private_attributes = ()
+
+    # --------------------------------------------- parameters changed after fit
+    def _params_of(self, names):
+        """The current values of those of ``names`` the estimator has: what a
+        fresh fit records as ``_fitted_params``."""
+        params = self.get_params(deep=False)
+        return {name: params[name] for name in names if name in params}
+
+    def _resolved_params(self):
+        """What the fit resolved "auto" parameters to, by name."""
+        return self.__dict__.get("training_params_") or {}
+
+    def _refuse_changed(self, names, action):
+        """An error naming each of ``names`` changed since the fresh fit (and
+        not named as the value "auto" resolved to): a warm start continues
+        the fitted network ("warm"), predictions come from it ("predict").
+        Files saved before the values were recorded hold none: not checked."""
+        fitted = self.__dict__.get("_fitted_params")
+        if fitted is None:
+            return
+        changed = changed_params(
+            fitted, self.get_params(deep=False), names, self._resolved_params()
+        )
+        if not changed:
+            return
+        names = ", ".join(item.split("=")[0] for item in changed)
+        if action == "warm":
+            raise ValueError(
+                f"Continuing the fitted network's training (warm_start=True, "
+                f"partial_fit), but {names} changed since it was fitted "
+                f"({'; '.join(changed)}). Set them back, or set warm_start=False "
+                "to fit a new network with them."
+            )
+        raise ValueError(
+            f"{names} changed since fit ({'; '.join(changed)}): predictions come "
+            "from the fitted network, which does not follow them. Fit again to "
+            "apply them, or set them back."
+        )
 
     def _compiled_predictor(self):
         """The traced forward pass of ``model_``, built on first use after a fit or load."""

@@ -322,6 +322,39 @@ def refuse_changed_network(fitted, wanted):
         )
 
 
+# Architecture parameters a user's own network (``model``) does not take, and
+# the values that leave them to it.
+_BUILT_BY_SKRNN = {
+    "cell": ("auto",),
+    "units": ("auto",),
+    "bidirectional": ("auto",),
+    "conv_filters": ("auto", ()),
+    "pooling": ("auto",),
+    "dropout": (0.0,),
+    "recurrent_dropout": (0.0,),
+}
+
+
+def refuse_named_with_model(params):
+    """With a ``model`` callable, an error naming the architecture parameters
+    (of those ``params`` has) that are named: its network is the one built."""
+    if params.get("model") is None:
+        return
+    ignored = [
+        name
+        for name, unused in _BUILT_BY_SKRNN.items()
+        if name in params and not is_one_of(params[name], unused)
+    ]
+    if ignored:
+        raise ValueError(
+            f"model is given: the network is the one it builds, so "
+            f"{', '.join(ignored)} would not be used. Leave "
+            f"{'it' if len(ignored) == 1 else 'them'} at "
+            f"{', '.join(f'{n}={_BUILT_BY_SKRNN[n][0]!r}' for n in ignored)}, "
+            "or build that network in model."
+        )
+
+
 def changed_params(fitted, current, names, resolved=None):
     """``"name=fitted -> current"`` of each of ``names`` whose value in
     ``current`` differs from its value in ``fitted`` and, where ``resolved``

@@ -231,13 +231,21 @@ def test_update_with_plain_values_continues_the_dates():
     assert list(model.predict().index.astype(str)) == ["1959-05", "1959-06"]
 
 
-def test_parameters_changed_after_fit_do_not_change_forecasts():
+def test_parameters_changed_after_fit_are_refused_until_set_back():
     passengers = load_airline()
     model = SequenceForecaster(window=12, horizon=3, **FAST).fit(passengers)
     before = model.predict()
     model.set_params(window=200, log=True, differences=(12,))
-    pd.testing.assert_series_equal(model.predict(), before)
+    for call in (model.predict, lambda: model.update(passengers.iloc[-1:] * 0 + 1)):
+        with pytest.raises(ValueError, match="differences, window changed since fit"):
+            call()
     assert model.window_ == 12
+    # Named as what "auto" resolved to, they describe the fitted plan.
+    model.set_params(window=12, log=model.log_, differences=tuple(model.differences_))
+    pd.testing.assert_series_equal(model.predict(), before)
+    # Training parameters take effect at the next fit; horizon may change.
+    model.set_params(epochs=9, learning_rate=0.5, horizon=2)
+    np.testing.assert_array_equal(model.predict().to_numpy(), before.to_numpy()[:2])
 
 
 def test_divergence_is_a_clear_error():
@@ -328,3 +336,90 @@ def test_warm_start_continues_every_network():
     assert [len(h["loss"]) for h in model.histories_] == [6, 6]
     with pytest.raises(ValueError, match="n_networks changed"):
         model.set_params(n_networks=3).fit(NOISY)
+
+
+# ------------------------------------------------------- found in a bug hunt
+def _daily(n=80, seed=0):
+    rng = np.random.RandomState(seed)
+    index = pd.date_range("2020-01-01", periods=n, freq="D")
+    return pd.Series(20 + np.sin(np.arange(n) / 2) + rng.rand(n), index=index)
+
+
+def test_a_warm_start_trains_the_epochs_and_batches_named_for_it():
+    series = _daily()
+    model = SequenceForecaster(window=7, horizon=3, warm_start=True, **FAST)
+    model.set_params(epochs=1).fit(series[:70])
+    model.set_params(epochs=3, batch_size=8).fit(series)
+    assert model.n_iter_ == 4 == len(model.history_["loss"])
+    assert model.training_params_["epochs"] == 3
+    assert model.training_params_["batch_size"] == 8
+
+
+def test_a_users_network_takes_no_architecture_parameters():
+    def build(input_shape, n_outputs, output_activation=None):
+        import keras
+
+        inputs = keras.Input(shape=input_shape)
+        hidden = keras.layers.GRU(3)(inputs)
+        return keras.Model(inputs, keras.layers.Dense(n_outputs)(hidden))
+
+    params = dict(model=build, epochs=1, window=7, calibration=None, random_state=0)
+    with pytest.raises(ValueError, match="model is given.*so cell, units would"):
+        SequenceForecaster(units=16, cell="gru", **params).fit(_daily())
+    model = SequenceForecaster(**params).fit(_daily())
+    assert model.training_params_["cell"] is None
+    assert model.training_params_["units"] is None
+
+
+def test_time_stamps_in_reverse_order_are_refused():
+    with pytest.raises(ValueError, match="time stamps do not increase"):
+        SequenceForecaster(window=7, horizon=3, **FAST).fit(_daily()[::-1])
+
+
+def test_covariates_on_other_time_steps_than_the_series_are_refused():
+    series = _daily()
+    promo = pd.DataFrame({"promo": np.arange(80.0) % 7 == 0}, index=series.index)
+    shifted = promo.set_axis(promo.index + pd.Timedelta(days=30))
+    model = SequenceForecaster(window=7, horizon=3, **FAST)
+    with pytest.raises(ValueError, match=r"covariates' time index \(X\) is not"):
+        model.fit(shifted, series)
+    model.fit(promo[:70], series[:70])
+    with pytest.raises(ValueError, match=r"covariates' time index \(X\) is not"):
+        model.update(shifted[70:72], series[70:72])
+    assert len(model.y_) == 70
+
+
+def test_an_update_on_periods_of_a_series_of_time_stamps_is_refused():
+    model = SequenceForecaster(window=7, horizon=3, **FAST).fit(_daily()[:70])
+    periods = pd.period_range("2020-03-11", periods=2, freq="D")
+    with pytest.raises(ValueError, match=r"time axis \(PeriodIndex\) is not the"):
+        model.update(pd.Series([1.0, 2.0], index=periods))
+
+
+def test_a_long_panel_on_integer_years_with_a_gap_is_refused():
+    values = 20 + np.sin(np.arange(60) / 3)
+    years = np.r_[2000:2030, 2031:2061]
+    panel = pd.concat(
+        {
+            "a": pd.Series(values, index=years),
+            "b": pd.Series(values, index=np.arange(2000, 2060)),
+        },
+        names=["id", "year"],
+    )
+    with pytest.raises(ValueError, match=r"X\['a'\]: its time steps are neither"):
+        SequenceForecaster(window=7, horizon=2, **FAST).fit(panel)
+
+
+def test_an_update_of_some_series_of_a_panel_with_covariates():
+    days = pd.date_range("2024-01-01", periods=70, freq="D")
+    rng = np.random.RandomState(0)
+    X = {
+        s: pd.DataFrame({"promo": (rng.rand(70) < 0.3) * 1.0}, index=days) for s in "ab"
+    }
+    y = {s: pd.Series(10 + 5 * X[s].promo + rng.rand(70), index=days) for s in "ab"}
+    model = SequenceForecaster(window=7, horizon=3, **FAST).fit(
+        {s: x[:60] for s, x in X.items()}, {s: v[:60] for s, v in y.items()}
+    )
+    model.update({"a": X["a"][60:62]}, {"a": y["a"][60:62]})
+    assert len(model.y_["a"]) == 62 and len(model.y_["b"]) == 60
+    assert len(model.X_["a"]) == 62 and len(model.X_["b"]) == 60

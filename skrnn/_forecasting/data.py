@@ -457,6 +457,7 @@ def _read_series_covariates(X, y, estimator, fitted):
             f"X and y have different numbers of steps: {len(covariates)} and "
             f"{len(target)}; X must hold the covariates of each step of y."
         )
+    _check_aligned(X, index)
     return Observations(
         [None],
         [target],
@@ -466,6 +467,22 @@ def _read_series_covariates(X, y, estimator, fitted):
         features=features,
         covariate_names=column_names(X),
     )
+
+
+def _check_aligned(X, index):
+    """The covariates ``X`` of one series on its time ``index``, where both
+    carry one: matched by time, never row by row across other times."""
+    if index is None or isinstance(index, pd.RangeIndex):
+        return
+    own = getattr(X, "index", None)
+    if not isinstance(own, (pd.DatetimeIndex, pd.PeriodIndex)):
+        return  # positional covariates: one row per step
+    if not own.equals(index):
+        raise ValueError(
+            "The covariates' time index (X) is not the series' time index (y): "
+            f"X runs from {own[0]} to {own[-1]}, y from {index[0]} to "
+            f"{index[-1]}. Give X the rows of y's time steps."
+        )
 
 
 def _read_panel(data, estimator, fitted, input_name="X"):
@@ -489,7 +506,11 @@ def _read_panel(data, estimator, fitted, input_name="X"):
         if not items:
             raise ValueError("The panel holds no series.")
         ids, values, indexes = _read_items(
-            items, estimator, input_name, short=fitted is not None
+            items,
+            estimator,
+            input_name,
+            short=fitted is not None,
+            explicit=kind == "long",
         )
         pandas_items = all(isinstance(s, pd.Series) for _, s in items)
         if kind == "long":  # groupby's indexes are copies: views of one instead
@@ -548,10 +569,11 @@ def _read_panel_covariates(X, y, estimator, fitted, target_input="y"):
     )
 
 
-def _read_items(items, estimator, input_name, short=False):
+def _read_items(items, estimator, input_name, short=False, explicit=False):
     """``(ids, values, indexes)`` of a panel's ``(series id, series)`` items
     (``short``: new observations of fitted series, see
-    :func:`~skrnn._forecasting.series.series_index`)."""
+    :func:`~skrnn._forecasting.series.series_index`; ``explicit``: a long
+    panel's time level, which must be a time axis)."""
     ids, values, indexes = [], [], []
     for series_id, series in items:
         where = f"{input_name}[{series_id!r}]"
@@ -563,9 +585,15 @@ def _read_items(items, estimator, input_name, short=False):
         ids.append(series_id)
         values.append(array[:, np.newaxis])
         try:
-            indexes.append(series_index(series, short=short))
+            index = series_index(series, short=short)
+            if index is None and explicit:
+                raise ValueError(
+                    "its time steps are neither time stamps nor evenly spaced, "
+                    "increasing integers (steps missing, repeated or out of order)."
+                )
         except ValueError as error:
             raise ValueError(f"{where}: {error}") from None
+        indexes.append(index)
     return ids, values, indexes
 
 

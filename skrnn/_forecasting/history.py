@@ -75,8 +75,12 @@ def appended_history(ids, histories, indexes, new, seen, with_covariates):
         p = position[series_id]
         histories[p] = np.concatenate([histories[p], values])
         indexes[p] = index
+    # Every series' history (the update may name some of them); their
+    # covariates are appended below.
     state = history_attributes(
-        dataclasses.replace(new, ids=ids, targets=histories, indexes=indexes)
+        dataclasses.replace(
+            new, ids=ids, targets=histories, indexes=indexes, covariates=None
+        )
     )
     if not with_covariates:
         state.pop("X_")

@@ -20,6 +20,7 @@ from .._recipes import (
     FORECAST_ARCHITECTURE,
     FORECAST_RECIPES,
     refuse_changed_network,
+    refuse_named_with_model,
     resolve_forecast_params,
 )
 from .covariates import CovariateSpec, resolve_covariates
@@ -110,10 +111,14 @@ def resolve_training(params, *, estimator):
     read, so that a bad value is refused before a large panel is read. The
     plan takes the entry of the normalisation the data call for.
     """
+    refuse_named_with_model(params)
     resolved = {}
     for normalize in FORECAST_RECIPES:
         training = resolve_forecast_params(params, normalize)
-        training["units"] = check_units(estimator, training["units"])
+        if params["model"] is None:
+            training["units"] = check_units(estimator, training["units"])
+        else:  # recorded as what the user's network is
+            training.update(cell=None, units=None, bidirectional=None)
         resolved[normalize] = training
     return resolved
 
@@ -228,7 +233,15 @@ def continued_plan(plan, params, observations, training, *, estimator):
     )
     refuse_changed_network(fitted, wanted)
     check_lengths(plan, observations, estimator=estimator)
-    return plan
+    # How long and in what batches this call trains: as the parameters say now.
+    now = training[plan.normalize]
+    return dataclasses.replace(
+        plan, training={**plan.training, **{name: now[name] for name in _CONTINUED}}
+    )
+
+
+# Training parameters a warm start takes as they are at its call.
+_CONTINUED = ("epochs", "batch_size", "early_stopping", "n_iter_no_change")
 
 
 def check_differences(differences):

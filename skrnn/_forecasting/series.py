@@ -54,9 +54,18 @@ def series_index(data, *, short=False):
 def with_frequency(index):
     """A DatetimeIndex with its regular frequency set (inferred if missing).
 
-    PeriodIndexes carry theirs; an irregular DatetimeIndex is an error.
+    PeriodIndexes carry theirs; an irregular DatetimeIndex, or one whose
+    stamps do not increase, is an error.
     """
-    if isinstance(index, pd.PeriodIndex) or index.freq is not None:
+    if isinstance(index, pd.PeriodIndex):
+        return index
+    if len(index) > 1 and not (index.is_monotonic_increasing and index.is_unique):
+        raise ValueError(
+            "The series' time stamps do not increase (they are in reverse order, "
+            "out of order or repeated): sort the series by time, e.g. "
+            "series.sort_index()."
+        )
+    if index.freq is not None:
         return index
     if len(index) < 3:
         raise ValueError(
@@ -176,7 +185,14 @@ def _continues(index, new_index, explicit=False):
         return False
     if isinstance(new_index, pd.RangeIndex):
         return isinstance(index, pd.RangeIndex) and (explicit or new_index.start != 0)
-    return not isinstance(index, pd.RangeIndex)
+    if isinstance(index, pd.RangeIndex):
+        return False
+    if type(new_index) is not type(index):  # time stamps against periods
+        raise ValueError(
+            f"The new data's time axis ({type(new_index).__name__}) is not the "
+            f"series' ({type(index).__name__})."
+        )
+    return True
 
 
 def for_series(series_id, function, *args, **kwargs):

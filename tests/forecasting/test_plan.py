@@ -113,8 +113,14 @@ def test_a_warm_start_continues_the_fitted_plan_or_refuses_a_change():
     plan = resolve_plan(params, observations, training, estimator=estimator)
     assert (
         continued_plan(plan, params, observations, training, estimator=estimator)
-        is plan
+        == plan
     )
+    # The call's epochs and batch size, the fitted plan otherwise.
+    longer = SequenceForecaster(units=4, epochs=7, batch_size=5).get_params()
+    more = resolve_training(longer, estimator=estimator)
+    continued = continued_plan(plan, longer, observations, more, estimator=estimator)
+    assert continued.training["epochs"] == 7 and continued.training["batch_size"] == 5
+    assert continued.window == plan.window and continued.seed == plan.seed
     changed = SequenceForecaster(units=8).get_params()
     again = resolve_training(changed, estimator=estimator)
     with pytest.raises(ValueError, match="units"):
