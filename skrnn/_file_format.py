@@ -9,7 +9,6 @@ header. Anything malformed raises :class:`InvalidFileError`.
 """
 
 import io
-import itertools
 import json
 import math
 import re
@@ -53,8 +52,9 @@ _CORRUPT_MEMBER = (
     RuntimeError,
     NotImplementedError,
 )
-MEMBER_NAME = re.compile(r"estimator\.json|arrays\.npz|model_\d+\.keras")
-ARRAY_NAME = re.compile(r"array_\d+\.npy")
+# ASCII digits, a few of them: no name a file system refuses.
+MEMBER_NAME = re.compile(r"estimator\.json|arrays\.npz|model_[0-9]{1,6}\.keras")
+ARRAY_NAME = re.compile(r"array_[0-9]{1,9}\.npy")
 _CHUNK = 2**20
 
 
@@ -189,17 +189,25 @@ def read_npy(data, name):
             raise ValueError("its data is shorter than its header says")
         stream.seek(0)
         return np.lib.format.read_array(stream, allow_pickle=False)
-    except (ValueError, TypeError, OSError, EOFError) as exc:
+    except (ValueError, TypeError, OSError, EOFError, OverflowError) as exc:
         raise InvalidFileError(
             f"array {name!r} in arrays.npz is corrupt ({exc})"
         ) from None
 
 
-def _json_depth(text):
-    """Deepest nesting of brackets in a JSON text, ignoring those inside strings."""
-    brackets = re.sub(r"[^\[\]{}]", "", re.sub(r'"[^"\\]*(?:\\.[^"\\]*)*"', "", text))
-    steps = (1 if char in "[{" else -1 for char in brackets)
-    return max(itertools.accumulate(steps), default=0)
+def _json_depth(value):
+    """Deepest nesting of lists and dicts in parsed JSON (1 for a flat one),
+    walked without recursion: linear in the text, whatever it holds."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            node = list(node.values())
+        elif not isinstance(node, list):
+            continue
+        deepest = max(deepest, depth)
+        stack.extend((item, depth + 1) for item in node)
+    return deepest
 
 
 def read_header(archive):
@@ -214,12 +222,16 @@ def read_header(archive):
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InvalidFileError(f"estimator.json is not JSON ({exc})") from None
-    if _json_depth(text) > MAX_JSON_DEPTH:
-        raise InvalidFileError(f"estimator.json nests deeper than {MAX_JSON_DEPTH}")
     try:
         header = json.loads(text)
-    except (ValueError, RecursionError) as exc:  # also ints of over 4300 digits
+    except RecursionError:
+        raise InvalidFileError(
+            f"estimator.json nests deeper than {MAX_JSON_DEPTH}"
+        ) from None
+    except ValueError as exc:  # also ints of over 4300 digits
         raise InvalidFileError(f"estimator.json is not JSON ({exc})") from None
+    if _json_depth(header) > MAX_JSON_DEPTH:
+        raise InvalidFileError(f"estimator.json nests deeper than {MAX_JSON_DEPTH}")
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise InvalidFileError(
             "estimator.json does not describe an estimator (not a file written by "

@@ -21,6 +21,7 @@ This module turns values into the file's JSON, arrays and networks and back.
 import contextlib
 import datetime
 import io
+import json
 import math
 import os
 import tempfile
@@ -356,17 +357,39 @@ class _Reader:
         if "__index__" in node:
             return self._index(node)
         if "__random_state__" in node:
-            keys, position, has_gauss, gauss = node["__random_state__"]
-            random_state = np.random.RandomState()
-            random_state.set_state(
-                ("MT19937", self._array(keys), position, has_gauss, gauss)
-            )
-            return random_state
+            return self._random_state(node["__random_state__"])
         if "__keras__" in node:
             return self._network(node["__keras__"])
         if "__object__" in node:
             return self._object(node)
         raise InvalidFileError(f"unknown entry in estimator.json: {sorted(node)}")
+
+    def _random_state(self, state):
+        """A NumPy RandomState of a Mersenne Twister state, every part checked:
+        NumPy reads its key at the position as given (one out of range
+        crashed the interpreter at the next draw)."""
+        if not (isinstance(state, list) and len(state) == 4):
+            raise InvalidFileError("a random state is not [key, pos, gauss?, gauss]")
+        keys, position, has_gauss, gauss = state
+        keys = self._array(keys) if isinstance(keys, dict) else None
+        valid = (
+            keys is not None
+            and keys.dtype == np.uint32
+            and keys.shape == (624,)
+            and type(position) is int
+            and 0 <= position <= 624
+            and has_gauss in (0, 1)
+            and type(has_gauss) is int
+            and type(gauss) in (int, float)
+        )
+        if not valid:
+            raise InvalidFileError(
+                "a random state is not a Mersenne Twister state (624 uint32 keys, "
+                "a position from 0 to 624)"
+            )
+        random_state = np.random.RandomState()
+        random_state.set_state(("MT19937", keys, position, has_gauss, float(gauss)))
+        return random_state
 
     def _array(self, node):
         name = node["__array__"]
@@ -382,6 +405,8 @@ class _Reader:
             raise InvalidFileError(
                 f"array {name!r} of strings holds dtype {array.dtype} in arrays.npz"
             )
+        # A copy of Python str objects each time it is named: from the budget.
+        self.archive.charge(array.size * 64 + array.nbytes, f"array {name!r} of str")
         return array.astype(object)
 
     @staticmethod
@@ -414,6 +439,7 @@ class _Reader:
             values = self._array(node["values"])
             if values.dtype != np.int64 or values.ndim != 1:
                 raise InvalidFileError("a datetime index is not a 1-D int64 array")
+            self.archive.charge(values.nbytes, "a datetime index")  # its own copy
             index = pd.DatetimeIndex(values.view(f"datetime64[{node['unit']}]"))
             tz = _zone_from_json(node["tz"])
             if tz is not None:
@@ -449,7 +475,10 @@ class _Reader:
                 raise InvalidFileError("a range index has step 0")
             return pd.RangeIndex(*bounds, name=name)
         if kind == "plain":
-            return pd.Index(self.decode(node["values"]), name=name)
+            values = self.decode(node["values"])
+            # pandas copies the values into each index: from the budget.
+            self.archive.charge(getattr(values, "nbytes", 0), "an index")
+            return pd.Index(values, name=name)
         raise InvalidFileError(f"unknown index kind {kind!r}")
 
     def _network(self, name):
@@ -461,8 +490,12 @@ class _Reader:
 
     def _load_network(self, name):
         data = self.archive.read(name)
-        # The .keras file is a zip that Keras decompresses: check it first.
-        Archive(io.BytesIO(data), name, list(self.archive.budget))
+        # The .keras file is a zip that Keras decompresses: check it first, and
+        # count what it inflates to against the file's budget.
+        inner = Archive(io.BytesIO(data), name, self.archive.budget)
+        inflated = sum(info.file_size for info in inner.members.values())
+        _check_network_sizes(inner, name)
+        self.archive.charge(inflated, f"network {name!r}")
         keras = get_keras()
         with tempfile.TemporaryDirectory() as folder:
             path = os.path.join(folder, name)
@@ -581,3 +614,48 @@ def load_estimator(path):
             raise InvalidFileError(
                 f"unexpected content in estimator.json ({type(exc).__name__}: {exc})"
             ) from None
+
+
+# Layer sizes in a network's config.json, bounded by the weights it stores: a
+# crafted config of a few bytes could otherwise make Keras build and
+# initialise a network of any size (a GRU of 6,000 units: 129 s, 3.3 GB)
+# before any weight is read.
+_SIZES = ("units", "filters", "output_dim", "input_dim")
+_RECURRENT = ("GRU", "LSTM", "SimpleRNN", "GRUCell", "LSTMCell", "SimpleRNNCell")
+
+
+def _check_network_sizes(inner, name):
+    """Every layer size of the network member ``name`` (its Archive ``inner``)
+    at most the number of float32 values its weights file holds (the square
+    of a recurrent layer's units: its recurrent kernel alone holds that many),
+    or an InvalidFileError."""
+    if "config.json" not in inner.members or "model.weights.h5" not in inner.members:
+        return  # Keras refuses it itself
+    n_values = inner.members["model.weights.h5"].file_size // 4
+    try:
+        config = json.loads(inner.read("config.json", limit=2**24))
+    except (ValueError, RecursionError):
+        return  # Keras refuses it itself
+    stack = [config]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        stack.extend(node.values())
+        layer = node.get("config")
+        if not isinstance(layer, dict):
+            continue
+        recurrent = node.get("class_name") in _RECURRENT
+        for key in _SIZES:
+            size = layer.get(key)
+            if type(size) is not int:
+                continue
+            needed = size * size if recurrent else size
+            if needed > n_values:
+                raise InvalidFileError(
+                    f"network {name!r} declares a layer of {key}={size}, more than "
+                    f"the {n_values} weights it stores"
+                )

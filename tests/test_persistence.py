@@ -383,8 +383,21 @@ def test_bad_json(saved, tmp_path):
         _rewrite(saved, tmp_path / "c.skrnn", members={"estimator.json": deep}),
         "estimator.json nests deeper than 100",
     )
-    # Brackets inside strings do not count.
-    assert _file_format._json_depth('{"a": "[[[[[[\\"[[[[", "b": [[1]]}') == 3
+    # Brackets inside strings do not count; the depth is of the parsed JSON.
+    text = '{"a": "[[[[[[\\"[[[[", "b": [[1]]}'
+    assert _file_format._json_depth(json.loads(text)) == 3
+    # An unterminated string of escaped quotes is refused at once (the old
+    # bracket count took 7 s for 192 bytes: quadratic).
+    started = time.perf_counter()
+    _invalid(
+        _rewrite(
+            saved,
+            tmp_path / "q.skrnn",
+            members={"estimator.json": b'"' + b'\\"' * 200_000},
+        ),
+        "estimator.json is not JSON",
+    )
+    assert time.perf_counter() - started < 5
 
 
 @pytest.mark.parametrize(
@@ -411,7 +424,7 @@ def test_bad_json(saved, tmp_path):
             lambda h: h["root"]["state"]["__dict__"].update(
                 random_state={"__random_state__": [5, 0, 0, 0]}
             ),
-            "unexpected content",
+            "a random state is not a Mersenne Twister state",
         ),
         (
             lambda h: h["root"]["state"]["__dict__"].update(n_iter_={"__tuple__": 3}),
@@ -955,3 +968,133 @@ def test_a_crafted_slice_of_a_pooled_array_is_refused(tmp_path):
 
         crafted = _rewrite(tmp_path / "p.skrnn", tmp_path / "c.skrnn", header=craft)
         _invalid(crafted, message)
+
+
+# --------------------------------------------------- crafted files, bounded
+def _keras_member(saved, edit_config=None, pad=0):
+    """The saved file's network member, its config.json edited (or padded)."""
+    with zipfile.ZipFile(saved) as archive:
+        inner = zipfile.ZipFile(io.BytesIO(archive.read("model_0.keras")))
+        contents = {name: inner.read(name) for name in inner.namelist()}
+    config = json.loads(contents["config.json"])
+    if edit_config is not None:
+        edit_config(config)
+    contents["config.json"] = json.dumps(config).encode() + b" " * pad
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in contents.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def test_a_crafted_random_state_is_refused_not_crashing_the_interpreter(tmp_path):
+    X = np.random.RandomState(0).rand(10, 4, 1)
+    reg = RNNRegressor(units=2, epochs=1, n_networks=1, conv_filters=())
+    reg.set_params(random_state=np.random.RandomState(0)).fit(X, X[:, -1, 0])
+    save_estimator(reg, tmp_path / "r.skrnn")
+    assert load_estimator(tmp_path / "r.skrnn").random_state.randint(100) == (
+        reg.random_state.randint(100)
+    )
+
+    def far(header):  # NumPy reads key[pos]: past 624 it read outside the key
+        header["root"]["state"]["__dict__"]["random_state"]["__random_state__"][1] = (
+            10**8
+        )
+
+    _invalid(
+        _rewrite(tmp_path / "r.skrnn", tmp_path / "far.skrnn", header=far),
+        "a random state is not a Mersenne Twister state",
+    )
+
+
+def test_what_a_crafted_file_makes_the_reader_build_is_bounded(
+    saved, tmp_path, monkeypatch
+):
+    # A layer far larger than the weights stored: refused before Keras builds it.
+    def huge(config):
+        for layer in config["config"]["layers"]:
+            if layer["class_name"] == "GRU":
+                layer["config"]["units"] = 6000
+
+    started = time.perf_counter()
+    _invalid(
+        _rewrite(
+            saved,
+            tmp_path / "units.skrnn",
+            members={"model_0.keras": _keras_member(saved, huge)},
+        ),
+        r"network 'model_0.keras' declares a layer of units=6000",
+    )
+    assert time.perf_counter() - started < 10  # before: 129 s and 3.3 GB
+    # What networks and copies of arrays inflate to counts against the budget.
+    monkeypatch.setattr(_file_format, "MAX_TOTAL_BYTES", 8 * 2**20)
+    padded = _keras_member(saved, pad=3 * 2**20)  # 3 MB, compressed to a few KB
+
+    def three_networks(header):
+        state = header["root"]["state"]["__dict__"]
+        state["model_"] = {"__keras__": "model_1.keras"}
+        state["history_"] = {
+            "__dict__": {
+                "loss": [{"__keras__": f"model_{k}.keras"} for k in (2, 3)],
+            }
+        }
+
+    _invalid(
+        _rewrite(
+            saved,
+            tmp_path / "inflate.skrnn",
+            header=three_networks,
+            members={f"model_{k}.keras": padded for k in (1, 2, 3)},
+        ),
+        r"(network 'model_\d.keras' of \d+ bytes exceeds|.* inflates to)",
+    )
+    strings = np.full(20_000, "ab", dtype="U2")  # 1.4 MB a copy as Python str
+
+    def many_copies(header):
+        header["root"]["state"]["__dict__"]["history_"] = {
+            "__dict__": {"loss": [{"__array__": "array_99", "object": True}] * 40}
+        }
+
+    with zipfile.ZipFile(saved) as archive:
+        npz = zipfile.ZipFile(io.BytesIO(archive.read("arrays.npz")))
+        arrays = {n[:-4]: np.load(io.BytesIO(npz.read(n))) for n in npz.namelist()}
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **arrays, array_99=strings)
+    _invalid(
+        _rewrite(
+            saved,
+            tmp_path / "copies.skrnn",
+            header=many_copies,
+            members={"arrays.npz": buffer.getvalue()},
+        ),
+        r"array 'array_99' of str of \d+ bytes exceeds",
+    )
+
+
+def test_crafted_names_and_shapes_are_invalid_files(saved, tmp_path):
+    name = "model_" + "0" * 300 + ".keras"
+
+    def long_name(header):
+        header["root"]["state"]["__dict__"]["model_"] = {"__keras__": name}
+
+    _invalid(
+        _rewrite(saved, tmp_path / "n.skrnn", header=long_name),
+        "network member name",
+    )
+    header = np.lib.format.header_data_from_array_1_0(np.zeros(0))
+    header["shape"] = (0, 10**30)
+    stream = io.BytesIO()
+    np.lib.format.write_array_header_1_0(stream, header)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(saved) as archive:
+        npz = zipfile.ZipFile(io.BytesIO(archive.read("arrays.npz")))
+        with zipfile.ZipFile(buffer, "w") as out:
+            for member in npz.namelist():
+                out.writestr(member, npz.read(member))
+            out.writestr("array_98.npy", stream.getvalue())
+    _invalid(
+        _rewrite(
+            saved, tmp_path / "s.skrnn", members={"arrays.npz": buffer.getvalue()}
+        ),
+        "array 'array_98.npy' in arrays.npz is corrupt",
+    )
