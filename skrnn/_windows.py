@@ -5,18 +5,20 @@ of ``w`` steps over ``n`` rows costs no more memory than the rows themselves,
 however many windows overlap.
 """
 
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
+import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import (
     FLOAT_DTYPES,
     check_array,
     check_is_fitted,
     validate_data,
 )
+
+from ._params import Count, Number
 
 _DTYPE = np.float32
 # The smallest magnitude that float32 rounds to infinity: its largest finite
@@ -126,6 +128,17 @@ def _as_float_series(series):
             "series must be 1-D (n_samples,) or 2-D (n_samples, n_features); got an "
             f"array with {series.ndim} dimensions."
         )
+    dtypes = getattr(series, "dtypes", None)  # a DataFrame's, one per column
+    dtypes = [series.dtype] if dtypes is None or np.ndim(dtypes) == 0 else dtypes
+    if any(  # numbers to check_array, not to the windows
+        pd.api.types.is_datetime64_any_dtype(dtype)
+        or pd.api.types.is_timedelta64_dtype(dtype)
+        for dtype in dtypes
+    ):
+        raise ValueError(
+            "series must hold real numbers only; it holds time stamps or time "
+            "differences (use them as the index, not as values)."
+        )
     try:
         # Lengths are checked by the caller, with a message naming the window.
         values = check_array(
@@ -218,8 +231,8 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
     """
 
     _parameter_constraints = {
-        "window": [Interval(Integral, 1, None, closed="left")],
-        "fill_value": [Interval(Real, None, None, closed="neither")],
+        "window": [Count(1)],
+        "fill_value": [Number(None, None, closed="neither")],
     }
 
     def __init__(self, window=12, fill_value=0.0):
@@ -273,6 +286,8 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
             ``fill_value`` is beyond float32's range.
         """
         check_is_fitted(self)
+        # Checked on every call: set_params may change them after fit.
+        self._validate_params()
         self._check_fill_value()
         # Float input keeps its dtype here, so the cast into `padded` is the only
         # copy of it.
@@ -286,7 +301,6 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
         return sliding_window_view(padded, self.window, axis=0).swapaxes(1, 2)
 
     def _check_fill_value(self):
-        # Checked on every call: set_params may change it after fit.
         if abs(self.fill_value) >= _FLOAT32_OVERFLOW:
             raise ValueError(
                 f"fill_value={self.fill_value!r} is beyond float32's range (max "

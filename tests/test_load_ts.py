@@ -55,3 +55,21 @@ def test_cases_with_different_channel_counts_are_an_error(tmp_path):
     path.write_text("@classLabel true a b\n@data\n1,2:3,4:a\n1,2:b\n")
     with pytest.raises(ValueError, match="numbers of channels"):
         load_ts(path)
+
+
+def test_a_file_without_labels_reads_every_part_as_a_channel(tmp_path):
+    path = tmp_path / "unlabelled.ts"
+    path.write_text("@classLabel false\n@data\n1,2,3:4,5,6\n7,8,9:1,2,3\n")
+    X, y = load_ts(path)
+    assert X.shape == (2, 3, 2) and y is None
+    np.testing.assert_array_equal(X[0, :, 1], [4.0, 5.0, 6.0])
+
+
+def test_bad_cases_are_named_by_file_and_line(tmp_path):
+    path = tmp_path / "bad.ts"
+    path.write_text("@classLabel true a b\n@data\n1,2,3:4,5:a\n")
+    with pytest.raises(ValueError, match=r"bad.ts, line 3: .*different lengths"):
+        load_ts(path)
+    path.write_text("@classLabel true a b\n@data\n1,2,1e39:a\n")
+    with pytest.raises(ValueError, match=r"line 3: a value is beyond float32"):
+        load_ts(path)

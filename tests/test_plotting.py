@@ -348,3 +348,15 @@ def test_forecast_display_draws_the_interval_band():
     assert vertices[:, 1].min() == 4.0 and vertices[:, 1].max() == 7.5
     with pytest.raises(ValueError, match="y_interval"):
         ForecastDisplay([1.0, 2.0], [3.0], y_interval=[[1.0, 2.0, 3.0]]).plot()
+
+
+def test_forecast_display_from_a_panel_forecaster_says_what_to_plot():
+    from skrnn.plotting import ForecastDisplay
+
+    t = np.arange(60.0)
+    panel = {k: 20 + k + np.sin(t / 3) for k in (0, 1)}
+    fc = SequenceForecaster(
+        window=6, horizon=2, units=2, epochs=1, calibration=None, random_state=0
+    ).fit(panel)
+    with pytest.raises(ValueError, match="panel of 2 series.*one series"):
+        ForecastDisplay.from_estimator(fc)

@@ -320,3 +320,24 @@ EXPECTED_FAILED_CHECKS = {
 )
 def test_sklearn_compatible_transformer(estimator, check):
     check(estimator)
+
+
+def test_time_stamps_are_no_values_to_window():
+    for series in (
+        pd.Series(pd.date_range("2020", periods=5)),
+        pd.DataFrame({"when": pd.date_range("2020", periods=5), "value": range(5)}),
+        pd.Series(pd.to_timedelta(range(5), unit="s")),
+    ):
+        with pytest.raises(ValueError, match="time stamps or time differences"):
+            make_windows(series, 1)
+
+
+def test_a_window_changed_after_fit_is_checked_at_transform():
+    X = np.arange(10.0).reshape(5, 2)
+    transformer = WindowTransformer(window=2).fit(X)
+    for window in (0, 2.5, True):
+        transformer.set_params(window=window)
+        with pytest.raises(InvalidParameterError, match="window"):
+            transformer.transform(X)
+    with pytest.raises(InvalidParameterError, match="fill_value"):
+        WindowTransformer(fill_value=True).fit(X)

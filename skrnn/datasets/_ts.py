@@ -17,7 +17,8 @@ def load_ts(path):
     channels separated by ``:``, each channel a comma-separated list of values
     (``?`` or ``NaN`` for a missing value), the label last. ``@classLabel true
     ...`` marks a classification set (string labels), ``@targetLabel true`` a
-    regression set (float targets).
+    regression set (float targets); a file with neither has no labels (every
+    part of a case is a channel).
 
     Parameters
     ----------
@@ -30,15 +31,16 @@ def load_ts(path):
         float32. A 3-D array when every case has the same number of steps,
         else a list of ``(n_steps_i, n_channels)`` arrays. Missing values are
         NaN.
-    y : ndarray of shape (n_cases,)
+    y : ndarray of shape (n_cases,) or None
         The labels as strings for a classification set, as float64 for a
-        regression set (``@targetLabel true``).
+        regression set (``@targetLabel true``); None for a file without labels.
 
     Raises
     ------
     ValueError
-        If the file has no ``@data`` line, or its cases do not all have the
-        same number of channels.
+        If the file has no ``@data`` line, its cases do not all have the
+        same number of channels, a case's channels differ in length, or a
+        value is beyond float32's range; the message names the file and line.
 
     See Also
     --------
@@ -62,7 +64,7 @@ def load_ts(path):
     cases, labels = [], []
     in_data = False
     with open(path, encoding="utf-8-sig") as lines:
-        for line in lines:
+        for number, line in enumerate(lines, start=1):
             line = line.strip()
             if not line or line.startswith("#"):
                 continue
@@ -72,32 +74,44 @@ def load_ts(path):
                     key = key.lower()
                     if key == "data":
                         in_data = True
+                        labelled = any(
+                            header.get(name, "false").startswith("true")
+                            for name in ("classlabel", "targetlabel")
+                        )
                     else:
                         header[key] = value.strip().lower()
                 continue
-            *channels, label = line.split(":")
-            cases.append(
-                np.stack(
-                    [
-                        np.array(
-                            [_value(v) for v in channel.split(",") if v.strip()],
-                            dtype=np.float32,
-                        )
-                        for channel in channels
-                    ],
-                    axis=-1,
-                )
-            )
-            labels.append(label.strip())
+            channels = line.split(":")
+            if labelled:
+                *channels, label = channels
+                labels.append(label.strip())
+            cases.append(_case(channels, f"{path}, line {number}"))
     if not in_data:
         raise ValueError(f"{path}: no @data line ends the header.")
     if len({case.shape[1] for case in cases}) > 1:
         raise ValueError(f"{path}: the cases have different numbers of channels.")
     regression = header.get("targetlabel", "false").startswith("true")
-    y = np.array(labels, dtype=np.float64 if regression else str)
+    y = np.array(labels, dtype=np.float64 if regression else str) if labelled else None
     if len({case.shape[0] for case in cases}) == 1:
         return np.stack(cases), y
     return cases, y
+
+
+def _case(channels, where):
+    """One case's ``(n_steps, n_channels)`` float32 values."""
+    values = [
+        np.array([_value(v) for v in channel.split(",") if v.strip()])
+        for channel in channels
+    ]
+    if len({len(channel) for channel in values}) > 1:
+        raise ValueError(
+            f"{where}: the case's channels have different lengths "
+            f"({[len(channel) for channel in values]})."
+        )
+    case = np.stack(values, axis=-1)
+    if np.any(np.abs(case[np.isfinite(case)]) > np.finfo(np.float32).max):
+        raise ValueError(f"{where}: a value is beyond float32's range.")
+    return case.astype(np.float32)
 
 
 def _value(text):

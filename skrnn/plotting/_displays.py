@@ -304,6 +304,8 @@ class ForecastDisplay:
         ------
         sklearn.exceptions.NotFittedError
             If the forecaster is not fitted.
+        ValueError
+            If the forecaster was fitted on a panel of several series.
 
         Examples
         --------
@@ -331,6 +333,14 @@ class ForecastDisplay:
                     f"{type(forecaster).__name__} has no {attribute} attribute; "
                     "ForecastDisplay.from_estimator needs a fitted SequenceForecaster."
                 )
+        if isinstance(forecaster.y_, dict):
+            raise ValueError(
+                f"{type(forecaster).__name__} was fitted on a panel of "
+                f"{len(forecaster.y_)} series; ForecastDisplay.from_estimator plots "
+                "a forecaster of one series. Plot one series of the panel with "
+                "ForecastDisplay(history, forecast), e.g. from forecaster.y_[key] "
+                "and its rows of forecaster.predict()."
+            )
         history = np.asarray(forecaster.y_)
         if history.ndim == 1:
             history = history[:, np.newaxis]
