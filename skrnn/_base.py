@@ -50,6 +50,7 @@ _NETWORK_PARAMS = (
     "mask_value",
     "return_sequences",
     "scale_targets",
+    "model",
 )
 # ... and what a warm start cannot change in the training it continues (the
 # optimizer's state, the loss it descends, the stateful copy of truncated
@@ -313,7 +314,8 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
         """Sequences of different lengths for a network fitted without masking
         (equal lengths, or a convolutional front end): padded, it would train
         on the padding."""
-        if X.dense is None and not self._masked and len(set(X.lengths)) > 1:
+        unmasked = not (self._masked or self._resampled)  # resampled: no padding
+        if X.dense is None and unmasked and len(set(X.lengths)) > 1:
             raise ValueError(
                 "This network was fitted on sequences of one length and reads no "
                 "padding: continuing its training on sequences of different "
@@ -373,11 +375,22 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
                     "shortened or scaled; these parameters apply to numeric "
                     "sequences. Leave them unset."
                 )
-        if self.tbptt_steps is not None and named["batch_size"] != "auto":
+        default_embedding = type(self)().embedding_dim
+        if self._numeric and named["embedding_dim"] != default_embedding:
+            raise ValueError(
+                f"embedding_dim={named['embedding_dim']!r}: numeric sequences are "
+                "read as they are, not embedded (strings and tokens are). Leave "
+                f"embedding_dim={default_embedding}."
+            )
+        if (
+            self.tbptt_steps is not None
+            and named["batch_size"] != "auto"
+            and named["batch_size"] < len(X)
+        ):
             raise ValueError(
                 f"batch_size={named['batch_size']!r}: tbptt_steps trains every "
-                "sequence side by side, in one batch of a stateful network. Leave "
-                "batch_size='auto'."
+                f"sequence side by side, in one batch of a stateful network (here "
+                f"{len(X)} sequences). Leave batch_size='auto'."
             )
         params = resolve_sequence_params(
             named, kind, len(X), classifier=is_classifier(self)

@@ -28,10 +28,11 @@ recurrent_dropout : float in [0, 1), default=0.0
 mask_value : float or None, default=None
     Time steps whose features all equal this value are skipped (a
     ``keras.layers.Masking`` layer), e.g. the padding of
-    :class:`WindowTransformer`.
+    :class:`WindowTransformer`. Numeric sequences only.
 embedding_dim : int, default=16
     Size of the learned embedding of each symbol, when X holds strings
-    (one symbol per character) or lists of tokens. Ignored for numbers.
+    (one symbol per character) or lists of tokens. Numbers are not embedded:
+    for them it stays at its default.
 return_sequences : bool, default=False
     One output per time step (sequence labelling): y then holds a target
     per step, ``(n_samples, n_steps)`` or a list of per-sample arrays for
@@ -52,7 +53,8 @@ scale_inputs : {"auto", "instance", "standard"}, bool or None, default="auto"
     of magnitude become comparable), then standardises them all: the network
     reads ``3 * n_features`` features. None or False leaves the values as
     they are. "auto": "instance" in the recipe, "standard" for a named
-    network. Ignored for strings and tokens.
+    network. Strings and tokens are embedded, never scaled: for them it
+    stays "auto" (or None, False).
 max_steps : int, None or "auto", default="auto"
     Long numeric sequences are shortened so the recurrent layers read at
     most about this many steps, by ``k = ceil(median training length /

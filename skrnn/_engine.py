@@ -685,6 +685,9 @@ def _train_truncated(
         stateful = build_network(**layers, batch_size=n_samples, stateful=True)
         compile_model(stateful, dataclasses.replace(spec, steps_per_execution=1))
     stateful.set_weights(model.get_weights())
+    # The optimizer's state carries across calls (warm start, partial_fit), as
+    # for every other network: in and, after training, back out.
+    _trainers.copy_optimizer_state(model, stateful)
     weights = _per_step_weights(weights, targets)
 
     def chunks():
@@ -711,11 +714,18 @@ def _train_truncated(
     )
 
     with training_scope(stateful):  # its datasets are in the caller's `generators`
-        stateful.fit(
-            dataset,
-            epochs=config.epochs,
-            steps_per_epoch=math.ceil(n_steps / chunk),
-            callbacks=[reset, _callback_classes()["CopyWeights"](model), *callbacks],
-            shuffle=False,
-            verbose=0,
-        )
+        try:
+            stateful.fit(
+                dataset,
+                epochs=config.epochs,
+                steps_per_epoch=math.ceil(n_steps / chunk),
+                callbacks=[
+                    reset,
+                    _callback_classes()["CopyWeights"](model),
+                    *callbacks,
+                ],
+                shuffle=False,
+                verbose=0,
+            )
+        finally:
+            _trainers.copy_optimizer_state(stateful, model)

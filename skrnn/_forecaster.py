@@ -78,6 +78,7 @@ _PLAN_PARAMS = (
     "n_networks",
     "calendar_features",
     "past_covariates",
+    "model",
 )
 # ... and what a warm start cannot change in the training it continues.
 _WARM_PARAMS = (*_PLAN_PARAMS, "loss", "optimizer", "learning_rate")

@@ -489,13 +489,14 @@ class _Reader:
         return self.networks[name]
 
     def _load_network(self, name):
-        data = self.archive.read(name)
+        data = self.archive.read(name)  # its bytes: charged to the budget
         # The .keras file is a zip that Keras decompresses: check it first, and
-        # count what it inflates to against the file's budget.
-        inner = Archive(io.BytesIO(data), name, self.archive.budget)
+        # charge what it inflates to beyond its own bytes (checked on a copy of
+        # the budget, so that its config, read for the check, counts once).
+        inner = Archive(io.BytesIO(data), name, [self.archive.budget[0] + len(data)])
         inflated = sum(info.file_size for info in inner.members.values())
         _check_network_sizes(inner, name)
-        self.archive.charge(inflated, f"network {name!r}")
+        self.archive.charge(max(0, inflated - len(data)), f"network {name!r}")
         keras = get_keras()
         with tempfile.TemporaryDirectory() as folder:
             path = os.path.join(folder, name)

@@ -367,12 +367,17 @@ def changed_params(fitted, current, names, resolved=None):
         for name in names
         if name in fitted
         and name in current
-        and _comparable(current[name]) != _comparable(fitted[name])
-        and (
-            name not in resolved
-            or _comparable(current[name]) != _comparable(resolved[name])
-        )
+        and not _same(current[name], fitted[name])
+        and (name not in resolved or not _same(current[name], resolved[name]))
     ]
+
+
+def _same(value, other):
+    """Equal parameter values: tuples and lists alike, None and False alike
+    (both leave a step out, e.g. ``scale_inputs``), callables by identity."""
+    if (value is None or value is False) and (other is None or other is False):
+        return True
+    return value is other or _comparable(value) == _comparable(other)
 
 
 def is_one_of(value, values):

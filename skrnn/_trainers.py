@@ -86,6 +86,20 @@ def copy_state(source, target, *, via_host=False):
         destination.assign(to_numpy(origin) if via_host else origin)
 
 
+def copy_optimizer_state(source, target):
+    """Assign ``source``'s optimizer variables (step count, learning rate,
+    slots) to ``target``'s: two networks of the same trainable weights, such
+    as a network and its stateful copy for truncated backpropagation."""
+    origins, destinations = source.optimizer.variables, target.optimizer.variables
+    if len(origins) != len(destinations) or any(
+        tuple(a.shape) != tuple(b.shape)
+        for a, b in zip(origins, destinations, strict=True)
+    ):
+        raise RuntimeError("the two networks' optimizers hold other variables")
+    for origin, destination in zip(origins, destinations, strict=True):
+        destination.assign(origin)
+
+
 class TrainerPool:
     """Compiled trainers by :func:`pool_key`, one fit at a time each."""
 

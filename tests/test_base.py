@@ -558,3 +558,44 @@ def test_early_stopping_on_fewer_samples_than_classes_holds_out_at_random():
     labels = np.array(["a", "b", "c"] * 3)
     clf = RNNClassifier(**FAST, early_stopping=True, validation_fraction=0.1)
     assert clf.fit(X, labels).n_iter_ >= 1
+
+
+def test_truncated_backpropagation_carries_the_optimizer_state_across_calls():
+    X, _ = _data(n=6, steps=12)
+    y = X[:, :, 0].cumsum(axis=1)
+    reg = RNNRegressor(**FAST, return_sequences=True, tbptt_steps=4, warm_start=True)
+    reg.fit(X, y)
+    steps = int(np.asarray(reg.model_.optimizer.iterations))
+    assert steps == 2 * 3  # two epochs of three chunks
+    reg.partial_fit(X, y)
+    assert int(np.asarray(reg.model_.optimizer.iterations)) == steps + 3
+
+
+def test_review_of_the_changed_parameter_checks():
+    rng = np.random.RandomState(0)
+    ragged = [rng.rand(n, 2) for n in (8, 10, 12, 9, 11, 10)]
+    y = np.array([x[:, 0].sum() for x in ragged])
+    # A front end resamples sequences of different lengths (no padding): a
+    # warm start on them continues.
+    reg = RNNRegressor(
+        units=2, conv_filters=(2,), n_networks=1, epochs=1, warm_start=True
+    ).fit(ragged, y)
+    assert reg.fit(ragged, y).n_iter_ == 2 and reg.partial_fit(ragged, y).n_iter_ == 3
+    X, target = _data()
+    plain = RNNRegressor(**FAST, scale_inputs=None).fit(X, target)
+    plain.set_params(scale_inputs=False)  # the same: nothing scaled
+    assert plain.predict(X).shape == (len(X),)
+
+    def builder(input_shape, n_outputs, output_activation):
+        import keras
+
+        inputs = keras.Input(shape=input_shape)
+        outputs = keras.layers.Dense(n_outputs)(keras.layers.SimpleRNN(2)(inputs))
+        return keras.Model(inputs, outputs)
+
+    own = RNNRegressor(model=builder, epochs=1, conv_filters=()).fit(X, target)
+    own.set_params(model=None)
+    with pytest.raises(ValueError, match="model changed since fit"):
+        own.predict(X)
+    with pytest.raises(ValueError, match="embedding_dim=8: numeric sequences are"):
+        RNNRegressor(**FAST, embedding_dim=8).fit(X, target)

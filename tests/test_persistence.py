@@ -1098,3 +1098,17 @@ def test_crafted_names_and_shapes_are_invalid_files(saved, tmp_path):
         ),
         "array 'array_98.npy' in arrays.npz is corrupt",
     )
+
+
+def test_a_network_counts_once_against_the_budget(saved, monkeypatch):
+    # What reading inflates: the file's members, the arrays' and the network's
+    # members beyond the bytes of its own member -- each once.
+    with zipfile.ZipFile(saved) as archive:
+        needed = sum(info.file_size for info in archive.infolist())
+        arrays = zipfile.ZipFile(io.BytesIO(archive.read("arrays.npz")))
+        needed += sum(info.file_size for info in arrays.infolist())
+        network = archive.getinfo("model_0.keras").file_size
+        inner = zipfile.ZipFile(io.BytesIO(archive.read("model_0.keras")))
+        needed += max(0, sum(info.file_size for info in inner.infolist()) - network)
+    monkeypatch.setattr(_file_format, "MAX_TOTAL_BYTES", needed)
+    assert load_estimator(saved).n_iter_ == 1

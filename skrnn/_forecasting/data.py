@@ -513,6 +513,7 @@ def _read_panel(data, estimator, fitted, input_name="X"):
             explicit=kind == "long",
         )
         pandas_items = all(isinstance(s, pd.Series) for _, s in items)
+        _refuse_lost_indexes(items, indexes, pandas_items, input_name)
         if kind == "long":  # groupby's indexes are copies: views of one instead
             indexes = sources.shared_indexes(ids, indexes)
     if fitted is not None:
@@ -595,6 +596,21 @@ def _read_items(items, estimator, input_name, short=False, explicit=False):
             raise ValueError(f"{where}: {error}") from None
         indexes.append(index)
     return ids, values, indexes
+
+
+def _refuse_lost_indexes(items, indexes, pandas_items, input_name):
+    """A panel of arrays and pandas Series comes back as arrays: a Series'
+    time index would be dropped from its forecasts without a word."""
+    if pandas_items:
+        return
+    for (series_id, _), index in zip(items, indexes, strict=True):
+        if isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)):
+            raise ValueError(
+                f"{input_name}[{series_id!r}] is a pandas Series with a time index, "
+                "but other series of the panel are arrays: forecasts of such a "
+                "panel come back as arrays, without it. Give every series as a "
+                "pandas Series (or every one as an array)."
+            )
 
 
 def _long_column(data):

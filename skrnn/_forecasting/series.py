@@ -126,6 +126,11 @@ def steps_after(index, new_index, *, explicit=False):
             f"seen so far ({index[-1]})."
         )
     if isinstance(index, pd.RangeIndex):
+        if len(new_index) > 1 and new_index.step != index.step:
+            raise ValueError(
+                f"The new data's steps (every {new_index.step}) are not the "
+                f"series' (every {index.step})."
+            )
         gap, rest = divmod(first - index[-1], index.step)
         if rest:
             raise ValueError(

@@ -165,8 +165,10 @@ def _parquet_dataset(path):
     pyarrow = import_pyarrow_dataset()
     try:
         # A folder written with partition_cols holds those columns in its
-        # folders' names (unique_id=s0/...): read as columns.
-        return pyarrow.dataset(path, format="parquet", partitioning="hive")
+        # folders' names (unique_id=s0/...): read as columns. A file is read
+        # as it is, whatever folders it lies in.
+        partitioning = "hive" if path.is_dir() else None
+        return pyarrow.dataset(path, format="parquet", partitioning=partitioning)
     except (OSError, ValueError, TypeError) as error:  # pyarrow.ArrowInvalid too
         raise ValueError(
             f"{str(path)!r} is not a Parquet file or a folder of Parquet files "

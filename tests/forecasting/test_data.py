@@ -225,3 +225,17 @@ def test_an_irregular_series_of_a_long_panel_is_named():
     )
     with pytest.raises(ValueError, match=r"X\['s1'\]: .*no regular frequency"):
         read_observations(panel, estimator=SequenceForecaster())
+
+
+def test_a_panel_of_arrays_and_dated_series_is_refused():
+    dated = pd.Series(
+        np.arange(30.0) + 1, index=pd.date_range("2021", periods=30, freq="D")
+    )
+    with pytest.raises(ValueError, match=r"X\[0\] is a pandas Series with a time"):
+        read_observations([dated, np.arange(30.0) + 1], estimator=SequenceForecaster())
+    # Series counted on (a RangeIndex) lose nothing as arrays.
+    plain = pd.Series(np.arange(30.0) + 1)
+    read = read_observations(
+        [plain, np.arange(30.0) + 1], estimator=SequenceForecaster()
+    )
+    assert not read.container.pandas

@@ -517,7 +517,7 @@ def test_a_business_day_series_continues_on_business_days(tmp_path):
     _long({"a": panel["a"].iloc[-10:]}).to_parquet(tmp_path / "tail.parquet")
     ahead = fc.predict(tmp_path / "tail.parquet")["ds"]
     assert list(ahead) == list(fc.predict()["ds"])
-    assert set(ahead.dt.dayofweek) <= set(range(5))
+    assert set(ahead.dt.day_of_week) <= set(range(5))
 
 
 def test_predict_from_a_source_needs_each_series_window(tmp_path):
@@ -569,3 +569,21 @@ def test_a_flat_long_dataframe_is_refused_not_read_as_one_series():
         _forecaster().fit(frame)
     with pytest.raises(ValueError, match=r"set_index\(\['store', 'ds'\]\)"):
         _forecaster(id_col="store").fit(frame.rename(columns={"unique_id": "store"}))
+
+
+def test_a_file_in_a_folder_named_like_a_partition_is_read_as_it_is(tmp_path):
+    folder = tmp_path / "date=2024-01-01"
+    folder.mkdir()
+    _long(_panel(2)).to_parquet(folder / "part-0.parquet", index=False)
+    fc = _forecaster().fit(folder / "part-0.parquet")
+    assert fc.series_ids_ == ["s0", "s1"]
+
+
+def test_integer_steps_of_another_spacing_are_refused_by_update(tmp_path):
+    frame = _long(_panel(2), shuffle=False)
+    frame["ds"] = np.tile(np.arange(N_STEPS), 2)
+    head = frame[frame.ds < 60]
+    fc = _forecaster().fit(head.set_index(["unique_id", "ds"])["y"])
+    wider = frame[(frame.ds >= 60) & (frame.ds % 2 == 0)]
+    with pytest.raises(ValueError, match=r"steps \(every 2\) are not the series'"):
+        fc.update(wider.set_index(["unique_id", "ds"])["y"])
