@@ -55,7 +55,17 @@ _NETWORK_PARAMS = (
 # ... and what a warm start cannot change in the training it continues (the
 # optimizer's state, the loss it descends, the stateful copy of truncated
 # backpropagation).
-_WARM_PARAMS = (*_NETWORK_PARAMS, "loss", "optimizer", "learning_rate", "tbptt_steps")
+# ``embedding_dim``'s default: numeric input, which is not embedded, keeps it.
+_DEFAULT_EMBEDDING_DIM = 16
+_WARM_PARAMS = (
+    *_NETWORK_PARAMS,
+    "loss",
+    "optimizer",
+    "learning_rate",
+    "tbptt_steps",
+    "dropout",
+    "recurrent_dropout",
+)
 
 
 class BaseRNN(KerasModelMixin, BaseEstimator):
@@ -320,8 +330,9 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
                 "This network was fitted on sequences of one length and reads no "
                 "padding: continuing its training on sequences of different "
                 "lengths would train on the zeros they are padded with. Pass "
-                "sequences of the fitted length, or fit a new network "
-                "(warm_start=False) on sequences of different lengths."
+                "sequences of the fitted length, or fit a new network that reads "
+                "padding: on sequences of different lengths, or with mask_value "
+                "set (a fresh estimator, or warm_start=False)."
             )
 
     @property
@@ -375,7 +386,7 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
                     "shortened or scaled; these parameters apply to numeric "
                     "sequences. Leave them unset."
                 )
-        default_embedding = type(self)().embedding_dim
+        default_embedding = _DEFAULT_EMBEDDING_DIM
         if self._numeric and named["embedding_dim"] != default_embedding:
             raise ValueError(
                 f"embedding_dim={named['embedding_dim']!r}: numeric sequences are "
@@ -495,7 +506,15 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
         ``return_sequences`` a list with one ``(n_steps_i, n_outputs)`` array each.
         """
         check_is_fitted(self)
-        self._refuse_changed(_NETWORK_PARAMS, "predict")
+        self._refuse_changed(
+            # The kernel size of a front end the network does not have: unused.
+            [
+                p
+                for p in _NETWORK_PARAMS
+                if self.conv_filters_ or p != "conv_kernel_size"
+            ],
+            "predict",
+        )
         X = validate_sequences(self, X, reset=False)
         if self._numeric:
             X = self.input_encoder_.transform(X)

@@ -81,7 +81,14 @@ _PLAN_PARAMS = (
     "model",
 )
 # ... and what a warm start cannot change in the training it continues.
-_WARM_PARAMS = (*_PLAN_PARAMS, "loss", "optimizer", "learning_rate")
+_WARM_PARAMS = (
+    *_PLAN_PARAMS,
+    "loss",
+    "optimizer",
+    "learning_rate",
+    "dropout",
+    "recurrent_dropout",
+)
 
 
 class SequenceForecaster(KerasModelMixin, RegressorMixin, BaseEstimator):
@@ -545,7 +552,8 @@ validation_fraction, warm_start, distribution, random_state, verbose :
             "history_": histories_[0],
             "n_iter_": (self.n_iter_ if warm else 0) + members[0][1].n_epochs,
             "_container": observations.container.to_dict(),
-            "_fitted_params": self._fitted_params
+            # A forecaster fitted before they were recorded has none to keep.
+            "_fitted_params": self.__dict__.get("_fitted_params")
             if warm
             else self._params_of(_WARM_PARAMS),
             "_predictor": predictors[0],

@@ -5,6 +5,7 @@ estimator's other attributes; the traced predictor is never stored and is
 rebuilt on first use after a fit or a load.
 """
 
+import copy
 import warnings
 
 from . import _per_backend
@@ -83,7 +84,9 @@ class KerasModelMixin:
         """The current values of those of ``names`` the estimator has: what a
         fresh fit records as ``_fitted_params``."""
         params = self.get_params(deep=False)
-        return {name: params[name] for name in names if name in params}
+        # Copies: a list named as a parameter and changed in place afterwards
+        # is a changed parameter too.
+        return {name: copy.deepcopy(params[name]) for name in names if name in params}
 
     def _resolved_params(self):
         """What the fit resolved "auto" parameters to, by name."""
@@ -103,17 +106,19 @@ class KerasModelMixin:
         if not changed:
             return
         names = ", ".join(item.split("=")[0] for item in changed)
+        them = "it" if len(changed) == 1 else "them"
         if action == "warm":
             raise ValueError(
                 f"Continuing the fitted network's training (warm_start=True, "
                 f"partial_fit), but {names} changed since it was fitted "
-                f"({'; '.join(changed)}). Set them back, or set warm_start=False "
-                "to fit a new network with them."
+                f"({'; '.join(changed)}). Set {them} back, or fit a new network "
+                f"with {them}: warm_start=False for fit, a fresh estimator "
+                "(sklearn.base.clone) for partial_fit."
             )
         raise ValueError(
             f"{names} changed since fit ({'; '.join(changed)}): predictions come "
-            "from the fitted network, which does not follow them. Fit again to "
-            "apply them, or set them back."
+            f"from the fitted network, which does not follow {them}. Fit again to "
+            f"apply {them}, or set {them} back."
         )
 
     def _compiled_predictor(self):

@@ -368,8 +368,18 @@ def changed_params(fitted, current, names, resolved=None):
         if name in fitted
         and name in current
         and not _same(current[name], fitted[name])
-        and (name not in resolved or not _same(current[name], resolved[name]))
+        and (
+            name not in resolved
+            or not _same(current[name], resolved[name])
+            # Named now, they switch the other "auto" parameters to the plain
+            # network (names_network): not the fitted network, even at its value.
+            or (name in _NAMES_THE_NETWORK and not _not_auto(fitted[name]))
+        )
     ]
+
+
+# Parameters whose being named switches the rule (see names_network).
+_NAMES_THE_NETWORK = ("cell", "units", "model")
 
 
 def _same(value, other):
@@ -380,12 +390,17 @@ def _same(value, other):
     return value is other or _comparable(value) == _comparable(other)
 
 
+def _comparable(value):
+    """A parameter's value in one spelling: tuples and lists alike, one layer's
+    units as its int, True as "standard" (``scale_inputs``)."""
+    if isinstance(value, (tuple, list)):
+        value = tuple(value)
+        return value[0] if len(value) == 1 and isinstance(value[0], int) else value
+    if value is True:
+        return "standard"
+    return value
+
+
 def is_one_of(value, values):
     """Whether ``value`` is one of ``values`` (tuples and lists alike)."""
     return _comparable(value) in values
-
-
-def _comparable(value):
-    if isinstance(value, (tuple, list)):
-        return tuple(value)
-    return value

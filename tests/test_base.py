@@ -599,3 +599,28 @@ def test_review_of_the_changed_parameter_checks():
         own.predict(X)
     with pytest.raises(ValueError, match="embedding_dim=8: numeric sequences are"):
         RNNRegressor(**FAST, embedding_dim=8).fit(X, target)
+
+
+def test_changed_parameter_checks_after_a_second_review():
+    X, y = _data()
+    auto = {k: v for k, v in FAST.items() if k not in ("units",)}
+    reg = RNNRegressor(**auto).fit(X, y)
+    # Naming cell switches the other "auto" parameters to the plain network:
+    # not the fitted one, even at the value "auto" resolved to.
+    reg.set_params(cell=reg.training_params_["cell"])
+    with pytest.raises(ValueError, match="cell changed since fit"):
+        reg.predict(X)
+    named = RNNRegressor(**FAST).fit(X, y)  # units=4
+    named.set_params(units=(4,))  # one spelling of the same layer
+    named.predict(X)
+    listed = RNNRegressor(**{**FAST, "units": [4]}).fit(X, y)
+    listed.units.append(2)  # changed in place
+    with pytest.raises(ValueError, match="units changed since fit"):
+        listed.predict(X)
+    warm = RNNRegressor(**FAST, warm_start=True).fit(X, y)
+    warm.set_params(dropout=0.5)
+    with pytest.raises(ValueError, match="but dropout changed.*Set it back"):
+        warm.fit(X, y)
+    # Fitted before the values were recorded (an older pickle): not checked.
+    del warm.__dict__["_fitted_params"]
+    assert warm.fit(X, y).n_iter_ == 4

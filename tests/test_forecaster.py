@@ -423,3 +423,14 @@ def test_an_update_of_some_series_of_a_panel_with_covariates():
     model.update({"a": X["a"][60:62]}, {"a": y["a"][60:62]})
     assert len(model.y_["a"]) == 62 and len(model.y_["b"]) == 60
     assert len(model.X_["a"]) == 62 and len(model.X_["b"]) == 60
+
+
+def test_a_forecaster_fitted_before_parameters_were_recorded_warm_starts():
+    model = SequenceForecaster(window=7, horizon=3, warm_start=True, **FAST)
+    model.fit(_daily())
+    del model.__dict__["_fitted_params"]  # an older pickle or file
+    assert model.fit(_daily()).n_iter_ == 10
+    model = SequenceForecaster(window=7, horizon=3, warm_start=True, **FAST)
+    model.fit(_daily()).set_params(recurrent_dropout=0.2)
+    with pytest.raises(ValueError, match="but recurrent_dropout changed"):
+        model.fit(_daily())
