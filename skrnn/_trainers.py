@@ -96,8 +96,11 @@ def copy_optimizer_state(source, target):
         for a, b in zip(origins, destinations, strict=True)
     ):
         raise RuntimeError("the two networks' optimizers hold other variables")
+    # Through NumPy: on JAX the two would otherwise share buffers, which a
+    # training step of either donates (and deletes) under the other.
+    to_numpy = get_keras().ops.convert_to_numpy
     for origin, destination in zip(origins, destinations, strict=True):
-        destination.assign(origin)
+        destination.assign(to_numpy(origin))
 
 
 class TrainerPool:
