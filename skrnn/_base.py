@@ -52,11 +52,11 @@ _NETWORK_PARAMS = (
     "scale_targets",
     "model",
 )
-# ... and what a warm start cannot change in the training it continues (the
-# optimizer's state, the loss it descends, the stateful copy of truncated
-# backpropagation).
 # ``embedding_dim``'s default: numeric input, which is not embedded, keeps it.
 _DEFAULT_EMBEDDING_DIM = 16
+# ... and what a warm start cannot change in the training it continues (the
+# optimizer's state, the loss it descends, the stateful copy of truncated
+# backpropagation, the dropout its layers were built with).
 _WARM_PARAMS = (
     *_NETWORK_PARAMS,
     "loss",
