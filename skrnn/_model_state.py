@@ -100,9 +100,12 @@ class KerasModelMixin:
         fitted = self.__dict__.get("_fitted_params")
         if fitted is None:
             return
-        changed = changed_params(
-            fitted, self.get_params(deep=False), names, self._resolved_params()
-        )
+        # On every predict: the attributes themselves (get_params inspects the
+        # signature, 70 us), and what "auto" resolved to only if one differs.
+        current = {name: getattr(self, name) for name in names if name in fitted}
+        if not changed_params(fitted, current, names):
+            return
+        changed = changed_params(fitted, current, names, self._resolved_params())
         if not changed:
             return
         names = ", ".join(item.split("=")[0] for item in changed)
