@@ -93,9 +93,11 @@ def test_memory_stays_flat_across_many_fits():
 @pytest.mark.tensorflow_only  # the bound is TensorFlow's figure: on JAX the
 # same fit peaked at +172 MB (2026-12-04), a figure not yet broken down
 def test_long_series_is_streamed_not_copied():
-    # 200,000 steps, window 128: its windows would take 98 MB in float32. The
-    # forecaster trains on them batch by batch; measured: +56 MB at the peak
-    # of the whole fit (its backtest calibration included), before: +239 MB.
+    # 100,000 steps, window 128: its windows would take 49 MB in float32. The
+    # forecaster trains on them batch by batch; measured: +57 MB at the peak
+    # of the whole fit (its backtest calibration included; +63 MB for 200,000
+    # steps: the peak is the batches', not the series'), before: +239 MB for
+    # 200,000 steps. A float32 copy of the windows would take it past 100 MB.
     result = _run(
         """
         import numpy as np
@@ -104,7 +106,7 @@ def test_long_series_is_streamed_not_copied():
         short = np.sin(np.arange(300) / 6.0)
         SequenceForecaster(window=16, units=4, epochs=1, random_state=0).fit(short)
         rng = np.random.RandomState(0)
-        series = np.sin(np.arange(200_000) / 20.0) + 0.1 * rng.normal(size=200_000)
+        series = np.sin(np.arange(100_000) / 20.0) + 0.1 * rng.normal(size=100_000)
         # The fit's own peak above the RSS before it: VmHWM reset just before
         # (ru_maxrss alone would hide a peak below TensorFlow's import peak).
         start = current_rss()

@@ -133,14 +133,14 @@ def test_per_residue_labelling_with_ragged_sequences():
 @pytest.mark.slow
 def test_truncated_bptt_on_a_long_sequence():
     rng = np.random.RandomState(0)
-    x = rng.normal(size=(1, 100_000, 1)).astype(np.float32)
+    x = rng.normal(size=(1, 30_000, 1)).astype(np.float32)
     y = np.roll(x[:, :, 0], 1, axis=1)  # echo the previous step
     y[:, 0] = 0
     reg = RNNRegressor(
         units=8,
         epochs=1,
         return_sequences=True,
-        tbptt_steps=500,
+        tbptt_steps=300,
         batch_size=1,
         learning_rate=0.01,
         random_state=0,
