@@ -61,7 +61,6 @@ _WARM_PARAMS = (
     *_NETWORK_PARAMS,
     "loss",
     "optimizer",
-    "learning_rate",
     "tbptt_steps",
     "dropout",
     "recurrent_dropout",
@@ -249,7 +248,7 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
         wanted = est._resolve_params(X)
         if reset:
             est._seed = _backend.resolve_seed(est.random_state)
-            est._fitted_params = est._params_of(_WARM_PARAMS)
+            est._fitted_params = est._params_of(_WARM_PARAMS + ("learning_rate",))
             est.training_params_ = wanted
             est.conv_filters_ = wanted["conv_filters"]
             est.n_networks_ = wanted["n_networks"]
@@ -282,11 +281,25 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
             stop_at_floor=epochs == "auto" and est.epochs == "auto",
             verbose=est.verbose,
             group_batches=est.distribution is None,
+            learning_rate=None if reset else est._restarted_rate(),
         )
         result = _engine.train(model, data, targets, weights, config, spec=spec)
         self._commit(est, model, result, reset=reset)
         self._calibrate(raw_X, y, result.held_out)
         return self
+
+    def _restarted_rate(self):
+        """The learning rate a warm start restarts the optimizer at: the one
+        named, if it changed since the last call that trained (fine-tuning);
+        else None, to continue at the optimizer's own."""
+        fitted = self.__dict__.get("_fitted_params")
+        if fitted is None or "learning_rate" not in fitted:
+            return None  # saved before the rate was recorded: continue
+        previous, self._fitted_params = (
+            fitted["learning_rate"],
+            {**fitted, "learning_rate": self.learning_rate},
+        )
+        return None if previous == self.learning_rate else float(self.learning_rate)
 
     def _calibrate(self, X, y, held_out):
         """Record what intervals need from the samples training held out (if any)."""

@@ -342,6 +342,9 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             )
         return weights
 
+    def _loss_meaning(self, loss):
+        return "log_loss"  # "auto" and "log_loss" alike: the cross-entropy
+
     def _stratify_targets(self, targets):
         if self._multilabel or self.return_sequences:
             return None

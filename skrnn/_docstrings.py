@@ -143,7 +143,13 @@ n_iter_no_change : int, default=10
     Patience of early stopping, in epochs.
 warm_start : bool, default=False
     When fitted already, ``fit`` continues training the existing network for
-    ``epochs`` more epochs instead of starting again.
+    ``epochs`` more epochs instead of starting again, in batches of the
+    ``batch_size`` named now. A ``learning_rate`` changed since the last fit
+    restarts the optimizer at it (fine-tuning); unchanged, training goes on
+    at the optimizer's own rate, which a schedule may have lowered. The
+    network's parameters, the loss (other spellings of the same one, such as
+    "auto", "mse" and "squared_error", are the same), the optimizer and
+    dropout cannot change: a ValueError names them.
 distribution : {"default", "mirrored", "multi_worker"} or None, default=None
     Train through ``tf.distribute``: "mirrored" replicates the network on all
     visible GPUs (``MirroredStrategy``; batches are split across them, so

@@ -222,6 +222,10 @@ class TrainingConfig:
     progress: object = None
     # False under a tf.distribute strategy, which splits the batches itself.
     group_batches: bool = True
+    # The learning rate training starts at, where a warm start names a new one
+    # (fine-tuning); None continues at the optimizer's own (a schedule may have
+    # lowered it).
+    learning_rate: float | None = None
 
 
 @dataclasses.dataclass
@@ -513,6 +517,8 @@ def _train(model, data, targets, weights, config, spec, *, own):
             ),
         )
     try:
+        if config.learning_rate is not None:
+            _restart_rate(model, config.learning_rate)
         # Nothing of the fit outlives it in the backend's global state: neither
         # the traced step nor the datasets' generators with the data they hold.
         with (
@@ -561,6 +567,18 @@ def _train(model, data, targets, weights, config, spec, *, own):
     return TrainingResult(
         _history(record), len(record["epochs"]), held_out=record["held_out"]
     )
+
+
+def _restart_rate(model, rate):
+    """Set the optimizer's learning rate (a warm start that names a new one)."""
+    try:
+        model.optimizer.learning_rate = rate
+    except TypeError as error:  # the optimizer follows a LearningRateSchedule
+        raise ValueError(
+            "learning_rate changed since the network was fitted, but its "
+            "optimizer follows a learning-rate schedule, which a new rate cannot "
+            f"replace ({error}). Set learning_rate back, or fit a new network."
+        ) from None
 
 
 def _plateau_schedule(stop_at_floor=False):

@@ -85,7 +85,6 @@ _WARM_PARAMS = (
     *_PLAN_PARAMS,
     "loss",
     "optimizer",
-    "learning_rate",
     "dropout",
     "recurrent_dropout",
 )
@@ -471,10 +470,14 @@ validation_fraction, warm_start, distribution, random_state, verbose :
             fitted=self._fitted_data() if warm else None,
             static=static,
         )
+        restart_rate = None
         if warm:
+            fitted_plan = ForecastPlan.of(self)
             plan = continued_plan(
-                ForecastPlan.of(self), params, observations, training, estimator=self
+                fitted_plan, params, observations, training, estimator=self
             )
+            if plan.training["learning_rate"] != fitted_plan.training["learning_rate"]:
+                restart_rate = float(plan.training["learning_rate"])
             normalization = normalization_of(plan, self.__dict__)
             check_static_again(
                 self.__dict__.get("static_encoder_"),
@@ -504,6 +507,7 @@ validation_fraction, warm_start, distribution, random_state, verbose :
             windows,
             self.models_ if warm else None,
             self.n_iter_ if warm else 0,
+            restart_rate=restart_rate,
         )
         n_windows = len(windows)
         del windows
@@ -599,6 +603,12 @@ validation_fraction, warm_start, distribution, random_state, verbose :
             ids = list(self.series_ids_)
             return ids, [self.y_[i] for i in ids], [self.index_[i] for i in ids]
         return [None], [self.y_], [self.index_]
+
+    def _loss_meaning(self, loss):
+        # "auto" is the absolute error on level windows (skrnn._forecasting.training).
+        if loss == "auto" and ForecastPlan.of(self).normalize == "level":
+            loss = "absolute_error"
+        return LOSSES.get(loss, loss)
 
     def _resolved_params(self):
         plan = ForecastPlan.of(self)

@@ -9,7 +9,7 @@ import copy
 import warnings
 
 from . import _per_backend
-from ._recipes import changed_params
+from ._recipes import LOSSES, changed_params
 
 
 def _is_fitted_attribute(name):
@@ -92,6 +92,10 @@ class KerasModelMixin:
         """What the fit resolved "auto" parameters to, by name."""
         return self.__dict__.get("training_params_") or {}
 
+    def _loss_meaning(self, loss):
+        """The loss that the ``loss`` parameter's value trains with."""
+        return LOSSES.get(loss, loss)
+
     def _refuse_changed(self, names, action):
         """An error naming each of ``names`` changed since the fresh fit (and
         not named as the value "auto" resolved to): a warm start continues
@@ -103,6 +107,13 @@ class KerasModelMixin:
         # On every predict: the attributes themselves (get_params inspects the
         # signature, 70 us), and what "auto" resolved to only if one differs.
         current = {name: getattr(self, name) for name in names if name in fitted}
+        if (
+            "loss" in current
+            and current["loss"] != fitted["loss"]
+            and self._loss_meaning(current["loss"])
+            == self._loss_meaning(fitted["loss"])
+        ):  # the same loss spelled otherwise ("auto", "mse", "squared_error")
+            current["loss"] = fitted["loss"]
         if not changed_params(fitted, current, names):
             return
         changed = changed_params(fitted, current, names, self._resolved_params())

@@ -442,7 +442,6 @@ def test_a_warm_start_refuses_what_it_cannot_continue_and_records_what_it_traine
     X, y = _data()
     reg = RNNRegressor(**FAST, warm_start=True).fit(X, y)
     for name, value in [
-        ("learning_rate", 0.1),
         ("optimizer", "sgd"),
         ("loss", "mae"),
         ("conv_kernel_size", 3),
@@ -461,6 +460,61 @@ def test_a_warm_start_refuses_what_it_cannot_continue_and_records_what_it_traine
     assert reg.training_params_["epochs"] == 3
     assert reg.training_params_["batch_size"] == 4
     assert reg.training_params_["lr_schedule"] is None
+
+
+def _rate(estimator):
+    import keras
+
+    return float(keras.ops.convert_to_numpy(estimator.model_.optimizer.learning_rate))
+
+
+def _largest_change(before, after):
+    return max(np.abs(a - b).max() for a, b in zip(before, after, strict=True))
+
+
+def test_a_warm_start_fine_tunes_at_a_newly_named_learning_rate():
+    X, y = _data()
+    reg = RNNRegressor(**FAST, warm_start=True, lr_schedule=None, learning_rate=0.01)
+    reg.fit(X, y)
+    assert _rate(reg) == pytest.approx(0.01)
+    # Unchanged: training continues at the optimizer's own rate (which a
+    # schedule may have lowered), not at the parameter's.
+    reg.model_.optimizer.learning_rate = 0.005
+    reg.fit(X, y)
+    assert _rate(reg) == pytest.approx(0.005)
+    before = reg.model_.get_weights()
+    reg.set_params(learning_rate=1e-4).fit(X, y)
+    assert _rate(reg) == pytest.approx(1e-4)
+    assert reg.n_iter_ == 6
+    # The small rate moves the weights a little, the large one more.
+    small = _largest_change(before, reg.model_.get_weights())
+    large = RNNRegressor(**FAST, warm_start=True, lr_schedule=None, learning_rate=0.01)
+    large.fit(X, y).fit(X, y)
+    weights = large.model_.get_weights()
+    large.fit(X, y)
+    moved = _largest_change(weights, large.model_.get_weights())
+    assert small < moved / 5
+    # partial_fit too; a later call at the same new rate continues at the
+    # optimizer's rate.
+    reg.set_params(learning_rate=2e-4).partial_fit(X, y)
+    assert _rate(reg) == pytest.approx(2e-4)
+    reg.model_.optimizer.learning_rate = 1e-5
+    reg.partial_fit(X, y)
+    assert _rate(reg) == pytest.approx(1e-5)
+
+
+def test_a_warm_start_takes_the_fitted_loss_under_another_name():
+    X, y = _data()
+    reg = RNNRegressor(**FAST, warm_start=True).fit(X, y)  # loss="auto": squared
+    for same in ("mse", "squared_error", "auto"):
+        reg.set_params(loss=same).fit(X, y)
+    assert reg.n_iter_ == 8
+    with pytest.raises(ValueError, match=r"loss changed since it was.*'auto' -> 'mae'"):
+        reg.set_params(loss="mae").fit(X, y)
+    labels = np.where(y > np.median(y), "high", "low")
+    clf = RNNClassifier(**FAST, warm_start=True).fit(X, labels)
+    clf.set_params(loss="log_loss").fit(X, labels)
+    assert clf.n_iter_ == 4
 
 
 def test_continuing_on_sequences_of_other_lengths_is_refused_unless_masked():

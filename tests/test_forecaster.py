@@ -355,6 +355,35 @@ def test_a_warm_start_trains_the_epochs_and_batches_named_for_it():
     assert model.training_params_["batch_size"] == 8
 
 
+def test_a_warm_start_fine_tunes_at_a_new_learning_rate_and_takes_the_loss_renamed():
+    import keras
+
+    def rates(model):
+        return [
+            float(keras.ops.convert_to_numpy(network.optimizer.learning_rate))
+            for network in model.models_
+        ]
+
+    series = _daily()
+    model = SequenceForecaster(window=7, horizon=3, warm_start=True, **FAST)
+    model.set_params(n_networks=2).fit(series[:70])
+    assert rates(model) == pytest.approx([1e-3, 1e-3])
+    model.set_params(learning_rate=1e-4, loss="mse").fit(series)  # "auto": squared
+    assert rates(model) == pytest.approx([1e-4, 1e-4])
+    assert model.training_params_["learning_rate"] == 1e-4
+    assert model.n_iter_ == 10
+    with pytest.raises(ValueError, match=r"loss changed since it was.*'auto' -> 'mae'"):
+        model.set_params(loss="mae").fit(series)
+    # On level windows "auto" is the absolute error.
+    panel = {name: _daily(seed=seed) for seed, name in enumerate("ab")}
+    level = SequenceForecaster(
+        window=7, horizon=3, normalize="level", warm_start=True, **FAST
+    ).fit(panel)
+    level.set_params(loss="absolute_error").fit(panel)
+    with pytest.raises(ValueError, match=r"loss changed since it was.*'auto' -> 'mse'"):
+        level.set_params(loss="mse").fit(panel)
+
+
 def test_a_users_network_takes_no_architecture_parameters():
     def build(input_shape, n_outputs, output_activation=None):
         import keras

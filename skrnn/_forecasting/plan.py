@@ -240,8 +240,15 @@ def continued_plan(plan, params, observations, training, *, estimator):
     )
 
 
-# Training parameters a warm start takes as they are at its call.
-_CONTINUED = ("epochs", "batch_size", "early_stopping", "n_iter_no_change")
+# Training parameters a warm start takes as they are at its call (a new
+# learning rate restarts the optimizer's at it: fine-tuning).
+_CONTINUED = (
+    "epochs",
+    "batch_size",
+    "early_stopping",
+    "n_iter_no_change",
+    "learning_rate",
+)
 
 
 def check_differences(differences):

@@ -59,11 +59,14 @@ def member_seed(seed, member):
     return (seed + 7919 * member) % (2**31 - 1)
 
 
-def train_networks(plan, params, data, models=None, n_iter=0, *, label="network"):
+def train_networks(
+    plan, params, data, models=None, n_iter=0, *, label="network", restart_rate=None
+):
     """Train the plan's networks on ``data``; a list of (model, engine result).
 
     ``models`` are networks to continue (a warm start, trained ``n_iter``
-    epochs so far), else None: new networks are built. With ``verbose``, one
+    epochs so far, their optimizers restarted at ``restart_rate`` if not
+    None), else None: new networks are built. With ``verbose``, one
     line per epoch and per network, the networks called ``label``
     (:mod:`skrnn._progress`).
     """
@@ -96,6 +99,7 @@ def train_networks(plan, params, data, models=None, n_iter=0, *, label="network"
             verbose=params["verbose"],
             progress=progress,
             group_batches=params["distribution"] is None,
+            learning_rate=None if fresh else restart_rate,
         )
         result = _engine.train(
             model, data, data.targets, data.weights, config, spec=spec
