@@ -146,7 +146,9 @@ warm_start : bool, default=False
     ``epochs`` more epochs instead of starting again, in batches of the
     ``batch_size`` named now. A ``learning_rate`` changed since the last fit
     restarts the optimizer at it (fine-tuning); unchanged, training goes on
-    at the optimizer's own rate, which a schedule may have lowered. The
+    at the optimizer's own rate, which the "plateau" schedule may have
+    lowered (the "cosine" schedule runs its course again from
+    ``learning_rate`` in every fit). The
     network's parameters, the loss (other spellings of the same one, such as
     "auto", "mse" and "squared_error", are the same), the optimizer and
     dropout cannot change: a ValueError names them.

@@ -64,7 +64,7 @@ class TrainingDivergedError(ValueError):
     >>> from skrnn import RNNRegressor, TrainingDivergedError
     >>> X = np.random.RandomState(0).rand(20, 4, 1)
     >>> reg = RNNRegressor(optimizer="sgd", learning_rate=1e6, scale_targets=False,
-    ...                    epochs=2, random_state=0)
+    ...                    units=4, epochs=2, random_state=0)
     >>> try:
     ...     reg.fit(X, 1e18 * X[:, -1, 0])
     ... except TrainingDivergedError as error:
