@@ -615,3 +615,10 @@ def _check_truncated(estimator):
         raise ValueError(
             "tbptt_steps cannot be combined with 'model' or 'early_stopping'."
         )
+    if estimator.bidirectional is True:
+        raise ValueError(
+            "tbptt_steps cannot be combined with bidirectional=True: truncated "
+            "backpropagation carries each chunk's state forward to the next "
+            "chunk, which a backward direction (reading the sequence from its "
+            "end) cannot take. Leave bidirectional unset (one direction)."
+        )

@@ -186,19 +186,27 @@ Parameters left at "auto" are resolved at ``fit`` and recorded in
 recipe for the input; name either (or pass ``model``) and those still "auto"
 build the plain recurrent network:
 
-===================  ===============  =============  ===========  ==============
-parameter            numeric series   per-step,      strings,     named network
-                     (recipe)         mask (recipe)  tokens
-===================  ===============  =============  ===========  ==============
-``cell``             "gru"            "gru"          "gru"        "gru"
-``units``            64               64             64           64
-``bidirectional``    True             True           True         False
-``conv_filters``     (128, 128)       ()             ()           ()
-``pooling``          "mean"           "last"         "last"       "last"
-``n_networks``       3                1              1            1
-``scale_inputs``     "instance"       "instance"     (none)       "standard"
-``max_steps``        128              128            None         None
-===================  ===============  =============  ===========  ==============
+===================  ===============  ===============  ===========  ==============
+parameter            numeric series   per-step,        strings,     named network
+                     (recipe)         mask (recipe)    tokens
+===================  ===============  ===============  ===========  ==============
+``cell``             "gru"            "gru"            "gru"        "gru"
+``units``            64               64               64           64
+``bidirectional``    True             True (c)         True (c)     False
+``conv_filters``     (128, 128)       ()               ()           ()
+``pooling``          "mean"           "last"           "last"       "last"
+``n_networks``       3                1                1            1
+``scale_inputs``     "instance"       "instance" (c)   (none)       "standard"
+``max_steps``        128              128              None         None
+===================  ===============  ===============  ===========  ==============
+
+(c) Per-step outputs (``return_sequences``, ``tbptt_steps``) are causal:
+one direction and ``scale_inputs="standard"``, so each step's output reads
+the steps up to it only, never the next value it may be trained to predict
+(nor a level and scale computed over later steps). Name
+``bidirectional=True`` or ``scale_inputs="instance"`` to read whole
+sequences (e.g. to tag every step); truncated backpropagation refuses
+``bidirectional=True``.
 
 So ``RNNRegressor(cell="simple", units=3)`` on one feature is a
 ``SimpleRNN(3)`` and a ``Dense(1)``: 19 weights."""

@@ -166,6 +166,30 @@ SEQUENCE_TRAINING["recipe"] = {
 }
 
 
+# Per-step outputs read the steps up to their own only: "auto" is one
+# direction, and inputs scaled by the training set's statistics, not each
+# series' own (its level and scale over all its steps, later ones included).
+# A bidirectional network's output at a step reads every later step too, the
+# next value among them: trained on next-step targets (the seeds' next
+# residue, a next-value echo) it learns to copy it from the backward
+# direction, scores better per step and predicts worse where it is used,
+# after a prefix: on x[t+1] = sin(2.5 x[t]) + noise (150 training series of 20
+# steps, 30 epochs) per-step R^2 0.989 against 0.925-0.944 for the causal
+# network, the next value after a prefix RMSE 0.271 against 0.143-0.182 (three
+# seeds). Each series scaled by its own level and scale (over all its steps)
+# scored 0.97 per step and the same after a prefix (mean RMSE 0.158 against
+# 0.156). Truncated backpropagation cannot carry a backward direction's
+# state. Name ``bidirectional=True`` (or ``scale_inputs="instance"``) to read
+# whole sequences, e.g. to tag every step.
+CAUSAL = {"bidirectional": False, "scale_inputs": "standard"}
+
+
+def per_step_outputs(params):
+    """Whether the network outputs one value per step (``return_sequences``,
+    ``tbptt_steps``)."""
+    return bool(params["return_sequences"]) or params["tbptt_steps"] is not None
+
+
 def sequence_training_kind(kind, params, classifier=False):
     """Which of :data:`SEQUENCE_TRAINING` applies: "symbols" for strings and
     tokens, "recipe" where a classifier's numeric recipe is built (the
@@ -199,6 +223,11 @@ def resolve_sequence_params(params, kind, n_samples, classifier=False):
         rule of this module.
     """
     resolved = _resolve(params, SEQUENCE_RECIPES[kind])
+    if per_step_outputs(params):  # causal: see per_step_outputs
+        for name, causal in CAUSAL.items():
+            # (strings and tokens are embedded, never scaled)
+            if not _not_auto(params[name]) and resolved[name] is not None:
+                resolved[name] = causal
     training = SEQUENCE_TRAINING[sequence_training_kind(kind, params, classifier)]
     resolved["epochs"] = (
         auto_epochs(n_samples, training["sample_passes"], training["epochs"])

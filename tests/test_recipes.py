@@ -278,3 +278,33 @@ def test_strings_train_on_smaller_batches_and_fewer_epochs():
         RNNClassifier().get_params(deep=False), "series", 120, classifier=True
     )
     assert mid["epochs"] == 125  # 15,000 / 120 (a plain network: 250)
+
+
+def test_per_step_outputs_read_no_step_after_their_own():
+    # Next-value targets: a network reading later steps would copy them.
+    rng = np.random.RandomState(0)
+    x = rng.uniform(-1, 1, size=(40, 13))
+    X, Y = x[:, :12, None], x[:, 1:]
+    reg = RNNRegressor(return_sequences=True, epochs=2, random_state=0).fit(X, Y)
+    assert reg.training_params_["bidirectional"] is False
+    # Each step's output is the one the prefix up to it gives.
+    whole = reg.predict(X[:5])
+    for k in (3, 7):
+        np.testing.assert_allclose(reg.predict(X[:5, :k]), whole[:, :k], atol=1e-5)
+    strings = RNNClassifier(return_sequences=True, epochs=1, random_state=0)
+    strings.fit(["ACGTA", "GGATC"] * 4, [list("CGTAA"), list("GATCG")] * 4)
+    assert strings.training_params_["bidirectional"] is False
+    assert strings.training_params_["scale_inputs"] is None
+    # Named, both directions; whole series into one output keep the recipe's.
+    named = RNNRegressor(return_sequences=True, bidirectional=True, epochs=1)
+    assert named.fit(X, Y).training_params_["bidirectional"] is True
+    masked = RNNRegressor(mask_value=-9.0, epochs=1, random_state=0).fit(X, Y[:, -1])
+    assert masked.training_params_["bidirectional"] is True
+
+
+def test_truncated_backpropagation_refuses_a_backward_direction():
+    X = np.random.RandomState(0).rand(2, 30, 1)
+    reg = RNNRegressor(return_sequences=True, tbptt_steps=10, epochs=1, random_state=0)
+    assert reg.fit(X, X[:, :, 0]).training_params_["bidirectional"] is False
+    with pytest.raises(ValueError, match="tbptt_steps cannot be combined with bidi"):
+        reg.set_params(bidirectional=True).fit(X, X[:, :, 0])
