@@ -117,6 +117,19 @@ class NetworkSpec:
     jit_compile: bool = False
     builder: Callable | None = None
 
+    def __post_init__(self):
+        # Python numbers for Keras, which refuses NumPy scalars (a grid of
+        # np.arange values, np.float32 rates) in layers and optimizers.
+        for name, kind in (
+            ("learning_rate", float),
+            ("dropout", float),
+            ("recurrent_dropout", float),
+            ("embedding_dim", int),
+            ("conv_kernel_size", int),
+            ("conv_pool_size", int),
+        ):
+            object.__setattr__(self, name, kind(getattr(self, name)))
+
     def layers(self):
         """Keyword arguments of :func:`~skrnn._network.build_network`."""
         return dict(

@@ -678,3 +678,23 @@ def test_changed_parameter_checks_after_a_second_review():
     # Fitted before the values were recorded (an older pickle): not checked.
     del warm.__dict__["_fitted_params"]
     assert warm.fit(X, y).n_iter_ == 4
+
+
+def test_numpy_scalars_and_ints_are_numbers_keras_takes():
+    # A grid of np.arange values, an np.float32 rate, an int rate: Keras itself
+    # refuses NumPy scalars in layers and optimizers.
+    X, y = _data()
+    reg = RNNRegressor(
+        units=np.int64(4),
+        epochs=np.int64(1),
+        learning_rate=np.float32(1e-3),
+        conv_filters=(np.int64(4),),
+        conv_kernel_size=np.int64(3),
+        dropout=np.float32(0.1),
+        random_state=0,
+    ).fit(X, y)
+    assert reg.predict(X).shape == (30,)
+    assert RNNRegressor(**{**FAST, "learning_rate": 1}).fit(X, y).n_iter_ == 2
+    clf = RNNClassifier(embedding_dim=np.int64(8), **FAST)
+    clf.fit(["ACGT", "GGA", "TTAC", "CA"] * 5, ["a", "b"] * 10)
+    assert clf.model_.count_params() > 0
