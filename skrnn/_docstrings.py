@@ -99,7 +99,8 @@ n_networks : int or "auto", default="auto"
     that mean loss. "auto": 3 in the recipe for numeric series (a named
     ``conv_filters``, even ``()``, keeps the recipe), 1 elsewhere and for a
     named network. More than 1 needs one output per sample (not
-    ``return_sequences``, ``tbptt_steps`` or ``model``)."""
+    ``return_sequences`` or ``tbptt_steps``); with ``model``, each network
+    is one call of it."""
 
 MODEL = """\
 model : callable or None, default=None
@@ -108,7 +109,11 @@ model : callable or None, default=None
     ``keras.Model`` that ends in ``k`` units with activation ``a``. skrnn
     compiles and trains it; it counts as a named network, so the "auto"
     parameters take their plain values (``n_features`` is then the number of
-    your features, standardised; see ``scale_inputs``)."""
+    your features, standardised; see ``scale_inputs``). For strings and
+    tokens it gets ``input_shape=(None,)``: integer codes of the symbols, 0
+    for padding, fewer than ``vocabulary_size`` -- passed to a callable that
+    takes a ``vocabulary_size`` argument, to size its ``keras.layers.Embedding``.
+    Pass the function, not a network built already."""
 
 TRAINING = """\
 epochs : int or "auto", default="auto"

@@ -279,6 +279,7 @@ def _build_uncompiled(spec):
             output_activation=spec.output_activation,
             return_sequences=spec.return_sequences,
             masked=spec.masked,
+            vocabulary_size=spec.vocabulary_size,
         )
         for _ in range(spec.n_members)
     ]

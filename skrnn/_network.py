@@ -1,6 +1,7 @@
 """The one place that turns estimator parameters into Keras layers."""
 
 import collections
+import inspect
 
 import numpy as np
 
@@ -213,6 +214,7 @@ def build_custom_network(
     output_activation,
     return_sequences=False,
     masked=False,
+    vocabulary_size=None,
 ):
     """Call a user's ``model=`` callable and check the network it returns.
 
@@ -238,6 +240,10 @@ def build_custom_network(
         Whether the output is per time step, ``(batch, n_steps, n_outputs)``.
     masked : bool, default=False
         Whether the inputs end in the "real step" channel of padded data.
+    vocabulary_size : int or None, default=None
+        For integer codes (strings and tokens), the number of codes: passed on
+        to a ``builder`` that takes a ``vocabulary_size`` argument, to size
+        its ``Embedding``.
 
     Returns
     -------
@@ -252,11 +258,22 @@ def build_custom_network(
         have the shape the targets need.
     """
     keras = get_keras()
-    model = builder(
+    if isinstance(builder, keras.layers.Layer):
+        raise TypeError(
+            f"model must be a function that builds a new network, not a "
+            f"{type(builder).__name__} built already: every fit (and every clone "
+            "in a search) needs its own. Wrap its construction in a function, "
+            "def build(input_shape, n_outputs, output_activation): ... return "
+            "keras.Model(...), and pass model=build."
+        )
+    arguments = dict(
         input_shape=input_shape,
         n_outputs=n_outputs,
         output_activation=output_activation,
     )
+    if vocabulary_size is not None and _takes(builder, "vocabulary_size"):
+        arguments["vocabulary_size"] = vocabulary_size
+    model = builder(**arguments)
     if not isinstance(model, keras.Model):
         raise TypeError(
             f"The 'model' callable must return a keras.Model; got {type(model).__name__}."
@@ -283,6 +300,18 @@ def build_custom_network(
             f"end it in a Dense({n_outputs}) layer (use the n_outputs argument)."
         )
     return model
+
+
+def _takes(function, name):
+    """Whether ``function`` takes a keyword argument ``name``."""
+    try:
+        parameters = inspect.signature(function).parameters
+    except (TypeError, ValueError):  # no signature to read: call it as before
+        return False
+    return name in parameters or any(
+        parameter.kind is inspect.Parameter.VAR_KEYWORD
+        for parameter in parameters.values()
+    )
 
 
 def inner_layers(layer):

@@ -342,3 +342,34 @@ def test_a_classifier_names_the_real_step_channel_of_ragged_data():
     message = r"It is fed 3 features where X has 2: a last channel marks the real"
     with pytest.raises(ValueError, match=message + " steps of padded data"):
         clf.fit(X, y)
+
+
+def test_a_builder_of_a_string_network_is_told_the_vocabulary_size():
+    import keras
+
+    seen = {}
+
+    def build(input_shape, n_outputs, output_activation, vocabulary_size):
+        seen.update(input_shape=input_shape, vocabulary_size=vocabulary_size)
+        inputs = keras.Input(shape=input_shape, dtype="int32")
+        hidden = keras.layers.Embedding(vocabulary_size, 4)(inputs)
+        hidden = keras.layers.GRU(3)(hidden)
+        outputs = keras.layers.Dense(n_outputs, activation=output_activation)(hidden)
+        return keras.Model(inputs, outputs)
+
+    X = ["ABCDEFGHIJKLMNOP", "GT", "AAT", "TT"] * 3
+    clf = RNNClassifier(model=build, epochs=1, random_state=0).fit(X, [0, 1, 0, 1] * 3)
+    assert seen["input_shape"] == (None,)
+    assert seen["vocabulary_size"] == len(clf.vocabulary_) + 2  # padding, unknown
+    assert clf.predict(["GATTACA"]).shape == (1,)
+
+
+def test_a_built_network_as_model_is_refused_with_what_to_pass():
+    import keras
+
+    network = keras.Sequential(
+        [keras.Input((None, 1)), keras.layers.SimpleRNN(3), keras.layers.Dense(1)]
+    )
+    X = np.random.RandomState(0).rand(10, 4, 1)
+    with pytest.raises(TypeError, match="not a Sequential built already"):
+        RNNRegressor(model=network, epochs=1).fit(X, X[:, -1, 0])
