@@ -98,12 +98,7 @@ def _input_kind(X):
             f"iterator?); pass a list or an array, e.g. list(X). {_ACCEPTED}."
         )
     if getattr(X, "ndim", None) == 1 and getattr(X, "dtype", object).kind in "biufc":
-        raise ValueError(
-            f"X is 1-D (shape {X.shape}). Reshape your data: {_ACCEPTED}. For a "
-            "single series, cut it "
-            "into windows with skrnn.make_windows or use SequenceForecaster; for one "
-            "sequence, pass [sequence]."
-        )
+        raise ValueError(_one_dimensional(f"shape {X.shape}"))
     if isinstance(X, (str, bytes)):
         raise ValueError(
             "X must be a collection of sequences; got a single string. Wrap it in a "
@@ -124,7 +119,16 @@ def _input_kind(X):
             "Found array with 0 sample(s) (shape=(0,)) while a minimum of 1 is "
             "required by the estimator."
         )
+    if all(isinstance(item, bytes) for item in items):
+        raise ValueError(
+            "X holds bytes; skrnn reads text as str, one symbol per character: "
+            "decode them, e.g. [item.decode('ascii') for item in X]."
+        )
     is_text = [isinstance(item, str) for item in items]
+    if not any(is_text) and all(np.ndim(item) == 0 for item in items):
+        raise ValueError(
+            _one_dimensional(f"a {type(X).__name__} of {len(items)} numbers")
+        )
     if all(is_text):
         return "strings"
     if any(is_text):
@@ -140,6 +144,14 @@ def _input_kind(X):
     # other features are read one by one, which names them.
     shapes = {np.shape(item) if np.ndim(item) else (-1,) for item in items}
     return "array" if len(shapes) == 1 else "ragged"
+
+
+def _one_dimensional(what):
+    return (
+        f"X is 1-D ({what}), not a collection of sequences: {_ACCEPTED}. "
+        "For a single series, cut it into windows with skrnn.make_windows or use "
+        "SequenceForecaster; for one sequence, pass [sequence]."
+    )
 
 
 def _is_token_list(item):

@@ -92,6 +92,8 @@ def test_per_step_targets_must_match_lengths():
         (None, "X is None. RNN estimators take a collection of sequences"),
         ((row for row in np.ones((4, 3))), "has no length .a generator"),
         (np.arange(5.0), r"X is 1-D \(shape \(5,\)\).*make_windows"),
+        ([1.0, 2, 3, 4], r"X is 1-D \(a list of 4 numbers\).*make_windows"),
+        ([b"ACGT", b"AC"], r"X holds bytes.*decode"),
     ],
 )
 def test_inputs_that_are_not_sequences_say_what_is_accepted(X, message):
