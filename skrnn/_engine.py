@@ -200,6 +200,14 @@ class ValidationSplit:
             # cannot be split in proportion: a plain random split then.
             if counts.min() < 2 or min(n_held, n_samples - n_held) < len(counts):
                 stratify = None
+        n_held = math.ceil(self.fraction * n_samples)
+        if n_held < 1 or n_samples - n_held < 1:
+            raise ValueError(
+                f"Early stopping holds out validation_fraction={self.fraction} of "
+                f"the {n_samples} training samples: {n_held} held out, "
+                f"{n_samples - n_held} to train on. Both need at least one: "
+                "set early_stopping=False, or another validation_fraction."
+            )
         return train_test_split(
             indices,
             test_size=self.fraction,

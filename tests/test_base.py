@@ -698,3 +698,11 @@ def test_numpy_scalars_and_ints_are_numbers_keras_takes():
     clf = RNNClassifier(embedding_dim=np.int64(8), **FAST)
     clf.fit(["ACGT", "GGA", "TTAC", "CA"] * 5, ["a", "b"] * 10)
     assert clf.model_.count_params() > 0
+
+
+def test_early_stopping_on_too_few_samples_names_validation_fraction():
+    X, y = _data(n=10)
+    for n, fraction in [(1, 0.1), (10, 0.99)]:
+        reg = RNNRegressor(**FAST, early_stopping=True, validation_fraction=fraction)
+        with pytest.raises(ValueError, match=f"validation_fraction={fraction} of the"):
+            reg.fit(X[:n], y[:n])
