@@ -184,15 +184,17 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             first = targets[0]
             sample_ndim = first.ndim  # 1: a number per step, 2: a vector per step
         else:
+            if np.ndim(y) > 2:  # before check_array, whose message says no more
+                raise ValueError(
+                    f"y must be 1-D (n_samples,) or 2-D (n_samples, n_outputs); got "
+                    f"shape {np.shape(y)}. The targets of skrnn.make_windows on a 2-D "
+                    "series are (n_windows, horizon, n_features): pass "
+                    "y.reshape(len(y), -1) for one output per step and feature. For "
+                    "one target per time step set return_sequences=True."
+                )
             targets = check_array(
                 y, ensure_2d=False, dtype=np.float32, input_name="y", estimator=self
             )
-            if targets.ndim not in (1, 2):
-                raise ValueError(
-                    f"y must be 1-D (n_samples,) or 2-D (n_samples, n_outputs); got "
-                    f"shape {targets.shape}. For one target per time step set "
-                    "return_sequences=True."
-                )
             first, sample_ndim = targets[0], targets.ndim - 1
         if sample_ndim not in (0, 1) + ((2,) if self.return_sequences else ()):
             raise ValueError(

@@ -304,3 +304,14 @@ def test_a_user_network_trains_as_an_ensemble_side_by_side():
     assert pair.predict(X).shape == (64,)
     with pytest.raises(ValueError, match="return_sequences=True or tbptt_steps"):
         RNNRegressor(n_networks=2, return_sequences=True, units=2).fit(X, X[:, :, 0])
+
+
+def test_targets_of_make_windows_on_a_two_d_series_say_how_to_flatten():
+    from skrnn import make_windows
+
+    series = np.sin(np.arange(60, dtype=np.float32) / 4).reshape(-1, 1)
+    X, y = make_windows(series, window=12)
+    assert y.ndim == 3
+    with pytest.raises(ValueError, match=r"y.reshape\(len\(y\), -1\)"):
+        RNNRegressor(**FAST).fit(X, y)
+    assert RNNRegressor(**FAST).fit(X, y.reshape(len(y), -1)).n_outputs_ == 1
