@@ -28,7 +28,11 @@ from ._conformal import (
     quantile_columns,
 )
 from ._forecasting.calibration import calibrate, plan_calibration
-from ._forecasting.covariate_data import predict_covariates, score_covariates
+from ._forecasting.covariate_data import (
+    check_future_times,
+    predict_covariates,
+    score_covariates,
+)
 from ._forecasting.covariates import (
     check_static_again,
     covariate_rows,
@@ -705,6 +709,13 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         )
         if future is None:
             return n_steps, None
+        if X is not None:
+            check_future_times(
+                X,
+                ids,
+                container.kind if container.is_panel else None,
+                future_indexes(indexes, map(len, histories), n_steps),
+            )
         seen = self._seen_covariates()
         return n_steps, covariate_rows(spec, histories, indexes, future, seen)
 

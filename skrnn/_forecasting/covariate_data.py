@@ -178,6 +178,26 @@ def future_covariates(X, spec, ids, kind):
     return n_steps, out
 
 
+def check_future_times(X, ids, kind, future):
+    """Refuse known-future covariates whose time index is not the steps they
+    are forecast for (``future``: each series' forecast index), where both
+    carry time stamps: rows are never matched by position across other times."""
+    items = [X] if kind is None else covariate_items(X, ids, kind)
+    for series_id, item, index in zip(ids, items, future, strict=True):
+        own = getattr(item, "index", None)
+        if not isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)) or not (
+            isinstance(own, (pd.DatetimeIndex, pd.PeriodIndex))
+        ):
+            continue  # positions: one row per step to forecast
+        if not own.equals(index):
+            where = "X" if kind is None else f"X[{series_id!r}]"
+            raise ValueError(
+                f"The future covariates {where} are for {own[0]} to {own[-1]}, but "
+                f"the steps to forecast are {index[0]} to {index[-1]} (right after "
+                "the data seen so far): give X the rows of those steps."
+            )
+
+
 def predict_covariates(X, spec, ids, kind, *, horizon, estimator):
     """``(n_steps, future)``: the steps ``predict(X)`` forecasts and each
     series' covariates of those steps (None without covariates).

@@ -300,3 +300,20 @@ def test_recursive_standard_panel_with_covariates_and_static_has_intervals():
         assert len(forecast[k]) == HORIZON
         assert (intervals[k]["lower"] <= forecast[k]).all()
         assert (forecast[k] <= intervals[k]["upper"]).all()
+
+
+def test_future_covariates_of_other_dates_than_the_forecast_are_refused():
+    y, X = _promotion_panel(n_series=2, n=60)
+    past_y, _ = _split(y)
+    past_X, future_X = _split(X)
+    model = SequenceForecaster(calibration=None, **TINY).fit(past_X, past_y)
+    expected = model.predict(future_X)
+    shifted = {**future_X, "s1": X["s1"].iloc[-HORIZON - 2 : -2]}
+    with pytest.raises(
+        ValueError, match=r"X\['s1'\] are for 2021-02-28.*are 2021-03-02"
+    ):
+        model.predict(shifted)
+    # Positions (arrays) are the steps to forecast, in order.
+    arrays = {k: v.to_numpy() for k, v in future_X.items()}
+    for key, forecast in model.predict(arrays).items():
+        np.testing.assert_allclose(forecast.to_numpy(), expected[key].to_numpy())
