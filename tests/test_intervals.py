@@ -421,3 +421,30 @@ def test_a_large_panel_keeps_a_seeded_sample_of_its_origins_errors(monkeypatch):
         )
     intervals = fc.predict_interval(coverage=0.8)
     assert set(intervals) == set(panel)
+
+
+def test_a_constant_series_takes_a_scale_in_its_own_units():
+    from skrnn._forecasting.calibration import series_scales
+
+    rng = np.random.RandomState(0)
+    big = 1e6 * (1 + 0.1 * np.sin(np.arange(100) / 2)) + 1e4 * rng.rand(100)
+    periodic = np.tile([1.0, 2.0, 3.0], 34)[:100]
+    histories = [big[:, None], np.full((100, 1), 5.0), periodic[:, None]]
+    scales = series_scales(histories, season_length=3, log=False)[:, 0]
+    assert scales[2] == pytest.approx(np.abs(np.diff(periodic)).mean())  # lag 1
+    # The others' median scale relative to their level, at this one's level.
+    relative = np.median([scales[0] / big.mean(), scales[2] / periodic.mean()])
+    assert scales[1] == pytest.approx(5.0 * relative)
+    # Fitted: the constant series' interval is about its own values, not millions.
+    index = pd.date_range("2020-01-01", periods=100, freq="D")
+    panel = {"big": pd.Series(big, index=index), "const": pd.Series(5.0, index=index)}
+    model = SequenceForecaster(
+        horizon=3,
+        units=4,
+        epochs=2,
+        n_networks=1,
+        calibration="backtest",
+        random_state=0,
+    ).fit(panel)
+    interval = model.predict_interval(coverage=0.9)["const"]
+    assert (interval["upper"] - interval["lower"]).max() < 5.0

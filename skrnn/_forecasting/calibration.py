@@ -211,19 +211,42 @@ def out_of_sample_errors(
 
 
 def series_scales(histories, season_length, log):
-    """Each series' seasonal-naive MAE per column, ``(n_series, n_targets)``."""
-    scales = np.array(
-        [
-            [
-                seasonal_naive_scale(
-                    np.log(history[:, j]) if log else history[:, j], season_length
-                )
-                or np.nan
-                for j in range(history.shape[1])
-            ]
-            for history in histories
-        ],
-        dtype=np.float64,
+    """Each series' seasonal-naive MAE per column, ``(n_series, n_targets)``.
+
+    Where it is 0 (a constant or exactly periodic column): the naive (lag 1)
+    MAE; where that is 0 too, the other series' typical scale relative to
+    their level, times this column's level -- a scale in the column's own
+    units, never another series' (a constant series of 5 beside one of
+    millions took the latter's interval) -- and the others' mean scale only
+    for a column of zeros.
+    """
+    scales, levels = [], []
+    for history in histories:
+        row, level = [], []
+        for j in range(history.shape[1]):
+            values = np.log(history[:, j]) if log else history[:, j]
+            scale = seasonal_naive_scale(values, season_length)
+            if scale is None:
+                scale = seasonal_naive_scale(values, 1)
+            row.append(np.nan if scale is None else scale)
+            level.append(float(np.mean(np.abs(values))) if len(values) else 0.0)
+        scales.append(row)
+        levels.append(level)
+    scales = np.array(scales, dtype=np.float64)
+    levels = np.array(levels, dtype=np.float64)
+    known = np.isfinite(scales)
+    if known.all():
+        return scales
+    if not known.any():
+        return np.ones_like(scales)
+    relative = known & (levels > 0)
+    typical = (
+        float(np.median(scales[relative] / levels[relative]))
+        if relative.any()
+        else None
     )
-    known = scales[np.isfinite(scales)]
-    return np.where(np.isfinite(scales), scales, known.mean() if known.size else 1.0)
+    fallback = np.where(
+        levels > 0, (typical or 0.0) * levels, float(scales[known].mean())
+    )
+    fallback = np.where(fallback > 0, fallback, float(scales[known].mean()))
+    return np.where(known, scales, fallback)
