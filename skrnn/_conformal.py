@@ -49,8 +49,14 @@ def interval_levels(coverages):
 
 
 def _rank(n, level):
-    """The 1-based rank of the conformal quantile of ``level`` among ``n`` errors."""
-    return int(np.floor(level * (n + 1)) if level < 0.5 else np.ceil(level * (n + 1)))
+    """The 1-based rank of the conformal quantile of ``level`` among ``n`` errors.
+
+    ``level (n + 1)`` is rounded first to 9 decimals: a level computed as
+    ``(1 - 0.9) / 2`` is 0.04999999999999999, and ``floor`` of it times 20 would
+    take the rank below the one 0.05 names.
+    """
+    position = round(level * (n + 1), 9)
+    return int(np.floor(position) if level < 0.5 else np.ceil(position))
 
 
 def order_statistic(values, level):

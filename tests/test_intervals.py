@@ -448,3 +448,11 @@ def test_a_constant_series_takes_a_scale_in_its_own_units():
     ).fit(panel)
     interval = model.predict_interval(coverage=0.9)["const"]
     assert (interval["upper"] - interval["lower"]).max() < 5.0
+
+
+def test_a_level_computed_from_a_coverage_takes_the_rank_it_names():
+    # (1 - 0.9) / 2 is 0.04999999999999999: with 19 errors, 0.05 x 20 is rank 1.
+    errors = np.arange(1.0, 20.0)
+    assert (1 - 0.9) / 2 != 0.05
+    assert order_statistic(errors, (1 - 0.9) / 2) == order_statistic(errors, 0.05) == 1
+    assert order_statistic(np.arange(1.0, 40.0), (1 - 0.9) / 2) == 2
