@@ -682,6 +682,7 @@ validation_fraction, warm_start, distribution, random_state, verbose :
                 "predict(X) with a panel from Parquet, Arrow or dask forecasts the "
                 "series of a forecaster fitted on a panel without covariates."
             )
+        self._validate_params()  # horizon may change after fit: checked here
         ids, _, indexes = self._histories()
         return predict_source(
             X,
@@ -697,6 +698,7 @@ validation_fraction, warm_start, distribution, random_state, verbose :
     def _future_covariates(self, X, ids, histories, indexes):
         """``(n_steps, covariates)``: the steps to forecast and each series'
         covariates of its history and of those steps (None without any)."""
+        self._validate_params()  # horizon may change after fit: checked here
         spec = ForecastPlan.of(self).covariates
         container = self._data_container()
         n_steps, future = predict_covariates(

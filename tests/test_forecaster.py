@@ -463,3 +463,14 @@ def test_a_forecaster_fitted_before_parameters_were_recorded_warm_starts():
     model.fit(_daily()).set_params(recurrent_dropout=0.2)
     with pytest.raises(ValueError, match="but recurrent_dropout changed"):
         model.fit(_daily())
+
+
+@pytest.mark.parametrize("horizon", [0, -1, 2.5, "3", None])
+def test_a_horizon_changed_after_fit_is_checked_where_it_is_read(horizon):
+    from sklearn.utils._param_validation import InvalidParameterError
+
+    model = SequenceForecaster(window=7, horizon=3, **FAST).fit(_daily())
+    model.set_params(horizon=horizon)
+    with pytest.raises(InvalidParameterError, match="'horizon' parameter"):
+        model.predict()
+    assert len(model.set_params(horizon=5).predict()) == 5
