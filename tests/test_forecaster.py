@@ -474,3 +474,23 @@ def test_a_horizon_changed_after_fit_is_checked_where_it_is_read(horizon):
     with pytest.raises(InvalidParameterError, match="'horizon' parameter"):
         model.predict()
     assert len(model.set_params(horizon=5).predict()) == 5
+
+
+def test_updates_on_another_time_zone_or_period_are_refused_by_name():
+    model = SequenceForecaster(window=7, horizon=3, **FAST).fit(_daily())
+    utc = pd.DatetimeIndex(["2020-03-21"]).tz_localize("UTC")
+    with pytest.raises(ValueError, match="in time zone UTC, the series' without a"):
+        model.update(pd.Series([1.0], index=utc))
+    months = pd.period_range("2000-01", periods=40, freq="M")
+    monthly = SequenceForecaster(window=7, horizon=3, **FAST)
+    monthly.fit(pd.Series(np.sin(np.arange(40) / 3), index=months))
+    quarter = pd.PeriodIndex(["2003-09"], freq="Q")
+    with pytest.raises(
+        ValueError, match=r"periods \(Q-DEC\) are not the series' \(M\)"
+    ):
+        monthly.update(pd.Series([1.0], index=quarter))
+    assert monthly.n_iter_ == 5  # unchanged, and it still updates
+    monthly.update(
+        pd.Series([1.0], index=pd.period_range("2003-05", periods=1, freq="M"))
+    )
+    assert monthly.predict().index[0] == pd.Period("2003-06", "M")

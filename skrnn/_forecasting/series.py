@@ -197,6 +197,19 @@ def _continues(index, new_index, explicit=False):
             f"The new data's time axis ({type(new_index).__name__}) is not the "
             f"series' ({type(index).__name__})."
         )
+    if isinstance(index, pd.PeriodIndex) and new_index.freqstr != index.freqstr:
+        raise ValueError(
+            f"The new data's periods ({new_index.freqstr}) are not the series' "
+            f"({index.freqstr})."
+        )
+    if isinstance(index, pd.DatetimeIndex) and str(new_index.tz) != str(index.tz):
+        zone = {None: "without a time zone"}
+        raise ValueError(
+            f"The new data's time stamps are "
+            f"{zone.get(new_index.tz, f'in time zone {new_index.tz}')}, the "
+            f"series' {zone.get(index.tz, f'in time zone {index.tz}')}: convert "
+            "them (tz_localize, tz_convert) to the series' time zone."
+        )
     return True
 
 
