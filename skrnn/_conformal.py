@@ -17,6 +17,8 @@ forecast errors accumulate); steps beyond those calibrated grow at least like
 a random walk's errors.
 """
 
+from numbers import Real
+
 import numpy as np
 
 # The least growth k ** beta of the errors of pooled steps beyond the calibrated
@@ -32,7 +34,16 @@ MIN_STEP_ERRORS = 100
 def check_levels(values, name, *, interval):
     """A float or list of floats in (0, 1): return (list of floats, was a list)."""
     many = isinstance(values, (list, tuple, np.ndarray))
-    levels = [float(v) for v in np.atleast_1d(values)]
+    items = list(np.atleast_1d(np.asarray(values, dtype=object)).ravel())
+    if not all(
+        isinstance(v, (Real, np.floating, np.integer)) and not isinstance(v, bool)
+        for v in items
+    ):  # None, strings ("0.9" is not read as a number), nested lists
+        raise ValueError(
+            f"{name} must be a float or a list of floats strictly between 0 and 1; "
+            f"got {values!r}."
+        )
+    levels = [float(v) for v in items]
     if not levels or not all(0 < level < 1 for level in levels):
         raise ValueError(
             f"{name} must be a float or a list of floats strictly between 0 and 1; "

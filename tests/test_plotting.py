@@ -305,6 +305,31 @@ def test_forecast_display_from_estimator_passes_future_covariates():
     assert len(display.forecast_line_.get_xdata()) == 4
 
 
+def test_a_band_covers_the_horizon_of_a_longer_covariate_forecast():
+    rng = np.random.RandomState(0)
+    covariates = rng.normal(size=(60, 1))
+    y = np.cumsum(covariates[:, 0])
+    forecaster = SequenceForecaster(
+        window=4, horizon=3, units=2, epochs=1, calibration="backtest", random_state=0
+    ).fit(covariates[:50], y[:50])
+    display = ForecastDisplay.from_estimator(
+        forecaster, X=covariates[50:], coverage=0.9
+    )
+    assert display.y_interval.shape == (10, 2)
+    assert np.isfinite(display.y_interval[:3]).all()
+    assert np.isnan(display.y_interval[3:]).all()
+    for bad in ([0.8, 0.9], "0.9", None):
+        with pytest.raises(ValueError, match="coverage must be"):
+            if bad is None:
+                forecaster.predict_interval(covariates[50:53], coverage=bad)
+            else:
+                ForecastDisplay.from_estimator(
+                    forecaster, X=covariates[50:53], coverage=bad
+                )
+    with pytest.raises(ValueError, match="target must be in"):
+        ForecastDisplay.from_estimator(forecaster, X=covariates[50:53], target="b")
+
+
 def test_forecast_display_from_unfitted_forecaster_raises():
     with pytest.raises(NotFittedError):
         ForecastDisplay.from_estimator(SequenceForecaster())

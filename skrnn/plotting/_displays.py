@@ -7,12 +7,14 @@ matplotlib is imported only inside ``plot``.
 """
 
 from collections.abc import Mapping
+from numbers import Integral
 
 import numpy as np
 import pandas as pd
 from sklearn.utils._optional_dependencies import check_matplotlib_support
 from sklearn.utils.validation import check_is_fitted
 
+from .._conformal import check_levels
 from .._forecasting.series import continue_index, with_frequency
 
 _VALIDATION_PREFIX = "val_"
@@ -288,7 +290,8 @@ class ForecastDisplay:
             None.
         coverage : float, default=None
             Draw the forecaster's :meth:`~skrnn.SequenceForecaster.predict_interval`
-            of this coverage as a band (e.g. 0.9). None draws no band.
+            of this coverage as a band (e.g. 0.9) over the ``horizon`` steps it
+            is calibrated for. None draws no band.
         ax : matplotlib.axes.Axes, default=None
             Axes to plot on; a new figure and axes when None.
         **kwargs : dict
@@ -345,11 +348,23 @@ class ForecastDisplay:
         if history.ndim == 1:
             history = history[:, np.newaxis]
         n_targets = history.shape[1]
-        if not 0 <= target < n_targets:
+        if (
+            not isinstance(target, (Integral, np.integer))
+            or isinstance(target, bool)
+            or not 0 <= target < n_targets
+        ):
             raise ValueError(
                 f"target must be in [0, {n_targets - 1}] for a forecaster of "
                 f"{n_targets} series; got {target!r}."
             )
+        if coverage is not None:
+            levels, many = check_levels(coverage, "coverage", interval=True)
+            if many:
+                raise ValueError(
+                    f"coverage must be one float strictly between 0 and 1 (one band); "
+                    f"got {coverage!r}."
+                )
+            coverage = levels[0]
         y_history = history[:, target]
         forecast = forecaster.predict() if X is None else forecaster.predict(X)
         # The forecast carries the fitted series' name (or column), the y label.
@@ -362,6 +377,12 @@ class ForecastDisplay:
         if coverage is not None:
             bounds = forecaster.predict_interval(X, coverage=coverage).to_numpy()
             interval = bounds[:, 2 * target : 2 * target + 2]
+            # Intervals are calibrated for the horizon's steps: with covariates
+            # for more steps, the band ends there.
+            n_forecast = len(_column(forecast, target))
+            if len(interval) < n_forecast:
+                missing = np.full((n_forecast - len(interval), 2), np.nan)
+                interval = np.concatenate([interval, missing])
         display = cls(
             y_history,
             _column(forecast, target),
