@@ -306,3 +306,26 @@ def test_the_default_panel_recipe_trains_an_ensemble_of_five():
     model.fit(_hourly_like())
     assert len(model.models_) == 5 and model.training_params_["n_networks"] == 5
     assert model.training_params_["units"] == (128,)
+
+
+def test_a_panel_of_series_of_other_frequencies_is_refused():
+    daily = pd.Series(np.arange(1.0, 61), index=pd.date_range("2020-01-01", periods=60))
+    months = pd.date_range("2015-01-01", periods=60, freq="MS")
+    monthly = pd.Series(np.arange(1.0, 61), index=months)
+    periods = pd.Series(np.arange(1.0, 61), index=months.to_period("M"))
+    model = SequenceForecaster(units=4, epochs=1, calibration=None, random_state=0)
+    with pytest.raises(
+        ValueError, match=r"X\['b'\] has a DatetimeIndex of frequency MS"
+    ):
+        model.fit({"a": daily, "b": monthly})
+    weekly = pd.Series(
+        np.arange(1.0, 61), index=pd.period_range("2015-01", periods=60, freq="W")
+    )
+    with pytest.raises(ValueError, match=r"PeriodIndex of frequency W-SUN, but"):
+        model.fit({"a": periods, "b": weekly})
+    # One frequency, of other dates, anchors or types: one axis.
+    ends = pd.Series(
+        np.arange(1.0, 49), index=pd.date_range("2016-01", periods=48, freq="ME")
+    )
+    model.fit({"a": monthly, "b": monthly[12:], "c": ends, "d": periods})
+    assert model.season_length_ == 12

@@ -31,6 +31,7 @@ from .covariate_data import (
     panel_covariates,
 )
 from .covariates import static_rows
+from .seasonality import frequency_family
 from .series import series_index
 
 # "arrow" and "dask": a long panel read from Parquet / an Arrow dataset or a
@@ -516,6 +517,8 @@ def _read_panel(data, estimator, fitted, input_name="X"):
         _refuse_lost_indexes(items, indexes, pandas_items, input_name)
         if kind == "long":  # groupby's indexes are copies: views of one instead
             indexes = sources.shared_indexes(ids, indexes)
+    if fitted is None:
+        _refuse_mixed_axes(ids, indexes, input_name)
     if fitted is not None:
         unknown = [series_id for series_id in ids if series_id not in fitted.ids]
         if unknown:
@@ -596,6 +599,31 @@ def _read_items(items, estimator, input_name, short=False, explicit=False):
             raise ValueError(f"{where}: {error}") from None
         indexes.append(index)
     return ids, values, indexes
+
+
+def _refuse_mixed_axes(ids, indexes, input_name):
+    """One network learns from every series of a panel, with one season length
+    and one calendar: series of other frequencies are refused (the first
+    series' would be taken for all); month starts and month ends, dates and
+    periods of one frequency are one axis."""
+    first = None
+    seen = set()
+    for series_id, index in zip(ids, indexes, strict=True):
+        if not isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)):
+            continue
+        if id(index) in seen:  # series on one shared time grid
+            continue
+        seen.add(id(index))
+        axis = (type(index).__name__, index.freqstr, frequency_family(index))
+        if first is None:
+            first = (series_id, axis)
+        elif axis[2] != first[1][2]:
+            raise ValueError(
+                f"{input_name}[{series_id!r}] has a {axis[0]} of frequency "
+                f"{axis[1]}, but {input_name}[{first[0]!r}] a {first[1][0]} of "
+                f"frequency {first[1][1]}: a panel's series share one time axis (one season "
+                "length, one calendar). Fit one forecaster per frequency."
+            )
 
 
 def _refuse_lost_indexes(items, indexes, pandas_items, input_name):

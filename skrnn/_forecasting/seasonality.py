@@ -56,6 +56,20 @@ def infer_season_length(values, index=None):
     return _season_from_acf(values)
 
 
+def frequency_family(index):
+    """The index's frequency up to its anchor: ``("M", 1)`` for month starts,
+    month ends and monthly periods alike, ``("W", 1)`` for weeks ending on any
+    day; None without a frequency."""
+    freq = getattr(index, "freq", None)
+    if freq is None:
+        return None
+    offset = pd.tseries.frequencies.to_offset(freq)
+    name = "".join(ch for ch in offset.rule_code.split("-")[0] if ch.isalpha())
+    if name.upper() in ("MS", "ME", "QS", "QE", "YS", "YE", "AS", "BMS", "BME"):
+        name = name[:-1]
+    return name, getattr(offset, "n", 1)
+
+
 def _season_from_index(index):
     """The season of the index's frequency; None without a known one."""
     freq = getattr(index, "freq", None)
