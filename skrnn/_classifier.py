@@ -284,7 +284,8 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
         if any(np.ndim(labels) != 1 for labels in steps):
             raise ValueError(
                 "With return_sequences=True, y holds one label per time step: "
-                "(n_samples, n_steps) or a list of 1-D label arrays."
+                "(n_samples, n_steps), a list of 1-D label arrays, or one string "
+                "per sample (a label per character)."
             )
         flat = np.concatenate([np.asarray(labels) for labels in steps])
         check_classification_targets(flat)

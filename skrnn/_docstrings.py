@@ -36,7 +36,9 @@ embedding_dim : int, default=16
 return_sequences : bool, default=False
     One output per time step (sequence labelling): y then holds a target
     per step, ``(n_samples, n_steps)`` or a list of per-sample arrays for
-    sequences of different lengths.
+    sequences of different lengths (for a classifier, also one string per
+    sample: a label per character). Each step's output reads the steps up
+    to it only, unless ``bidirectional=True`` (see the rule below).
 tbptt_steps : int or None, default=None
     Truncated backpropagation through time for very long sequences with
     per-step targets: train on chunks of this many steps, carrying the

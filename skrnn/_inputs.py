@@ -362,7 +362,14 @@ def per_step_targets(y, lengths, *, estimator, numeric):
     Returns an array ``(n_samples, n_steps, ...)`` when all samples have the same
     length, else a list of ``(n_steps_i, ...)`` arrays.
     """
-    items = [np.asarray(sample) for sample in y]
+    # A string per sample (a classifier's labels) is one label per character,
+    # as strings in X are one symbol per character.
+    items = [
+        np.asarray(list(sample))
+        if isinstance(sample, str) and not numeric
+        else np.asarray(sample)
+        for sample in y
+    ]
     if len(items) != len(lengths):
         raise ValueError(
             f"X and y have different numbers of samples: {len(lengths)} and {len(items)}."

@@ -195,3 +195,16 @@ def test_ragged_early_stopping_validates_every_epoch_without_warnings():
         ).fit(X, y)
     assert len(reg.history_["val_loss"]) == 4
     assert np.isfinite(reg.history_["val_loss"]).all()
+
+
+def test_per_step_labels_as_strings_are_a_label_per_character():
+    X = ["MKTAYIA", "GSHML", "MKTAY", "GSH"] * 3
+    y = [s[1:] + s[0] for s in X]  # the next residue, wrapping around
+    clf = RNNClassifier(units=4, epochs=1, return_sequences=True, random_state=0)
+    clf.fit(X, y)
+    assert set(clf.classes_) == set("MKTAYIGSHL")
+    listed = RNNClassifier(units=4, epochs=1, return_sequences=True, random_state=0)
+    listed.fit(X, [list(labels) for labels in y])
+    np.testing.assert_array_equal(
+        clf.predict_proba(X[:2])[0], listed.predict_proba(X[:2])[0]
+    )
