@@ -230,7 +230,7 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
         reset = not incremental
         est = self._scratch(reset)
         raw_X = X
-        X = validate_sequences(est, X, reset=reset)
+        X = validate_sequences(est, X, reset=reset, training=not reset)
         targets, class_weights = est._encode_targets(
             y, reset=reset, lengths=X.lengths, classes=classes
         )

@@ -160,16 +160,17 @@ def _is_token_list(item):
     return all(isinstance(token, str) for token in item)
 
 
-def validate_sequences(estimator, X, *, reset):
+def validate_sequences(estimator, X, *, reset, training=False):
     """Validate X and return it as :class:`Sequences`.
 
     With ``reset=True`` the input layout is recorded on ``estimator``
     (``n_features_in_``, ``feature_names_in_``, ``input_shape_``, ``vocabulary_``);
-    otherwise X is checked against it.
+    otherwise X is checked against it. ``training``: X continues a fitted
+    network's training (``warm_start``, ``partial_fit``), not predictions.
     """
     kind = _input_kind(X)
     if kind in ("strings", "tokens"):
-        return _validate_symbols(estimator, X, kind, reset=reset)
+        return _validate_symbols(estimator, X, kind, reset=reset, training=training)
     fitted_kind = None if reset else estimator._input_kind
     if fitted_kind == "symbols":
         raise ValueError(
@@ -309,7 +310,7 @@ def _validate_ragged(estimator, X, *, reset):
     return Sequences(items=items)
 
 
-def _validate_symbols(estimator, X, kind, *, reset):
+def _validate_symbols(estimator, X, kind, *, reset, training=False):
     sequences = [list(item) for item in X]
     for position, sequence in enumerate(sequences):
         if len(sequence) == 0:
@@ -344,7 +345,21 @@ def _validate_symbols(estimator, X, kind, *, reset):
         np.array([codes.get(symbol, OOV_CODE) for symbol in sequence], dtype=np.int32)
         for sequence in sequences
     ]
-    if not reset and all(np.all(item == OOV_CODE) for item in items):
+    if training:
+        unseen = sorted(
+            {symbol for sequence in sequences for symbol in sequence} - set(codes)
+        )
+        if unseen:
+            warnings.warn(
+                f"X holds {len(unseen)} symbols not seen in the first fit "
+                f"({', '.join(map(repr, unseen[:5]))}{', ...' if len(unseen) > 5 else ''}"
+                "): the vocabulary and the embedding are fixed then, so training "
+                "goes on with them as the unknown-symbol code. Fit a new network "
+                "(warm_start=False) to learn them.",
+                UserWarning,
+                stacklevel=5,
+            )
+    elif not reset and all(np.all(item == OOV_CODE) for item in items):
         warnings.warn(
             "None of the symbols in X was seen in fit: every one maps to the "
             "out-of-vocabulary code, so the predictions carry no information.",
