@@ -308,6 +308,42 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
                 "be infinite. Choose a fill value within that range."
             )
 
+    def set_output(self, *, transform=None):
+        """Accept a container for the output, which stays a 3-D array.
+
+        Windows ``(n_samples, window, n_features)`` have no DataFrame form, so
+        the output stays a NumPy array whatever ``transform`` says; the method
+        lets :meth:`sklearn.pipeline.Pipeline.set_output` configure the steps
+        around this one (scikit-learn's global ``transform_output`` setting
+        passes it by alike).
+
+        Parameters
+        ----------
+        transform : {"default", "pandas", "polars"} or None, default=None
+            The container asked for; checked, otherwise without effect.
+
+        Returns
+        -------
+        self : WindowTransformer
+            The transformer itself.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from sklearn.pipeline import make_pipeline
+        >>> from sklearn.preprocessing import StandardScaler
+        >>> from skrnn import WindowTransformer
+        >>> pipe = make_pipeline(StandardScaler(), WindowTransformer(window=3))
+        >>> pipe.set_output(transform="pandas").fit_transform(np.ones((5, 2))).shape
+        (5, 3, 2)
+        """
+        if transform not in (None, "default", "pandas", "polars"):
+            raise ValueError(
+                "transform must be 'default', 'pandas', 'polars' or None; got "
+                f"{transform!r}."
+            )
+        return self
+
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         # Output is float32 whatever the input, so only float32 is preserved.

@@ -213,7 +213,9 @@ def test_per_step_labels_as_strings_are_a_label_per_character():
 def test_continued_training_on_unseen_symbols_says_they_are_unknown():
     X, y = ["ACGT", "GGAT", "TTAC", "CAGT"] * 3, [0, 1, 0, 1] * 3
     clf = RNNClassifier(units=4, epochs=1, warm_start=True, random_state=0).fit(X, y)
-    with pytest.warns(UserWarning, match=r"2 symbols not seen in the first fit \('Q', 'W'\)"):
+    with pytest.warns(
+        UserWarning, match=r"2 symbols not seen in the first fit \('Q', 'W'\)"
+    ):
         clf.fit(["ACQW", "GGAT"] * 6, y)
     with pytest.warns(UserWarning, match="unknown-symbol code"):
         clf.partial_fit(["QQQQ", "WWWW"] * 6, y)

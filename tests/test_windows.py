@@ -341,3 +341,17 @@ def test_a_window_changed_after_fit_is_checked_at_transform():
             transformer.transform(X)
     with pytest.raises(InvalidParameterError, match="fill_value"):
         WindowTransformer(fill_value=True).fit(X)
+
+
+def test_a_pipeline_sets_its_output_around_the_windows():
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    pipe = make_pipeline(StandardScaler(), WindowTransformer(window=3))
+    pipe.set_output(transform="pandas")
+    X = pd.DataFrame({"a": np.arange(6.0), "b": np.arange(6.0) ** 2})
+    out = pipe.fit_transform(X)
+    assert isinstance(out, np.ndarray) and out.shape == (6, 3, 2)
+    assert isinstance(pipe[0].transform(X), pd.DataFrame)  # the scaler's: a frame
+    with pytest.raises(ValueError, match="transform must be"):
+        WindowTransformer(window=3).set_output(transform="arrow")
