@@ -94,6 +94,18 @@ _WARM_PARAMS = (
 )
 
 
+def _holds_no_rows(data):
+    """Whether new observations hold no row at all: an empty array, Series or
+    frame, or a dict or list of such (a panel source is never taken as empty)."""
+    if isinstance(data, dict):
+        return len(data) > 0 and all(_holds_no_rows(item) for item in data.values())
+    if isinstance(data, list) and data and not np.isscalar(data[0]):
+        return all(_holds_no_rows(item) for item in data)
+    if isinstance(data, (np.ndarray, pd.Series, pd.DataFrame, list)):
+        return len(data) == 0
+    return False
+
+
 class SequenceForecaster(KerasModelMixin, RegressorMixin, BaseEstimator):
     """Forecast a time series with a recurrent network.
 
@@ -872,9 +884,13 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         Returns
         -------
         self : SequenceForecaster
+            Unchanged when the new data hold no row (an empty array, Series,
+            frame or panel of such).
         """
         check_is_fitted(self)
         self._refuse_changed(_PLAN_PARAMS, "predict")
+        if _holds_no_rows(X) and (y is None or _holds_no_rows(y)):
+            return self  # nothing new yet (a stream polled between observations)
         new = read_observations(
             X, y, estimator=self, fitted=self._fitted_data(), method="update"
         )

@@ -494,3 +494,19 @@ def test_updates_on_another_time_zone_or_period_are_refused_by_name():
         pd.Series([1.0], index=pd.period_range("2003-05", periods=1, freq="M"))
     )
     assert monthly.predict().index[0] == pd.Period("2003-06", "M")
+
+
+def test_an_update_without_new_rows_changes_nothing():
+    series = _daily()
+    model = SequenceForecaster(window=7, horizon=3, **FAST).fit(series)
+    before = model.predict()
+    for empty in (series[:0], np.array([]), [], series.to_frame()[:0]):
+        assert model.update(empty) is model
+    pd.testing.assert_series_equal(model.predict(), before)
+    panel = SequenceForecaster(window=7, horizon=3, **FAST).fit(
+        {"a": series, "b": series}
+    )
+    panel.update({"a": series[:0], "b": series[:0]})
+    assert panel.predict()["a"].index[0] == before.index[0]
+    with pytest.raises(ValueError):  # a non-empty update still must continue the series
+        model.update(series[:3])
