@@ -148,9 +148,10 @@ def _input_kind(X):
 
 def _one_dimensional(what):
     return (
-        f"X is 1-D ({what}), not a collection of sequences: {_ACCEPTED}. "
-        "For a single series, cut it into windows with skrnn.make_windows or use "
-        "SequenceForecaster; for one sequence, pass [sequence]."
+        f"X is 1-D ({what}), not a collection of sequences. Reshape your data: "
+        f"{_ACCEPTED}. For a single series, cut it into windows with "
+        "skrnn.make_windows or use SequenceForecaster; for one sequence, pass "
+        "[sequence]."
     )
 
 

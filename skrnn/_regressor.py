@@ -184,10 +184,12 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             first = targets[0]
             sample_ndim = first.ndim  # 1: a number per step, 2: a vector per step
         else:
-            if np.ndim(y) > 2:  # before check_array, whose message says no more
+            # Before check_array, whose message says no more (np.ndim would
+            # call an array-like's __array_function__: arrays and frames only).
+            if getattr(y, "ndim", 0) > 2:
                 raise ValueError(
                     f"y must be 1-D (n_samples,) or 2-D (n_samples, n_outputs); got "
-                    f"shape {np.shape(y)}. The targets of skrnn.make_windows on a 2-D "
+                    f"shape {y.shape}. The targets of skrnn.make_windows on a 2-D "
                     "series are (n_windows, horizon, n_features): pass "
                     "y.reshape(len(y), -1) for one output per step and feature. For "
                     "one target per time step set return_sequences=True."
