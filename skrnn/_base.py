@@ -254,6 +254,14 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
             est.n_networks_ = wanted["n_networks"]
             est.input_encoder_ = est._make_input_encoder().fit(X, weights)
         else:
+            # Continuing, "auto" is the network as built: the rule that resolved
+            # it may have changed since (a network saved by an older version).
+            params = est.get_params(deep=False)
+            wanted.update(
+                (name, est.training_params_[name])
+                for name in ARCHITECTURE
+                if isinstance(params[name], str) and params[name] == "auto"
+            )
             refuse_changed_network(
                 {name: est.training_params_[name] for name in ARCHITECTURE},
                 {name: wanted[name] for name in ARCHITECTURE},

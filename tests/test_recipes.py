@@ -308,3 +308,21 @@ def test_truncated_backpropagation_refuses_a_backward_direction():
     assert reg.fit(X, X[:, :, 0]).training_params_["bidirectional"] is False
     with pytest.raises(ValueError, match="tbptt_steps cannot be combined with bidi"):
         reg.set_params(bidirectional=True).fit(X, X[:, :, 0])
+
+
+def test_continuing_takes_auto_as_the_network_built_under_an_older_rule():
+    # A network fitted when per-step "auto" was bidirectional with instance
+    # scaling (saved by an older version): continuing keeps it as built.
+    rng = np.random.RandomState(0)
+    x = rng.rand(20, 7)
+    X, Y = x[:, :6, None], x[:, 1:]
+    older = dict(bidirectional=True, scale_inputs="instance")
+    reg = RNNRegressor(
+        units=4, epochs=1, return_sequences=True, warm_start=True, random_state=0
+    ).fit(X, Y)
+    reg.training_params_.update(older)  # as the older rule recorded it
+    reg.fit(X, Y).partial_fit(X, Y)
+    assert reg.n_iter_ == 3
+    assert {name: reg.training_params_[name] for name in older} == older
+    with pytest.raises(ValueError, match="bidirectional changed"):
+        reg.set_params(bidirectional=False).fit(X, Y)
