@@ -435,6 +435,11 @@ def test_a_constant_series_takes_a_scale_in_its_own_units():
     # The others' median scale relative to their level, at this one's level.
     relative = np.median([scales[0] / big.mean(), scales[2] / periodic.mean()])
     assert scales[1] == pytest.approx(5.0 * relative)
+    # Log errors are relative already: the others' median scale as it is (a
+    # level factor, mean |log 1.001|, made the scale 1e-6 and the pooled
+    # scores explode).
+    logged = series_scales(histories[:2], season_length=3, log=True)[:, 0]
+    assert logged[1] == logged[0]
     # Fitted: the constant series' interval is about its own values, not millions.
     index = pd.date_range("2020-01-01", periods=100, freq="D")
     panel = {"big": pd.Series(big, index=index), "const": pd.Series(5.0, index=index)}

@@ -218,7 +218,8 @@ def series_scales(histories, season_length, log):
     their level, times this column's level -- a scale in the column's own
     units, never another series' (a constant series of 5 beside one of
     millions took the latter's interval) -- and the others' mean scale only
-    for a column of zeros.
+    for a column of zeros. With ``log`` the errors are relative already: the
+    others' median scale (of log values) as it is.
     """
     scales, levels = [], []
     for history in histories:
@@ -239,6 +240,8 @@ def series_scales(histories, season_length, log):
         return scales
     if not known.any():
         return np.ones_like(scales)
+    if log:
+        return np.where(known, scales, float(np.median(scales[known])))
     relative = known & (levels > 0)
     typical = (
         float(np.median(scales[relative] / levels[relative]))
