@@ -481,6 +481,15 @@ def test_updates_on_another_time_zone_or_period_are_refused_by_name():
     utc = pd.DatetimeIndex(["2020-03-21"]).tz_localize("UTC")
     with pytest.raises(ValueError, match="in time zone UTC, the series' without a"):
         model.update(pd.Series([1.0], index=utc))
+    # Aware stamps of another zone (or another library's UTC) are the same
+    # instants: placed in the series' zone.
+    hours = pd.date_range("2021-03-01", periods=80, freq="h", tz="Europe/Berlin")
+    hourly = SequenceForecaster(window=7, horizon=3, **FAST)
+    hourly.fit(pd.Series(np.sin(np.arange(80) / 3), index=hours))
+    following = (hours[-1] + pd.Timedelta(hours=1)).tz_convert("UTC")
+    hourly.update(pd.Series([0.5], index=pd.DatetimeIndex([following])))
+    assert hourly.predict().index[0] == hours[-1] + pd.Timedelta(hours=2)
+    assert str(hourly.predict().index.tz) == "Europe/Berlin"
     months = pd.period_range("2000-01", periods=40, freq="M")
     monthly = SequenceForecaster(window=7, horizon=3, **FAST)
     monthly.fit(pd.Series(np.sin(np.arange(40) / 3), index=months))

@@ -119,6 +119,7 @@ def steps_after(index, new_index, *, explicit=False):
     """
     if index is None or not _continues(index, new_index, explicit):
         return 0
+    new_index = _in_zone(index, new_index)
     first = new_index[0]
     if first <= index[-1]:
         raise ValueError(
@@ -166,7 +167,7 @@ def extended_index(index, new_index, n_new, *, explicit=False):
         return pd.RangeIndex(
             index.start, index.stop + n_new * index.step, index.step, name=index.name
         )
-    extended = index.append(new_index)
+    extended = index.append(_in_zone(index, new_index))
     if not isinstance(extended, pd.PeriodIndex):
         try:
             extended = pd.DatetimeIndex(extended, freq=index.freq)
@@ -202,15 +203,28 @@ def _continues(index, new_index, explicit=False):
             f"The new data's periods ({new_index.freqstr}) are not the series' "
             f"({index.freqstr})."
         )
-    if isinstance(index, pd.DatetimeIndex) and str(new_index.tz) != str(index.tz):
-        zone = {None: "without a time zone"}
+    if isinstance(index, pd.DatetimeIndex) and (new_index.tz is None) != (
+        index.tz is None
+    ):  # instants against wall-clock times: no conversion is right
+
+        def zone(tz):
+            return "without a time zone" if tz is None else f"in time zone {tz}"
+
         raise ValueError(
-            f"The new data's time stamps are "
-            f"{zone.get(new_index.tz, f'in time zone {new_index.tz}')}, the "
-            f"series' {zone.get(index.tz, f'in time zone {index.tz}')}: convert "
-            "them (tz_localize, tz_convert) to the series' time zone."
+            f"The new data's time stamps are {zone(new_index.tz)}, the series' "
+            f"{zone(index.tz)}: localize them (tz_localize) to the series' time "
+            "zone, or drop it (tz_localize(None))."
         )
     return True
+
+
+def _in_zone(index, new_index):
+    """``new_index`` in the time zone of ``index``, where both have one: the
+    same instants, in the series' zone (stamps of another zone, of dateutil or
+    zoneinfo alike)."""
+    if isinstance(index, pd.DatetimeIndex) and index.tz is not None:
+        return new_index.tz_convert(index.tz)
+    return new_index
 
 
 def for_series(series_id, function, *args, **kwargs):
