@@ -35,7 +35,7 @@ def check_levels(values, name, *, interval):
     """A float or list of floats in (0, 1): return (list of floats, was a list)."""
     many = isinstance(values, (list, tuple, np.ndarray))
     items = list(np.atleast_1d(np.asarray(values, dtype=object)).ravel())
-    if not all(
+    if np.ndim(np.asarray(values, dtype=object)) > 1 or not all(
         isinstance(v, (Real, np.floating, np.integer)) and not isinstance(v, bool)
         for v in items
     ):  # None, strings ("0.9" is not read as a number), nested lists
@@ -102,7 +102,7 @@ def absolute_quantile(errors, coverage):
     if np.isnan(half).any():
         raise ValueError(
             f"{len(errors)} held-out errors are too few for coverage {coverage}: "
-            f"it needs at least {int(np.ceil(coverage / (1 - coverage)))}; raise "
+            f"it needs at least {int(np.ceil(round(coverage / (1 - coverage), 9)))}; raise "
             "validation_fraction or ask for a lower coverage."
         )
     return half

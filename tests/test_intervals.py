@@ -461,3 +461,11 @@ def test_a_level_computed_from_a_coverage_takes_the_rank_it_names():
     assert (1 - 0.9) / 2 != 0.05
     assert order_statistic(errors, (1 - 0.9) / 2) == order_statistic(errors, 0.05) == 1
     assert order_statistic(np.arange(1.0, 40.0), (1 - 0.9) / 2) == 2
+    # ... and the least number of errors a coverage needs is said as such.
+    from skrnn._conformal import absolute_quantile, check_levels
+
+    assert absolute_quantile(np.ones((9, 1)), 0.9)[0] == 1.0
+    with pytest.raises(ValueError, match="8 held-out errors.*needs at least 9"):
+        absolute_quantile(np.ones((8, 1)), 0.9)
+    with pytest.raises(ValueError, match="coverage must be a float or a list"):
+        check_levels([[0.8, 0.9]], "coverage", interval=True)

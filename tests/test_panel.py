@@ -329,3 +329,17 @@ def test_a_panel_of_series_of_other_frequencies_is_refused():
     )
     model.fit({"a": monthly, "b": monthly[12:], "c": ends, "d": periods})
     assert model.season_length_ == 12
+
+    def on(index):
+        return pd.Series(np.arange(1.0, len(index) + 1), index=index)
+
+    for same in [("ME", "BME"), ("SMS", "SME"), ("W-SUN", "7D")]:
+        model.fit(
+            {key: on(pd.date_range("2000", periods=40, freq=key)) for key in same}
+        )
+    days, business = (
+        pd.date_range("2020", periods=60),
+        pd.bdate_range("2020", periods=60),
+    )
+    with pytest.raises(ValueError, match="frequency B, but"):  # seasons of 7 and 5
+        model.fit({"a": on(days), "b": on(business)})

@@ -31,7 +31,7 @@ from .covariate_data import (
     panel_covariates,
 )
 from .covariates import static_rows
-from .seasonality import frequency_family
+from .seasonality import nominal_step
 from .series import series_index
 
 # "arrow" and "dask": a long panel read from Parquet / an Arrow dataset or a
@@ -540,6 +540,8 @@ def read_source_observations(data, estimator, fitted=None):
         known_ids=None if fitted is None else fitted.ids,
     )
     columns = panel.columns
+    if fitted is None:
+        _refuse_mixed_axes(panel.ids, panel.indexes, "series")
     container = Container(
         panel.kind, True, name=columns.target, level_names=(columns.id, columns.time)
     )
@@ -604,26 +606,39 @@ def _read_items(items, estimator, input_name, short=False, explicit=False):
 def _refuse_mixed_axes(ids, indexes, input_name):
     """One network learns from every series of a panel, with one season length
     and one calendar: series of other frequencies are refused (the first
-    series' would be taken for all); month starts and month ends, dates and
-    periods of one frequency are one axis."""
+    series' would be taken for all). Frequencies are compared by their mean
+    step: month starts, month ends and monthly periods are one axis, weeks
+    ending on any day and 7 days another; days (1 day) and business days
+    (1.4) are two."""
     first = None
     seen = set()
     for series_id, index in zip(ids, indexes, strict=True):
-        if not isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)):
-            continue
         if id(index) in seen:  # series on one shared time grid
             continue
         seen.add(id(index))
-        axis = (type(index).__name__, index.freqstr, frequency_family(index))
+        step = nominal_step(index)
+        if step is None or step <= pd.Timedelta(0):
+            continue
         if first is None:
-            first = (series_id, axis)
-        elif axis[2] != first[1][2]:
+            first = (series_id, index, step)
+            continue
+        ratio = max(step, first[2]) / min(step, first[2])
+        if ratio > _SAME_FREQUENCY:
+
+            def axis(index):
+                return f"a {type(index).__name__} of frequency {index.freqstr}"
+
             raise ValueError(
-                f"{input_name}[{series_id!r}] has a {axis[0]} of frequency "
-                f"{axis[1]}, but {input_name}[{first[0]!r}] a {first[1][0]} of "
-                f"frequency {first[1][1]}: a panel's series share one time axis (one season "
-                "length, one calendar). Fit one forecaster per frequency."
+                f"{input_name}[{series_id!r}] has {axis(index)}, but "
+                f"{input_name}[{first[0]!r}] {axis(first[1])}: a panel's series "
+                "share one time axis (one season length, one calendar). Fit one "
+                "forecaster per frequency."
             )
+
+
+# Mean steps within this ratio are one frequency: months of 28-31 days, a few
+# steps of a short series.
+_SAME_FREQUENCY = 1.25
 
 
 def _refuse_lost_indexes(items, indexes, pandas_items, input_name):

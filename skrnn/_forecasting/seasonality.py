@@ -56,18 +56,22 @@ def infer_season_length(values, index=None):
     return _season_from_acf(values)
 
 
-def frequency_family(index):
-    """The index's frequency up to its anchor: ``("M", 1)`` for month starts,
-    month ends and monthly periods alike, ``("W", 1)`` for weeks ending on any
-    day; None without a frequency."""
-    freq = getattr(index, "freq", None)
-    if freq is None:
+def nominal_step(index):
+    """The mean time between the stamps of a dated index, as a
+    :class:`pandas.Timedelta` (a month about 30.4 days, whether month starts,
+    ends or business month ends; a business day 1.4 days); None without
+    time stamps or a frequency."""
+    if not isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)) or not len(index):
         return None
-    offset = pd.tseries.frequencies.to_offset(freq)
-    name = "".join(ch for ch in offset.rule_code.split("-")[0] if ch.isalpha())
-    if name.upper() in ("MS", "ME", "QS", "QE", "YS", "YE", "AS", "BMS", "BME"):
-        name = name[:-1]
-    return name, getattr(offset, "n", 1)
+    if len(index) >= 2:
+        first, last, n_steps = index[0], index[-1], len(index) - 1
+    elif index.freq is not None:
+        first, last, n_steps = index[0], index[0] + index.freq, 1
+    else:
+        return None
+    if isinstance(index, pd.PeriodIndex):
+        first, last = first.to_timestamp(), last.to_timestamp()
+    return (last - first) / n_steps
 
 
 def _season_from_index(index):

@@ -587,3 +587,15 @@ def test_integer_steps_of_another_spacing_are_refused_by_update(tmp_path):
     wider = frame[(frame.ds >= 60) & (frame.ds % 2 == 0)]
     with pytest.raises(ValueError, match=r"steps \(every 2\) are not the series'"):
         fc.update(wider.set_index(["unique_id", "ds"])["y"])
+
+
+def test_a_source_of_series_of_other_frequencies_is_refused(tmp_path):
+    daily = pd.Series(np.arange(1.0, 61), index=pd.date_range("2020-01-01", periods=60))
+    months = pd.date_range("2015-01-01", periods=60, freq="MS")
+    path = tmp_path / "mixed.parquet"
+    _long({"a": daily, "b": pd.Series(np.arange(1.0, 61), index=months)}).to_parquet(
+        path, index=False
+    )
+    model = SequenceForecaster(units=4, epochs=1, calibration=None, random_state=0)
+    with pytest.raises(ValueError, match=r"series\['b'\] has a DatetimeIndex of freq"):
+        model.fit(path)
