@@ -152,7 +152,8 @@ warm_start : bool, default=False
     When fitted already, ``fit`` continues training the existing network for
     ``epochs`` more epochs instead of starting again, in batches of the
     ``batch_size`` named now. A ``learning_rate`` changed since the last fit
-    restarts the optimizer at it (fine-tuning); unchanged, training goes on
+    sets the optimizer's rate to it (fine-tuning; its step count and moment
+    estimates carry on); unchanged, training goes on
     at the optimizer's own rate, which the "plateau" schedule may have
     lowered (the "cosine" schedule runs its course again from
     ``learning_rate`` in every fit). The
