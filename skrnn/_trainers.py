@@ -31,6 +31,7 @@ import threading
 
 from . import _workers
 from ._backend import get_keras
+from ._per_backend import forget_compiled_programs
 
 # Trainers kept, most recently used first out: a few networks of a grid search
 # alternate (an estimator and its calibration clone, a classifier and a
@@ -131,14 +132,18 @@ class TrainerPool:
         return None
 
     def _give_back(self, key, trainer):
+        dropped = False
         with self._lock:
             self._free.setdefault(key, []).append(trainer)
             self._free.move_to_end(key)
             while sum(len(t) for t in self._free.values()) > self.size:
                 oldest = next(iter(self._free))
                 self._free[oldest].pop(0)
+                dropped = True
                 if not self._free[oldest]:
                     del self._free[oldest]
+        if dropped:
+            forget_compiled_programs()
 
     @contextlib.contextmanager
     def training(self, model, spec, build):
