@@ -315,3 +315,24 @@ def test_targets_of_make_windows_on_a_two_d_series_say_how_to_flatten():
     with pytest.raises(ValueError, match=r"y.reshape\(len\(y\), -1\)"):
         RNNRegressor(**FAST).fit(X, y)
     assert RNNRegressor(**FAST).fit(X, y.reshape(len(y), -1)).n_outputs_ == 1
+
+
+def test_one_sequence_for_a_network_that_reads_padding_takes_a_padded_length():
+    from skrnn import _backend
+
+    rng = np.random.RandomState(1)
+    X = [rng.normal(size=(n, 2)) for n in rng.randint(3, 30, size=20)]
+    reg = RNNRegressor(**FAST).fit(X, [x[:, 0].sum() for x in X])
+    predictor = reg._compiled_predictor()
+    shapes = []
+
+    def spy(inputs, **kwargs):
+        shapes.append(inputs.shape[1])
+        return predictor(inputs, **kwargs)
+
+    reg._compiled_predictor = lambda: spy
+    x = rng.normal(size=(10, 2))
+    alone = reg.predict([x])
+    # Padded as in fit (a few lengths compile, on JAX once each), the same value.
+    assert shapes == [_backend.padded_steps(10)]  # 12 on JAX, 10 on TensorFlow
+    np.testing.assert_allclose(alone, reg.predict([x, x[:4]])[:1], rtol=1e-5)
