@@ -178,18 +178,24 @@ def future_covariates(X, spec, ids, kind):
     return n_steps, out
 
 
+def on_other_times(X, index):
+    """``X``'s time index if it and ``index`` are both dated and differ, else
+    None: covariates are matched to their steps by time, never row by row
+    across other times (without time stamps, one row per step)."""
+    dated = (pd.DatetimeIndex, pd.PeriodIndex)
+    own = getattr(X, "index", None)
+    if isinstance(index, dated) and isinstance(own, dated) and not own.equals(index):
+        return own
+    return None
+
+
 def check_future_times(X, ids, kind, future):
     """Refuse known-future covariates whose time index is not the steps they
-    are forecast for (``future``: each series' forecast index), where both
-    carry time stamps: rows are never matched by position across other times."""
+    are forecast for (``future``: each series' forecast index)."""
     items = [X] if kind is None else covariate_items(X, ids, kind)
     for series_id, item, index in zip(ids, items, future, strict=True):
-        own = getattr(item, "index", None)
-        if not isinstance(index, (pd.DatetimeIndex, pd.PeriodIndex)) or not (
-            isinstance(own, (pd.DatetimeIndex, pd.PeriodIndex))
-        ):
-            continue  # positions: one row per step to forecast
-        if not own.equals(index):
+        own = on_other_times(item, index)
+        if own is not None:
             where = "X" if kind is None else f"X[{series_id!r}]"
             raise ValueError(
                 f"The future covariates {where} are for {own[0]} to {own[-1]}, but "

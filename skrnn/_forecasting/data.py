@@ -28,6 +28,7 @@ from . import sources
 from .covariate_data import (
     check_covariates_finite,
     column_names,
+    on_other_times,
     panel_covariates,
 )
 from .covariates import static_rows
@@ -471,14 +472,9 @@ def _read_series_covariates(X, y, estimator, fitted):
 
 
 def _check_aligned(X, index):
-    """The covariates ``X`` of one series on its time ``index``, where both
-    carry one: matched by time, never row by row across other times."""
-    if index is None or isinstance(index, pd.RangeIndex):
-        return
-    own = getattr(X, "index", None)
-    if not isinstance(own, (pd.DatetimeIndex, pd.PeriodIndex)):
-        return  # positional covariates: one row per step
-    if not own.equals(index):
+    """The covariates ``X`` of one series on its time ``index``."""
+    own = on_other_times(X, index)
+    if own is not None:
         raise ValueError(
             "The covariates' time index (X) is not the series' time index (y): "
             f"X runs from {own[0]} to {own[-1]}, y from {index[0]} to "
