@@ -260,7 +260,7 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
             wanted.update(
                 (name, est.training_params_[name])
                 for name in ARCHITECTURE
-                if isinstance(params[name], str) and params[name] == "auto"
+                if is_one_of(params[name], ("auto",))
             )
             refuse_changed_network(
                 {name: est.training_params_[name] for name in ARCHITECTURE},

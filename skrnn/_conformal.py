@@ -34,8 +34,9 @@ MIN_STEP_ERRORS = 100
 def check_levels(values, name, *, interval):
     """A float or list of floats in (0, 1): return (list of floats, was a list)."""
     many = isinstance(values, (list, tuple, np.ndarray))
-    items = list(np.atleast_1d(np.asarray(values, dtype=object)).ravel())
-    if np.ndim(np.asarray(values, dtype=object)) > 1 or not all(
+    array = np.asarray(values, dtype=object)
+    items = list(np.atleast_1d(array))
+    if array.ndim > 1 or not all(
         isinstance(v, (Real, np.floating, np.integer)) and not isinstance(v, bool)
         for v in items
     ):  # None, strings ("0.9" is not read as a number), nested lists

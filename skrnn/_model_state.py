@@ -107,13 +107,12 @@ class KerasModelMixin:
         # On every predict: the attributes themselves (get_params inspects the
         # signature, 70 us), and what "auto" resolved to only if one differs.
         current = {name: getattr(self, name) for name in names if name in fitted}
-        if (
-            "loss" in current
-            and current["loss"] != fitted["loss"]
-            and self._loss_meaning(current["loss"])
-            == self._loss_meaning(fitted["loss"])
-        ):  # the same loss spelled otherwise ("auto", "mse", "squared_error")
-            current["loss"] = fitted["loss"]
+        # The same loss spelled otherwise ("auto", "mse", "squared_error").
+        if "loss" in current:
+            same = self._loss_meaning(current["loss"]) == self._loss_meaning(
+                fitted["loss"]
+            )
+            current["loss"] = fitted["loss"] if same else current["loss"]
         if not changed_params(fitted, current, names):
             return
         changed = changed_params(fitted, current, names, self._resolved_params())

@@ -243,13 +243,7 @@ def series_scales(histories, season_length, log):
     if log:
         return np.where(known, scales, float(np.median(scales[known])))
     relative = known & (levels > 0)
-    typical = (
-        float(np.median(scales[relative] / levels[relative]))
-        if relative.any()
-        else None
-    )
-    fallback = np.where(
-        levels > 0, (typical or 0.0) * levels, float(scales[known].mean())
-    )
-    fallback = np.where(fallback > 0, fallback, float(scales[known].mean()))
+    typical = np.median(scales[relative] / levels[relative]) if relative.any() else 0.0
+    fallback = typical * levels
+    fallback[fallback <= 0] = scales[known].mean()
     return np.where(known, scales, fallback)
