@@ -322,7 +322,11 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
                 f"X and y have different numbers of samples: {len(predicted)} "
                 f"and {len(truth)}."
             )
-        truth = [np.asarray(steps) for steps in truth]
+        # A string of labels is one label per character, as in fit.
+        truth = [
+            np.asarray(list(steps)) if isinstance(steps, str) else np.asarray(steps)
+            for steps in truth
+        ]
         for position, (steps, outputs) in enumerate(zip(truth, predicted, strict=True)):
             if len(steps) != len(outputs):
                 raise ValueError(
@@ -345,7 +349,8 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
         """Sequences of different lengths for a network fitted without masking
         (equal lengths, or a convolutional front end): padded, it would train
         on the padding."""
-        unmasked = not (self._masked or self._resampled)  # resampled: no padding
+        # Resampled series have no padding; symbols' padding is masked (mask_zero).
+        unmasked = not (self._masked or self._resampled or self._padded_input)
         if X.dense is None and unmasked and len(set(X.lengths)) > 1:
             raise ValueError(
                 "This network was fitted on sequences of one length and reads no "
@@ -476,7 +481,7 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
             if self.return_sequences or self.tbptt_steps is not None
             else params["max_steps"],
             masked=self._numeric and self._masked,
-            mask_value=self.mask_value if self._input_kind != "ragged" else None,
+            mask_value=self.mask_value,
             resample=self._resampled,
             pool=bool(self.conv_filters_),
         )

@@ -266,6 +266,14 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             raise ValueError(
                 "y is single-label, but the classifier was fitted multilabel."
             )
+        elif classes is not None and not np.array_equal(
+            np.unique(classes), self.classes_
+        ):
+            raise ValueError(
+                f"classes={np.unique(classes).tolist()} is not the same as in the "
+                f"first fit, {self.classes_.tolist()}: a fitted classifier's output has one "
+                "unit per class; fit a new one (warm_start=False) for other classes."
+            )
         unseen = ~np.isin(y, self.classes_)
         if unseen.any():
             raise ValueError(

@@ -108,12 +108,14 @@ def _input_kind(X):
         X = np.asarray(X)  # array-likes that only convert (numpy's protocol)
     dtype = getattr(X, "dtype", None)
     if dtype is not None and getattr(X, "ndim", 1) != 1:
-        return "array"  # numeric arrays, DataFrames, sparse matrices
+        if X.ndim == 2 and _holds_only_strings(X, dtype):
+            return "tokens"  # one token per column, a sequence per row
+        return "array"  # numeric arrays, sparse matrices
+    if hasattr(X, "columns"):  # a DataFrame
+        return "tokens" if _holds_only_strings(X, None) else "array"
     if dtype is not None and dtype.kind in "biufc":
         return _input_kind(X)  # 1-D numeric: the message above
-    items = list(X) if not hasattr(X, "columns") else None
-    if items is None:
-        return "array"
+    items = list(X)
     if len(items) == 0:
         raise ValueError(
             "Found array with 0 sample(s) (shape=(0,)) while a minimum of 1 is "
@@ -146,6 +148,20 @@ def _input_kind(X):
     return "array" if len(shapes) == 1 else "ragged"
 
 
+def _holds_only_strings(X, dtype):
+    """Whether a 2-D array or DataFrame holds text in every cell (tokens)."""
+    if dtype is not None and dtype.kind == "U":
+        return True
+    if dtype is not None and dtype.kind != "O":
+        return False
+    if dtype is None and not all(
+        kind.kind == "O" or str(kind).startswith("str") for kind in X.dtypes
+    ):
+        return False
+    values = np.asarray(X, dtype=object)
+    return values.size > 0 and all(isinstance(value, str) for value in values.flat)
+
+
 def _one_dimensional(what):
     return (
         f"X is 1-D ({what}), not a collection of sequences. Reshape your data: "
@@ -170,6 +186,8 @@ def validate_sequences(estimator, X, *, reset, training=False):
     network's training (``warm_start``, ``partial_fit``), not predictions.
     """
     kind = _input_kind(X)
+    if kind == "tokens" and (hasattr(X, "columns") or getattr(X, "ndim", 1) == 2):
+        X = [list(row) for row in np.asarray(X, dtype=object)]
     if kind in ("strings", "tokens"):
         return _validate_symbols(estimator, X, kind, reset=reset, training=training)
     fitted_kind = None if reset else estimator._input_kind
@@ -179,11 +197,71 @@ def validate_sequences(estimator, X, *, reset, training=False):
             "got numeric X."
         )
     if kind == "ragged":
-        return _validate_ragged(estimator, X, reset=reset)
-    return Sequences(dense=_validate_array(estimator, X, reset=reset))
+        sequences = _validate_ragged(estimator, X, reset=reset)
+    else:
+        sequences = Sequences(dense=_validate_array(estimator, X, reset=reset))
+    if estimator._input_kind != "2d" and isinstance(X, (list, tuple)):
+        _record_or_check_column_names(estimator, X, reset=reset)
+    return sequences
+
+
+def _column_names(sequence):
+    """A DataFrame's column names when they are all strings, else None."""
+    columns = getattr(sequence, "columns", None)
+    if columns is None or not all(isinstance(name, str) for name in columns):
+        return None
+    return np.asarray(columns, dtype=object)
+
+
+def _record_or_check_column_names(estimator, X, *, reset):
+    """Column names of a list of DataFrames: the features of every step.
+
+    Recorded in ``feature_names_in_`` when every sequence of the training list
+    is a DataFrame with the same columns; later lists are checked against them,
+    as scikit-learn checks a DataFrame's columns.
+    """
+    names = [_column_names(sequence) for sequence in X]
+    named = [position for position, found in enumerate(names) if found is not None]
+    if reset:
+        if named and len(named) == len(names):
+            for position in named:
+                if not np.array_equal(names[position], names[0]):
+                    raise ValueError(
+                        f"X[{position}] has the columns {list(names[position])}, but "
+                        f"X[0] has {list(names[0])}: every sequence needs the same "
+                        "features, in the same order."
+                    )
+            estimator.feature_names_in_ = names[0]
+        return
+    fitted = getattr(estimator, "feature_names_in_", None)
+    name = _name(estimator)
+    if fitted is None:
+        if named:
+            warnings.warn(
+                f"X has feature names, but {name} was fitted without feature names",
+                UserWarning,
+                stacklevel=4,
+            )
+        return
+    for position in named:
+        if not np.array_equal(names[position], fitted):
+            raise ValueError(
+                f"The columns of X[{position}], {list(names[position])}, are not "
+                f"those {name} was fitted on, {list(fitted)}: pass the same features "
+                "in the same order."
+            )
+    if len(named) < len(names):
+        warnings.warn(
+            f"X does not have valid feature names, but {name} was fitted with "
+            "feature names",
+            UserWarning,
+            stacklevel=4,
+        )
 
 
 def _validate_array(estimator, X, *, reset):
+    if getattr(X, "ndim", None) == 1:  # a Series or object array of sequences
+        X = list(X)
     ndim = getattr(X, "ndim", None)
     if ndim is None:
         ndim = np.asarray(X).ndim
@@ -378,6 +456,8 @@ def per_step_targets(y, lengths, *, estimator, numeric):
     Returns an array ``(n_samples, n_steps, ...)`` when all samples have the same
     length, else a list of ``(n_steps_i, ...)`` arrays.
     """
+    if hasattr(y, "columns"):  # a DataFrame (n_samples, n_steps): its rows
+        y = y.to_numpy()
     # A string per sample (a classifier's labels) is one label per character,
     # as strings in X are one symbol per character.
     items = [

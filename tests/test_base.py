@@ -83,7 +83,7 @@ def test_unknown_parameter_value_names_the_parameter(Estimator):
         (np.zeros((10, 4, 1, 1)), "4 dimensions"),
         (np.zeros((0, 4, 1)), "0 sample"),
         (np.zeros((10, 0, 1)), "at least 1 time step"),
-        (np.array([["a", "b"]] * 10), "could not convert"),
+        (np.array([["a", 1.0]] * 10, dtype=object), "could not convert"),
     ],
 )
 def test_bad_X_is_a_clear_error(X, message):

@@ -104,6 +104,13 @@ def test_partial_fit_needs_classes_first_and_trains_one_epoch(sign_data):
     assert clf.n_iter_ == 2 and len(clf.history_["loss"]) == 2
     with pytest.raises(ValueError, match="not seen in the first fit"):
         clf.partial_fit(X[:3], ["down", "up", "sideways"])
+    before = clf.predict_proba(X[:5])
+    with pytest.raises(
+        ValueError, match=r"classes=\['down', 'sideways', 'up'\] is not"
+    ):
+        clf.partial_fit(X[:3], y[:3], classes=["down", "up", "sideways"])
+    clf.partial_fit(X[:3], y[:3], classes=["up", "down"])  # the same classes
+    assert clf.n_iter_ == 3 and clf.predict_proba(X[:5]).shape == before.shape
 
 
 @pytest.mark.slow

@@ -108,3 +108,89 @@ def test_symbols_are_predicted_in_the_form_they_were_fitted_on():
         clf.predict(["GATA", "CC"])
     with pytest.warns(UserWarning, match="None of the symbols in X was seen in fit"):
         clf.predict([["XX"], ["YY", "ZZ"]])
+
+
+# ------------------------------------------------------------ from a bug hunt
+def test_a_series_of_equal_length_arrays_reads_like_the_array():
+    pd = pytest.importorskip("pandas")
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(12, 5, 2)).astype(np.float32)
+    y = X[:, -1, 0]
+    reg = RNNRegressor(cell="gru", **FAST).fit(pd.Series(list(X)), y)
+    np.testing.assert_allclose(
+        reg.predict(pd.Series(list(X[:3]))), reg.predict(X[:3]), rtol=1e-6
+    )
+    assert reg.n_features_in_ == 2 and reg.input_shape_ == (5, 2)
+
+
+def test_two_d_arrays_and_frames_of_strings_are_token_sequences():
+    pd = pytest.importorskip("pandas")
+    rows = [list("ACGT"), list("GGAC"), list("TTAG"), list("CAGA")]
+    y = [0.0, 1.0, 2.0, 3.0]
+    listed = RNNRegressor(cell="gru", **FAST).fit(rows, y)
+    array = RNNRegressor(cell="gru", **FAST).fit(np.array(rows), y)
+    frame = RNNRegressor(cell="gru", **FAST).fit(pd.DataFrame(rows), y)
+    for fitted in (array, frame):
+        assert list(fitted.vocabulary_) == list(listed.vocabulary_)
+        np.testing.assert_allclose(
+            fitted.predict(np.array(rows)), listed.predict(rows), rtol=1e-6
+        )
+    with pytest.raises(ValueError, match="fitted on token lists; got strings"):
+        array.predict(["ACGT"])
+
+
+def test_mask_value_is_applied_to_lists_of_sequences():
+    rng = np.random.RandomState(0)
+    X = [rng.normal(size=(5 + i % 4, 2)) for i in range(30)]
+    y = np.array([x[:, 0].sum() for x in X])
+    for x in X[::2]:
+        x[-1] = -99.0
+    reg = RNNRegressor(cell="gru", mask_value=-99.0, **FAST).fit(X, y)
+    real = np.concatenate([x[~np.all(x == -99.0, axis=1)] for x in X])
+    # The scaling statistics are those of the real steps alone.
+    np.testing.assert_allclose(reg.input_encoder_.mean_, real.mean(axis=0), rtol=1e-5)
+    sequence = rng.normal(size=(6, 2))
+    marked = np.vstack([sequence, [[-99.0, -99.0]]])
+    np.testing.assert_allclose(
+        reg.predict([marked]), reg.predict([sequence]), rtol=1e-5, atol=1e-6
+    )
+
+
+def test_column_names_of_a_list_of_frames_are_recorded_and_checked():
+    pd = pytest.importorskip("pandas")
+    rng = np.random.RandomState(0)
+    X = [
+        pd.DataFrame(rng.normal(size=(4 + i % 3, 2)), columns=["temp", "load"])
+        for i in range(12)
+    ]
+    y = np.array([frame["temp"].sum() for frame in X])
+    reg = RNNRegressor(cell="gru", **FAST).fit(X, y)
+    assert list(reg.feature_names_in_) == ["temp", "load"]
+    before = reg.predict(X[:2])
+    with pytest.raises(ValueError, match=r"The columns of X\[0\], \['load', 'temp'\]"):
+        reg.predict([frame[["load", "temp"]] for frame in X[:2]])
+    with pytest.warns(UserWarning, match="does not have valid feature names"):
+        reg.predict([frame.to_numpy() for frame in X[:2]])
+    np.testing.assert_array_equal(reg.predict(X[:2]), before)
+    swapped = X[:5] + [X[5][["load", "temp"]]]
+    with pytest.raises(ValueError, match=r"X\[5\] has the columns \['load', 'temp'\]"):
+        RNNRegressor(cell="gru", **FAST).fit(swapped, y[:6])
+    # Equal lengths stack into a 3-D array: the names are kept all the same.
+    same = [frame.iloc[:4] for frame in X]
+    stacked = RNNRegressor(cell="gru", **FAST).fit(same, y)
+    assert list(stacked.feature_names_in_) == ["temp", "load"]
+    with pytest.raises(ValueError, match="are not those RNNRegressor was fitted on"):
+        stacked.predict([frame.rename(columns={"load": "power"}) for frame in same])
+    plain = RNNRegressor(cell="gru", **FAST).fit([f.to_numpy() for f in same], y)
+    with pytest.warns(UserWarning, match="fitted without feature names"):
+        plain.predict(same[:2])
+
+
+def test_strings_continue_training_on_other_lengths():
+    X, y = ["MKTAY", "GSHM", "MKTA", "GSHMLE"], ["a", "b", "a", "b"]
+    clf = RNNClassifier(cell="gru", **FAST).fit(X, y)
+    clf.partial_fit(["MKTAYK", "GS"], ["a", "b"])
+    assert clf.n_iter_ == 3
+    equal = RNNClassifier(cell="gru", **FAST).fit(["MKTAYE", "GSHMLE"], ["a", "b"])
+    equal.partial_fit(X, y)  # a network of strings masks their padding
+    assert equal.n_iter_ == 3

@@ -220,3 +220,27 @@ def test_continued_training_on_unseen_symbols_says_they_are_unknown():
     with pytest.warns(UserWarning, match="unknown-symbol code"):
         clf.partial_fit(["QQQQ", "WWWW"] * 6, y)
     assert list(clf.vocabulary_) == list("ACGT")
+
+
+def test_per_step_targets_in_a_data_frame_are_read_by_row():
+    pd = pytest.importorskip("pandas")
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(30, 6, 2))
+    Y = X[:, :, 0]
+    fast = dict(units=4, epochs=1, return_sequences=True, random_state=0)
+    array = RNNRegressor(**fast).fit(X, Y)
+    frame = RNNRegressor(**fast).fit(X, pd.DataFrame(Y))
+    np.testing.assert_allclose(frame.predict(X[:3]), array.predict(X[:3]), rtol=1e-6)
+    labels = pd.DataFrame(
+        [["a", "b", "a"], ["b", "b", "a"], ["a", "a", "b"]], columns=["xyz", "zyx", "w"]
+    )
+    clf = RNNClassifier(**fast).fit(X[:3, :3], labels)
+    assert clf.classes_.tolist() == ["a", "b"]  # the cells, not the column names
+
+
+def test_per_step_labels_as_strings_score_like_their_characters():
+    X = ["MKTAY", "GSHM", "MKTA", "AYKM"]
+    y = ["KTAYM", "SHMG", "KTAM", "YKMA"]
+    clf = RNNClassifier(units=4, epochs=1, return_sequences=True, random_state=0)
+    clf.fit(X, y)
+    assert clf.score(X, y) == clf.score(X, [list(labels) for labels in y])
