@@ -53,7 +53,7 @@ def test_a_file_without_data_line_is_an_error(tmp_path):
 def test_cases_with_different_channel_counts_are_an_error(tmp_path):
     path = tmp_path / "mixed.ts"
     path.write_text("@classLabel true a b\n@data\n1,2:3,4:a\n1,2:b\n")
-    with pytest.raises(ValueError, match="numbers of channels"):
+    with pytest.raises(ValueError, match=r"mixed.ts, line 4: the case has 1 channels"):
         load_ts(path)
 
 
@@ -72,4 +72,7 @@ def test_bad_cases_are_named_by_file_and_line(tmp_path):
         load_ts(path)
     path.write_text("@classLabel true a b\n@data\n1,2,1e39:a\n")
     with pytest.raises(ValueError, match=r"line 3: a value is beyond float32"):
+        load_ts(path)
+    path.write_text("@classLabel true a b\n@data\n1,2,3:a\n1,x,3:b\n")
+    with pytest.raises(ValueError, match=r"line 4: a value is not a number .*'x'"):
         load_ts(path)

@@ -85,11 +85,16 @@ def load_ts(path):
             if labelled:
                 *channels, label = channels
                 labels.append(label.strip())
-            cases.append(_case(channels, f"{path}, line {number}"))
+            case = _case(channels, f"{path}, line {number}")
+            if cases and case.shape[1] != cases[0].shape[1]:
+                raise ValueError(
+                    f"{path}, line {number}: the case has {case.shape[1]} channels, "
+                    f"the first case {cases[0].shape[1]}; every case needs the same "
+                    "number of channels."
+                )
+            cases.append(case)
     if not in_data:
         raise ValueError(f"{path}: no @data line ends the header.")
-    if len({case.shape[1] for case in cases}) > 1:
-        raise ValueError(f"{path}: the cases have different numbers of channels.")
     regression = header.get("targetlabel", "false").startswith("true")
     y = np.array(labels, dtype=np.float64 if regression else str) if labelled else None
     if len({case.shape[0] for case in cases}) == 1:
@@ -99,10 +104,13 @@ def load_ts(path):
 
 def _case(channels, where):
     """One case's ``(n_steps, n_channels)`` float32 values."""
-    values = [
-        np.array([_value(v) for v in channel.split(",") if v.strip()])
-        for channel in channels
-    ]
+    try:
+        values = [
+            np.array([_value(v) for v in channel.split(",") if v.strip()])
+            for channel in channels
+        ]
+    except ValueError as error:  # float()'s message quotes the text
+        raise ValueError(f"{where}: a value is not a number ({error}).") from None
     if len({len(channel) for channel in values}) > 1:
         raise ValueError(
             f"{where}: the case's channels have different lengths "
