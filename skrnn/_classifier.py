@@ -390,6 +390,27 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
             return [self._probabilities(steps) for steps in raw]
         return self._probabilities(raw)
 
+    def predict_log_proba(self, X):
+        """Logarithm of the class probabilities for sequences X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_steps, n_features) or (n_samples, n_steps), \
+                or list of sequences
+            Sequences to classify.
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes)
+            The natural logarithm of :meth:`predict_proba` (same shapes, a
+            probability of 0 gives ``-inf``).
+        """
+        proba = self.predict_proba(X)
+        with np.errstate(divide="ignore"):
+            if isinstance(proba, list):
+                return [np.log(steps) for steps in proba]
+            return np.log(proba)
+
     def _probabilities(self, raw):
         if self._multilabel:
             return raw

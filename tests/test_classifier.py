@@ -31,6 +31,13 @@ def test_binary_probabilities(sign_data):
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
     np.testing.assert_array_equal(clf.predict(X), clf.classes_[proba.argmax(axis=1)])
     assert clf.n_outputs_ == 1  # one sigmoid unit
+    np.testing.assert_allclose(np.exp(clf.predict_log_proba(X)), proba, rtol=1e-12)
+    from sklearn.model_selection import cross_val_predict
+
+    logs = cross_val_predict(
+        RNNClassifier(**FAST), X[:40], y[:40], cv=2, method="predict_log_proba"
+    )
+    assert logs.shape == (40, 2) and np.all(logs <= 0)
 
 
 def test_multiclass_integer_labels():
