@@ -19,6 +19,13 @@ _SINGLE_LABEL = ("binary", "multiclass")
 def _check_label_types(y):
     """Labels mixing strings and numbers would sort and compare arbitrarily."""
     values = np.asarray(y, dtype=object).ravel()
+    missing = [position for position, value in enumerate(values) if value is None]
+    if missing:
+        raise ValueError(
+            f"y holds None (a missing label) at position {missing[0]}"
+            f"{f' and {len(missing) - 1} more' if len(missing) > 1 else ''}: every "
+            "sample needs a label; drop the unlabelled samples."
+        )
     kinds = {isinstance(value, str) for value in values}
     if len(kinds) > 1:
         raise ValueError(

@@ -196,10 +196,21 @@ def validate_sequences(estimator, X, *, reset, training=False):
             f"{_name(estimator)} was fitted on symbol sequences (strings or tokens); "
             "got numeric X."
         )
-    if kind == "ragged":
-        sequences = _validate_ragged(estimator, X, reset=reset)
-    else:
-        sequences = Sequences(dense=_validate_array(estimator, X, reset=reset))
+    try:
+        if kind == "ragged":
+            sequences = _validate_ragged(estimator, X, reset=reset)
+        else:
+            sequences = Sequences(dense=_validate_array(estimator, X, reset=reset))
+    except ValueError as error:
+        if " contains NaN" not in str(error):
+            raise
+        # scikit-learn's advice (HistGradientBoosting, imputers) is for tables.
+        raise ValueError(
+            f"{str(error).splitlines()[0]} {_name(estimator)} reads no missing "
+            "values: pass sequences of different lengths as a list (each its own "
+            "length), pad them with a number given as mask_value, and fill gaps "
+            "inside a sequence (interpolate) before fitting."
+        ) from None
     if estimator._input_kind != "2d" and isinstance(X, (list, tuple)):
         _record_or_check_column_names(estimator, X, reset=reset)
     return sequences

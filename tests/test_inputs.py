@@ -194,3 +194,13 @@ def test_strings_continue_training_on_other_lengths():
     equal = RNNClassifier(cell="gru", **FAST).fit(["MKTAYE", "GSHMLE"], ["a", "b"])
     equal.partial_fit(X, y)  # a network of strings masks their padding
     assert equal.n_iter_ == 3
+
+
+def test_missing_values_and_labels_get_advice_for_sequences():
+    X = np.random.RandomState(0).rand(6, 4, 1)
+    with pytest.raises(ValueError, match="position 1: every sample needs a label"):
+        RNNClassifier(**FAST).fit(X, ["a", None, "b", "a", "b", "a"])
+    X[0, -1] = np.nan
+    for data in (X, X[:, :, 0], list(X)):
+        with pytest.raises(ValueError, match=r"contains NaN\. .*mask_value"):
+            RNNRegressor(**FAST).fit(data, np.arange(6.0))
