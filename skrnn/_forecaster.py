@@ -916,7 +916,9 @@ validation_fraction, warm_start, distribution, random_state, verbose :
 
         For backtesting with ``GridSearchCV(..., cv=TimeSeriesSplit())``: each
         fold fits on a stretch of the series and scores the forecast of the
-        stretch that follows. For a panel, the mean R^2 over the series given.
+        stretch that follows. For a panel, the mean over the series given of
+        each series' R^2 (of its own new values against its forecast). R^2 is
+        undefined for one value: each series needs two new values at least.
 
         Parameters
         ----------
@@ -932,6 +934,11 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         -------
         score : float
             Coefficient of determination of the forecast.
+
+        Raises
+        ------
+        ValueError
+            If a series has fewer than two new values (naming it).
         """
         check_is_fitted(self)
         new = read_observations(
@@ -951,6 +958,19 @@ validation_fraction, warm_start, distribution, random_state, verbose :
             )
             for series_id, p, index in zip(new.ids, positions, new.indexes, strict=True)
         ]
+        for series_id, values in zip(new.ids, new.targets, strict=True):
+            if len(values) < 2:
+                message = (
+                    "score needs two new values at least (R^2 compares them "
+                    f"with their mean); got {len(values)}."
+                )
+                if series_id is not None:
+                    message = (
+                        f"Series {series_id!r}: {message} The score of a panel "
+                        "is the mean of each series' R^2: give every series "
+                        "scored two values or more."
+                    )
+                raise ValueError(message)
         n_steps = max(gap + len(v) for gap, v in zip(gaps, new.targets, strict=True))
         known = None
         spec = ForecastPlan.of(self).covariates

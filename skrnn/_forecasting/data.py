@@ -177,7 +177,9 @@ def read_observations(X, y=None, *, estimator, fitted=None, method="fit", static
     if fitted is not None:
         _check_form(fitted, form, method)
     if form == "source":
-        observations = read_source_observations(X, estimator, fitted)
+        observations = read_source_observations(
+            X, estimator, fitted, allow_empty=method == "update"
+        )
     elif form == "panel":
         observations = _read_panel(X, estimator, fitted)
     elif form == "panel_covariates":
@@ -527,13 +529,16 @@ def _read_panel(data, estimator, fitted, input_name="X"):
     return Observations(ids, values, indexes, None, container, features=features)
 
 
-def read_source_observations(data, estimator, fitted=None):
+def read_source_observations(data, estimator, fitted=None, allow_empty=False):
     """A panel source (Parquet, Arrow dataset, dask; or one dask partition, a
-    pandas frame of the same columns), read chunk by chunk."""
+    pandas frame of the same columns), read chunk by chunk. ``allow_empty``:
+    a source without rows is a panel of no series (an ``update`` with nothing
+    new), not an error."""
     panel = sources.read_source(
         data,
         sources.LongColumns.of(estimator),
         known_ids=None if fitted is None else fitted.ids,
+        allow_empty=allow_empty,
     )
     columns = panel.columns
     if fitted is None:
@@ -673,7 +678,34 @@ def _long_column(data):
             f"id (first at row {int(np.argmax(missing))}): give every row its "
             "series' id, or drop those rows first."
         )
+    data = _numpy_time_level(data)
+    missing = data.index.codes[1] == -1  # NaT, NaN, None, pd.NA
+    if missing.any():
+        row = int(np.argmax(missing))
+        series_id = data.index.get_level_values(0)[row]
+        name = data.index.names[1]
+        where = "its time level" if name is None else f"the time column {name!r}"
+        raise ValueError(
+            f"Series {series_id!r} has a missing value in {where} (NaT or null; "
+            f"first at row {row}): give every row its time, or drop the rows "
+            "without one first."
+        )
     return data
+
+
+def _numpy_time_level(data):
+    """A long panel whose time level is backed by pyarrow
+    (``pd.read_parquet(path, dtype_backend="pyarrow")``) with that level as
+    NumPy-backed time stamps (in their time zone, dates as midnight) or
+    integers, which is how series' time axes are read; any other panel as it
+    is."""
+    level = data.index.levels[1]
+    dtype = sources.numpy_time_dtype(level.dtype)
+    if dtype is None:
+        return data
+    # The level's distinct values alone (missing ones are codes, not values).
+    index = data.index.set_levels(level.astype(dtype), level=1)
+    return data.set_axis(index)
 
 
 def _read_long_on_grids(data):

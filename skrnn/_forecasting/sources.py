@@ -12,9 +12,10 @@ are not read from a source: they come in a pandas long frame):
 * a dask DataFrame.
 
 :func:`read_source` reads it record batch by record batch (dask: partition by
-partition), never as one pandas frame of the whole panel, into one array per
-series: ``float32`` where the value column is ``float32`` (half the memory),
-else ``float64`` as every other input of the forecaster. Rows may come in any
+partition, in one computation of its graph), never as one pandas frame of
+the whole panel, into one array per series: ``float32`` where the value
+column is ``float32`` (half the memory), else ``float64`` as every other
+input of the forecaster. Rows may come in any
 order; each series is sorted by time. :func:`long_frame` writes per-series
 results back in the same long format, the columns named as they came in.
 
@@ -116,16 +117,12 @@ def import_pyarrow_dataset():
 
 # -------------------------------------------------------------------- read
 def source_chunks(data, columns):
-    """Pandas frames of a few rows each (one record batch or one partition).
+    """Pandas frames of a few rows each (one record batch, or one dask
+    partition as a pandas frame; a dask DataFrame is read by
+    :func:`_dask_segments`).
 
     Only the three columns are read; a missing one is a ValueError naming it.
     """
-    if _is_dask_frame(data):
-        _check_columns(list(data.columns), columns)
-        frame = data[columns.names()]
-        for partition in range(frame.npartitions):
-            yield frame.get_partition(partition).compute()
-        return
     if isinstance(data, pd.DataFrame):  # one dask partition, when predicting
         _check_columns(list(data.columns), columns)
         yield data[columns.names()]
@@ -135,9 +132,9 @@ def source_chunks(data, columns):
         path = pathlib.Path(os.fspath(data))
         if not path.exists():
             raise FileNotFoundError(f"No Parquet file or folder at {str(path)!r}.")
-        dataset = _parquet_dataset(path)
+        dataset = _parquet_dataset(path, columns)
     _check_columns(dataset.schema.names, columns)
-    _check_fragments(dataset, columns)
+    dataset = _checked_dataset(dataset, columns)
     # No read-ahead, no reading threads, no pre-buffered row groups: memory
     # holds the record batch being read. With any of them Arrow decoded ahead
     # of the (slower) reading of each batch into series: 20,000 series of 500
@@ -157,10 +154,43 @@ def source_chunks(data, columns):
         if batch.num_rows:
             # The columns as columns, also where pandas stored them as its
             # index (frame.set_index([...]).to_parquet(path)).
-            yield batch.to_pandas(use_threads=False, ignore_metadata=True)
+            # Dates (date32) as time stamps, not Python date objects.
+            yield batch.to_pandas(
+                use_threads=False, ignore_metadata=True, date_as_object=False
+            )
 
 
-def _parquet_dataset(path):
+def _dask_segments(frame, columns):
+    """``(segments by series id, time zone)`` of each partition of a dask
+    frame that holds rows.
+
+    Each partition is read into its series' segments inside the graph, and
+    the graph is computed once for all of them: computing one partition at a
+    time ran everything upstream of it again for each (a shuffled frame read
+    its whole source once per partition). Memory holds the segments (the
+    series' values, and first stamps and steps), as reading holds them anyway,
+    and the partitions being read.
+    """
+    import dask
+
+    _check_columns(list(frame.columns), columns)
+    partitions = frame[columns.names()].to_delayed()
+    read = dask.delayed(_partition_segments, pure=True)
+    return [
+        segments
+        for segments in dask.compute(*[read(part, columns) for part in partitions])
+        if segments[0]
+    ]
+
+
+def _partition_segments(partition, columns):
+    """``(segments by series id, time zone)`` of one pandas frame."""
+    parts = {}
+    zone = _add_chunk(parts, partition, columns) if len(partition) else None
+    return parts, zone
+
+
+def _parquet_dataset(path, columns):
     """The Parquet file or folder at ``path``, or an error naming it."""
     pyarrow = import_pyarrow_dataset()
     try:
@@ -168,7 +198,21 @@ def _parquet_dataset(path):
         # folders' names (unique_id=s0/...): read as columns. A file is read
         # as it is, whatever folders it lies in.
         partitioning = "hive" if path.is_dir() else None
-        return pyarrow.dataset(path, format="parquet", partitioning=partitioning)
+        dataset = pyarrow.dataset(path, format="parquet", partitioning=partitioning)
+        # Series ids from folders' names keep their string form: pyarrow infers
+        # integers from them ("001", "010" read as 1, 10; "1" and "01" as one).
+        keys = getattr(dataset, "partitioning", None)
+        keys = None if keys is None else keys.schema
+        if keys is not None and columns.id in _folder_keys(dataset):
+            field = keys.get_field_index(columns.id)
+            if not _is_string(keys.field(field).type):
+                keys = keys.set(field, keys.field(field).with_type(_pyarrow().string()))
+                dataset = pyarrow.dataset(
+                    path,
+                    format="parquet",
+                    partitioning=pyarrow.partitioning(keys, flavor="hive"),
+                )
+        return dataset
     except (OSError, ValueError, TypeError) as error:  # pyarrow.ArrowInvalid too
         raise ValueError(
             f"{str(path)!r} is not a Parquet file or a folder of Parquet files "
@@ -176,15 +220,40 @@ def _parquet_dataset(path):
         ) from None
 
 
-def _check_fragments(dataset, columns):
-    """Every file of a dataset with the columns of its schema (the first
+def _folder_keys(dataset):
+    """The names of the columns a dataset reads from its folders' names."""
+    partition_keys = import_pyarrow_dataset().get_partition_keys
+    for fragment in dataset.get_fragments():
+        return set(partition_keys(fragment.partition_expression))
+    return set()
+
+
+def _pyarrow():
+    import pyarrow
+
+    return pyarrow
+
+
+def _checked_dataset(dataset, columns):
+    """A dataset whose every file has the columns of its schema (the first
     file's): no column of a later file silently left unread or read as
-    missing values, no time column of integers read as time stamps."""
+    missing values, and the three columns of one kind in every file (no time
+    column of integers read as time stamps, no time stamps of one time zone
+    shifted into another's, no float values truncated to integers, no integer
+    ids read as strings). Types of one kind that differ in width or unit
+    (``int32`` and ``int64``, ``float32`` and ``float64``, time stamps in
+    microseconds and nanoseconds) are read as the widest, exactly: the
+    dataset is then returned with that schema."""
     get_fragments = getattr(dataset, "get_fragments", None)
     if get_fragments is None:
-        return
-    first = dataset.schema.field(columns.time).type
+        return dataset
     partition_keys = import_pyarrow_dataset().get_partition_keys
+    roles = {columns.id: "series id", columns.time: "time", columns.target: "value"}
+    # column -> [(where, type)]: the dataset's schema first, then each file's
+    types = {
+        name: [("the dataset's other files", dataset.schema.field(name).type)]
+        for name in roles
+    }
     for fragment in get_fragments():
         schema = fragment.physical_schema
         where = getattr(fragment, "path", None) or "a fragment of the dataset"
@@ -193,22 +262,98 @@ def _check_fragments(dataset, columns):
             _check_columns(names, columns)
         except ValueError as error:
             raise ValueError(f"{where}: {error}") from None
-        if columns.time not in schema.names:  # in the folders' names
+        for name in roles:
+            if name in schema.names:  # else in the folders' names
+                types[name].append((where, schema.field(name).type))
+    schema = dataset.schema
+    for name, role in roles.items():
+        unified = _one_type(types[name], name, role)
+        if unified != schema.field(name).type:
+            field = schema.get_field_index(name)
+            schema = schema.set(field, schema.field(name).with_type(unified))
+    if schema.equals(dataset.schema):
+        return dataset
+    module = import_pyarrow_dataset()
+    if not isinstance(dataset, module.FileSystemDataset):
+        changed = [n for n in roles if schema.field(n) != dataset.schema.field(n)]
+        raise ValueError(
+            f"The dataset's files hold its columns {changed!r} as types of other "
+            f"widths or units than its schema's ({dataset.schema}): give the "
+            "dataset a schema of the widest types."
+        )
+    return module.FileSystemDataset(
+        list(get_fragments()), schema, dataset.format, dataset.filesystem
+    )
+
+
+def _one_type(types, name, role):
+    """The type that reads a column's ``types`` (``(where, type)``, the
+    dataset's first) exactly, or a ValueError naming the file whose type is
+    of another kind."""
+    pyarrow = _pyarrow()
+    first_where, first = types[0]
+    kind = _column_kind(first)
+    for where, arrow_type in types[1:]:
+        other = _column_kind(arrow_type)
+        if other == kind:
             continue
-        time = schema.field(columns.time).type
-        if _time_kind(time) != _time_kind(first):
+        if role == "time" and kind[0] == other[0] == "time stamps":
+            zones = sorted({str(_column_kind(t)[1]) for _, t in types})
             raise ValueError(
-                f"{where}: its time column {columns.time!r} holds {time}, the "
-                f"dataset's other files {first}: write them with one type."
+                f"The time column {name!r} holds time stamps of several time "
+                f"zones ({zones!r}) across its files or partitions: {where} holds "
+                f"{arrow_type}, {first_where} {first}. Convert them to one."
             )
+        raise ValueError(
+            f"{where}: its {role} column {name!r} holds {arrow_type}, "
+            f"{first_where} {first}: write them with one type."
+        )
+    distinct = {arrow_type for _, arrow_type in types}
+    if len(distinct) == 1:
+        return first
+    if kind[0] == "integers":
+        return pyarrow.int64()
+    if kind[0] == "floats":
+        return pyarrow.float64()
+    if kind[0] == "strings":
+        return pyarrow.large_string()
+    if kind[0] == "time stamps":
+        units = [getattr(t, "unit", "ms") for t in distinct]
+        unit = max(units, key=["s", "ms", "us", "ns"].index)
+        return pyarrow.timestamp(unit, tz=kind[1])
+    where, arrow_type = next((w, t) for w, t in types if t != first)
+    raise ValueError(
+        f"{where}: its {role} column {name!r} holds {arrow_type}, "
+        f"{first_where} {first}: write them with one type."
+    )
 
 
-def _time_kind(arrow_type):
-    """What an Arrow type of a time column holds, whatever its width or unit."""
-    name = str(arrow_type)
-    if name.startswith(("timestamp", "date")):
-        return "time stamps"
-    return "integers" if name.startswith(("int", "uint")) else name
+def _column_kind(arrow_type):
+    """What an Arrow type of a column holds, whatever its width or unit:
+    ``(kind, time zone)``."""
+    pyarrow = _pyarrow()
+    if pyarrow.types.is_dictionary(arrow_type):
+        arrow_type = arrow_type.value_type
+    if pyarrow.types.is_timestamp(arrow_type):
+        return ("time stamps", arrow_type.tz)
+    if pyarrow.types.is_date(arrow_type):
+        return ("time stamps", None)
+    if pyarrow.types.is_integer(arrow_type):
+        return ("integers", None)
+    if pyarrow.types.is_floating(arrow_type):
+        return ("floats", None)
+    if _is_string(arrow_type):
+        return ("strings", None)
+    return (str(arrow_type), None)
+
+
+def _is_string(arrow_type):
+    types = _pyarrow().types
+    return (
+        types.is_string(arrow_type)
+        or types.is_large_string(arrow_type)
+        or getattr(types, "is_string_view", lambda _: False)(arrow_type)
+    )
 
 
 def _scan_options(dataset):
@@ -251,11 +396,13 @@ def _check_columns(available, columns):
         )
 
 
-def read_source(data, columns, known_ids=None):
+def read_source(data, columns, known_ids=None, allow_empty=False):
     """Read a panel source into a :class:`SourcePanel`, chunk by chunk.
 
     ``known_ids``: the series a fitted forecaster knows (None in a fresh fit);
-    a source naming any other is refused, naming them.
+    a source naming any other is refused, naming them. ``allow_empty``: a
+    source without rows is a panel of no series (new observations of an
+    ``update``), not an error.
 
     A series' rows are kept per chunk as its values and, where its time stamps
     are evenly spaced (every Parquet file of a regular panel), their first
@@ -274,8 +421,9 @@ def read_source(data, columns, known_ids=None):
     short = known_ids is not None  # new observations: 1 or 2 stamps may do
     parts = {}  # series id -> list of _Segment, in reading order
     zones = {}  # the time column's time zone by name (None: time-zone-free)
-    for chunk in source_chunks(data, columns):
-        zone = _add_chunk(parts, chunk, columns)
+    for segments, zone in _chunk_segments(data, columns):
+        for key, more in segments.items():
+            parts.setdefault(key, []).extend(more)
         zones.setdefault(None if zone is None else str(zone), zone)
     if len(zones) > 1:
         raise ValueError(
@@ -285,6 +433,8 @@ def read_source(data, columns, known_ids=None):
         )
     zone = next(iter(zones.values())) if zones else None
     if not parts:
+        if allow_empty:
+            return SourcePanel(source_kind(data), [], [], [], columns)
         raise ValueError("The panel holds no series.")
     if known_ids is not None:
         known = set(known_ids)
@@ -333,6 +483,16 @@ def read_source(data, columns, known_ids=None):
         indexes[position] = index
     _release_arrow_memory()
     return SourcePanel(source_kind(data), ids, values, indexes, columns)
+
+
+def _chunk_segments(data, columns):
+    """``(segments by series id, time zone)`` of each chunk of a source that
+    holds rows (a record batch, a dask partition)."""
+    if _is_dask_frame(data):
+        yield from _dask_segments(data, columns)
+        return
+    for chunk in source_chunks(data, columns):
+        yield _partition_segments(chunk, columns)
 
 
 def _grid_indexes(grids, columns, short=False):
@@ -590,13 +750,24 @@ def _add_chunk(parts, chunk, columns):
     ids = chunk[columns.id]
     if ids.isna().any():
         raise ValueError(f"The series id column {columns.id!r} has missing values.")
+    time = chunk[columns.time]
+    missing = time.isna().to_numpy()
+    if missing.any():
+        series_id = _plain(ids.iloc[int(np.argmax(missing))])
+        raise ValueError(
+            f"Series {series_id!r} has a missing value in the time column "
+            f"{columns.time!r} (NaT or null): give every row its time, or drop "
+            "the rows without one first."
+        )
+    dtype = numpy_time_dtype(time.dtype)  # pyarrow-backed (dtype_backend="pyarrow")
+    if dtype is not None:
+        time = time.astype(dtype)
     value = chunk[columns.target]
     if not (pd.api.types.is_numeric_dtype(value) and not value.dtype == bool):
         raise ValueError(
             f"The value column {columns.target!r} must be numeric; got {value.dtype}."
         )
     values = value.to_numpy(dtype=_value_dtype(value), na_value=np.nan)
-    time = chunk[columns.time]
     times = _times(time, columns)
     codes, uniques = pd.factorize(ids, sort=False)
     order = np.argsort(codes, kind="stable")
@@ -605,6 +776,25 @@ def _add_chunk(parts, chunk, columns):
         series_id = uniques[codes[rows[0]]]
         parts.setdefault(series_id, []).append(_Segment(times[rows], values[rows]))
     return getattr(time.dtype, "tz", None)
+
+
+def numpy_time_dtype(dtype):
+    """The NumPy-backed pandas dtype of a pyarrow-backed time column's
+    ``dtype`` (time stamps in their unit and time zone, dates as time stamps,
+    integers as ``int64``), or None for any other dtype."""
+    arrow_type = getattr(dtype, "pyarrow_dtype", None)
+    if arrow_type is None:
+        return None
+    types = _pyarrow().types
+    if types.is_timestamp(arrow_type):
+        if arrow_type.tz is None:
+            return np.dtype(f"datetime64[{arrow_type.unit}]")
+        return pd.DatetimeTZDtype(arrow_type.unit, arrow_type.tz)
+    if types.is_date(arrow_type):
+        return np.dtype("datetime64[ms]")
+    if types.is_integer(arrow_type):
+        return np.dtype(np.int64)
+    return None
 
 
 def _times(column, columns):

@@ -6,7 +6,6 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
-from sklearn.exceptions import UndefinedMetricWarning
 
 from skrnn import SequenceForecaster
 
@@ -436,8 +435,8 @@ def test_one_or_two_new_stamps_per_series_update_and_score(tmp_path, n_new):
     _long(head).to_parquet(tmp_path / "head.parquet", index=False)
     _long(new).to_parquet(tmp_path / "new.parquet", index=False)
     fc = _forecaster().fit(tmp_path / "head.parquet")
-    if n_new == 1:  # R^2 of one value is undefined, as scikit-learn says
-        with pytest.warns(UndefinedMetricWarning):
+    if n_new == 1:  # R^2 of one value is undefined: refused, naming the series
+        with pytest.raises(ValueError, match="Series 's0': score needs two new"):
             fc.score(tmp_path / "new.parquet")
     else:
         assert np.isfinite(fc.score(tmp_path / "new.parquet"))
