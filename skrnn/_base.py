@@ -28,6 +28,7 @@ from ._recipes import (
     COMBINE,
     ENSEMBLE_COMBINATION,
     is_one_of,
+    per_step_outputs,
     refuse_changed_network,
     refuse_named_with_model,
     resolve_sequence_params,
@@ -239,6 +240,7 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
                 f"X and y have different numbers of samples: {len(X)} and {len(targets)}."
             )
         weights = _sample_weights(sample_weight, len(X), class_weights)
+        validated = targets  # in the targets' units, for the intervals
         targets = est._encode_scale(targets, weights, reset=reset)
         if self.tbptt_steps is not None:
             _check_truncated(est)
@@ -280,6 +282,10 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
             validation=_engine.ValidationSplit(
                 est.validation_fraction,
                 stratify=est._stratify_targets(targets),
+                # Every call holds out the same samples of the same data: a new
+                # draw would hold out samples earlier calls trained on, and
+                # early stopping and the intervals would read seen samples.
+                seed=est._seed,
             ),
             n_iter_no_change=est.n_iter_no_change,
             tbptt_steps=est.tbptt_steps,
@@ -293,7 +299,7 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
         )
         result = _engine.train(model, data, targets, weights, config, spec=spec)
         self._commit(est, model, result, reset=reset)
-        self._calibrate(raw_X, y, result.held_out)
+        self._calibrate(raw_X, validated, result.held_out)
         return self
 
     def _restarted_rate(self):
@@ -328,6 +334,12 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
             for steps in truth
         ]
         for position, (steps, outputs) in enumerate(zip(truth, predicted, strict=True)):
+            if steps.ndim == 0:
+                raise ValueError(
+                    f"y[{position}] is a single value: with return_sequences=True "
+                    "y holds one target per step of each sample, (n_samples, "
+                    "n_steps) or a list of per-sample arrays."
+                )
             if len(steps) != len(outputs):
                 raise ValueError(
                     f"y[{position}] has {len(steps)} steps, but X[{position}] has "
@@ -335,6 +347,11 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
                 )
         weights = None
         if sample_weight is not None:
+            if np.shape(sample_weight) != (len(predicted),):
+                raise ValueError(
+                    f"sample_weight has shape {np.shape(sample_weight)}; it needs "
+                    f"one weight per sample, ({len(predicted)},)."
+                )
             weights = np.repeat(
                 np.asarray(sample_weight, dtype=np.float64),
                 [len(outputs) for outputs in predicted],
@@ -428,6 +445,15 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
                 f"batch_size={named['batch_size']!r}: tbptt_steps trains every "
                 f"sequence side by side, in one batch of a stateful network (here "
                 f"{len(X)} sequences). Leave batch_size='auto'."
+            )
+        if per_step_outputs(named) and not is_one_of(
+            named["max_steps"], ("auto", None)
+        ):
+            raise ValueError(
+                f"max_steps={named['max_steps']!r}: with per-step outputs "
+                "(return_sequences=True, tbptt_steps) every step has its own "
+                "output, so sequences are never shortened. Leave max_steps='auto' "
+                "(or None)."
             )
         params = resolve_sequence_params(
             named, kind, len(X), classifier=is_classifier(self)
@@ -564,7 +590,9 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
                 if self.return_sequences:  # drop the padded steps
                     output = output[: X.lengths[index]]
                 outputs[index] = output.astype(np.float64)
-        return outputs if self.return_sequences else self._combine(np.stack(outputs))
+        if self.return_sequences:  # a list only for sequences of different lengths
+            return outputs if len(set(X.lengths.tolist())) > 1 else np.stack(outputs)
+        return self._combine(np.stack(outputs))
 
     def _combine(self, outputs):
         """The ensemble's output: its members' (probabilities, values) combined

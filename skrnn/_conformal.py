@@ -60,15 +60,19 @@ def interval_levels(coverages):
     return [level for c in coverages for level in ((1 - c) / 2, (1 + c) / 2)]
 
 
-def _rank(n, level):
+def _rank(n, level, upper=None):
     """The 1-based rank of the conformal quantile of ``level`` among ``n`` errors.
 
     ``level (n + 1)`` is rounded first to 9 decimals: a level computed as
     ``(1 - 0.9) / 2`` is 0.04999999999999999, and ``floor`` of it times 20 would
-    take the rank below the one 0.05 names.
+    take the rank below the one 0.05 names. ``upper``: round up (an upper
+    bound, such as a quantile of absolute errors, at any level); by default
+    below the median down, above it up.
     """
     position = round(level * (n + 1), 9)
-    return int(np.floor(position) if level < 0.5 else np.ceil(position))
+    if upper is None:
+        upper = level >= 0.5
+    return int(np.ceil(position) if upper else np.floor(position))
 
 
 def order_statistic(values, level):
@@ -81,12 +85,12 @@ def order_statistic(values, level):
     return float(order_statistics(values, [level])[0])
 
 
-def order_statistics(values, levels):
+def order_statistics(values, levels, upper=None):
     """:func:`order_statistic` of each level, ``(len(levels),)`` float64, from
     one partial sort of ``values`` (any float dtype: the same ranks, so the
-    same elements, as a full sort gives)."""
+    same elements, as a full sort gives). ``upper``: as in :func:`_rank`."""
     n = len(values)
-    ranks = [_rank(n, level) for level in levels]
+    ranks = [_rank(n, level, upper) for level in levels]
     inside = sorted({rank - 1 for rank in ranks if 1 <= rank <= n})
     if not inside:
         return np.full(len(levels), np.nan)
@@ -98,13 +102,18 @@ def order_statistics(values, levels):
 
 def absolute_quantile(errors, coverage):
     """Per column of absolute errors ``(n, n_outputs)``, the ``coverage``
-    conformal quantile (the ``ceil(coverage (n + 1))``-th smallest)."""
-    half = np.array([order_statistic(column, coverage) for column in errors.T])
+    conformal quantile (the ``ceil(coverage (n + 1))``-th smallest, at any
+    coverage: the bound of an interval's half-width)."""
+    half = np.array(
+        [order_statistics(column, [coverage], upper=True)[0] for column in errors.T]
+    )
     if np.isnan(half).any():
+        # ceil(coverage (n + 1)) <= n needs n >= coverage / (1 - coverage).
+        needed = max(1, int(np.ceil(round(coverage / (1 - coverage), 9))))
         raise ValueError(
             f"{len(errors)} held-out errors are too few for coverage {coverage}: "
-            f"it needs at least {int(np.ceil(round(coverage / (1 - coverage), 9)))}; raise "
-            "validation_fraction or ask for a lower coverage."
+            f"it needs at least {needed}; raise validation_fraction or ask for a "
+            "lower coverage."
         )
     return half
 

@@ -63,8 +63,9 @@ max_steps : int, None or "auto", default="auto"
     max_steps)``. With a convolutional front end, its first block reads
     every step and max-pools each run of ``k`` steps into one; without, each
     run of ``k`` consecutive steps is folded into one step of ``k`` times
-    the features. Shorter sequences are unchanged; None never shortens. Not
-    applied with ``return_sequences`` or ``tbptt_steps``. "auto": 128 in the
+    the features. Shorter sequences are unchanged; None never shortens. Per-
+    step outputs (``return_sequences``, ``tbptt_steps``) are never shortened:
+    there it must stay "auto" (recorded as None) or None. "auto": 128 in the
     recipe, None for a named network.
 conv_filters : "auto" or tuple of int, default="auto"
     Convolutional front end before the recurrent layers: one
@@ -205,13 +206,14 @@ parameter            numeric series   per-step,        strings,     named networ
 ``pooling``          "mean"           "last"           "last"       "last"
 ``n_networks``       3                1                1            1
 ``scale_inputs``     "instance"       "instance" (c)   (none)       "standard"
-``max_steps``        128              128              None         None
+``max_steps``        128              128 (c)          None         None
 ===================  ===============  ===============  ===========  ==============
 
 (c) Per-step outputs (``return_sequences``, ``tbptt_steps``) are causal:
 one direction and ``scale_inputs="standard"``, so each step's output reads
 the steps up to it only, never the next value it may be trained to predict
-(nor a level and scale computed over later steps). Name
+(nor a level and scale computed over later steps); they are never shortened
+(``max_steps`` None: every step has its own output). Name
 ``bidirectional=True`` or ``scale_inputs="instance"`` to read whole
 sequences (e.g. to tag every step); truncated backpropagation refuses
 ``bidirectional=True``.

@@ -172,14 +172,19 @@ class ValidationSplit:
     groups : ndarray or None
         With ``shuffle=False``, the group (series) of each sample: the last
         ``fraction`` of every group is held out (windows of a panel of series).
+    seed : int or None
+        Seeds the random draw; None takes the training call's seed.
     """
 
     fraction: float
     shuffle: bool = True
     stratify: np.ndarray | None = None
     groups: np.ndarray | None = None
+    seed: int | None = None
 
     def split(self, n_samples, seed):
+        if self.seed is not None:
+            seed = self.seed
         indices = np.arange(n_samples)
         if self.groups is not None and not self.shuffle:
             # One sort, not one scan per group: panels have 100,000s of series.

@@ -172,6 +172,8 @@ STATE = {
         **_SEQUENCE_ESTIMATOR,
         "target_scaler_": _instance("skrnn.TargetScaler"),
         "calibration_errors_": _OPTIONAL_FLOATS,
+        # Why calibration_errors_ is None though early stopping was asked for.
+        "_uncalibrated": _either(_NONE, _STR),
         "_y_sample_ndim": _INT,
     },
     "skrnn.RNNClassifier": {

@@ -180,8 +180,9 @@ SEQUENCE_TRAINING["recipe"] = {
 # scored 0.97 per step and the same after a prefix (mean RMSE 0.158 against
 # 0.156). Truncated backpropagation cannot carry a backward direction's
 # state. Name ``bidirectional=True`` (or ``scale_inputs="instance"``) to read
-# whole sequences, e.g. to tag every step.
-CAUSAL = {"bidirectional": False, "scale_inputs": "standard"}
+# whole sequences, e.g. to tag every step. Every step has its own output, so
+# no sequence is shortened (``max_steps`` None).
+CAUSAL = {"bidirectional": False, "scale_inputs": "standard", "max_steps": None}
 
 
 def per_step_outputs(params):

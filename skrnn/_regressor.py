@@ -69,7 +69,9 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     calibration_errors_ : ndarray of shape (n_held_out, n_outputs) or None
         Absolute errors of the network on the samples early stopping held out
         (one row per sample, or per sample and step with ``return_sequences``);
-        they calibrate :meth:`predict_interval`. None without early stopping.
+        they calibrate :meth:`predict_interval`. None without early stopping,
+        after :meth:`partial_fit` (which holds out nothing), and for per-step
+        outputs of sequences of different lengths.
 
     See Also
     --------
@@ -273,14 +275,25 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             return self._score_steps(X, y, sample_weight, r2_score)
         return super().score(X, y, sample_weight=sample_weight)
 
-    def _calibrate(self, X, y, held_out):
+    def _calibrate(self, X, targets, held_out):
         self.calibration_errors_ = None
+        self._uncalibrated = None  # why, where early stopping was asked for
         if held_out is None or len(held_out) == 0:
+            if self.early_stopping:
+                self._uncalibrated = (
+                    "the last call that trained it, partial_fit, held out no "
+                    "samples (it trains on every one): fit it again to calibrate"
+                )
             return
         y_pred = self.predict(_safe_indexing(X, held_out))
         if isinstance(y_pred, list):  # sequences of different lengths: not yet
+            self._uncalibrated = (
+                "per-step outputs of sequences of different lengths are not "
+                "calibrated (those of sequences of one length are)"
+            )
             return
-        actual = np.asarray(_safe_indexing(y, held_out), dtype=np.float64)
+        # The targets as validated (float32), not y as given: nothing left to fail.
+        actual = np.asarray(_safe_indexing(targets, held_out), dtype=np.float64)
         errors = np.abs(actual.reshape(y_pred.shape) - y_pred)
         self.calibration_errors_ = errors.reshape(-1, self.n_outputs_)
 
@@ -329,10 +342,13 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         coverages, many = _conformal.check_levels(coverage, "coverage", interval=True)
         errors = self.__dict__.get("calibration_errors_")
         if errors is None:
+            reason = self.__dict__.get("_uncalibrated") or (
+                "fit it with early_stopping=True (the samples it holds out, "
+                "validation_fraction, calibrate the intervals)"
+            )
             raise ValueError(
                 "This RNNRegressor holds no out-of-sample errors to calibrate "
-                "intervals on: fit it with early_stopping=True (the samples it "
-                "holds out, validation_fraction, calibrate the intervals)."
+                f"intervals on: {reason}."
             )
         y_pred = self.predict(X)
         if isinstance(y_pred, list):

@@ -301,7 +301,7 @@ class WindowTransformer(TransformerMixin, BaseEstimator):
         return sliding_window_view(padded, self.window, axis=0).swapaxes(1, 2)
 
     def _check_fill_value(self):
-        if abs(self.fill_value) >= _FLOAT32_OVERFLOW:
+        if abs(float(self.fill_value)) >= _FLOAT32_OVERFLOW:
             raise ValueError(
                 f"fill_value={self.fill_value!r} is beyond float32's range (max "
                 f"{_FLOAT32_MAX:.1e}): the padded steps of the float32 windows would "

@@ -469,3 +469,61 @@ def test_a_level_computed_from_a_coverage_takes_the_rank_it_names():
         absolute_quantile(np.ones((8, 1)), 0.9)
     with pytest.raises(ValueError, match="coverage must be a float or a list"):
         check_levels([[0.8, 0.9]], "coverage", interval=True)
+
+
+# ------------------------------------------------- the regressor, from a bug hunt
+def test_an_interval_below_the_median_bounds_the_absolute_errors_from_above():
+    from skrnn._conformal import absolute_quantile
+
+    errors = np.arange(1.0, 7.0)[:, np.newaxis]  # 6 errors
+    # ceil(0.3 * 7) = 3rd smallest, as at any coverage (was the 2nd: floor).
+    np.testing.assert_array_equal(absolute_quantile(errors, 0.3), [3.0])
+    np.testing.assert_array_equal(absolute_quantile(errors, 0.1), [1.0])
+    with pytest.raises(ValueError, match="6 held-out errors .* at least 9"):
+        absolute_quantile(errors, 0.9)
+
+
+def test_warm_fits_hold_out_the_same_samples(monkeypatch):
+    from skrnn import RNNRegressor, _engine
+
+    held = []
+    split = _engine.ValidationSplit.split
+
+    def recording(self, n_samples, seed):
+        train, held_out = split(self, n_samples, seed)
+        held.append(sorted(held_out))
+        return train, held_out
+
+    monkeypatch.setattr(_engine.ValidationSplit, "split", recording)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 5, 1))
+    reg = RNNRegressor(
+        units=2, epochs=1, early_stopping=True, warm_start=True, random_state=0
+    )
+    reg.fit(X, X[:, -1, 0]).fit(X, X[:, -1, 0])
+    # A new draw held out samples the first call trained on: the intervals
+    # then read seen samples (coverage 0.85 -> 0.73 over three warm calls).
+    assert len(held) == 2 and held[0] == held[1]
+
+
+def test_the_regressor_says_why_it_holds_no_errors():
+    from skrnn import RNNRegressor
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 5, 1))
+    reg = RNNRegressor(units=2, epochs=1, early_stopping=True, random_state=0)
+    reg.fit(X, X[:, -1, 0]).partial_fit(X, X[:, -1, 0])
+    with pytest.raises(ValueError, match="partial_fit, held out no samples"):
+        reg.predict_interval(X)
+    ragged = [rng.normal(size=(4 + i % 3, 1)) for i in range(40)]
+    steps = RNNRegressor(
+        units=2, epochs=1, early_stopping=True, return_sequences=True, random_state=0
+    ).fit(ragged, [x[:, 0] for x in ragged])
+    with pytest.raises(ValueError, match="sequences of different lengths are not"):
+        steps.predict_interval(ragged[:2])
+    # Per-step targets in any form fit takes calibrate from the validated ones.
+    Y = X[:, :, 0].cumsum(axis=1)
+    series = RNNRegressor(
+        units=2, epochs=1, early_stopping=True, return_sequences=True, random_state=0
+    ).fit(X, pd.Series(list(Y)))
+    assert series.calibration_errors_.shape == (4 * 5, 1)  # 4 held out, 5 steps

@@ -244,3 +244,37 @@ def test_per_step_labels_as_strings_score_like_their_characters():
     clf = RNNClassifier(units=4, epochs=1, return_sequences=True, random_state=0)
     clf.fit(X, y)
     assert clf.score(X, y) == clf.score(X, [list(labels) for labels in y])
+
+
+def test_per_step_scores_name_bad_targets_and_weights():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(5, 4, 1))
+    Y = X[:, :, 0].cumsum(axis=1)
+    reg = RNNRegressor(units=2, epochs=1, return_sequences=True, random_state=0)
+    reg.fit(X, Y)
+    with pytest.raises(ValueError, match=r"sample_weight has shape \(4,\).*\(5,\)"):
+        reg.score(X, Y, sample_weight=np.ones(4))
+    with pytest.raises(ValueError, match=r"y\[0\] is a single value"):
+        reg.score(X, Y[:, -1])
+
+
+def test_per_step_outputs_are_never_shortened_and_say_so():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(20, 40, 1))
+    Y = X[:, :, 0].cumsum(axis=1)
+    reg = RNNRegressor(units=2, epochs=1, return_sequences=True, random_state=0)
+    assert reg.fit(X, Y).training_params_["max_steps"] is None
+    assert reg.predict(X[:2]).shape == (2, 40)
+    with pytest.raises(ValueError, match="max_steps=10: with per-step outputs"):
+        reg.set_params(max_steps=10).fit(X, Y)
+
+
+def test_per_step_outputs_of_one_length_are_an_array_after_a_ragged_fit():
+    rng = np.random.RandomState(0)
+    X = _ragged(20, rng, low=3, high=8, features=1)
+    reg = RNNRegressor(units=2, epochs=1, return_sequences=True, random_state=0)
+    reg.fit(X, [x[:, 0] for x in X])
+    equal = rng.normal(size=(3, 5, 1))
+    out = reg.predict(equal)
+    assert isinstance(out, np.ndarray) and out.shape == (3, 5)
+    np.testing.assert_allclose(out[1], reg.predict([equal[1], equal[2][:2]])[0])

@@ -1,6 +1,7 @@
 """make_windows and WindowTransformer: shapes, values, views, errors, pipelines."""
 
 import re
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -251,6 +252,12 @@ def test_window_transformer_keeps_the_float32_extremes():
     assert_array_equal(Xt[:, 0, 0], np.array([1, -1, 1, -1]) * np.float32(largest))
     with pytest.raises(ValueError, match="beyond float32's range"):
         WindowTransformer(window=1).fit(np.array([[2.0**128 - 2.0**103]]))
+    # A NumPy float32 fill value is compared without overflowing (a warning
+    # on every fit and transform before).
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Xt = WindowTransformer(window=2, fill_value=np.float32(2.0)).fit_transform(X)
+    assert Xt[0, 0, 0] == 2.0
 
 
 @pytest.mark.parametrize("fill_value", [1e39, -1e39])
