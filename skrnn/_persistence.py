@@ -311,6 +311,15 @@ def _is_date_range(index):
     )
 
 
+def _fixed_frequency(freq):
+    """Whether ``freq`` is a fixed step (hours, days: pandas' Tick), whose
+    range pandas builds at once, not stamp by stamp."""
+    try:
+        return isinstance(pd.tseries.frequencies.to_offset(freq), pd.offsets.Tick)
+    except (TypeError, ValueError):
+        return False
+
+
 def _date_range(start, periods, unit, freq, name):
     first = pd.Timestamp(np.datetime64(start, unit))
     return pd.date_range(first, periods=periods, freq=freq, unit=unit, name=name)
@@ -462,7 +471,11 @@ class _Reader:
                     f"a datetime range of {periods} periods in unit {unit!r}"
                 )
             # Its stamps cost memory as an array of them would: from the budget.
-            self.archive.charge(8 * periods, "a datetime range")
+            # A calendar frequency (months, weeks, business days) builds each
+            # stamp as a Python object (~4 us): charged as one, which bounds
+            # the time a file's ranges take too.
+            per_stamp = 8 if _fixed_frequency(node.get("freq")) else 64
+            self.archive.charge(per_stamp * periods, "a datetime range")
             try:
                 return _date_range(start, periods, unit, node["freq"], name)
             except (TypeError, ValueError, OverflowError) as exc:
@@ -495,7 +508,7 @@ class _Reader:
         # the budget, so that its config, read for the check, counts once).
         inner = Archive(io.BytesIO(data), name, [self.archive.budget[0] + len(data)])
         inflated = sum(info.file_size for info in inner.members.values())
-        _check_network_sizes(inner, name)
+        _check_network_sizes(inner, name, self.archive.members[name].compress_size)
         self.archive.charge(max(0, inflated - len(data)), f"network {name!r}")
         keras = get_keras()
         with tempfile.TemporaryDirectory() as folder:
@@ -622,21 +635,60 @@ def load_estimator(path):
 # initialise a network of any size (a GRU of 6,000 units: 129 s, 3.3 GB)
 # before any weight is read.
 _SIZES = ("units", "filters", "output_dim", "input_dim")
+# Shapes and sizes whose every entry sizes weights or buffers built from them.
+_SHAPES = (
+    "batch_shape",
+    "batch_input_shape",
+    "input_shape",
+    "shape",
+    "kernel_size",
+)
+
+
+def _ints_in(value):
+    """The ints of a size or shape (nested lists of ints and None)."""
+    stack, found = [value], []
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif type(item) is int:
+            found.append(item)
+    return found
+
+
 _RECURRENT = ("GRU", "LSTM", "SimpleRNN", "GRUCell", "LSTMCell", "SimpleRNNCell")
 
 
-def _check_network_sizes(inner, name):
-    """Every layer size of the network member ``name`` (its Archive ``inner``)
-    at most the number of float32 values its weights file holds (the square
-    of a recurrent layer's units: its recurrent kernel alone holds that many),
-    or an InvalidFileError."""
+# Weights compress little (float32 noise: 10-20%); a weights file that
+# inflates more than this from the bytes the file stores is padding, which
+# must not buy a larger network.
+_WEIGHTS_INFLATION = 16
+
+
+def _check_network_sizes(inner, name, stored_bytes):
+    """Every size the network member ``name`` (its Archive ``inner``) declares
+    -- a layer's units, filters, kernel size, an input or built shape -- at
+    most the number of float32 values its weights file holds (the square of a
+    recurrent layer's units: its recurrent kernel alone holds that many), or an
+    InvalidFileError. Keras allocates every weight from the config before it
+    reads any. The values held count at most what ``stored_bytes`` (the
+    member's compressed size in the file) inflate to as weights do."""
     if "config.json" not in inner.members or "model.weights.h5" not in inner.members:
         return  # Keras refuses it itself
-    n_values = inner.members["model.weights.h5"].file_size // 4
+    n_values = (
+        min(
+            inner.members["model.weights.h5"].file_size,
+            _WEIGHTS_INFLATION * stored_bytes,
+        )
+        // 4
+    )
     try:
         config = json.loads(inner.read("config.json", limit=2**24))
-    except (ValueError, RecursionError):
-        return  # Keras refuses it itself
+    except (ValueError, RecursionError) as exc:
+        raise InvalidFileError(
+            f"network {name!r} has no readable configuration ({exc})"
+        ) from None
     stack = [config]
     while stack:
         node = stack.pop()
@@ -660,3 +712,13 @@ def _check_network_sizes(inner, name):
                     f"network {name!r} declares a layer of {key}={size}, more than "
                     f"the {n_values} weights it stores"
                 )
+        for key in _SHAPES:
+            for places in (layer, node.get("build_config")):
+                if not isinstance(places, dict):
+                    continue
+                for size in _ints_in(places.get(key)):
+                    if size > n_values:
+                        raise InvalidFileError(
+                            f"network {name!r} declares a {key} of {size}, more "
+                            f"than the {n_values} weights it stores"
+                        )

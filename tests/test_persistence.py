@@ -913,6 +913,9 @@ def test_a_panel_saves_its_time_indexes_as_ranges_and_loads_them_shared(tmp_path
         ({"periods": True}, "a datetime range's start and periods are not ints"),
         ({"unit": "D"}, "a datetime range of 40 periods in unit 'D'"),
         ({"freq": "not a frequency"}, "a datetime range is invalid"),
+        # A calendar frequency builds a Python object a stamp: charged as one
+        # (at 8 bytes a stamp this range took minutes and gigabytes).
+        ({"periods": 2**26, "freq": "MS"}, "a datetime range of 4294967296 bytes"),
     ],
 )
 def test_a_crafted_datetime_range_is_refused_before_it_costs_memory(
@@ -1071,6 +1074,100 @@ def test_what_a_crafted_file_makes_the_reader_build_is_bounded(
     )
 
 
+def test_crafted_networks_headers_and_arrays_are_refused_before_they_cost(
+    saved, tmp_path, monkeypatch
+):
+    def widen(config):  # the input's feature width: Keras sizes kernels by it
+        stack = [config]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, dict):
+                for key in ("batch_shape", "input_shape"):
+                    if isinstance(node.get(key), list) and len(node[key]) == 3:
+                        node[key][-1] = 10**7
+                stack.extend(node.values())
+            elif isinstance(node, list):
+                stack.extend(node)
+
+    def member(**kwargs):
+        return {"model_0.keras": _keras_member(saved, **kwargs)}
+
+    started = time.perf_counter()
+    _invalid(  # before: 10-14 s and +4.7 GB, refused by Keras only then
+        _rewrite(saved, tmp_path / "wide.skrnn", members=member(edit_config=widen)),
+        r"network 'model_0.keras' declares a \w+ of 10000000, more than",
+    )
+    _invalid(  # before: the size check skipped (87 s, +2.6 GB with 6,000 units)
+        _rewrite(saved, tmp_path / "big.skrnn", members=member(pad=17 * 2**20)),
+        r"network 'model_0.keras' has no readable configuration",
+    )
+
+    def units(config):
+        for layer in config["config"]["layers"]:
+            if layer["class_name"] == "GRU":
+                layer["config"]["units"] = 1000
+
+    # Zeros that inflate to a weights file of a million values buy no network
+    # of a million weights (they compress to a few KB).
+    padded = _edit_network(
+        saved,
+        lambda name, data: (
+            data + b"\0" * 4_000_000
+            if name.endswith(".h5")
+            else json.dumps(_config_with(data, units)).encode()
+            if name == "config.json"
+            else data
+        ),
+    )
+    _invalid(
+        _rewrite(saved, tmp_path / "padded.skrnn", members=padded),
+        r"network 'model_0.keras' declares a layer of units=1000",
+    )
+    assert time.perf_counter() - started < 10
+
+    def empty_lists(header):  # 3 bytes of text, a Python list each
+        header["root"]["state"]["__dict__"]["verbose"] = [[]] * 200_000
+
+    monkeypatch.setattr(_file_format, "MAX_TOTAL_BYTES", 8 * 2**20)
+    _invalid(
+        _rewrite(saved, tmp_path / "lists.skrnn", header=empty_lists),
+        r"estimator.json's values of \d+ bytes exceeds",
+    )
+    monkeypatch.undo()
+
+    def boolean_version(header):
+        header["version"] = True
+
+    _invalid(
+        _rewrite(saved, tmp_path / "true.skrnn", header=boolean_version),
+        "format version True is not a version",
+    )
+    # NumPy's header parser raises tokenize's TokenError (not a ValueError).
+    header = b"{'descr': '<f8', 'fortran_order': False, 'shape': (2,".ljust(118)
+    npy = b"\x93NUMPY\x01\x00" + (len(header) + 1).to_bytes(2, "little")
+    npy += header + b"\n" + b"\0" * 16
+    with zipfile.ZipFile(saved) as archive:
+        npz = zipfile.ZipFile(io.BytesIO(archive.read("arrays.npz")))
+        arrays = {n: npz.read(n) for n in npz.namelist()}
+    first = sorted(arrays)[0]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as out:
+        for name, data in arrays.items():
+            out.writestr(name, npy if name == first else data)
+    _invalid(
+        _rewrite(
+            saved, tmp_path / "npy.skrnn", members={"arrays.npz": buffer.getvalue()}
+        ),
+        rf"array '{first}' in arrays.npz is corrupt \(TokenError",
+    )
+
+
+def _config_with(data, edit):
+    config = json.loads(data)
+    edit(config)
+    return config
+
+
 def test_crafted_names_and_shapes_are_invalid_files(saved, tmp_path):
     name = "model_" + "0" * 300 + ".keras"
 
@@ -1110,5 +1207,9 @@ def test_a_network_counts_once_against_the_budget(saved, monkeypatch):
         network = archive.getinfo("model_0.keras").file_size
         inner = zipfile.ZipFile(io.BytesIO(archive.read("model_0.keras")))
         needed += max(0, sum(info.file_size for info in inner.infolist()) - network)
+        # and the Python values parsing estimator.json builds, bounded by its marks
+        header = archive.read("estimator.json")
+        marks = sum(header.count(mark) for mark in (b",", b":", b"[", b"{"))
+        needed += _file_format.JSON_BYTES_PER_VALUE * (1 + marks)
     monkeypatch.setattr(_file_format, "MAX_TOTAL_BYTES", needed)
     assert load_estimator(saved).n_iter_ == 1
