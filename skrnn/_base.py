@@ -240,7 +240,12 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
                 f"X and y have different numbers of samples: {len(X)} and {len(targets)}."
             )
         weights = _sample_weights(sample_weight, len(X), class_weights)
-        validated = targets  # in the targets' units, for the intervals
+        # What intervals are calibrated on, converted before anything trains.
+        truth = (
+            est._calibration_targets(y, X.lengths)
+            if validation and est.early_stopping
+            else None
+        )
         targets = est._encode_scale(targets, weights, reset=reset)
         if self.tbptt_steps is not None:
             _check_truncated(est)
@@ -299,7 +304,7 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
         )
         result = _engine.train(model, data, targets, weights, config, spec=spec)
         self._commit(est, model, result, reset=reset)
-        self._calibrate(raw_X, validated, result.held_out)
+        self._calibrate(raw_X, truth, result.held_out)
         return self
 
     def _restarted_rate(self):
@@ -314,6 +319,10 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
             {**fitted, "learning_rate": self.learning_rate},
         )
         return None if previous == self.learning_rate else float(self.learning_rate)
+
+    def _calibration_targets(self, y, lengths):
+        """The targets intervals are calibrated on (None: no intervals)."""
+        return None
 
     def _calibrate(self, X, y, held_out):
         """Record what intervals need from the samples training held out (if any)."""

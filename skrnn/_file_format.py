@@ -12,6 +12,7 @@ import io
 import json
 import math
 import re
+import tokenize
 import zipfile
 import zlib
 
@@ -145,14 +146,19 @@ class Archive:
                 f"left of {MAX_TOTAL_BYTES}"
             )
 
-    def charge(self, n_bytes, what):
-        """Count ``n_bytes`` that reading builds (not decompressed) against the
-        file's budget, or refuse the file."""
+    def check_fits(self, n_bytes, what):
+        """Refuse the file if building ``n_bytes`` at once (freed after) would
+        not fit in what is left of its budget."""
         if n_bytes > self.budget[0]:
             raise InvalidFileError(
                 f"{what} of {n_bytes} bytes exceeds the {self.budget[0]} left of "
                 f"{MAX_TOTAL_BYTES}"
             )
+
+    def charge(self, n_bytes, what):
+        """Count ``n_bytes`` that reading builds (not decompressed) against the
+        file's budget, or refuse the file."""
+        self.check_fits(n_bytes, what)
         self.budget[0] -= n_bytes
 
     def read(self, name, limit=None):
@@ -193,7 +199,16 @@ def read_npy(data, name):
             raise ValueError("its data is shorter than its header says")
         stream.seek(0)
         return np.lib.format.read_array(stream, allow_pickle=False)
-    except Exception as exc:  # NumPy's header parser raises tokenize's errors too
+    # NumPy's header parser raises tokenize's and ast's errors too.
+    except (
+        ValueError,
+        TypeError,
+        OSError,
+        EOFError,
+        OverflowError,
+        SyntaxError,
+        tokenize.TokenError,
+    ) as exc:
         raise InvalidFileError(
             f"array {name!r} in arrays.npz is corrupt ({type(exc).__name__}: {exc})"
         ) from None

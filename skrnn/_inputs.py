@@ -461,7 +461,7 @@ def _validate_symbols(estimator, X, kind, *, reset, training=False):
     return Sequences(items=items, pad_value=PAD_CODE)
 
 
-def per_step_targets(y, lengths, *, estimator, numeric):
+def per_step_targets(y, lengths, *, estimator, numeric, dtype=DTYPE):
     """Split per-step targets into one array per sample, checked against X's lengths.
 
     Returns an array ``(n_samples, n_steps, ...)`` when all samples have the same
@@ -493,7 +493,7 @@ def per_step_targets(y, lengths, *, estimator, numeric):
             check_array(
                 item,
                 ensure_2d=False,
-                dtype=DTYPE,
+                dtype=dtype,
                 input_name=f"y[{position}]",
                 estimator=estimator,
             )

@@ -311,13 +311,21 @@ def _is_date_range(index):
     )
 
 
-def _fixed_frequency(freq):
-    """Whether ``freq`` is a fixed step (hours, days: pandas' Tick), whose
-    range pandas builds at once, not stamp by stamp."""
+# What pandas builds for each stamp of a calendar-frequency range on the way.
+_STAMP_OBJECT_BYTES = 64
+
+
+def _built_at_once(freq):
+    """Whether pandas builds a range of ``freq`` as one array (fixed steps such
+    as hours and days, business days: 0.01-0.1 us a stamp), not stamp by stamp
+    (months, weeks, quarters: ~5 us)."""
     try:
-        return isinstance(pd.tseries.frequencies.to_offset(freq), pd.offsets.Tick)
+        offset = pd.tseries.frequencies.to_offset(freq)
     except (TypeError, ValueError):
         return False
+    return isinstance(
+        offset, (pd.offsets.Tick, pd.offsets.BusinessDay, pd.offsets.CustomBusinessDay)
+    )
 
 
 def _date_range(start, periods, unit, freq, name):
@@ -471,11 +479,14 @@ class _Reader:
                     f"a datetime range of {periods} periods in unit {unit!r}"
                 )
             # Its stamps cost memory as an array of them would: from the budget.
-            # A calendar frequency (months, weeks, business days) builds each
-            # stamp as a Python object (~4 us): charged as one, which bounds
-            # the time a file's ranges take too.
-            per_stamp = 8 if _fixed_frequency(node.get("freq")) else 64
-            self.archive.charge(per_stamp * periods, "a datetime range")
+            # A calendar frequency (months, weeks) builds a Python object a
+            # stamp on the way (~5 us each): the range must fit the budget as
+            # such objects, though only the array stays.
+            if not _built_at_once(node.get("freq")):
+                self.archive.check_fits(
+                    _STAMP_OBJECT_BYTES * periods, "a datetime range"
+                )
+            self.archive.charge(8 * periods, "a datetime range")
             try:
                 return _date_range(start, periods, unit, node["freq"], name)
             except (TypeError, ValueError, OverflowError) as exc:

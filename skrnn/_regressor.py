@@ -275,6 +275,17 @@ class RNNRegressor(RegressorMixin, BaseRNN):
             return self._score_steps(X, y, sample_weight, r2_score)
         return super().score(X, y, sample_weight=sample_weight)
 
+    def _calibration_targets(self, y, lengths):
+        """y as float64 arrays (validated already: this cannot fail), or None
+        for per-step targets of sequences of different lengths, whose
+        intervals are not calibrated."""
+        if not self.return_sequences:
+            return check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
+        targets = per_step_targets(
+            y, lengths, estimator=self, numeric=True, dtype=np.float64
+        )
+        return None if isinstance(targets, list) else targets
+
     def _calibrate(self, X, targets, held_out):
         self.calibration_errors_ = None
         self._uncalibrated = None  # why, where early stopping was asked for
@@ -285,15 +296,14 @@ class RNNRegressor(RegressorMixin, BaseRNN):
                     "samples (it trains on every one): fit it again to calibrate"
                 )
             return
-        y_pred = self.predict(_safe_indexing(X, held_out))
-        if isinstance(y_pred, list):  # sequences of different lengths: not yet
+        if targets is None:  # per-step targets of different lengths: not yet
             self._uncalibrated = (
                 "per-step outputs of sequences of different lengths are not "
                 "calibrated (those of sequences of one length are)"
             )
             return
-        # The targets as validated (float32), not y as given: nothing left to fail.
-        actual = np.asarray(_safe_indexing(targets, held_out), dtype=np.float64)
+        y_pred = self.predict(_safe_indexing(X, held_out))
+        actual = targets[held_out]
         errors = np.abs(actual.reshape(y_pred.shape) - y_pred)
         self.calibration_errors_ = errors.reshape(-1, self.n_outputs_)
 

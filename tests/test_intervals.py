@@ -515,15 +515,41 @@ def test_the_regressor_says_why_it_holds_no_errors():
     reg.fit(X, X[:, -1, 0]).partial_fit(X, X[:, -1, 0])
     with pytest.raises(ValueError, match="partial_fit, held out no samples"):
         reg.predict_interval(X)
-    ragged = [rng.normal(size=(4 + i % 3, 1)) for i in range(40)]
-    steps = RNNRegressor(
-        units=2, epochs=1, early_stopping=True, return_sequences=True, random_state=0
-    ).fit(ragged, [x[:, 0] for x in ragged])
-    with pytest.raises(ValueError, match="sequences of different lengths are not"):
-        steps.predict_interval(ragged[:2])
+    # Decided by the training sequences, whichever samples are held out (all of
+    # one length for some seeds here).
+    ragged = [rng.normal(size=(n, 1)) for n in [5] * 18 + [7, 9]]
+    for seed in range(4):
+        steps = RNNRegressor(
+            units=2,
+            epochs=1,
+            early_stopping=True,
+            return_sequences=True,
+            random_state=seed,
+        ).fit(ragged, [x[:, 0] for x in ragged])
+        assert steps.calibration_errors_ is None
+        with pytest.raises(ValueError, match="sequences of different lengths are not"):
+            steps.predict_interval(ragged[:2])
     # Per-step targets in any form fit takes calibrate from the validated ones.
     Y = X[:, :, 0].cumsum(axis=1)
     series = RNNRegressor(
         units=2, epochs=1, early_stopping=True, return_sequences=True, random_state=0
     ).fit(X, pd.Series(list(Y)))
     assert series.calibration_errors_.shape == (4 * 5, 1)  # 4 held out, 5 steps
+
+
+def test_intervals_are_calibrated_on_the_targets_in_float64():
+    from skrnn import RNNRegressor
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 5, 1))
+    y = 1e7 + X[:, -1, 0]  # float32's spacing at 1e7 is 1.0
+    reg = RNNRegressor(
+        units=2, epochs=1, early_stopping=True, scale_targets=True, random_state=0
+    ).fit(X, y)
+    errors = np.sort(reg.calibration_errors_[:, 0])
+    # The held-out samples are those of ValidationSplit's seeded draw.
+    from skrnn import _engine
+
+    _, held_out = _engine.ValidationSplit(0.1, seed=reg._seed).split(40, 0)
+    expected = np.sort(np.abs(y[held_out] - reg.predict(X[held_out])))
+    np.testing.assert_allclose(errors, expected, rtol=1e-12)

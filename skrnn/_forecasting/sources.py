@@ -28,6 +28,7 @@ import os
 import pathlib
 import re
 import sys
+import urllib.parse
 import uuid
 
 import numpy as np
@@ -128,13 +129,14 @@ def source_chunks(data, columns):
         yield data[columns.names()]
         return
     dataset = data
-    if not _is_arrow_dataset(data):
+    given = _is_arrow_dataset(data)  # its schema the user's, not the first file's
+    if not given:
         path = pathlib.Path(os.fspath(data))
         if not path.exists():
             raise FileNotFoundError(f"No Parquet file or folder at {str(path)!r}.")
         dataset = _parquet_dataset(path, columns)
     _check_columns(dataset.schema.names, columns)
-    dataset = _checked_dataset(dataset, columns)
+    dataset = _checked_dataset(dataset, columns, given=given)
     # No read-ahead, no reading threads, no pre-buffered row groups: memory
     # holds the record batch being read. With any of them Arrow decoded ahead
     # of the (slower) reading of each batch into series: 20,000 series of 500
@@ -199,13 +201,16 @@ def _parquet_dataset(path, columns):
         # as it is, whatever folders it lies in.
         partitioning = "hive" if path.is_dir() else None
         dataset = pyarrow.dataset(path, format="parquet", partitioning=partitioning)
-        # Series ids from folders' names keep their string form: pyarrow infers
-        # integers from them ("001", "010" read as 1, 10; "1" and "01" as one).
+        # Series ids from folders' names keep their string form where pyarrow's
+        # integers would change them ("001", "010" read as 1, 10; "1" and "01"
+        # as one); folders named by integers as written stay integers.
         keys = getattr(dataset, "partitioning", None)
         keys = None if keys is None else keys.schema
         if keys is not None and columns.id in _folder_keys(dataset):
             field = keys.get_field_index(columns.id)
-            if not _is_string(keys.field(field).type):
+            if not _is_string(keys.field(field).type) and not _written_as_ints(
+                dataset, columns.id
+            ):
                 keys = keys.set(field, keys.field(field).with_type(_pyarrow().string()))
                 dataset = pyarrow.dataset(
                     path,
@@ -218,6 +223,22 @@ def _parquet_dataset(path, columns):
             f"{str(path)!r} is not a Parquet file or a folder of Parquet files "
             f"that can be read: {error}"
         ) from None
+
+
+def _written_as_ints(dataset, name):
+    """Whether every folder name ``name=...`` of a dataset's files is an
+    integer as Python writes it (no leading zeros or signs pyarrow drops)."""
+    prefix = f"{name}="
+    for fragment in dataset.get_fragments():
+        for part in pathlib.PurePath(fragment.path).parts:
+            if part.startswith(prefix):
+                text = urllib.parse.unquote(part[len(prefix) :])
+                try:
+                    if str(int(text)) != text:
+                        return False
+                except ValueError:
+                    return False
+    return True
 
 
 def _folder_keys(dataset):
@@ -234,7 +255,7 @@ def _pyarrow():
     return pyarrow
 
 
-def _checked_dataset(dataset, columns):
+def _checked_dataset(dataset, columns, given=False):
     """A dataset whose every file has the columns of its schema (the first
     file's): no column of a later file silently left unread or read as
     missing values, and the three columns of one kind in every file (no time
@@ -243,17 +264,16 @@ def _checked_dataset(dataset, columns):
     ids read as strings). Types of one kind that differ in width or unit
     (``int32`` and ``int64``, ``float32`` and ``float64``, time stamps in
     microseconds and nanoseconds) are read as the widest, exactly: the
-    dataset is then returned with that schema."""
+    dataset is then returned with that schema. ``given``: a dataset the user
+    built, whose schema may also read integer files' values as floats."""
     get_fragments = getattr(dataset, "get_fragments", None)
     if get_fragments is None:
         return dataset
     partition_keys = import_pyarrow_dataset().get_partition_keys
     roles = {columns.id: "series id", columns.time: "time", columns.target: "value"}
     # column -> [(where, type)]: the dataset's schema first, then each file's
-    types = {
-        name: [("the dataset's other files", dataset.schema.field(name).type)]
-        for name in roles
-    }
+    first = "the dataset's schema" if given else "the dataset's other files"
+    types = {name: [(first, dataset.schema.field(name).type)] for name in roles}
     for fragment in get_fragments():
         schema = fragment.physical_schema
         where = getattr(fragment, "path", None) or "a fragment of the dataset"
@@ -267,7 +287,7 @@ def _checked_dataset(dataset, columns):
                 types[name].append((where, schema.field(name).type))
     schema = dataset.schema
     for name, role in roles.items():
-        unified = _one_type(types[name], name, role)
+        unified = _one_type(types[name], name, role, given)
         if unified != schema.field(name).type:
             field = schema.get_field_index(name)
             schema = schema.set(field, schema.field(name).with_type(unified))
@@ -286,16 +306,17 @@ def _checked_dataset(dataset, columns):
     )
 
 
-def _one_type(types, name, role):
+def _one_type(types, name, role, given=False):
     """The type that reads a column's ``types`` (``(where, type)``, the
     dataset's first) exactly, or a ValueError naming the file whose type is
-    of another kind."""
+    of another kind. ``given``: the first is a schema the user chose, which
+    may read integers as floats."""
     pyarrow = _pyarrow()
     first_where, first = types[0]
     kind = _column_kind(first)
     for where, arrow_type in types[1:]:
         other = _column_kind(arrow_type)
-        if other == kind:
+        if other == kind or (given and (kind[0], other[0]) == ("floats", "integers")):
             continue
         if role == "time" and kind[0] == other[0] == "time stamps":
             zones = sorted({str(_column_kind(t)[1]) for _, t in types})
@@ -309,7 +330,7 @@ def _one_type(types, name, role):
             f"{first_where} {first}: write them with one type."
         )
     distinct = {arrow_type for _, arrow_type in types}
-    if len(distinct) == 1:
+    if len(distinct) == 1 or given and kind[0] == "floats":
         return first
     if kind[0] == "integers":
         return pyarrow.int64()

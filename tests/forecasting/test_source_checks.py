@@ -125,6 +125,17 @@ def test_ids_from_folder_names_keep_their_string_form(tmp_path):
     assert len(fc.predict(tmp_path / "flat.parquet")) == 3 * 2
 
 
+def test_folders_named_by_integers_keep_integer_ids(tmp_path):
+    frame = _long(ids=(1, 2, 10))
+    frame.to_parquet(tmp_path / "hive", partition_cols=["unique_id"], index=False)
+    frame.to_parquet(tmp_path / "flat.parquet", index=False)
+    fc = _forecaster().fit(tmp_path / "flat.parquet")
+    assert fc.series_ids_ == [1, 2, 10]
+    # The folders name the flat file's series: read as the fitted ones.
+    assert len(fc.predict(tmp_path / "hive")) == 3 * 2
+    assert _forecaster().fit(tmp_path / "hive").series_ids_ == [1, 2, 10]
+
+
 def test_two_folders_never_become_one_series(tmp_path):
     frame = _long(ids=("1", "01"))
     frame.to_parquet(tmp_path / "hive", partition_cols=["unique_id"], index=False)
@@ -367,3 +378,22 @@ def test_a_dask_frame_of_pyarrow_time_stamps_keeps_their_time_zone():
     for series_id in ("s0", "s1"):
         assert str(got.index_[series_id].tz) == "Europe/Paris"
         assert got.index_[series_id].equals(expected.index_[series_id])
+
+
+def test_a_dataset_schema_of_floats_reads_integer_files(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    ds = pytest.importorskip("pyarrow.dataset")
+    frame = _long(ids=("s0", "s1"))
+    ints = frame.assign(y=frame.y.round().astype("int64"))
+    ints.to_parquet(tmp_path / "ints.parquet", index=False)
+    ints.assign(y=ints.y.astype(float)).to_parquet(tmp_path / "f.parquet", index=False)
+    schema = pa.schema(
+        [("unique_id", pa.string()), ("ds", pa.timestamp("us")), ("y", pa.float64())]
+    )
+    # The user's schema reads the integer values as floats (pyarrow's own way
+    # to reconcile file types): accepted, as the same values in floats.
+    from_ints = _forecaster().fit(ds.dataset(tmp_path / "ints.parquet", schema=schema))
+    from_floats = _forecaster().fit(tmp_path / "f.parquet")
+    np.testing.assert_allclose(
+        from_ints.predict()["y"].to_numpy(), from_floats.predict()["y"].to_numpy()
+    )
