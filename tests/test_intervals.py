@@ -518,7 +518,7 @@ def test_the_regressor_says_why_it_holds_no_errors():
     # Decided by the training sequences, whichever samples are held out (all of
     # one length for some seeds here).
     ragged = [rng.normal(size=(n, 1)) for n in [5] * 18 + [7, 9]]
-    for seed in range(4):
+    for seed in (0, 1):  # seed 1 holds out samples of one length only
         steps = RNNRegressor(
             units=2,
             epochs=1,
