@@ -375,8 +375,9 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
         """Sequences of different lengths for a network fitted without masking
         (equal lengths, or a convolutional front end): padded, it would train
         on the padding."""
-        # Resampled series have no padding; symbols' padding is masked (mask_zero).
-        unmasked = not (self._masked or self._resampled or self._padded_input)
+        # Ragged numeric series are masked or resampled (no padding), symbols'
+        # padding is masked by their embedding, mask_value marks padding.
+        unmasked = not (self._padded_input or self.mask_value is not None)
         if X.dense is None and unmasked and len(set(X.lengths)) > 1:
             raise ValueError(
                 "This network was fitted on sequences of one length and reads no "

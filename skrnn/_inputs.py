@@ -158,8 +158,8 @@ def _holds_only_strings(X, dtype):
         kind.kind == "O" or str(kind).startswith("str") for kind in X.dtypes
     ):
         return False
-    values = np.asarray(X, dtype=object)
-    return values.size > 0 and all(isinstance(value, str) for value in values.flat)
+    rows = np.asarray(X, dtype=object)
+    return len(rows) > 0 and all(_is_token_list(row) for row in rows)
 
 
 def _one_dimensional(what):
@@ -187,7 +187,7 @@ def validate_sequences(estimator, X, *, reset, training=False):
     """
     kind = _input_kind(X)
     if kind == "tokens" and (hasattr(X, "columns") or getattr(X, "ndim", 1) == 2):
-        X = [list(row) for row in np.asarray(X, dtype=object)]
+        X = np.asarray(X, dtype=object)  # its rows: the token sequences
     if kind in ("strings", "tokens"):
         return _validate_symbols(estimator, X, kind, reset=reset, training=training)
     fitted_kind = None if reset else estimator._input_kind

@@ -281,10 +281,11 @@ class RNNRegressor(RegressorMixin, BaseRNN):
         intervals are not calibrated."""
         if not self.return_sequences:
             return check_array(y, ensure_2d=False, dtype=np.float64, input_name="y")
-        targets = per_step_targets(
+        if lengths.min() != lengths.max():
+            return None
+        return per_step_targets(
             y, lengths, estimator=self, numeric=True, dtype=np.float64
         )
-        return None if isinstance(targets, list) else targets
 
     def _calibrate(self, X, targets, held_out):
         self.calibration_errors_ = None

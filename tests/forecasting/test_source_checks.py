@@ -82,29 +82,19 @@ def test_files_of_other_time_zones_are_refused(tmp_path, zones):
 def test_files_of_other_time_units_are_read_exactly(tmp_path):
     frame = _long()
     stamps = frame.ds.to_numpy()
-    first = frame[frame.unique_id == "s0"]
-    second = frame[frame.unique_id == "s1"]
-    folder = _folder(
-        tmp_path,
-        pa.Table.from_pandas(first, preserve_index=False).cast(
-            pa.schema(
-                [
-                    ("unique_id", pa.string()),
-                    ("ds", pa.timestamp("s")),
-                    ("y", pa.float64()),
-                ]
-            )
-        ),  # fmt: skip
-        pa.Table.from_pandas(second, preserve_index=False).cast(
-            pa.schema(
-                [
-                    ("unique_id", pa.string()),
-                    ("ds", pa.timestamp("ns")),
-                    ("y", pa.float64()),
-                ]
-            )
-        ),  # fmt: skip
-    )
+
+    def in_unit(series_id, unit):  # the same stamps, stored in another unit
+        part = frame[frame.unique_id == series_id]
+        schema = pa.schema(
+            [
+                ("unique_id", pa.string()),
+                ("ds", pa.timestamp(unit)),
+                ("y", pa.float64()),
+            ]
+        )
+        return pa.Table.from_pandas(part, preserve_index=False).cast(schema)
+
+    folder = _folder(tmp_path, in_unit("s0", "s"), in_unit("s1", "ns"))
     fc = _forecaster().fit(folder)
     for series_id in ("s0", "s1"):
         np.testing.assert_array_equal(
