@@ -222,9 +222,29 @@ class _Writer:
                 f"{where} is {what}, which the safe format cannot store. Use "
                 "joblib.dump (load only trusted files) for such estimators."
             )
+        _check_parameters(value, where)
         transient = getattr(type(value), "_transient_attributes", ())
         state = {k: v for k, v in vars(value).items() if k not in transient}
         return {"__object__": name, "state": self.encode(state, name)}
+
+
+def _check_parameters(obj, where):
+    """Refuse to write parameters that :func:`load_estimator` would refuse.
+
+    An estimator's parameters are validated when it is fitted, so an unfitted
+    one may hold a value its ``fit`` (and a file's reader) refuses.
+    """
+    constraints = getattr(type(obj), "_parameter_constraints", {})
+    values = {p: v for p, v in vars(obj).items() if p in constraints}
+    try:
+        validate_parameter_constraints(
+            constraints, values, caller_name=type(obj).__name__
+        )
+    except InvalidParameterError as exc:
+        raise ValueError(
+            f"{where} cannot be saved: {exc} load_estimator would refuse the "
+            "file; fit accepts no such value either."
+        ) from None
 
 
 def _zone_to_json(tz, where):
@@ -261,6 +281,18 @@ def _zone_from_json(node):
     return zoneinfo.ZoneInfo(name)
 
 
+# What a file's root may be: the estimators save_estimator is documented for.
+ROOT_CLASSES = frozenset(
+    {
+        "skrnn.RNNRegressor",
+        "skrnn.RNNClassifier",
+        "skrnn.SequenceForecaster",
+        "skrnn.WindowTransformer",
+        "sklearn.Pipeline",
+    }
+)
+
+
 def save_estimator(estimator, path):
     """Save a fitted skrnn estimator to a file that is safe to load.
 
@@ -293,6 +325,11 @@ def save_estimator(estimator, path):
     >>> bool(np.all(load_estimator(path).predict(X) == reg.predict(X)))
     True
     """
+    if class_ids().get(type(estimator)) not in ROOT_CLASSES:
+        raise TypeError(
+            f"save_estimator writes skrnn estimators and Pipelines of them; got "
+            f"a {type(estimator).__name__}. Use joblib.dump for other objects."
+        )
     writer = _Writer()
     root = writer.encode(estimator, type(estimator).__name__)
     write_file(path, root, writer.finish(), writer.models)
@@ -630,6 +667,11 @@ def load_estimator(path):
         for name in archive.members:
             if not MEMBER_NAME.fullmatch(name):
                 raise InvalidFileError(f"member name {name!r} is not allowed")
+        if root["__object__"] in CLASSES and root["__object__"] not in ROOT_CLASSES:
+            raise InvalidFileError(
+                f"its root is a {root['__object__']}, a part of an estimator, not "
+                f"one of {', '.join(sorted(ROOT_CLASSES))}"
+            )
         reader = _Reader(archive, version)
         try:
             return reader.decode(root)
