@@ -31,6 +31,14 @@ def _data(n=30, steps=5, features=2, seed=0):
     return X, X[:, -1, 0] + X[:, 0, 1]
 
 
+@pytest.fixture(scope="module")
+def fitted_fast():
+    """``RNNRegressor(**FAST)`` fitted on ``_data()``, for tests that only read it
+    (predict, pickle, its network): one fit instead of one per test. A test that
+    changes the estimator (set_params, fit, partial_fit) fits its own."""
+    return RNNRegressor(**FAST).fit(*_data())
+
+
 def test_import_is_lazy_and_light():
     code = textwrap.dedent(
         """
@@ -267,9 +275,9 @@ def test_verbose_zero_prints_nothing(capfd):
     assert capfd.readouterr().out == ""
 
 
-def test_pickle_round_trip_and_clone():
-    X, y = _data()
-    reg = RNNRegressor(**FAST).fit(X, y)
+def test_pickle_round_trip_and_clone(fitted_fast):
+    X, _ = _data()
+    reg = fitted_fast
     restored = pickle.loads(pickle.dumps(reg))
     np.testing.assert_array_equal(restored.predict(X), reg.predict(X))
     fresh = clone(reg)
@@ -308,13 +316,12 @@ def test_a_fit_leaves_no_gradient_registry_entry_behind():
 
 
 @pytest.mark.tensorflow_only
-def test_registry_release_keeps_entries_of_other_fits():
+def test_registry_release_keeps_entries_of_other_fits(fitted_fast):
     from skrnn import _tensorflow
 
-    X, y = _data()
     if not _tensorflow.registry_workaround_active():
         pytest.skip("this TensorFlow carries the upstream fix")
-    other = RNNRegressor(**FAST).fit(X, y)
+    other = fitted_fast
     registry = _tensorflow._gradient_registry()
     # An entry that another fit (another thread) registered meanwhile stays.
     with _tensorflow.released_custom_gradients(other.model_):

@@ -13,8 +13,10 @@ FAST = dict(epochs=3, units=4, random_state=0, **PLAIN)
 
 def test_learns_sign_rule_with_string_labels(sign_data):
     X, y = sign_data
+    # 20 epochs learn it as well as 40 (accuracy 0.88-0.92 over random states
+    # 0-2 and data seeds 1-3, as at 40 epochs).
     clf = RNNClassifier(
-        units=16, epochs=40, learning_rate=0.01, n_networks=1, random_state=0
+        units=16, epochs=20, learning_rate=0.01, n_networks=1, random_state=0
     )
     clf.fit(X[:150], y[:150])
     majority = max(np.mean(y[150:] == "up"), np.mean(y[150:] == "down"))
@@ -180,7 +182,7 @@ def test_class_weight_is_validated(class_weight, message):
 def test_class_weight_changes_the_model():
     X = np.random.RandomState(0).rand(20, 4, 1)
     y = np.array(["up", "down"] * 10)
-    params = dict(units=4, epochs=2, n_networks=1, random_state=0)
+    params = dict(units=4, epochs=2, n_networks=1, random_state=0, **PLAIN)
     plain = RNNClassifier(**params).fit(X, y)
     weighted = RNNClassifier(**params, class_weight={"up": 10.0}).fit(X, y)
     assert not np.allclose(plain.predict_proba(X), weighted.predict_proba(X))

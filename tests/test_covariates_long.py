@@ -5,6 +5,8 @@ One long DataFrame indexed by (series id, time) holds the target column
 data given as ``fit(X, y)``.
 """
 
+import pickle
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -49,11 +51,20 @@ def _covariates(frame, target="y"):
     return frame.drop(columns=target)
 
 
-def test_combined_frame_forecasts_like_x_and_y():
-    train, test = _train_test(_frame())
-    future = _covariates(test)
+@pytest.fixture(scope="module")
+def fitted():
+    """The same data fitted once as one frame and once as X and y: tests that
+    change them take copies (pickle)."""
+    train, _ = _train_test(_frame())
     combined = SequenceForecaster(**TINY).fit(train)
     separate = SequenceForecaster(**TINY).fit(_covariates(train), train["y"])
+    return combined, separate
+
+
+def test_combined_frame_forecasts_like_x_and_y(fitted):
+    train, test = _train_test(_frame())
+    future = _covariates(test)
+    combined, separate = fitted
     forecast = combined.predict(future)
     np.testing.assert_allclose(forecast, separate.predict(future), rtol=1e-6)
     assert forecast.index.names == NAMES and forecast.name == "y"
@@ -90,10 +101,9 @@ def test_past_covariates_named_in_the_combined_frame():
     )
 
 
-def test_update_and_score_take_the_combined_frame(tmp_path):
-    train, test = _train_test(_frame())
-    model = SequenceForecaster(**TINY).fit(train)
-    separate = SequenceForecaster(**TINY).fit(_covariates(train), train["y"])
+def test_update_and_score_take_the_combined_frame(tmp_path, fitted):
+    _, test = _train_test(_frame())
+    model, separate = pickle.loads(pickle.dumps(fitted))
     assert model.score(test) == pytest.approx(
         separate.score(_covariates(test), test["y"]), rel=1e-6
     )
@@ -143,7 +153,7 @@ def test_a_one_column_long_frame_is_a_panel_without_covariates():
         model.update(test)
 
 
-def test_combined_frame_errors_name_the_column_and_series():
+def test_combined_frame_errors_name_the_column_and_series(fitted):
     frame = _frame()
     train, test = _train_test(frame)
     with pytest.raises(
@@ -155,7 +165,7 @@ def test_combined_frame_errors_name_the_column_and_series():
     nan.loc[("s1", nan.loc["s1"].index[5]), "temp"] = np.nan
     with pytest.raises(ValueError, match=r"X\['s1'\]: covariate 'temp' is missing"):
         SequenceForecaster(**TINY).fit(nan)
-    model = SequenceForecaster(**TINY).fit(train)
+    model = fitted[0]
     future = _covariates(test)
     with pytest.raises(
         ValueError, match="X\\['s0'\\] lacks the known-future covariate 'temp'"

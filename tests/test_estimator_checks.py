@@ -28,9 +28,11 @@ SMALL = dict(
     batch_size=32,
 )
 PLAIN = dict(SMALL, conv_filters=(), bidirectional=False)
+# Epochs for the learning checks: 30 and 20 keep a clear margin (R^2
+# 0.82-0.93 for random states 0-2; accuracy 0.93-0.98 for random states 0-3).
 ESTIMATORS = [
-    RNNRegressor(**SMALL, random_state=0),
-    RNNClassifier(**SMALL, random_state=0),
+    RNNRegressor(**{**SMALL, "epochs": 30}, random_state=0),
+    RNNClassifier(**{**SMALL, "epochs": 20}, random_state=0),
     SequenceForecaster(window=3, units=8, epochs=10, random_state=0),
 ]
 FAST_ESTIMATORS = [

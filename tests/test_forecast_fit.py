@@ -1,5 +1,7 @@
 """A forecaster's fit commits everything at once, or changes nothing."""
 
+import pickle
+
 import numpy as np
 import pytest
 from sklearn.exceptions import NotFittedError
@@ -43,11 +45,17 @@ def _failing(stage, monkeypatch, call=1):
     monkeypatch.setattr(_forecaster, stage, failing)
 
 
+@pytest.fixture(scope="module")
+def fitted():
+    """Fitted once; each test refits (and so changes) a copy of its own."""
+    return SequenceForecaster(random_state=0, **PARAMS).fit(_series(0))
+
+
 @pytest.mark.parametrize("stage", STAGES)
 def test_a_failure_at_any_stage_leaves_a_fitted_forecaster_as_it_was(
-    stage, monkeypatch
+    stage, monkeypatch, fitted
 ):
-    model = SequenceForecaster(random_state=0, **PARAMS).fit(_series(0))
+    model = pickle.loads(pickle.dumps(fitted))
     before = dict(model.__dict__)
     forecast = model.predict()
     intervals = model.predict_interval(coverage=0.5)
@@ -74,9 +82,9 @@ def test_a_failure_leaves_an_unfitted_forecaster_unfitted(stage, monkeypatch):
         model.predict()
 
 
-def test_a_failure_in_the_backtest_changes_nothing(monkeypatch):
+def test_a_failure_in_the_backtest_changes_nothing(monkeypatch, fitted):
     # The backtest trains the plan a second time (the second call).
-    model = SequenceForecaster(random_state=0, **PARAMS).fit(_series(0))
+    model = pickle.loads(pickle.dumps(fitted))
     before = dict(model.__dict__)
     _failing("train_networks", monkeypatch, call=2)
     with pytest.raises(Injected):

@@ -54,8 +54,12 @@ def test_airline_in_four_lines_learns_the_season_of_a_held_out_year():
 def test_learns_a_seasonal_series_better_than_repeating_the_last_value():
     series = _sine(150)
     train, test = series[:138], series[138:]
+    # The network learns the season: differenced at lag 1 only (the "auto"
+    # differences include lag 12, which leaves this series a constant, and any
+    # network forecasts it). RMSE 0.015-0.06 of the naive one's for
+    # random_state 0, 1, 2 at 60 epochs; 0.67-0.81 at 20.
     model = SequenceForecaster(
-        window=12, horizon=12, units=16, epochs=60, random_state=0
+        window=12, horizon=12, units=16, epochs=60, differences=(1,), random_state=0
     )
     forecast = model.fit(train).predict()
     naive = np.full(12, train[-1])
@@ -128,17 +132,19 @@ def test_update_appends_history_without_refitting():
         window=12, horizon=3, log=True, differences=(12,), **FAST
     )
     model.fit(passengers[:120])
+    # A twin of the fitted forecaster (its copy: the same network), kept apart
+    # before the update.
+    same = pickle.loads(pickle.dumps(model))
     network = model.model_
     model.update(passengers[120:132])
     assert model.model_ is network
     assert len(model.y_) == 132 and model.index_[-1] == pd.Period("1959-12", "M")
     refit_free = model.predict()
     assert str(refit_free.index[0]) == "1960-01"
-    # The same network forecasts from the longer history: a twin fitted the same
-    # way and updated in two steps forecasts the same, and not what it forecast
-    # from the shorter history.
-    same = SequenceForecaster(window=12, horizon=3, log=True, differences=(12,), **FAST)
-    before = same.fit(passengers[:120]).predict()
+    # The same network forecasts from the longer history: the twin updated in
+    # two steps forecasts the same, and not what it forecast from the shorter
+    # history.
+    before = same.predict()
     same.update(passengers[120:126]).update(passengers[126:132].to_numpy())
     np.testing.assert_allclose(refit_free.to_numpy(), same.predict().to_numpy())
     assert np.abs(before.to_numpy() - refit_free.to_numpy()).max() > 1.0
@@ -200,10 +206,16 @@ def test_grid_search_backtests_with_time_series_split():
     assert str(search.best_estimator_.predict().index[0]) == "1961-01"
 
 
-def test_score_skips_a_gap_between_fit_and_test():
-    passengers = load_airline()
+@pytest.fixture(scope="module")
+def fitted_on_100_months():
+    """Fitted once on the first 100 months; tests take copies of it."""
     model = SequenceForecaster(window=12, log=True, differences=(12,), **FAST)
-    model.fit(passengers[:100])
+    return model.fit(load_airline()[:100])
+
+
+def test_score_skips_a_gap_between_fit_and_test(fitted_on_100_months):
+    passengers = load_airline()
+    model = pickle.loads(pickle.dumps(fitted_on_100_months))
     gap_score = model.score(passengers[110:122])
     forecast = model.set_params(horizon=22).predict()
     from sklearn.metrics import r2_score
@@ -211,11 +223,10 @@ def test_score_skips_a_gap_between_fit_and_test():
     assert gap_score == pytest.approx(r2_score(passengers[110:122], forecast[10:]))
 
 
-def test_score_after_a_gap_longer_than_the_test_data():
+def test_score_after_a_gap_longer_than_the_test_data(fitted_on_100_months):
     # TimeSeriesSplit(gap=...) leaves more steps between fit and test than it tests.
     passengers = load_airline()
-    model = SequenceForecaster(window=12, log=True, differences=(12,), **FAST)
-    model.fit(passengers[:100])
+    model = pickle.loads(pickle.dumps(fitted_on_100_months))
     gap_score = model.score(passengers[120:126])
     forecast = model.set_params(horizon=26).predict()
     from sklearn.metrics import r2_score
@@ -465,19 +476,26 @@ def test_a_forecaster_fitted_before_parameters_were_recorded_warm_starts():
         model.fit(_daily())
 
 
+@pytest.fixture(scope="module")
+def fitted_daily():
+    """SequenceForecaster(window=7, horizon=3) fitted once on ``_daily()``:
+    tests that change it take copies (pickle)."""
+    return SequenceForecaster(window=7, horizon=3, **FAST).fit(_daily())
+
+
 @pytest.mark.parametrize("horizon", [0, -1, 2.5, "3", None])
-def test_a_horizon_changed_after_fit_is_checked_where_it_is_read(horizon):
+def test_a_horizon_changed_after_fit_is_checked_where_it_is_read(horizon, fitted_daily):
     from sklearn.utils._param_validation import InvalidParameterError
 
-    model = SequenceForecaster(window=7, horizon=3, **FAST).fit(_daily())
+    model = pickle.loads(pickle.dumps(fitted_daily))
     model.set_params(horizon=horizon)
     with pytest.raises(InvalidParameterError, match="'horizon' parameter"):
         model.predict()
     assert len(model.set_params(horizon=5).predict()) == 5
 
 
-def test_updates_on_another_time_zone_or_period_are_refused_by_name():
-    model = SequenceForecaster(window=7, horizon=3, **FAST).fit(_daily())
+def test_updates_on_another_time_zone_or_period_are_refused_by_name(fitted_daily):
+    model = pickle.loads(pickle.dumps(fitted_daily))
     utc = pd.DatetimeIndex(["2020-03-21"]).tz_localize("UTC")
     with pytest.raises(ValueError, match="in time zone UTC, the series' without a"):
         model.update(pd.Series([1.0], index=utc))
@@ -505,9 +523,9 @@ def test_updates_on_another_time_zone_or_period_are_refused_by_name():
     assert monthly.predict().index[0] == pd.Period("2003-06", "M")
 
 
-def test_an_update_without_new_rows_changes_nothing():
+def test_an_update_without_new_rows_changes_nothing(fitted_daily):
     series = _daily()
-    model = SequenceForecaster(window=7, horizon=3, **FAST).fit(series)
+    model = pickle.loads(pickle.dumps(fitted_daily))
     before = model.predict()
     for empty in (series[:0], np.array([]), [], series.to_frame()[:0]):
         assert model.update(empty) is model

@@ -228,8 +228,15 @@ def test_no_out_of_sample_errors_is_an_error_not_a_silent_interval():
         short.predict_quantiles()
 
 
-def test_intervals_survive_pickle_and_save_and_refuse_bad_levels(tmp_path):
-    fc = SequenceForecaster(horizon=3, **SMALL).fit(np.sin(np.arange(80) / 3))
+@pytest.fixture(scope="module")
+def fitted_sine():
+    """A backtest-calibrated forecaster of one sine, fitted once: a test that
+    changes it takes a copy (pickle)."""
+    return SequenceForecaster(horizon=3, **SMALL).fit(np.sin(np.arange(80) / 3))
+
+
+def test_intervals_survive_pickle_and_save_and_refuse_bad_levels(tmp_path, fitted_sine):
+    fc = fitted_sine
     expected = fc.predict_interval(coverage=0.8)
     pd.testing.assert_frame_equal(
         pickle.loads(pickle.dumps(fc)).predict_interval(coverage=0.8), expected
@@ -241,8 +248,9 @@ def test_intervals_survive_pickle_and_save_and_refuse_bad_levels(tmp_path):
     pd.testing.assert_frame_equal(loaded.predict_interval(coverage=0.8), expected)
     # A file whose errors are float64 (saved before they were float32) loads
     # as it was and gives the same intervals within float32 rounding.
-    fc.calibration_scores_ = fc.calibration_scores_.astype(np.float64)
-    save_estimator(fc, tmp_path / "fc64.skrnn")
+    fc64 = pickle.loads(pickle.dumps(fc))
+    fc64.calibration_scores_ = fc.calibration_scores_.astype(np.float64)
+    save_estimator(fc64, tmp_path / "fc64.skrnn")
     old = load_estimator(tmp_path / "fc64.skrnn")
     assert old.calibration_scores_.dtype == np.float64
     pd.testing.assert_frame_equal(
@@ -307,9 +315,10 @@ def test_regressor_without_held_out_errors_refuses():
         reg.predict_interval(X)
 
 
-def test_an_impossible_explicit_calibration_is_refused_before_training():
+def test_an_impossible_explicit_calibration_is_refused_before_training(fitted_sine):
     series = np.sin(np.arange(80) / 3)
-    fc = SequenceForecaster(horizon=3, warm_start=False, **SMALL).fit(series)
+    fc = pickle.loads(pickle.dumps(fitted_sine))
+    assert fc.warm_start is False
     network, expected = fc.model_, fc.predict_interval(coverage=0.8)
     # "holdout" needs the level recipe's held-out windows; a single series has none.
     with pytest.raises(ValueError, match="calibration='holdout' needs"):

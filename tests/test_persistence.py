@@ -49,7 +49,6 @@ def _fitted_estimators():
     words = ["".join(rng.choice(list("ACGT"), rng.randint(3, 9))) for _ in range(40)]
     labels = np.where([w.count("G") > 1 for w in words], "many G", "few G")
     X2 = X[:, :, 0]
-    search = GridSearchCV(RNNRegressor(**SMALL), {"cell": ["gru"]}, cv=KFold(2))
     return {
         "regressor": (RNNRegressor(**{**SMALL, "n_networks": 2}).fit(X, y), X),
         "classifier": (RNNClassifier(**FAST).fit(words, labels), words),
@@ -68,8 +67,16 @@ def _fitted_estimators():
             make_pipeline(StandardScaler(), RNNRegressor(**SMALL)).fit(X2, y),
             X2,
         ),
-        "grid_search": (search.fit(X, y), X),
     }
+
+
+def _fitted_search():
+    """A grid search over the regressor, on the data of _fitted_estimators."""
+    rng = np.random.RandomState(0)
+    X = rng.rand(40, 6, 2)
+    y = X[:, -1, 0] + X[:, 0, 1]
+    search = GridSearchCV(RNNRegressor(**SMALL), {"cell": ["gru"]}, cv=KFold(2))
+    return search.fit(X, y), X
 
 
 def _outputs(estimator, X):
@@ -85,8 +92,16 @@ def fitted():
     return _fitted_estimators()
 
 
+@pytest.fixture(scope="module")
+def fitted_with_search(fitted):
+    """fitted and a grid search: only the slow fresh-process test reads the
+    search (its three fits stay out of the fast tests' shared fixture)."""
+    return {**fitted, "grid_search": _fitted_search()}
+
+
 @pytest.mark.slow
-def test_joblib_loads_in_a_fresh_process_bit_for_bit(fitted, tmp_path):
+def test_joblib_loads_in_a_fresh_process_bit_for_bit(fitted_with_search, tmp_path):
+    fitted = fitted_with_search
     for name, (estimator, X) in fitted.items():
         joblib.dump((estimator, X), tmp_path / f"{name}.joblib")
     code = textwrap.dedent(
@@ -879,10 +894,21 @@ def _staggered_panel():
     }
 
 
-def test_a_panel_saves_its_time_indexes_as_ranges_and_loads_them_shared(tmp_path):
-    panel = _staggered_panel()
+@pytest.fixture(scope="module")
+def staggered(tmp_path_factory):
+    """A forecaster fitted on _staggered_panel and its file (only read)."""
     fc = SequenceForecaster(horizon=3, window=6, units=4, epochs=1, random_state=0)
-    fc.fit(panel)
+    fc.fit(_staggered_panel())
+    path = tmp_path_factory.mktemp("staggered") / "p.skrnn"
+    save_estimator(fc, path)
+    return fc, path
+
+
+def test_a_panel_saves_its_time_indexes_as_ranges_and_loads_them_shared(
+    staggered, tmp_path
+):
+    panel = _staggered_panel()
+    fc, _ = staggered
     save_estimator(fc, tmp_path / "p.skrnn")
     with zipfile.ZipFile(tmp_path / "p.skrnn") as archive:
         header = json.loads(archive.read("estimator.json"))
@@ -919,17 +945,14 @@ def test_a_panel_saves_its_time_indexes_as_ranges_and_loads_them_shared(tmp_path
     ],
 )
 def test_a_crafted_datetime_range_is_refused_before_it_costs_memory(
-    tmp_path, change, message
+    staggered, tmp_path, change, message
 ):
-    fc = SequenceForecaster(horizon=3, window=6, units=4, epochs=1, random_state=0)
-    save_estimator(fc.fit(_staggered_panel()), tmp_path / "p.skrnn")
+    _, saved_panel = staggered
 
     def craft(header):
         header["root"]["state"]["__dict__"]["index_"]["__dict__"]["s0"].update(change)
 
-    _invalid(
-        _rewrite(tmp_path / "p.skrnn", tmp_path / "c.skrnn", header=craft), message
-    )
+    _invalid(_rewrite(saved_panel, tmp_path / "c.skrnn", header=craft), message)
 
 
 def test_a_panel_of_thousands_of_series_saves_to_a_file_that_loads(tmp_path):
@@ -1213,3 +1236,31 @@ def test_a_network_counts_once_against_the_budget(saved, monkeypatch):
         needed += _file_format.JSON_BYTES_PER_VALUE * (1 + marks)
     monkeypatch.setattr(_file_format, "MAX_TOTAL_BYTES", needed)
     assert load_estimator(saved).n_iter_ == 1
+
+
+def test_parameters_load_would_refuse_are_refused_at_save(tmp_path):
+    # Parameters are validated at fit: an unfitted estimator may hold a value
+    # that the file's reader refuses. Before, save wrote the file anyway.
+    path = tmp_path / "m.skrnn"
+    with pytest.raises(ValueError, match="RNNRegressor cannot be saved: .*mask_value"):
+        save_estimator(RNNRegressor(mask_value=np.nan), path)
+    with pytest.raises(ValueError, match="cannot be saved: .*'units' parameter"):
+        save_estimator(make_pipeline(StandardScaler(), RNNRegressor(units=0)), path)
+    assert not path.exists()
+    save_estimator(RNNRegressor(mask_value=-1.0), path)  # a valid one still saves
+    assert load_estimator(path).mask_value == -1.0
+
+
+def test_a_file_is_an_estimator_not_a_part_of_one(saved, tmp_path):
+    # An estimator's parts (its target scaler, input encoder) are registered
+    # classes, but neither save nor load takes one as the whole file.
+    with pytest.raises(TypeError, match="got a TargetScaler. Use joblib.dump"):
+        save_estimator(load_estimator(saved).target_scaler_, tmp_path / "t.skrnn")
+
+    def scaler_as_root(header):
+        header["root"] = header["root"]["state"]["__dict__"]["target_scaler_"]
+
+    _invalid(
+        _rewrite(saved, tmp_path / "part.skrnn", header=scaler_as_root),
+        "its root is a skrnn.TargetScaler, a part of an estimator",
+    )

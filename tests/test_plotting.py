@@ -267,7 +267,10 @@ def test_forecast_display_from_estimator_labels_y_with_the_series_name():
     frame = pd.DataFrame(
         np.cumsum(rng.normal(size=(30, 2)), axis=0), columns=["north", "south"]
     )
-    forecaster = SequenceForecaster(window=4, units=2, epochs=1, random_state=0)
+    # No calibration backtest (a second fit): no band is drawn without coverage.
+    forecaster = SequenceForecaster(
+        window=4, units=2, epochs=1, calibration=None, random_state=0
+    )
     display = ForecastDisplay.from_estimator(forecaster.fit(frame), target=1)
     assert display.ax_.get_ylabel() == "south" and display.ax_.get_xlabel() == "step"
     np.testing.assert_array_equal(display.forecast_line_.get_xdata(), [30])
@@ -280,7 +283,7 @@ def test_forecast_display_from_estimator_picks_the_target_column():
     rng = np.random.RandomState(0)
     series = np.cumsum(rng.normal(size=(30, 2)), axis=0)
     forecaster = SequenceForecaster(
-        window=4, horizon=3, units=2, epochs=1, random_state=0
+        window=4, horizon=3, units=2, epochs=1, calibration=None, random_state=0
     ).fit(series)
     display = ForecastDisplay.from_estimator(forecaster, target=1)
 
@@ -298,7 +301,9 @@ def test_forecast_display_from_estimator_passes_future_covariates():
     rng = np.random.RandomState(0)
     covariates = rng.normal(size=(34, 1))
     y = np.cumsum(covariates[:, 0])
-    forecaster = SequenceForecaster(window=4, units=2, epochs=1, random_state=0)
+    forecaster = SequenceForecaster(
+        window=4, units=2, epochs=1, calibration=None, random_state=0
+    )
     forecaster.fit(covariates[:30], y[:30])
     display = ForecastDisplay.from_estimator(forecaster, X=covariates[30:])
 

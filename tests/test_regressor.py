@@ -63,8 +63,9 @@ def test_stacked_and_bidirectional_layers():
 def test_learns_sum_of_last_steps(sum_data):
     X, y = sum_data
     X_train, X_test, y_train, y_test = X[:150], X[150:], y[:150], y[150:]
+    # 30 epochs: R^2 0.965-0.972 on test for random_state 0-2 (60 epochs before).
     reg = RNNRegressor(
-        units=16, epochs=60, learning_rate=0.01, n_networks=1, random_state=0
+        units=16, epochs=30, learning_rate=0.01, n_networks=1, random_state=0
     )
     reg.fit(X_train, y_train)
     baseline = r2_score(y_test, np.full_like(y_test, y_train.mean()))
@@ -200,8 +201,9 @@ def test_divergence_is_an_error_and_leaves_a_fitted_estimator_as_it_was():
 def test_huge_targets_train_on_the_standardised_scale():
     X = np.random.RandomState(0).rand(60, 5, 1)
     y = 1e25 * X[:, -1, 0]
+    # 15 epochs: R^2 above 0.995 for random_state 0-2 (30 epochs before).
     reg = RNNRegressor(
-        units=8, epochs=30, learning_rate=0.01, n_networks=1, random_state=0
+        units=8, epochs=15, learning_rate=0.01, n_networks=1, random_state=0
     )
     pred = reg.fit(X, y).predict(X)
     assert np.all(np.isfinite(pred)) and reg.score(X, y) > 0.5

@@ -25,8 +25,9 @@ def test_ragged_regression_learns_the_sum_and_is_batch_invariant():
     rng = np.random.RandomState(0)
     X = _ragged(300, rng)
     y = np.array([x[:, 0].sum() for x in X])
+    # 15 epochs: test MSE 0.016-0.029 of the baseline's for random_state 0-2.
     reg = RNNRegressor(
-        units=16, epochs=30, learning_rate=0.01, n_networks=1, random_state=0
+        units=16, epochs=15, learning_rate=0.01, n_networks=1, random_state=0
     )
     reg.fit(X[:250], y[:250])
     baseline = np.mean((y[250:] - y[:250].mean()) ** 2)
@@ -84,7 +85,8 @@ def test_token_lists_classify_by_a_keyword():
     y = rng.randint(0, 2, 200)
     for tokens, label in zip(X, y, strict=True):
         tokens.insert(rng.randint(len(tokens) + 1), "good" if label else "bad")
-    clf = RNNClassifier(units=8, epochs=30, learning_rate=0.01, random_state=0).fit(
+    # 15 epochs: accuracy 1.0 for random_state 0-2.
+    clf = RNNClassifier(units=8, epochs=15, learning_rate=0.01, random_state=0).fit(
         X[:150], y[:150]
     )
     assert clf.score(X[150:], y[150:]) > 0.9
@@ -95,8 +97,9 @@ def test_per_step_regression_dense():
     rng = np.random.RandomState(0)
     X = rng.normal(size=(120, 15, 1))
     y = np.cumsum(X[:, :, 0], axis=1)  # running sum: needs memory of every step
+    # 20 epochs: test MSE 0.002-0.007 of the variance for random_state 0-2.
     reg = RNNRegressor(
-        units=16, epochs=40, learning_rate=0.01, return_sequences=True, random_state=0
+        units=16, epochs=20, learning_rate=0.01, return_sequences=True, random_state=0
     )
     reg.fit(X[:100], y[:100])
     pred = reg.predict(X[100:])
@@ -115,8 +118,9 @@ def test_per_residue_labelling_with_ragged_sequences():
     X = _ragged(200, rng, 3, 15, features=1)
     # Label each step by whether the running sum so far is positive.
     y = [np.where(np.cumsum(x[:, 0]) > 0, "pos", "neg") for x in X]
+    # 20 epochs: per-step accuracy 0.917-0.957 for random_state 0-2.
     clf = RNNClassifier(
-        units=16, epochs=30, learning_rate=0.01, return_sequences=True, random_state=0
+        units=16, epochs=20, learning_rate=0.01, return_sequences=True, random_state=0
     )
     clf.fit(X[:160], y[:160])
     pred = clf.predict(X[160:])
@@ -133,7 +137,8 @@ def test_per_residue_labelling_with_ragged_sequences():
 @pytest.mark.slow
 def test_truncated_bptt_on_a_long_sequence():
     rng = np.random.RandomState(0)
-    x = rng.normal(size=(1, 30_000, 1)).astype(np.float32)
+    # 18,000 steps (60 chunks): correlation 0.978-0.987 for random_state 0-2.
+    x = rng.normal(size=(1, 18_000, 1)).astype(np.float32)
     y = np.roll(x[:, :, 0], 1, axis=1)  # echo the previous step
     y[:, 0] = 0
     reg = RNNRegressor(

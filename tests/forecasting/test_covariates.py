@@ -1,5 +1,7 @@
 """Covariates of SequenceForecaster: known-future, past-only, static, calendar."""
 
+import pickle
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -83,10 +85,18 @@ def test_one_series_direct_forecast_reads_the_future_promotions():
     assert error_with < 0.5 * error_without  # measured 2.05 against 7.35
 
 
-def test_same_random_state_same_forecasts_and_containers_round_trip():
+@pytest.fixture(scope="module")
+def fitted_two():
+    """SequenceForecaster(**TINY) fitted once on two promotion series: tests
+    that change it take a copy (pickle)."""
+    y, X = _promotion_panel(n_series=2, n=60)
+    return SequenceForecaster(**TINY).fit(_split(X)[0], _split(y)[0])
+
+
+def test_same_random_state_same_forecasts_and_containers_round_trip(fitted_two):
     y, X = _promotion_panel(n_series=2, n=60)
     (train_y, _), (train_X, future_X) = _split(y), _split(X)
-    a = SequenceForecaster(**TINY).fit(train_X, train_y).predict(future_X)
+    a = fitted_two.predict(future_X)
     b = SequenceForecaster(**TINY).fit(train_X, train_y).predict(future_X)
     for k in a:
         np.testing.assert_array_equal(a[k], b[k])
@@ -105,10 +115,10 @@ def test_same_random_state_same_forecasts_and_containers_round_trip():
     assert long.n_features_in_ == 1 and list(long.feature_names_in_) == ["promo"]
 
 
-def test_bad_future_covariates_name_the_series_and_column():
+def test_bad_future_covariates_name_the_series_and_column(fitted_two):
     y, X = _promotion_panel(n_series=2, n=60)
     (train_y, _), (train_X, future_X) = _split(y), _split(X)
-    model = SequenceForecaster(**TINY).fit(train_X, train_y)
+    model = fitted_two
     with pytest.raises(ValueError, match="pass their future values"):
         model.predict()
     with pytest.raises(ValueError, match="no covariates for series 's1'"):
@@ -137,10 +147,10 @@ def test_bad_future_covariates_name_the_series_and_column():
         SequenceForecaster(**TINY).fit({"s0": train_X["s0"]}, train_y)
 
 
-def test_update_and_score_with_panel_covariates():
+def test_update_and_score_with_panel_covariates(fitted_two):
     y, X = _promotion_panel(n_series=2, n=60)
-    (train_y, test_y), (train_X, future_X) = _split(y), _split(X)
-    model = SequenceForecaster(**TINY).fit(train_X, train_y)
+    (_, test_y), (_, future_X) = _split(y), _split(X)
+    model = pickle.loads(pickle.dumps(fitted_two))
     assert np.isfinite(model.score(future_X, test_y))
     first = {k: v.iloc[:2] for k, v in future_X.items()}
     model.update(first, {k: v.iloc[:2] for k, v in test_y.items()})
@@ -273,10 +283,10 @@ def test_grid_search_backtests_a_long_frame_with_covariates():
     assert np.isfinite(search.cv_results_["mean_test_score"]).all()
 
 
-def test_a_failed_fit_with_covariates_leaves_the_forecaster_as_it_was():
+def test_a_failed_fit_with_covariates_leaves_the_forecaster_as_it_was(fitted_two):
     y, X = _promotion_panel(n_series=2, n=60)
     (train_y, _), (train_X, future_X) = _split(y), _split(X)
-    model = SequenceForecaster(**TINY).fit(train_X, train_y)
+    model = pickle.loads(pickle.dumps(fitted_two))
     before = model.predict(future_X)
     bad = {"s0": train_X["s0"], "s1": train_X["s1"].assign(promo=np.nan)}
     with pytest.raises(ValueError, match="'s1'.*'promo'"):

@@ -1,6 +1,8 @@
 """Panel sources whose files, partitions or rows disagree: refused naming the
 file, series and column, or read exactly (skrnn._forecasting.sources)."""
 
+import pickle
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -162,11 +164,21 @@ def test_an_empty_dask_partition_is_skipped(tmp_path):
     assert fc.index_["s1"][-1] == frame.ds.max()
 
 
+@pytest.fixture(scope="module")
+def fitted_parquet(tmp_path_factory):
+    """``_forecaster()`` fitted once on a Parquet file of ``_long()``: tests
+    that change it take a copy (pickle)."""
+    path = tmp_path_factory.mktemp("fitted") / "p.parquet"
+    _long().to_parquet(path, index=False)
+    return _forecaster().fit(path)
+
+
 @pytest.mark.parametrize("kind", ["parquet", "dask"])
-def test_an_update_of_no_row_from_a_source_changes_nothing(tmp_path, kind):
+def test_an_update_of_no_row_from_a_source_changes_nothing(
+    tmp_path, kind, fitted_parquet
+):
     frame = _long()
-    frame.to_parquet(tmp_path / "p.parquet", index=False)
-    fc = _forecaster().fit(tmp_path / "p.parquet")
+    fc = pickle.loads(pickle.dumps(fitted_parquet))
     before = fc.predict()
     empty = frame.iloc[:0]
     if kind == "parquet":
@@ -265,8 +277,15 @@ def test_a_shuffled_dask_frame_is_computed_once_per_read():
 
 
 # -------------------------------------------------------------- 7. score
+@pytest.fixture(scope="module")
+def one_series():
+    """A series and ``_forecaster()`` fitted once on all but its last value."""
+    series = pd.Series(np.arange(30.0) % 7 + 10)
+    return series, _forecaster().fit(series[:29])
+
+
 @pytest.mark.parametrize("kind", ["long", "parquet"])
-def test_score_of_one_new_value_per_series_is_refused(tmp_path, kind):
+def test_score_of_one_new_value_per_series_is_refused(tmp_path, kind, one_series):
     frame = _long(n_steps=N_STEPS + 1)
     head = frame.groupby("unique_id").head(N_STEPS)
     new = frame.groupby("unique_id").tail(1)
@@ -281,8 +300,7 @@ def test_score_of_one_new_value_per_series_is_refused(tmp_path, kind):
         ValueError, match=r"Series 's0': score needs two new values at least"
     ):
         fc.score(new)
-    series = pd.Series(np.arange(30.0) % 7 + 10)
-    one = _forecaster().fit(series[:29])
+    series, one = one_series
     with pytest.raises(ValueError, match=r"^score needs two new values.*got 1"):
         one.score(series[29:])
 

@@ -58,12 +58,27 @@ def _by_series(frame, id_col="unique_id", target_col="y"):
     return {key: part[target_col].to_numpy() for key, part in frame.groupby(id_col)}
 
 
-def test_parquet_panel_forecasts_like_the_dict(tmp_path):
+@pytest.fixture(scope="module")
+def dict_forecast():
+    """The forecasts of ``_forecaster()`` fitted on the dict ``_panel()``."""
+    return _forecaster().fit(_panel()).predict()
+
+
+@pytest.fixture(scope="module")
+def fitted_two_series(tmp_path_factory):
+    """``_forecaster()`` fitted once on a Parquet file of ``_panel(2)`` (the
+    file and the forecaster; read only)."""
+    path = tmp_path_factory.mktemp("two_series") / "p.parquet"
+    _long(_panel(2)).to_parquet(path, index=False)
+    return path, _forecaster().fit(path)
+
+
+def test_parquet_panel_forecasts_like_the_dict(tmp_path, dict_forecast):
     panel = _panel()
     path = tmp_path / "panel.parquet"
     _long(panel).to_parquet(path, index=False)
     params = {}
-    expected = _forecaster(**params).fit(panel).predict()
+    expected = dict_forecast
     fitted = _forecaster(**params).fit(path)
     forecast = fitted.predict()
     assert list(forecast.columns) == ["unique_id", "ds", "y"]
@@ -98,10 +113,9 @@ def test_column_names_are_the_users(tmp_path):
         _forecaster().fit(path)
 
 
-def test_written_forecasts_read_back_in_the_same_format(tmp_path):
-    path = tmp_path / "panel.parquet"
-    _long(_panel(2)).to_parquet(path, index=False)
-    forecast = _forecaster().fit(path).predict(path)
+def test_written_forecasts_read_back_in_the_same_format(tmp_path, fitted_two_series):
+    path, fitted = fitted_two_series
+    forecast = fitted.predict(path)
     out = tmp_path / "forecasts.parquet"
     forecast.to_parquet(out, index=False)
     back = pd.read_parquet(out)
@@ -109,12 +123,12 @@ def test_written_forecasts_read_back_in_the_same_format(tmp_path):
     np.testing.assert_array_equal(back.y.to_numpy(), forecast.y.to_numpy())
 
 
-def test_dask_panel_in_dask_forecasts_out(tmp_path):
+def test_dask_panel_in_dask_forecasts_out(tmp_path, dict_forecast):
     panel = _panel()
     long = _long(panel, shuffle=False)
     frame = dd.from_pandas(long, npartitions=2, sort=False)
     fc = _forecaster().fit(frame)
-    reference = _forecaster().fit(panel).predict()
+    reference = dict_forecast
     forecast = fc.predict(frame)
     assert isinstance(forecast, dd.DataFrame)
     computed = forecast.compute()
@@ -208,9 +222,8 @@ def test_bad_panels_name_the_series_and_column(tmp_path, spoil, message):
         _forecaster().fit(path)
 
 
-def test_unknown_series_and_missing_files_are_refused(tmp_path):
-    _long(_panel(2)).to_parquet(tmp_path / "p.parquet", index=False)
-    fc = _forecaster().fit(tmp_path / "p.parquet")
+def test_unknown_series_and_missing_files_are_refused(tmp_path, fitted_two_series):
+    fc = fitted_two_series[1]
     other = {"zz": _panel(1)["s0"]}
     _long(other).to_parquet(tmp_path / "other.parquet", index=False)
     with pytest.raises(ValueError, match=r"not fitted on: \['zz'\]"):
