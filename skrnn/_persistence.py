@@ -228,18 +228,25 @@ class _Writer:
         return {"__object__": name, "state": self.encode(state, name)}
 
 
+def _validate_parameters(cls, state):
+    """Check the parameters in ``state`` against ``cls``'s constraints, as its
+    ``fit`` does (InvalidParameterError): on writing and on reading a file."""
+    constraints = getattr(cls, "_parameter_constraints", {})
+    validate_parameter_constraints(
+        constraints,
+        {p: v for p, v in state.items() if p in constraints},
+        caller_name=cls.__name__,
+    )
+
+
 def _check_parameters(obj, where):
     """Refuse to write parameters that :func:`load_estimator` would refuse.
 
     An estimator's parameters are validated when it is fitted, so an unfitted
     one may hold a value its ``fit`` (and a file's reader) refuses.
     """
-    constraints = getattr(type(obj), "_parameter_constraints", {})
-    values = {p: v for p, v in vars(obj).items() if p in constraints}
     try:
-        validate_parameter_constraints(
-            constraints, values, caller_name=type(obj).__name__
-        )
+        _validate_parameters(type(obj), vars(obj))
     except InvalidParameterError as exc:
         raise ValueError(
             f"{where} cannot be saved: {exc} load_estimator would refuse the "
@@ -610,13 +617,8 @@ class _Reader:
                     f"{_describe(value)}"
                 )
         cls = resolve(CLASSES[name])
-        constraints = getattr(cls, "_parameter_constraints", {})
         try:
-            validate_parameter_constraints(
-                constraints,
-                {p: state[p] for p in parameters if p in state and p in constraints},
-                caller_name=cls.__name__,
-            )
+            _validate_parameters(cls, state)
         except InvalidParameterError as exc:
             raise InvalidFileError(f"a parameter of {name} is invalid: {exc}") from None
         obj = cls.__new__(cls)
