@@ -132,7 +132,7 @@ def test_real_ctrl_c_during_the_tensorflow_import_leaves_fit_working():
 
 
 # ---------------------------------------------------------- compiled predictor
-def _network(units=(4,)):
+def _network(units=(4,), seed=0):
     from skrnn import _engine
 
     spec = _engine.NetworkSpec(
@@ -140,7 +140,7 @@ def _network(units=(4,)):
         n_outputs=1,
         output_activation=None,
         loss="mean_squared_error",
-        seed=0,
+        seed=seed,
         units=units,
     )
     return _engine.build_model(spec)
@@ -177,8 +177,18 @@ def test_predictor_never_unrolls_long_sequences(monkeypatch):
 
 
 def _count_traces(monkeypatch, predictor, fail_compiling=False):
-    """Record ``jit_compile`` of each function ``predictor`` traces."""
+    """Record ``jit_compile`` of each function ``predictor`` traces (None for
+    the generic one, traced once per architecture: none is kept from before)."""
     traces, trace = [], predictor._trace
+    shared = _tensorflow._SharedForwards()
+    monkeypatch.setattr(_tensorflow, "SHARED_FORWARDS", shared)
+    trace_shared = shared._trace
+
+    def counted_shared(*args):
+        traces.append(None)
+        return trace_shared(*args)
+
+    monkeypatch.setattr(shared, "_trace", counted_shared)
 
     def counted(*args, jit_compile=None, **kwargs):
         traces.append(jit_compile)
@@ -242,3 +252,80 @@ def test_estimator_serving_one_sample_is_compiled(monkeypatch):
     assert shape[0] == 1 and compiled is not None
     np.testing.assert_allclose(served[-1], served[0], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(reg.predict(X)[:1], served[-1], rtol=1e-5, atol=1e-6)
+
+
+def _shared_forwards(monkeypatch, size=8):
+    """A fresh cache of shared forward passes, and the list of its traces."""
+    shared = _tensorflow._SharedForwards(size)
+    monkeypatch.setattr(_tensorflow, "SHARED_FORWARDS", shared)
+    traces, trace = [], shared._trace
+
+    def counted(model, *args):
+        traces.append(model)
+        return trace(model, *args)
+
+    monkeypatch.setattr(shared, "_trace", counted)
+    return shared, traces
+
+
+@pytest.mark.tensorflow_only
+def test_networks_of_one_architecture_share_a_forward_pass_and_keep_their_numbers(
+    monkeypatch,
+):
+    tf = _tensorflow.get_tf()
+    shared, traces = _shared_forwards(monkeypatch)
+    X = np.random.RandomState(0).rand(5, 6, 2).astype(np.float32)
+    models = [_network(units=(4, 3), seed=seed) for seed in (0, 1, 2)]
+    predictors = [_tensorflow.CompiledPredictor(model) for model in models]
+    outputs = [predictor(X) for predictor in predictors]
+    assert len(traces) == 1 and len(shared) == 1
+    for predictor, output in zip(predictors, outputs, strict=True):
+        # Bit for bit the numbers of the network's own traced forward pass.
+        own = predictor._trace()(tf.constant(X)).numpy()
+        np.testing.assert_array_equal(output, own)
+    assert not np.allclose(outputs[0], outputs[1], rtol=0.01)  # their own weights
+    # The weights are read at every call, as the network's own pass reads them.
+    models[0].set_weights(models[1].get_weights())
+    np.testing.assert_array_equal(predictors[0](X), outputs[1])
+    # Another architecture traces its own; the cache keeps the most recent.
+    monkeypatch.setattr(shared, "size", 1)
+    other = _tensorflow.CompiledPredictor(_network(units=(5,)))
+    other(X)
+    assert len(traces) == 2 and len(shared) == 1
+    np.testing.assert_array_equal(predictors[2](X), outputs[2])  # still served
+
+
+@pytest.mark.tensorflow_only
+def test_a_shared_forward_pass_keeps_no_network_alive(monkeypatch):
+    import gc
+    import weakref
+
+    shared, traces = _shared_forwards(monkeypatch)
+    model = _network(units=(3,))
+    predictor = _tensorflow.CompiledPredictor(model)
+    predictor(np.ones((2, 4, 2), np.float32))
+    assert traces == [model] and len(shared) == 1
+    alive = weakref.ref(model)
+    del model, predictor, traces[:]
+    gc.collect()
+    assert alive() is None
+
+
+@pytest.mark.tensorflow_only
+def test_a_network_with_a_layer_of_its_own_traces_its_own_forward_pass(monkeypatch):
+    keras = _backend.get_keras()
+    shared, traces = _shared_forwards(monkeypatch)
+
+    class Doubled(keras.layers.Layer):  # its configuration says nothing of 2
+        def call(self, inputs):
+            return inputs * 2.0
+
+    inputs = keras.Input((None, 2))
+    outputs = keras.layers.Dense(1)(keras.layers.GRU(3, seed=0)(Doubled()(inputs)))
+    model = keras.Model(inputs, outputs)
+    X = np.random.RandomState(0).rand(3, 4, 2).astype(np.float32)
+    predicted = _tensorflow.CompiledPredictor(model)(X)
+    assert traces == [] and len(shared) == 0
+    np.testing.assert_allclose(
+        predicted, model(X, training=False).numpy(), rtol=1e-5, atol=1e-6
+    )
