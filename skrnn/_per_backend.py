@@ -24,7 +24,7 @@ def _tensorflow():
 
 
 def forget_compiled_programs():
-    """Drop the compiled programs of networks no longer trained (JAX).
+    """Drop the compiled programs of networks no longer trained.
 
     JAX keeps every program it compiled in process-wide caches, those of
     networks long dropped included: each fit of a new network shape held
@@ -33,12 +33,18 @@ def forget_compiled_programs():
     network shapes keeps a bounded memory, and fits of one shape, which the
     pool serves, keep their compiled step. Networks still in use compile
     their step or forward pass again on their next call. TensorFlow frees a
-    network's traced functions with the network; PyTorch compiles nothing.
+    network's traced functions with the network, but not the kernels it
+    instantiated to run them (:func:`skrnn._tensorflow.dropped_traced_function`);
+    PyTorch compiles nothing.
     """
     if backend_name() == "jax":
         import jax
 
         jax.clear_caches()
+        return
+    tf_parts = _tensorflow()
+    if tf_parts is not None:
+        tf_parts.dropped_traced_function()
 
 
 @contextlib.contextmanager

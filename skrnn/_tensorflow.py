@@ -158,6 +158,46 @@ def _generator_of(function):
     return getattr(state, "_generator", None)
 
 
+# Traced functions dropped (a pooled trainer's step, a shared forward pass)
+# before the kernel cache is cleared (see dropped_traced_function).
+_CLEAR_AFTER_DROPS = 8
+_DROPS_LOCK = threading.Lock()
+_DROPS = [0]
+
+
+def clear_kernel_cache():
+    """Drop the kernels TensorFlow's eager context instantiated (private API)."""
+    try:
+        from tensorflow.python.eager import context
+
+        context.context().clear_kernel_cache()
+    except (ImportError, AttributeError):  # another layout: nothing to clear
+        pass
+
+
+def dropped_traced_function():
+    """Count a traced function dropped; clear the kernel cache every
+    :data:`_CLEAR_AFTER_DROPS`.
+
+    A traced function is removed from TensorFlow's eager context when it is
+    freed, but the kernels instantiated to run it stay in the context's kernel
+    cache: 0.2 MB or more for each small network trained and dropped (57 MB
+    after 120 fits cycling through 12 GRU sizes, a grid search over ``units``;
+    78 MB after 60 fits of 60 sizes). Clearing the cache also drops the kernels
+    of the functions still in use, which instantiate them again on their next
+    call (0.03-0.2 s each): cleared after every dropped function, the fast test
+    tier took 12% longer. Every eighth keeps the cache to the kernels of a few
+    networks at the cost of one such round per eight new networks traced.
+    """
+    with _DROPS_LOCK:
+        _DROPS[0] += 1
+        due = _DROPS[0] >= _CLEAR_AFTER_DROPS
+        if due:
+            _DROPS[0] = 0
+    if due:
+        clear_kernel_cache()
+
+
 @contextlib.contextmanager
 def released_generator_datasets():
     """Free, once the block is done, the datasets made from generators inside it.
@@ -352,8 +392,11 @@ class _SharedForwards:
         with self._lock:
             function = self._functions.setdefault(key, function)
             self._functions.move_to_end(key)
+            dropped = len(self._functions) > self.size
             while len(self._functions) > self.size:
                 self._functions.popitem(last=False)
+        if dropped:
+            dropped_traced_function()
         return function
 
     @staticmethod

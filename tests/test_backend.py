@@ -287,11 +287,16 @@ def test_networks_of_one_architecture_share_a_forward_pass_and_keep_their_number
     # The weights are read at every call, as the network's own pass reads them.
     models[0].set_weights(models[1].get_weights())
     np.testing.assert_array_equal(predictors[0](X), outputs[1])
-    # Another architecture traces its own; the cache keeps the most recent.
+    # Another architecture traces its own; the cache keeps the most recent
+    # and drops the kernels TensorFlow instantiated for the one it drops.
     monkeypatch.setattr(shared, "size", 1)
+    cleared = []
+    monkeypatch.setattr(
+        _tensorflow, "dropped_traced_function", lambda: cleared.append(1)
+    )
     other = _tensorflow.CompiledPredictor(_network(units=(5,)))
     other(X)
-    assert len(traces) == 2 and len(shared) == 1
+    assert len(traces) == 2 and len(shared) == 1 and cleared == [1]
     np.testing.assert_array_equal(predictors[2](X), outputs[2])  # still served
 
 

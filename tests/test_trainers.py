@@ -93,11 +93,44 @@ def test_warm_start_continues_the_optimizer_state(unpooled):
 def test_the_pool_is_bounded(monkeypatch):
     pool = _trainers.TrainerPool(size=2)
     monkeypatch.setattr(_trainers, "POOL", pool)
+    forgotten = []
+    monkeypatch.setattr(
+        _trainers, "forget_compiled_programs", lambda: forgotten.append(len(pool))
+    )
     X, y = _data(n=20)
     for units in (2, 3, 4, 5):
         _regressor(units=units, epochs=1).fit(X, y)
     assert len(pool) == 2
     assert sorted(key.units for key in pool._free) == [(4,), (5,)]  # the latest
+    # The backend's compiled programs are dropped with each trainer dropped
+    # (JAX's caches, TensorFlow's kernels), not after fits the pool serves.
+    assert forgotten == [2, 2]
+    _regressor(units=5, epochs=1, random_state=1).fit(X, y)
+    assert forgotten == [2, 2]
+
+
+@pytest.mark.tensorflow_only
+def test_dropped_networks_clear_tensorflows_kernel_cache_every_eighth(monkeypatch):
+    from skrnn import _per_backend, _tensorflow
+
+    cleared = []
+    clear = _tensorflow.clear_kernel_cache
+    monkeypatch.setattr(
+        _tensorflow, "clear_kernel_cache", lambda: cleared.append(1) or clear()
+    )
+    monkeypatch.setattr(_tensorflow, "_DROPS", [0])
+    X, y = _data(n=20)
+    reg = _regressor(units=3, epochs=1).fit(X, y)
+    before = reg.predict(X)
+    monkeypatch.setattr(_tensorflow, "_DROPS", [0])  # the fit may have dropped one
+    n_cleared = len(cleared)
+    for _ in range(7):
+        _per_backend.forget_compiled_programs()
+    assert len(cleared) == n_cleared
+    _per_backend.forget_compiled_programs()
+    assert len(cleared) == n_cleared + 1
+    # Functions in use instantiate their kernels again: the same numbers.
+    np.testing.assert_array_equal(reg.predict(X), before)
 
 
 def test_a_diverged_fit_leaves_the_network_and_the_pool_sound():
