@@ -440,7 +440,16 @@ SHARED_FORWARDS = _SharedForwards()
 
 
 class _WithOwnWeights:
-    """A shared forward pass called with one network's variables."""
+    """A shared forward pass called with one network's variables.
+
+    Each call binds and reads every variable: about 20-40 us per variable
+    (the default recipe's 66: 7.6 ms for one sample instead of 5.2 ms with a
+    pass of its own; an LSTM(32) 1.1 ms instead of 0.7 ms). A predictor
+    called again and again moves on to a function of its own after
+    ``_UNROLL_AFTER`` or ``_HOT_AFTER`` calls (unrolled, or compiled with XLA).
+    Packing the weights into one vector per call cost more than it saved
+    (1.6 MB copied per call for the recipe; its first call 0.16 s).
+    """
 
     def __init__(self, function, model):
         self._function = function
