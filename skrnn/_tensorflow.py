@@ -327,13 +327,29 @@ def _architecture_key(model, dtype, sample_shape):
     }
     names[config.get("name")] = "#model"
 
-    def canonical(value):
+    def renamed(name):
+        return names.get(name, name) if isinstance(name, str) else name
+
+    def canonical(value, key=None):
+        """``value`` without seeds, with the layers' names replaced by their
+        positions where a name is meant: a layer's ``name``, the first item of
+        a ``keras_history`` or of an ``input_layers``/``output_layers`` entry
+        (not any string that happens to equal a layer's name)."""
         if isinstance(value, dict):
-            return {k: canonical(v) for k, v in value.items() if k != "seed"}
+            return {k: canonical(v, k) for k, v in value.items() if k != "seed"}
         if isinstance(value, (list, tuple)):
+            if key == "keras_history" and value:
+                return [renamed(value[0]), *map(canonical, value[1:])]
+            if key in ("input_layers", "output_layers"):
+                return [
+                    [renamed(entry[0]), *entry[1:]]
+                    if isinstance(entry, (list, tuple)) and entry
+                    else canonical(entry, key)
+                    for entry in value
+                ]
             return [canonical(v) for v in value]
-        if isinstance(value, str):
-            return names.get(value, value)
+        if key == "name":
+            return renamed(value)
         return value
 
     try:

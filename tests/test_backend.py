@@ -334,3 +334,47 @@ def test_a_network_with_a_layer_of_its_own_traces_its_own_forward_pass(monkeypat
     np.testing.assert_allclose(
         predicted, model(X, training=False).numpy(), rtol=1e-5, atol=1e-6
     )
+
+
+@pytest.mark.tensorflow_only
+def test_masked_networks_share_a_forward_pass_with_their_own_numbers(monkeypatch):
+    # Masking adds operations that Keras names by a process-wide counter
+    # (not_equal_2): the key names layers by position, so they still share.
+    tf = _tensorflow.get_tf()
+    shared, traces = _shared_forwards(monkeypatch)
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(24, 6, 2)).astype(np.float32)
+    X[:8, :2] = -1.0
+    fitted = [
+        RNNRegressor(
+            cell="gru", units=3, mask_value=-1.0, epochs=1, random_state=seed
+        ).fit(X, X[:, -1, 0])
+        for seed in (0, 1)
+    ]
+    outputs = [reg.predict(X) for reg in fitted]
+    assert len(traces) == 1
+    assert not np.allclose(outputs[0], outputs[1], rtol=0.01)
+    for reg in fitted:
+        predictor = reg._compiled_predictor()
+        own = predictor._trace()
+        shape = [6 if size is None else size for size in predictor._sample_shape]
+        inputs = rng.normal(size=(5, *shape)).astype(np.float32)
+        np.testing.assert_array_equal(
+            predictor(inputs), own(tf.constant(inputs)).numpy()
+        )
+
+
+@pytest.mark.tensorflow_only
+def test_a_string_equal_to_a_layer_name_is_not_taken_for_it():
+    keras = _backend.get_keras()
+
+    def network(activation):  # a layer named after its own activation
+        inputs = keras.Input((4,), name="values")
+        outputs = keras.layers.Dense(2, activation=activation, name=activation)(inputs)
+        return keras.Model(inputs, outputs, name="named")
+
+    def key(model):
+        return _tensorflow._architecture_key(model, np.dtype("float32"), (4,))
+
+    assert key(network("relu")) != key(network("tanh"))
+    assert key(network("relu")) == key(network("relu"))
