@@ -387,10 +387,6 @@ class _SharedForwards:
         with self._lock:
             return len(self._functions)
 
-    def clear(self):
-        with self._lock:
-            self._functions.clear()
-
     def function(self, model, dtype, sample_shape):
         """``f(inputs, trainable, non_trainable)`` for ``model``'s architecture,
         or None where it has no key or cannot be traced without its weights."""
