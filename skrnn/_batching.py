@@ -106,9 +106,10 @@ def sequence_dataset(
         Hand equal-length batches to TensorFlow several at a time (faster); off
         under a ``tf.distribute`` strategy, which splits datasets itself.
     generators : list, default=None
-        Where the dataset's generator function is appended, for
-        :func:`~skrnn._tensorflow.released_generator_datasets` to release once
-        training is done.
+        The list :func:`~skrnn._per_backend.training_scope` yields: the
+        dataset reads ``X`` until that scope ends (on TensorFlow a kept
+        pipeline of the same signature, see
+        :func:`~skrnn._tensorflow.generator_dataset`).
     shard : tuple of (int, int), default=None
         ``(worker, n_workers)``: this worker's part of every batch, the
         ``worker``-th of ``n_workers`` equal parts (``distribution=
@@ -206,8 +207,8 @@ def sequence_dataset(
         ((first,) + y_shape[1:], y.dtype),
         ((first,) + (None,) * (w.ndim - 1), w.dtype),
     )
-    if generators is not None:
-        generators.append(passes)
-    dataset = generator_dataset(passes, signature, rows=part_rows, group=group)
+    dataset = generator_dataset(
+        passes, signature, rows=part_rows, group=group, generators=generators
+    )
     n_batches = int(np.ceil(len(indices) / batch_size))
     return dataset, n_batches

@@ -752,8 +752,9 @@ def _train_truncated(
     signature = (spec_of(dense), spec_of(targets))
     if weights is not None:
         signature += (((n_samples, None), weights.dtype),)
-    generators.append(chunks)
-    dataset = generator_dataset(chunks, signature, rows=n_samples, prefetch=0)
+    dataset = generator_dataset(
+        chunks, signature, rows=n_samples, prefetch=0, generators=generators
+    )
     reset = keras.callbacks.LambdaCallback(
         on_epoch_begin=lambda *_: _reset_states(stateful)
     )

@@ -143,19 +143,27 @@ class KerasPredictor:
         return np.asarray(outputs)[:n_samples]
 
 
-def generator_dataset(passes, signature, *, rows, group=1, prefetch=2):
+def generator_dataset(passes, signature, *, rows, group=1, prefetch=2, generators=None):
     """What Keras' ``fit`` reads from a generator of ``(x, y, w)`` batches.
 
     ``passes`` is a generator function; each item holds ``group`` batches of
     ``rows`` rows stacked (several batches handed over at once). ``signature``
     gives each array's ``(shape, dtype)`` with None for sizes that vary. On
-    TensorFlow a ``tf.data`` pipeline (split into batches, prefetched); on the
-    other backends a generator that yields the batches one by one.
+    TensorFlow a ``tf.data`` pipeline (split into batches, prefetched), a kept
+    one of the same signature where ``generators`` (the list
+    :func:`training_scope` yields) is given: it reads ``passes`` until the
+    scope ends. On the other backends a generator that yields the batches one
+    by one.
     """
     tf_parts = _tensorflow()
     if tf_parts is not None:
         return tf_parts.generator_dataset(
-            passes, signature, rows=rows, group=group, prefetch=prefetch
+            passes,
+            signature,
+            rows=rows,
+            group=group,
+            prefetch=prefetch,
+            generators=generators,
         )
     if group == 1:
         return passes()

@@ -24,14 +24,13 @@ Not pooled (trained as before, on the network itself): networks of a user's
 strategies, and truncated backpropagation (a stateful copy of its own).
 """
 
-import collections
 import contextlib
 import dataclasses
-import threading
 
 from . import _workers
 from ._backend import get_keras
 from ._per_backend import forget_compiled_programs
+from ._pools import FreeLists
 
 # Trainers kept, most recently used first out: a few networks of a grid search
 # alternate (an estimator and its calibration clone, a classifier and a
@@ -104,45 +103,14 @@ def copy_optimizer_state(source, target):
         destination.assign(to_numpy(origin))
 
 
-class TrainerPool:
+class TrainerPool(FreeLists):
     """Compiled trainers by :func:`pool_key`, one fit at a time each."""
 
     def __init__(self, size=POOL_SIZE):
-        self.size = size
-        self._lock = threading.Lock()
-        self._free = collections.OrderedDict()  # key -> list of trainers
-
-    def __len__(self):
-        with self._lock:
-            return sum(len(trainers) for trainers in self._free.values())
-
-    def clear(self):
-        """Drop every trainer (and with it its traced steps)."""
-        with self._lock:
-            self._free.clear()
-
-    def _take(self, key):
-        with self._lock:
-            trainers = self._free.get(key)
-            if trainers:
-                trainer = trainers.pop()
-                if not trainers:
-                    del self._free[key]
-                return trainer
-        return None
+        super().__init__(size)
 
     def _give_back(self, key, trainer):
-        dropped = False
-        with self._lock:
-            self._free.setdefault(key, []).append(trainer)
-            self._free.move_to_end(key)
-            while sum(len(t) for t in self._free.values()) > self.size:
-                oldest = next(iter(self._free))
-                self._free[oldest].pop(0)
-                dropped = True
-                if not self._free[oldest]:
-                    del self._free[oldest]
-        if dropped:
+        if self.give_back(key, trainer):
             forget_compiled_programs()
 
     @contextlib.contextmanager
@@ -158,7 +126,7 @@ class TrainerPool:
         if key is None:
             yield model
             return
-        trainer = self._take(key)
+        trainer = self.take(key)
         if trainer is None or not _compatible(model, trainer):
             trainer = build(spec)
             if not _compatible(model, trainer):  # another network after all

@@ -460,6 +460,104 @@ def test_released_generator_datasets_keeps_other_generators():
     assert [float(v) for v in other] == [2.0]  # still usable after the block
 
 
+@pytest.mark.tensorflow_only
+def test_fits_of_one_batch_signature_reuse_a_kept_pipeline_and_keep_no_data():
+    from skrnn import _tensorflow
+
+    _tensorflow.PIPELINES.clear()
+    spec = _spec()
+
+    def fit(seed):
+        data, y = _data(seed=seed)
+        model = _engine.build_model(spec)
+        _engine.train(model, data, y, None, _config(), spec=spec)
+        return model, weakref.ref(data.dense)
+
+    built = []
+    original = _tensorflow._new_pipeline
+
+    def counted(*args, **kwargs):
+        built.append(1)
+        return original(*args, **kwargs)
+
+    _tensorflow._new_pipeline = counted
+    try:
+        first, _ = fit(0)
+        kept = len(_tensorflow.PIPELINES)
+        second, released = fit(1)
+    finally:
+        _tensorflow._new_pipeline = original
+    assert built == [1] and kept == 1 == len(_tensorflow.PIPELINES)
+    gc.collect()
+    assert released() is None  # the kept pipeline holds nothing of the fit
+    # The same numbers as a fit on a pipeline of its own.
+    _tensorflow.PIPELINES.clear()
+    fresh, _ = fit(1)
+    data, _ = _data(seed=2)
+    np.testing.assert_array_equal(
+        second.predict(data.dense, verbose=0), fresh.predict(data.dense, verbose=0)
+    )
+
+
+@pytest.mark.tensorflow_only
+def test_a_pipeline_still_iterated_after_its_fit_is_dropped_not_kept():
+    from skrnn import _tensorflow
+
+    _tensorflow.PIPELINES.clear()
+    signature = (((None,), np.float32),)
+
+    def endless():  # as training passes: an iterator always holds its generator
+        while True:
+            yield (np.ones(3, np.float32),)
+
+    def passes():
+        yield (np.ones(3, np.float32),)
+
+    with _tensorflow.released_generator_datasets() as generators:
+        dataset = _tensorflow.generator_dataset(
+            endless, signature, rows=3, prefetch=0, generators=generators
+        )
+        iterator = iter(dataset)
+        np.testing.assert_array_equal(next(iterator)[0], np.ones(3))
+        pipeline = generators[0]
+    assert len(_tensorflow.PIPELINES) == 0  # an iterator was alive
+    assert all(  # its callbacks are off TensorFlow's global list
+        _tensorflow._generator_of(f) is not pipeline.generate
+        for f in _tensorflow._py_funcs()
+    )
+    del iterator
+    with _tensorflow.released_generator_datasets() as generators:
+        dataset = _tensorflow.generator_dataset(
+            passes, signature, rows=3, prefetch=0, generators=generators
+        )
+        assert [len(item[0]) for item in dataset] == [3]
+    assert len(_tensorflow.PIPELINES) == 1  # read to its end: kept
+    with pytest.raises(Exception, match="finished fit"):
+        list(dataset)  # kept, it reads no other fit's data
+
+
+@pytest.mark.tensorflow_only
+def test_kept_pipelines_are_bounded_and_evicted_ones_released():
+    from skrnn import _tensorflow
+
+    _tensorflow.PIPELINES.clear()
+    size = _tensorflow.PIPELINES.size
+    pipelines = []
+    for width in range(1, size + 3):
+        signature = (((None, width), np.float32),)
+        with _tensorflow.released_generator_datasets() as generators:
+            _tensorflow.generator_dataset(
+                lambda: iter(()), signature, rows=1, generators=generators
+            )
+            pipelines += generators
+    assert len(_tensorflow.PIPELINES) == size
+    ours = {id(_tensorflow._generator_of(f)) for f in _tensorflow._py_funcs()}
+    assert [id(p.generate) in ours for p in pipelines] == [False] * 2 + [True] * size
+    _tensorflow.PIPELINES.clear()
+    ours = {id(_tensorflow._generator_of(f)) for f in _tensorflow._py_funcs()}
+    assert not any(id(p.generate) in ours for p in pipelines)
+
+
 def test_networks_of_successive_fits_share_names_and_leave_the_users_alone():
     # Kernels TensorFlow caches are keyed by variable names: new names at every
     # fit grew the process by ~0.5 MB per fit.
