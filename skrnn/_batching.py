@@ -60,19 +60,7 @@ def _pad_targets(targets, indices, n_steps):
     return out
 
 
-def sequence_dataset(
-    X,
-    targets,
-    weights,
-    indices,
-    *,
-    batch_size,
-    seed,
-    shuffle,
-    group_batches=True,
-    generators=None,
-    shard=None,
-):
+def sequence_dataset(X, targets, weights, indices, *, generators=None, **options):
     """Padded ``(x, y, w)`` batches for Keras' ``fit`` and the steps of one pass.
 
     A ``tf.data.Dataset`` on TensorFlow, a generator on the other backends
@@ -83,6 +71,48 @@ def sequence_dataset(
     a tensor: large strided views of one series stay views, and nothing of the
     data outlives the fit in TensorFlow's graphs (an in-memory
     ``from_tensor_slices`` dataset keeps ~3 MB per fit alive).
+
+    Parameters
+    ----------
+    X, targets, weights, indices
+        As for :func:`sequence_batches`.
+    generators : list, default=None
+        The list :func:`~skrnn._per_backend.training_scope` yields: the
+        dataset reads ``X`` until that scope ends (on TensorFlow a kept
+        pipeline of the same signature, see
+        :func:`~skrnn._tensorflow.generator_dataset`).
+    **options
+        ``batch_size``, ``seed``, ``shuffle``, ``group_batches``, ``shard`` of
+        :func:`sequence_batches`.
+    """
+    passes, signature, rows, group, n_batches = sequence_batches(
+        X, targets, weights, indices, **options
+    )
+    dataset = generator_dataset(
+        passes, signature, rows=rows, group=group, generators=generators
+    )
+    return dataset, n_batches
+
+
+def sequence_batches(
+    X,
+    targets,
+    weights,
+    indices,
+    *,
+    batch_size,
+    seed,
+    shuffle,
+    group_batches=True,
+    shard=None,
+):
+    """The NumPy batches of :func:`sequence_dataset`, before any pipeline.
+
+    Returns ``(passes, signature, rows, group, n_batches)``: the generator
+    function of the batches (each item ``group`` batches of ``rows`` rows
+    stacked; one pass, or endless passes where ``shuffle``), each array's
+    ``(shape, dtype)`` with None for sizes that vary, and the batches of one
+    pass.
 
     Parameters
     ----------
@@ -105,11 +135,6 @@ def sequence_dataset(
     group_batches : bool, default=True
         Hand equal-length batches to TensorFlow several at a time (faster); off
         under a ``tf.distribute`` strategy, which splits datasets itself.
-    generators : list, default=None
-        The list :func:`~skrnn._per_backend.training_scope` yields: the
-        dataset reads ``X`` until that scope ends (on TensorFlow a kept
-        pipeline of the same signature, see
-        :func:`~skrnn._tensorflow.generator_dataset`).
     shard : tuple of (int, int), default=None
         ``(worker, n_workers)``: this worker's part of every batch, the
         ``worker``-th of ``n_workers`` equal parts (``distribution=
@@ -207,8 +232,5 @@ def sequence_dataset(
         ((first,) + y_shape[1:], y.dtype),
         ((first,) + (None,) * (w.ndim - 1), w.dtype),
     )
-    dataset = generator_dataset(
-        passes, signature, rows=part_rows, group=group, generators=generators
-    )
     n_batches = int(np.ceil(len(indices) / batch_size))
-    return dataset, n_batches
+    return passes, signature, part_rows, group, n_batches
