@@ -216,6 +216,10 @@ def released_generator_datasets():
     block, and its callbacks are taken off the global list when the block
     ends -- the datasets must not be iterated after it. Callbacks of other
     generators (other threads' fits, the user's datasets) are never touched.
+    The kept pipelines :func:`generator_dataset` appends are given back to
+    :data:`PIPELINES` instead: they forget the block's generator and keep
+    their callbacks for the next fit (dropped, and released, if an iterator of
+    theirs is still alive).
     """
     generators = []
     try:
