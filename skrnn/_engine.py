@@ -588,10 +588,7 @@ def _train(model, data, targets, weights, config, spec, *, own):
                     config,
                     callbacks,
                     generators,
-                    shard=_workers.shard()
-                    if spec is not None and spec.distribution == "multi_worker"
-                    else None,
-                    distributed=spec is not None and spec.distribution is not None,
+                    spec,
                 )
     except KeyboardInterrupt:
         record["state"].restore(model)
@@ -662,24 +659,16 @@ def _history(record):
 
 
 def _train_batches(
-    keras,
-    model,
-    data,
-    targets,
-    weights,
-    config,
-    callbacks,
-    generators,
-    shard=None,
-    distributed=False,
+    keras, model, data, targets, weights, config, callbacks, generators, spec
 ):
     """Train on batches; return the indices early stopping held out, or None.
 
-    ``generators`` is the list of :func:`~skrnn._per_backend.training_scope`;
-    ``shard`` is this worker's part of every batch
-    (:func:`~skrnn._batching.sequence_dataset`); ``distributed``: the model
-    trains under a distribution strategy (replicas split every batch).
+    ``generators`` is the list of :func:`~skrnn._per_backend.training_scope`.
+    Under ``distribution="multi_worker"`` this worker trains on its part of
+    every batch (:func:`~skrnn._batching.sequence_batches`' ``shard``).
     """
+    multi_worker = spec is not None and spec.distribution == "multi_worker"
+    shard = _workers.shard() if multi_worker else None
     indices, val = np.arange(len(data)), None
     if config.early_stopping and config.validation is not None:
         indices, val = config.validation.split(len(data), config.seed)
@@ -710,15 +699,17 @@ def _train_batches(
         if shard is not None:  # equal parts for the workers
             size = -(-size // shard[1]) * shard[1]
         held_out = dict(shuffle=False, batch_size=size, seed=config.seed, shard=shard)
-        if shard is None and not distributed:
+        if shard is None:
             # Straight from NumPy to the traced test step (Validation, below):
             # Keras' validation_data starts a new iterator over its dataset
-            # every epoch, 15-20 ms on TensorFlow.
+            # every epoch, 15-20 ms on TensorFlow (and under a tf.distribute
+            # strategy its one pass ran out: a bare StopIteration). A
+            # strategy's replicas each compute the whole held-out batch.
             passes, *_ = sequence_batches(
                 data, targets, weights, val, group_batches=False, **held_out
             )
             callbacks.insert(0, _callback_classes()["Validation"](passes))
-        else:  # Keras splits the held-out batches across replicas or workers
+        else:  # each worker computes its part of every held-out batch
             validation_data, validation_steps = sequence_dataset(
                 data,
                 targets,

@@ -719,8 +719,8 @@ class _Pipeline:
         """Whether no iterator of the pipeline is alive (its generator state is
         empty); False where TensorFlow's layout differs (never kept then)."""
         for function in _py_funcs():
-            if _generator_of(function) is self.generate:
-                state = _generator_state_of(function)
+            state = _generator_state_of(function)
+            if getattr(state, "_generator", None) is self.generate:
                 iterators = getattr(state, "_iterators", None)
                 return iterators is not None and not iterators
         return False

@@ -100,6 +100,25 @@ def test_worker_thread_budget_caps_tensorflow():
 @pytest.mark.slow
 @pytest.mark.tensorflow_only
 @pytest.mark.parametrize("distribution", ["default", "mirrored"])
+def test_tf_distribute_strategies_stop_early_as_one_process(distribution):
+    # Keras' validation_data under a strategy ran out after its one pass
+    # (a bare StopIteration); the held-out loss is now the engine's own.
+    X, y = _data()
+    options = dict(epochs=3, units=4, early_stopping=True, random_state=0)
+    plain = RNNRegressor(**options).fit(X, y)
+    strategy = RNNRegressor(distribution=distribution, **options).fit(X, y)
+    assert len(strategy.history_["val_loss"]) == strategy.n_iter_ == 3
+    np.testing.assert_allclose(
+        strategy.history_["val_loss"], plain.history_["val_loss"], rtol=1e-4
+    )
+    np.testing.assert_allclose(
+        strategy.predict(X), plain.predict(X), rtol=1e-4, atol=1e-5
+    )
+
+
+@pytest.mark.slow
+@pytest.mark.tensorflow_only
+@pytest.mark.parametrize("distribution", ["default", "mirrored"])
 def test_tf_distribute_strategies_train_on_cpu(distribution):
     X, y = _data()
     plain = RNNRegressor(epochs=2, units=4, random_state=0).fit(X, y)
