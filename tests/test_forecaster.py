@@ -51,6 +51,7 @@ def test_airline_in_four_lines_learns_the_season_of_a_held_out_year():
     assert np.corrcoef(forecast.to_numpy(), held_out)[0, 1] > 0.8
 
 
+@pytest.mark.slow  # a learning check: 60 epochs
 def test_learns_a_seasonal_series_better_than_repeating_the_last_value():
     series = _sine(150)
     train, test = series[:138], series[138:]
@@ -163,16 +164,27 @@ def test_direct_strategy_outputs_the_whole_horizon():
     assert model.predict().shape == (12,)
 
 
-def test_covariates_drive_the_forecast():
+def _covariate_data():
     rng = np.random.RandomState(0)
     X = rng.normal(size=(200, 2))
-    y = 2.0 * X[:, 0] - X[:, 1] + 0.05 * rng.normal(size=200)
+    return X, 2.0 * X[:, 0] - X[:, 1] + 0.05 * rng.normal(size=200)
+
+
+@pytest.mark.slow  # a learning check: 60 epochs
+def test_covariates_drive_the_forecast():
+    X, y = _covariate_data()
     model = SequenceForecaster(window=4, units=16, epochs=60, random_state=0)
     model.fit(X[:180], y[:180])
     forecast = model.predict(X[180:])
     assert forecast.shape == (20,)
     rmse = np.sqrt(np.mean((forecast - y[180:]) ** 2))
     assert rmse < 0.5 * np.std(y[180:])
+
+
+def test_a_forecast_from_covariates_needs_their_future_values():
+    X, y = _covariate_data()
+    model = SequenceForecaster(window=4, **FAST).fit(X[:180], y[:180])
+    assert model.predict(X[180:]).shape == (20,)
     with pytest.raises(ValueError, match="pass their future values"):
         model.predict()
     with pytest.raises(ValueError, match="X has 1 features"):

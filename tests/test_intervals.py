@@ -96,6 +96,7 @@ def test_pooled_offsets_grow_with_the_step_beyond_the_calibrated_ones():
     assert width[11] > 1.5 * width[0]
 
 
+@pytest.mark.slow  # a statistical check of coverage: fits that learn
 def test_level_holdout_intervals_cover_gaussian_noise():
     # 40 series x 6 steps = 240 future values; at 90% the binomial standard
     # error is 0.02, so [0.82, 0.97] is a 3.5-sigma band around nominal.
@@ -143,6 +144,7 @@ def test_backtest_intervals_are_as_wide_as_the_errors_they_bound():
     assert 0.75 <= np.mean(half) / np.quantile(errors, 0.9) <= 1.3
 
 
+@pytest.mark.slow  # a statistical check of coverage: fits that learn
 def test_backtest_intervals_of_one_series_cover_and_follow_update():
     # One series, 2 x 40 steps after the fit, intervals re-forecast after each
     # update of 4 steps: 80 values, 90% nominal. The calibration holds 50 errors
@@ -262,6 +264,7 @@ def test_intervals_survive_pickle_and_save_and_refuse_bad_levels(tmp_path, fitte
         fc.predict_interval(X=np.zeros((2, 1)))
 
 
+@pytest.mark.slow  # a statistical check of coverage: fits that learn
 def test_regressor_intervals_cover_gaussian_noise():
     from skrnn import RNNRegressor
 

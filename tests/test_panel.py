@@ -98,6 +98,7 @@ def test_list_and_long_formats(panel):
     assert str(out.loc["b"].index[0]) == "2008-05"
 
 
+@pytest.mark.slow  # a learning check: 20 epochs
 def test_learning_is_scale_free_across_series():
     # The same shape at scales 1 and 1e4: a network that let the large series
     # dominate would forecast the small one badly.
@@ -335,7 +336,10 @@ def test_a_panel_of_series_of_other_frequencies_is_refused():
     months = pd.date_range("2015-01-01", periods=60, freq="MS")
     monthly = pd.Series(np.arange(1.0, 61), index=months)
     periods = pd.Series(np.arange(1.0, 61), index=months.to_period("M"))
-    model = SequenceForecaster(units=4, epochs=1, calibration=None, random_state=0)
+    # (A fixed window: one network for every fit below.)
+    model = SequenceForecaster(
+        window=6, units=4, epochs=1, calibration=None, random_state=0
+    )
     with pytest.raises(
         ValueError, match=r"X\['b'\] has a DatetimeIndex of frequency MS"
     ):
