@@ -28,7 +28,10 @@ FORMAT = "skrnn-estimator"
 # (``_container``, ``target_transforms_`` for one series too).
 # 5: naive datetime indexes on a frequency as their first stamp and length
 # ("datetime_range"), not one integer a step; small arrays as slices of one
-# member per dtype ("slice", "shape"), not a member each.
+# member per dtype ("slice", "shape"), not a member each. Arrays of strings
+# of which one ends in NUL ("__strings__" in the header: NumPy's str arrays
+# drop trailing NULs) came later without a new version: readers before them
+# refuse such a file as holding an unknown entry, never read it wrongly.
 FORMAT_VERSION = 5
 OLDEST_READABLE = 3
 # Classes whose state changed since the oldest readable version: files older

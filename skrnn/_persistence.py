@@ -148,6 +148,10 @@ class _Writer:
                 raise TypeError(
                     f"{where}: object arrays can be saved only if they hold strings."
                 )
+            if any(item.endswith("\0") for item in value.ravel()):
+                # NumPy's str arrays drop trailing NULs ("a\0" would load as
+                # "a"): such strings go into the JSON header as they are.
+                return {"__strings__": value.ravel().tolist(), "shape": value.shape}
             value = value.astype(str)
         elif value.nbytes <= POOLED_BYTES and value.dtype.kind in "biufcmM":
             return self._pooled(value)
@@ -415,6 +419,8 @@ class _Reader:
             }
         if "__array__" in node:
             return self._array(node)
+        if "__strings__" in node:
+            return self._strings(node)
         if "__index__" in node:
             return self._index(node)
         if "__random_state__" in node:
@@ -469,6 +475,25 @@ class _Reader:
         # A copy of Python str objects each time it is named: from the budget.
         self.archive.charge(array.size * 64 + array.nbytes, f"array {name!r} of str")
         return array.astype(object)
+
+    @staticmethod
+    def _strings(node):
+        """An object array of str written in the header (strings ending in NUL)."""
+        strings, shape = node["__strings__"], node.get("shape")
+        valid = (
+            isinstance(strings, list)
+            and all(isinstance(item, str) for item in strings)
+            and isinstance(shape, list)
+            and all(type(size) is int and size >= 0 for size in shape)
+            and math.prod(shape) == len(strings)
+        )
+        if not valid:
+            raise InvalidFileError(
+                "an array of strings is not a list of str and a shape that holds them"
+            )
+        array = np.empty(len(strings), dtype=object)
+        array[:] = strings
+        return array.reshape(shape)
 
     @staticmethod
     def _slice(pool, node, name):

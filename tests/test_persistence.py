@@ -1264,3 +1264,45 @@ def test_a_file_is_an_estimator_not_a_part_of_one(saved, tmp_path):
         _rewrite(saved, tmp_path / "part.skrnn", header=scaler_as_root),
         "its root is a skrnn.TargetScaler, a part of an estimator",
     )
+
+
+def test_labels_and_symbols_ending_in_nul_characters_survive_a_file(tmp_path):
+    # NumPy's str arrays drop trailing NULs: written as str arrays, "a\0" came
+    # back as "a" (two classes of one name; every prediction "a").
+    X = np.random.RandomState(0).rand(12, 4, 1)
+    labels = np.array(["a", "a\0", "a\0\0"] * 4, dtype=object)
+    clf = RNNClassifier(cell="gru", units=2, epochs=1, random_state=0).fit(X, labels)
+    save_estimator(clf, tmp_path / "c.skrnn")
+    loaded = load_estimator(tmp_path / "c.skrnn")
+    assert loaded.classes_.dtype == object
+    assert loaded.classes_.tolist() == ["a", "a\0", "a\0\0"]
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    np.testing.assert_array_equal(loaded.predict(X), clf.predict(X))
+    tokens = [["x\0", "y"], ["y"], ["x\0", "x"]] * 4
+    symbols = RNNClassifier(cell="gru", units=2, epochs=1, random_state=0)
+    symbols.fit(tokens, [0, 1, 0] * 4)
+    save_estimator(symbols, tmp_path / "s.skrnn")
+    np.testing.assert_array_equal(
+        load_estimator(tmp_path / "s.skrnn").predict_proba(tokens),
+        symbols.predict_proba(tokens),
+    )
+    # Strings of a crafted header: a list of str that its shape holds.
+    for bad in ([1, "a"], "ab"):
+        node = {"__strings__": bad, "shape": [2]}
+        target = tmp_path / "bad.skrnn"
+        _rewrite(
+            tmp_path / "c.skrnn",
+            target,
+            header=lambda data, node=node: data["root"]["state"]["__dict__"].update(
+                classes_=node
+            ),
+        )
+        _invalid(target, "an array of strings is not a list of str and a shape")
+    _rewrite(
+        tmp_path / "c.skrnn",
+        target,
+        header=lambda data: data["root"]["state"]["__dict__"].update(
+            classes_={"__strings__": ["a"], "shape": [2]}
+        ),
+    )
+    _invalid(target, "an array of strings is not a list of str and a shape")
