@@ -42,7 +42,12 @@ from ._network import (
     join_members,
     make_optimizer,
 )
-from ._per_backend import distribution_scope, generator_dataset, training_scope
+from ._per_backend import (
+    distribution_scope,
+    fused_optimizer,
+    generator_dataset,
+    training_scope,
+)
 from ._progress import keras_callbacks
 from ._training_data import check_padding, check_targets, check_training_data
 
@@ -303,7 +308,7 @@ def _build_uncompiled(spec):
 
 def compile_model(model, spec):
     model.compile(
-        optimizer=make_optimizer(spec.optimizer, spec.learning_rate),
+        optimizer=fused_optimizer(make_optimizer(spec.optimizer, spec.learning_rate)),
         loss=spec.loss,
         steps_per_execution=spec.steps_per_execution,
         jit_compile=spec.jit_compile if backend_name() == "tensorflow" else "auto",

@@ -47,6 +47,18 @@ def forget_compiled_programs():
         tf_parts.dropped_traced_function()
 
 
+def fused_optimizer(optimizer):
+    """``optimizer``, with TensorFlow's fused Adam update on TensorFlow.
+
+    See :func:`skrnn._tensorflow.fuse_adam_updates`; the other backends run
+    Keras' own update (JAX compiles the whole step with XLA, which fuses it).
+    """
+    tf_parts = _tensorflow()
+    if tf_parts is not None:
+        tf_parts.fuse_adam_updates(optimizer)
+    return optimizer
+
+
 @contextlib.contextmanager
 def training_scope(model):
     """Where ``model`` trains; yields a list for the generators of its datasets.
