@@ -90,6 +90,26 @@ def test_the_fused_adam_update_trains_as_keras_adam(kind):
 
 
 @pytest.mark.tensorflow_only
+def test_the_fused_update_does_not_fall_back_to_keras_update_for_dense_gradients(
+    monkeypatch,
+):
+    # Both updates give the same weights, so the test above cannot tell which
+    # ran: here Keras' own update raises, and a dense network still trains
+    # (a Keras that renamed the attributes the fused step reads fails here).
+    import keras
+    import numpy as np
+
+    def keras_update(*args, **kwargs):
+        raise AssertionError("Keras' own Adam update ran")
+
+    monkeypatch.setattr(keras.optimizers.Adam, "update_step", keras_update)
+    X = np.random.RandomState(0).rand(40, 5, 2).astype("float32")
+    _, initial, trained = _trained_weights(True, _recurrent, X, X[:, -1, 0])
+    moved = [np.abs(w - v).max() for w, v in zip(trained, initial, strict=True)]
+    assert max(moved) > 1e-3
+
+
+@pytest.mark.tensorflow_only
 @pytest.mark.parametrize("optimizer, fused", [("adam", True), ("sgd", False)])
 def test_skrnn_compiles_its_networks_with_the_fused_adam_update(optimizer, fused):
     from skrnn import _engine
