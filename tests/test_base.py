@@ -665,7 +665,7 @@ def test_review_of_the_changed_parameter_checks():
 def test_changed_parameter_checks_after_a_second_review():
     X, y = _data()
     auto = {k: v for k, v in FAST.items() if k not in ("units",)}
-    reg = RNNRegressor(**auto).fit(X, y)
+    reg = RNNRegressor(**auto, n_networks=1).fit(X, y)
     # Naming cell switches the other "auto" parameters to the plain network:
     # not the fitted one, even at the value "auto" resolved to.
     reg.set_params(cell=reg.training_params_["cell"])

@@ -171,7 +171,7 @@ def test_single_series_frames_and_nesting():
         index=pd.period_range("2000-01", periods=120, freq="M"),
         name="sales",
     )
-    fc = SequenceForecaster(horizon=5, **SMALL).fit(y)
+    fc = SequenceForecaster(horizon=3, **SMALL).fit(y)
     forecast = fc.predict()
     interval = fc.predict_interval()
     assert list(interval.columns) == ["lower", "upper"]
@@ -205,7 +205,7 @@ def test_a_series_of_several_columns_has_bounds_per_column():
 
 def test_panel_containers_and_same_seed_same_intervals():
     train, _ = _noisy_panel(n_series=3, n_steps=90)
-    params = dict(horizon=4, normalize="standard", **SMALL)
+    params = dict(horizon=3, normalize="standard", **SMALL)
     intervals = SequenceForecaster(**params).fit(list(train.values()))
     intervals = intervals.predict_interval()
     assert isinstance(intervals, list) and len(intervals) == 3

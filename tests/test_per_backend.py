@@ -55,10 +55,17 @@ def _recurrent():
     return [keras.layers.GRU(4), keras.layers.Dense(1)]
 
 
+def _feedforward():
+    import keras
+
+    return [keras.layers.Flatten(), keras.layers.Dense(4), keras.layers.Dense(1)]
+
+
 def _embedded():
     import keras
 
-    return [keras.layers.Embedding(7, 3), keras.layers.GRU(4), keras.layers.Dense(1)]
+    pooled = keras.layers.GlobalAveragePooling1D()
+    return [keras.layers.Embedding(7, 3), pooled, keras.layers.Dense(1)]
 
 
 @pytest.mark.tensorflow_only
@@ -73,9 +80,9 @@ def test_the_fused_adam_update_trains_as_keras_adam(kind):
     if kind == "embedded":
         X, layers = rng.randint(0, 7, size=(40, 5)).astype("int32"), _embedded
         y = (X.sum(axis=1) / 10.0).astype("float32")
-    else:
-        X, layers = rng.rand(40, 5, 2).astype("float32"), _recurrent
-        y = X[:, -1, 0]
+    else:  # a recurrent network's dense gradients; a plain one for AMSGrad
+        X = rng.rand(40, 5, 2).astype("float32")
+        layers, y = (_feedforward if kind == "amsgrad" else _recurrent), X[:, -1, 0]
     amsgrad = kind == "amsgrad"
     keras_model, _, keras_weights = _trained_weights(False, layers, X, y, amsgrad)
     fused_model, initial, fused_weights = _trained_weights(True, layers, X, y, amsgrad)
@@ -104,7 +111,7 @@ def test_the_fused_update_does_not_fall_back_to_keras_update_for_dense_gradients
 
     monkeypatch.setattr(keras.optimizers.Adam, "update_step", keras_update)
     X = np.random.RandomState(0).rand(40, 5, 2).astype("float32")
-    _, initial, trained = _trained_weights(True, _recurrent, X, X[:, -1, 0])
+    _, initial, trained = _trained_weights(True, _feedforward, X, X[:, -1, 0])
     moved = [np.abs(w - v).max() for w, v in zip(trained, initial, strict=True)]
     assert max(moved) > 1e-3
 

@@ -50,8 +50,8 @@ def monthly_series():
 @pytest.fixture(scope="module")
 def fitted_forecaster(monthly_series):
     return SequenceForecaster(
-        window=6, horizon=4, units=2, epochs=2, calibration=None, random_state=0
-    ).fit(monthly_series[:36])
+        window=6, horizon=3, units=2, epochs=2, calibration=None, random_state=0
+    ).fit(monthly_series[:37])
 
 
 # ---------------------------------------------------------------- HistoryDisplay
@@ -244,7 +244,7 @@ def test_forecast_display_rejects_bad_data(kwargs, match):
 
 def test_forecast_display_from_estimator(fitted_forecaster, monthly_series):
     _, ax = plt.subplots()
-    actual = monthly_series[36:]
+    actual = monthly_series[37:]
     display = ForecastDisplay.from_estimator(
         fitted_forecaster, y_true=actual, name="LSTM", ax=ax
     )
@@ -269,11 +269,11 @@ def test_forecast_display_from_estimator_labels_y_with_the_series_name():
     )
     # No calibration backtest (a second fit): no band is drawn without coverage.
     forecaster = SequenceForecaster(
-        window=4, units=2, epochs=1, calibration=None, random_state=0
+        window=4, horizon=3, units=2, epochs=1, calibration=None, random_state=0
     )
     display = ForecastDisplay.from_estimator(forecaster.fit(frame), target=1)
     assert display.ax_.get_ylabel() == "south" and display.ax_.get_xlabel() == "step"
-    np.testing.assert_array_equal(display.forecast_line_.get_xdata(), [30])
+    np.testing.assert_array_equal(display.forecast_line_.get_xdata(), [30, 31, 32])
 
     display = ForecastDisplay.from_estimator(forecaster.fit(frame["north"]))
     assert display.ax_.get_ylabel() == "north"
@@ -302,7 +302,7 @@ def test_forecast_display_from_estimator_passes_future_covariates():
     covariates = rng.normal(size=(34, 1))
     y = np.cumsum(covariates[:, 0])
     forecaster = SequenceForecaster(
-        window=4, units=2, epochs=1, calibration=None, random_state=0
+        window=4, horizon=3, units=2, epochs=1, calibration=None, random_state=0
     )
     forecaster.fit(covariates[:30], y[:30])
     display = ForecastDisplay.from_estimator(forecaster, X=covariates[30:])
