@@ -298,12 +298,12 @@ def test_level_errors(change, params, message):
 def test_auto_training_parameters_follow_the_normalisation():
     # A panel of positive series gets the M4 recipe, one series the small
     # network; a parameter given explicitly overrides the recipe.
-    fast = dict(horizon=4, season_length=6, epochs=1, units=4, random_state=0)
+    fast = dict(horizon=4, season_length=6, epochs=1, units=8, random_state=0)
     panel = SequenceForecaster(n_networks=1, **fast).fit(_hourly_like())
     assert panel.normalize_ == "level"
     assert panel.training_params_ == {
         "cell": "gru",
-        "units": (4,),
+        "units": (8,),
         "bidirectional": False,
         "epochs": 1,
         "batch_size": 256,
