@@ -54,22 +54,16 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_configure(config):
-    """Let the tests of one file share their networks' traced training steps.
+    """Keep more traced trainers than a user's session does.
 
     Most of a small test is Keras tracing the training step of a network it
     builds for the first time (0.5-1 s); skrnn keeps a few traced trainers
     (``skrnn._trainers.POOL``, 4 for a user's session) for the next fit of the
     same network. The suite fits ~150 kinds of network, so a pool of 4 traced
     some of them again and again: tests keep 32 (+0.3 GB a worker, measured).
-    The fast tier (``-m "not slow"``) also hands each worker whole files, whose
-    tests often fit the same network; the whole suite keeps handing out single
-    tests, slow ones first (``pytest_collection_modifyitems``), to balance its
-    long tests across the workers.
+    Tests that start processes of their own (the memory checks) run with the
+    package's pool of 4.
     """
     from skrnn import _trainers
 
     _trainers.POOL.size = 32
-    if getattr(config.option, "dist", "no") == "load" and (
-        config.option.markexpr == "not slow"
-    ):
-        config.option.dist = "loadfile"
