@@ -15,6 +15,10 @@ are run directly, e.g. ``python benchmarks/bench_core.py``, so this folder is on
 * :func:`format_table`, :func:`print_table` -- plain-text tables.
 * :func:`vm_status`, :func:`reset_vm_hwm` -- this process' resident and peak
   memory (Linux ``/proc``), the peak resettable.
+* :class:`RssSampler` -- the peaks of the anonymous and the file-backed parts
+  of the resident set (``RssAnon``, ``RssFile``), sampled in a thread: pages
+  of memory-mapped files count in the resident set, but the system can drop
+  them, anonymous memory it cannot.
 """
 
 import gc
@@ -53,6 +57,46 @@ def vm_status(field):
     except OSError:
         pass
     return None
+
+
+class RssSampler:
+    """Sample ``RssAnon`` and ``RssFile`` every ``interval`` seconds in a thread.
+
+    Use as a context manager; ``anon_peak`` and ``file_peak`` hold the highest
+    values seen (bytes), ``anon_start`` and ``file_start`` the sizes at entry.
+    """
+
+    def __init__(self, interval=0.01):
+        self.interval = interval
+        self.anon_start = self.anon_peak = None
+        self.file_start = self.file_peak = None
+
+    def _sample(self):
+        anon, file = vm_status("RssAnon"), vm_status("RssFile")
+        if anon is not None:
+            self.anon_peak = max(self.anon_peak or 0, anon)
+            self.file_peak = max(self.file_peak or 0, file)
+
+    def _run(self):
+        while not self._stop.wait(self.interval):
+            self._sample()
+
+    def __enter__(self):
+        import threading
+
+        self.anon_start = vm_status("RssAnon")
+        self.file_start = vm_status("RssFile")
+        self._sample()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+        return False
 
 
 def reset_vm_hwm():

@@ -59,7 +59,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _timing import quiet_backend, reset_vm_hwm, vm_status  # noqa: E402
+from _timing import RssSampler, quiet_backend, reset_vm_hwm, vm_status  # noqa: E402
 
 MB = 2**20
 RESULT_MARK = "RESULT "
@@ -84,6 +84,13 @@ def parse_args(argv=None):
         metavar="SIZE",
         help="sizes also fitted from an in-memory dict of pandas Series "
         "(the Parquet file read into memory before the baseline)",
+    )
+    parser.add_argument(
+        "--disk",
+        nargs="*",
+        default=[],
+        help="sizes also fitted from Parquet with value_store='disk' (the values "
+        "in memory-mapped temporary files)",
     )
     parser.add_argument(
         "--staggered",
@@ -172,12 +179,14 @@ def child(path, n_series, n_steps, source="parquet"):
     )
     warm = {f"w{i}": 10 + np.sin(np.arange(400) / 4) + i for i in range(3)}
     SequenceForecaster(**params).fit(warm)  # TensorFlow imported, one fit traced
+    if source == "disk":
+        params["value_store"] = "disk"
     gc.collect()
     hwm_reset = reset_vm_hwm()
     baseline = vm_status("VmRSS")
     lines = io.StringIO()
     start = time.perf_counter()
-    with contextlib.redirect_stdout(lines):
+    with contextlib.redirect_stdout(lines), RssSampler() as sampled:
         fc = SequenceForecaster(**params, verbose=1).fit(data)
     fit_seconds = time.perf_counter() - start
     peak = vm_status("VmHWM") if hwm_reset else None
@@ -202,6 +211,12 @@ def child(path, n_series, n_steps, source="parquet"):
                 "n_train_windows": n_windows - n_series,
                 "baseline_mb": baseline / MB,
                 "peak_above_mb": None if peak is None else (peak - baseline) / MB,
+                "anon_peak_above_mb": None
+                if sampled.anon_peak is None
+                else (sampled.anon_peak - sampled.anon_start) / MB,
+                "file_peak_above_mb": None
+                if sampled.file_peak is None
+                else (sampled.file_peak - sampled.file_start) / MB,
                 "epoch": epoch.group(1) if epoch else None,
                 "fit_s": fit_seconds,
                 "predict_s": predict_seconds,
@@ -225,6 +240,10 @@ def level_windows(fc):
     return int(window_counts(lengths, fc.window_, HORIZON)[2].sum())
 
 
+def _mb(value):
+    return "n/a" if value is None else f"{value:.0f} MB"
+
+
 def seconds(text):
     if text.endswith("s"):
         return float(text[:-1])
@@ -243,6 +262,7 @@ def main(argv=None):
     rows = []
     runs = [(size, "parquet") for size in args.sizes]
     runs += [(size, "dict") for size in args.dict]
+    runs += [(size, "disk") for size in args.disk]
     runs.sort(key=lambda run: tuple(int(v) for v in run[0].lower().split("x")))
     for size, source in runs:
         n_series, n_steps = (int(v) for v in size.lower().split("x"))
@@ -281,14 +301,15 @@ def main(argv=None):
         rows.append(result)
     print()
     header = (
-        f"{'panel':>14} {'from':>7} {'windows':>10} {'peak above base':>16} {'limit':>7} "
+        f"{'panel':>14} {'from':>7} {'windows':>10} {'peak above base':>16} "
+        f"{'anonymous':>10} {'mapped':>8} {'limit':>7} "
         f"{'epoch':>8} {'windows/s':>10} {'fit':>7} {'predict':>8} "
         f"{'predict peak':>13} {'windows if materialised':>24}"
     )
     print(header)
     for r in rows:
         limit = None
-        if r["source"] == "parquet":
+        if r["source"] in ("parquet", "disk"):
             limit = LIMITS_MB.get((r["n_series"], r["n_steps"]))
         epoch = seconds(r["epoch"]) if r["epoch"] else float("nan")
         peak = r["peak_above_mb"]
@@ -298,6 +319,7 @@ def main(argv=None):
             f"{r['n_series']:>7,} x {r['n_steps']:<4} {r['source']:>7} "
             f"{r['n_windows']:>10,} "
             f"{'n/a' if peak is None else f'{peak:.0f} MB':>16} "
+            f"{_mb(r.get('anon_peak_above_mb')):>10} {_mb(r.get('file_peak_above_mb')):>8} "
             f"{'' if limit is None else f'{limit} MB':>7} {epoch:>7.1f}s "
             f"{r['n_train_windows'] / epoch:>10,.0f} {r['fit_s']:>6.0f}s "
             f"{r['predict_s']:>7.1f}s "
@@ -308,6 +330,8 @@ def main(argv=None):
             verdict = "met" if peak <= limit else "MISSED"
             print(f"{'':>14} required <= {limit} MB above baseline: {verdict}")
     parquet = [r for r in rows if r["source"] == "parquet" and r["epoch"]]
+    if not parquet:
+        parquet = [r for r in rows if r["source"] == "disk" and r["epoch"]]
     for first, last in itertools.pairwise(parquet):
         ratio = seconds(last["epoch"]) / seconds(first["epoch"])
         windows = last["n_windows"] / first["n_windows"]

@@ -62,6 +62,7 @@ from ._forecasting.training import (
     release_windows,
     train_networks,
 )
+from ._forecasting.value_store import VALUE_STORES, value_store
 from ._model_state import KerasModelMixin
 from ._params import SHARED_PARAMS, Count, constraints
 from ._recipes import LOSSES
@@ -218,6 +219,17 @@ class SequenceForecaster(KerasModelMixin, RegressorMixin, BaseEstimator):
         ``fit(frame.drop(columns=target_col), frame[target_col])``, and
         ``update``/``score`` take such a frame too (see
         :ref:`forecast_covariates`; sources: :ref:`large_panels`).
+    value_store : {"memory", "disk"}, default="memory"
+        Where the values of a panel read from Parquet, a
+        ``pyarrow.dataset.Dataset`` or a dask DataFrame are held. "memory":
+        arrays in memory. "disk": written chunk by chunk, as they are read, to
+        temporary files (in ``tempfile.gettempdir()``, set by ``TMPDIR``) and
+        read back as read-only memory-mapped arrays, which the operating
+        system pages in as training reads them and out again under memory
+        pressure, so a panel whose values do not fit in memory can be fitted;
+        the files are unlinked once mapped. The same forecasts either way.
+        Other inputs (dicts, pandas) are already in memory and are not
+        copied to disk.
     cell, units, bidirectional, epochs, batch_size, learning_rate, \
 early_stopping, n_iter_no_change : "auto" or as in :class:`RNNRegressor`, \
 default="auto"
@@ -361,6 +373,7 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         "id_col": [str],
         "time_col": [str],
         "target_col": [str],
+        "value_store": [StrOptions(set(VALUE_STORES))],
         "loss": [StrOptions(set(LOSSES))],
         **constraints(SHARED_PARAMS, estimator="SequenceForecaster"),
     }
@@ -401,6 +414,7 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         id_col="unique_id",
         time_col="ds",
         target_col="y",
+        value_store="memory",
     ):
         self.window = window
         self.horizon = horizon
@@ -435,6 +449,7 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         self.id_col = id_col
         self.time_col = time_col
         self.target_col = target_col
+        self.value_store = value_store
 
     _fitted_private_attributes = (
         "_fitted_params",
@@ -904,8 +919,11 @@ validation_fraction, warm_start, distribution, random_state, verbose :
             X, y, estimator=self, fitted=self._fitted_data(), method="update"
         )
         ids, histories, indexes = self._histories()
+        # Series read from a source to disk stay there once extended.
+        kind = getattr(self, "value_store", "memory")  # pickled without it: memory
+        store = value_store(kind if is_source(X) else "memory")
         state = appended_history(
-            ids, histories, indexes, new, self.X_, self._with_covariates
+            ids, histories, indexes, new, self.X_, self._with_covariates, store
         )
         self.__dict__.update(state)
         return self

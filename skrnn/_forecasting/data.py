@@ -34,6 +34,7 @@ from .covariate_data import (
 from .covariates import static_rows
 from .seasonality import nominal_step
 from .series import series_index
+from .value_store import value_store
 
 # "arrow" and "dask": a long panel read from Parquet / an Arrow dataset or a
 # dask DataFrame (skrnn._forecasting.sources); ``level_names`` holds its id and time
@@ -539,6 +540,7 @@ def read_source_observations(data, estimator, fitted=None, allow_empty=False):
         sources.LongColumns.of(estimator),
         known_ids=None if fitted is None else fitted.ids,
         allow_empty=allow_empty,
+        store=value_store(getattr(estimator, "value_store", "memory")),
     )
     columns = panel.columns
     if fitted is None:

@@ -14,6 +14,7 @@ import numpy as np
 
 from . import sources
 from .series import extended_index, for_series
+from .value_store import MemoryStore
 
 
 def history_attributes(observations):
@@ -48,12 +49,13 @@ def shared_history_indexes(index_):
     return dict(zip(ids, shared, strict=True))
 
 
-def appended_history(ids, histories, indexes, new, seen, with_covariates):
+def appended_history(ids, histories, indexes, new, seen, with_covariates, store=None):
     """The history attributes with the observations ``new`` appended.
 
     ``ids``, ``histories`` and ``indexes`` are the fitted series (lists, which
     this fills in), ``seen`` their covariates (``X_``); without covariates the
-    result holds no ``X_``.
+    result holds no ``X_``. ``store`` holds the extended series
+    (:mod:`~skrnn._forecasting.value_store`; None: in memory).
     """
     position = {series_id: i for i, series_id in enumerate(ids)}
     # Every series validated first: a failed update changes nothing. Appending
@@ -71,10 +73,18 @@ def appended_history(ids, histories, indexes, new, seen, with_covariates):
         for i, values, index in zip(new.ids, new.targets, new.indexes, strict=True)
     ]
     extended = sources.shared_indexes(new.ids, extended)
-    for series_id, values, index in zip(new.ids, new.targets, extended, strict=True):
-        p = position[series_id]
-        histories[p] = np.concatenate([histories[p], values])
-        indexes[p] = index
+    store = MemoryStore() if store is None else store
+    try:
+        for series_id, values, index in zip(
+            new.ids, new.targets, extended, strict=True
+        ):
+            p = position[series_id]
+            histories[p] = store.put(np.concatenate([histories[p], values]))
+            indexes[p] = index
+        for series_id in new.ids:
+            histories[position[series_id]] = store.get(histories[position[series_id]])
+    finally:
+        store.close()
     # Every series' history (the update may name some of them); their
     # covariates are appended below.
     state = history_attributes(

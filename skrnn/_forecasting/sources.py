@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 
 from .series import _infer_freq, series_index
+from .value_store import MemoryStore
 
 # Rows per record batch read from an Arrow dataset.
 BATCH_ROWS = 1 << 17
@@ -162,7 +163,7 @@ def source_chunks(data, columns):
             )
 
 
-def _dask_segments(frame, columns):
+def _dask_segments(frame, columns, store):
     """``(segments by series id, time zone)`` of each partition of a dask
     frame that holds rows.
 
@@ -171,7 +172,10 @@ def _dask_segments(frame, columns):
     time ran everything upstream of it again for each (a shuffled frame read
     its whole source once per partition). Memory holds the segments (the
     series' values, and first stamps and steps), as reading holds them anyway,
-    and the partitions being read.
+    and the partitions being read; with a disk store each task writes its
+    partition's values to a file of its own (the store's folder, which the
+    workers must share: threads, processes or a local cluster) and memory
+    holds the segments' first stamps and steps.
     """
     import dask
 
@@ -180,16 +184,19 @@ def _dask_segments(frame, columns):
     read = dask.delayed(_partition_segments, pure=True)
     return [
         segments
-        for segments in dask.compute(*[read(part, columns) for part in partitions])
+        for segments in dask.compute(
+            *[read(part, columns, store) for part in partitions]
+        )
         if segments[0]
     ]
 
 
-def _partition_segments(partition, columns):
-    """``(segments by series id, time zone)`` of one pandas frame."""
+def _partition_segments(partition, columns, store):
+    """``(segments by series id, time zone)`` of one pandas frame, their
+    values in ``store``."""
     parts = {}
     zone = _add_chunk(parts, partition, columns) if len(partition) else None
-    return parts, zone
+    return store.spill(parts), zone
 
 
 def _parquet_dataset(path, columns):
@@ -417,13 +424,16 @@ def _check_columns(available, columns):
         )
 
 
-def read_source(data, columns, known_ids=None, allow_empty=False):
+def read_source(data, columns, known_ids=None, allow_empty=False, store=None):
     """Read a panel source into a :class:`SourcePanel`, chunk by chunk.
 
     ``known_ids``: the series a fitted forecaster knows (None in a fresh fit);
     a source naming any other is refused, naming them. ``allow_empty``: a
     source without rows is a panel of no series (new observations of an
-    ``update``), not an error.
+    ``update``), not an error. ``store``: where the values are held
+    (:mod:`~skrnn._forecasting.value_store`; None: in memory). A disk store
+    takes each chunk's values as it is read, so that memory holds a chunk, the
+    series being joined and the series' small objects, not the panel.
 
     A series' rows are kept per chunk as its values and, where its time stamps
     are evenly spaced (every Parquet file of a regular panel), their first
@@ -439,10 +449,18 @@ def read_source(data, columns, known_ids=None, allow_empty=False):
         missing or infinite values, repeated time stamps or an irregular time
         axis; the message names the series and the column.
     """
+    store = MemoryStore() if store is None else store
+    try:
+        return _read_source(data, columns, known_ids, allow_empty, store)
+    finally:
+        store.close()  # a disk store's files removed, on errors too
+
+
+def _read_source(data, columns, known_ids, allow_empty, store):
     short = known_ids is not None  # new observations: 1 or 2 stamps may do
     parts = {}  # series id -> list of _Segment, in reading order
     zones = {}  # the time column's time zone by name (None: time-zone-free)
-    for segments, zone in _chunk_segments(data, columns):
+    for segments, zone in _chunk_segments(data, columns, store):
         for key, more in segments.items():
             parts.setdefault(key, []).extend(more)
         zones.setdefault(None if zone is None else str(zone), zone)
@@ -476,10 +494,11 @@ def read_source(data, columns, known_ids=None, allow_empty=False):
         index = None
         if grid is None:  # irregular, unsorted or repeated: sorted and checked
             times = np.concatenate([segment.stamps() for segment in segments])
-            series = np.concatenate([segment.values for segment in segments])
+            series = np.concatenate([store.get(segment.values) for segment in segments])
             order = np.argsort(times, kind="stable")
             times, series = times[order], series[order]
             _check_series(series_id, times, series, columns)
+            series = store.put(series)
             # Rows out of order on a regular grid, or on a calendar (months):
             if zone is None:
                 grid = _sorted_grid(times) or _calendar_grid(times)
@@ -489,31 +508,33 @@ def read_source(data, columns, known_ids=None, allow_empty=False):
                 grids[len(ids)] = (series_id, grid)
         else:
             segments = sorted(segments, key=lambda segment: segment.start)
-            series = (
-                segments[0].values
-                if len(segments) == 1
-                else np.concatenate([segment.values for segment in segments])
-            )
-            _check_finite(series_id, series, columns)
+            if len(segments) == 1:
+                series = store.get(segments[0].values)
+                _check_finite(series_id, series, columns)
+            else:
+                series = np.concatenate([store.get(s.values) for s in segments])
+                _check_finite(series_id, series, columns)
+                series = store.put(series)
             grids[len(ids)] = (series_id, grid)
         del segments
         ids.append(series_id)
-        values.append(series.reshape(-1, 1))
+        values.append(series)  # a disk store's joined series: their slots
         indexes.append(index)
+    values = [store.get(series).reshape(-1, 1) for series in values]
     for position, index in _grid_indexes(grids, columns, short).items():
         indexes[position] = index
     _release_arrow_memory()
     return SourcePanel(source_kind(data), ids, values, indexes, columns)
 
 
-def _chunk_segments(data, columns):
+def _chunk_segments(data, columns, store):
     """``(segments by series id, time zone)`` of each chunk of a source that
-    holds rows (a record batch, a dask partition)."""
+    holds rows (a record batch, a dask partition), their values in ``store``."""
     if _is_dask_frame(data):
-        yield from _dask_segments(data, columns)
+        yield from _dask_segments(data, columns, store)
         return
     for chunk in source_chunks(data, columns):
-        yield _partition_segments(chunk, columns)
+        yield _partition_segments(chunk, columns, store)
 
 
 def _grid_indexes(grids, columns, short=False):

@@ -1,0 +1,152 @@
+"""Where a panel source's values are held while and after they are read.
+
+``value_store="memory"`` (:class:`MemoryStore`) keeps each series' values as
+an array of its own, in memory. ``value_store="disk"`` (:class:`DiskStore`)
+writes them, chunk by chunk as they are read, to files in a temporary folder
+(``tempfile.gettempdir()``: ``TMPDIR``) and reads them back as read-only,
+memory-mapped arrays: the operating system pages the values in as training
+reads them and drops them again under memory pressure, so a panel whose
+values do not fit in memory can be fitted. The files are unlinked once
+mapped (POSIX systems: nothing is left behind, and the mapping lives as long
+as the arrays that view it; Windows cannot remove a mapped file, and removes
+them at the process' exit where they are no longer mapped).
+
+Both stores take a read chunk's segments (:meth:`spill`, in the reading
+process or in a dask task: a disk store pickles as its folder's name), single
+arrays (:meth:`put`, a series joined from several chunks) and give the arrays
+back (:meth:`get`).
+"""
+
+import atexit
+import mmap
+import os
+import shutil
+import tempfile
+import uuid
+
+import numpy as np
+
+VALUE_STORES = ("memory", "disk")
+# Each array starts on a multiple of this many bytes in its file (a float64
+# read from an aligned address).
+_ALIGN = 8
+
+
+class MemoryStore:
+    """Values as arrays in memory: ``spill`` and ``put`` keep them as they are."""
+
+    def spill(self, parts):
+        return parts
+
+    def put(self, values):
+        return values
+
+    def get(self, values):
+        return values
+
+    def close(self):
+        pass
+
+
+class _Slot:
+    """Where an array lies in a disk store: file name, byte offset, dtype, shape."""
+
+    __slots__ = ("name", "offset", "dtype", "shape")
+
+    def __init__(self, name, offset, dtype, shape):
+        self.name, self.offset, self.dtype, self.shape = name, offset, dtype, shape
+
+    def __len__(self):
+        return self.shape[0]
+
+
+class DiskStore:
+    """Values written to files in a temporary folder, read as memory-mapped arrays.
+
+    ``put`` appends to the store's current file, and so does ``spill`` in the
+    store's own process (a few large files, few mappings); a copy of the store
+    in a dask task writes each chunk to a file of its own (tasks running at
+    once do not share a file). ``get`` maps a file once it is complete (a file
+    still being appended to is closed first) and returns a read-only view.
+    ``close`` unlinks the files (their mappings stay valid) and the folder.
+    """
+
+    def __init__(self, folder=None):
+        self.folder = folder or tempfile.mkdtemp(prefix="skrnn-values-")
+        self._own = folder is None  # False in a copy made for a dask task
+        self._open = None  # (name, file) that put appends to
+        self._maps = {}  # file name -> mmap
+
+    def __getstate__(self):  # a dask task's copy: the folder only
+        return {"folder": self.folder}
+
+    def __setstate__(self, state):
+        self.__init__(state["folder"])
+
+    def spill(self, parts):
+        """Write the values of one chunk's segments (``{id: [segment]}``);
+        each segment's ``values`` becomes its slot."""
+        if self._own:
+            for segments in parts.values():
+                for segment in segments:
+                    segment.values = self.put(segment.values)
+            return parts
+        name = f"chunk-{uuid.uuid4().hex}.bin"
+        with open(os.path.join(self.folder, name), "wb") as file:
+            for segments in parts.values():
+                for segment in segments:
+                    segment.values = _write(file, name, segment.values)
+        return parts
+
+    def put(self, values):
+        """Append one array to the store's current file; its slot."""
+        if self._open is None:
+            name = f"values-{uuid.uuid4().hex}.bin"
+            self._open = (name, open(os.path.join(self.folder, name), "wb"))
+        name, file = self._open
+        return _write(file, name, values)
+
+    def get(self, slot):
+        """The array at ``slot`` (an array is returned as it is)."""
+        if not isinstance(slot, _Slot):
+            return slot
+        if self._open is not None and self._open[0] == slot.name:
+            self._open[1].close()
+            self._open = None
+        mapped = self._maps.get(slot.name)
+        if mapped is None:
+            with open(os.path.join(self.folder, slot.name), "rb") as file:
+                mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+            self._maps[slot.name] = mapped
+        count = int(np.prod(slot.shape))
+        return np.frombuffer(mapped, slot.dtype, count, slot.offset).reshape(slot.shape)
+
+    def close(self):
+        """Remove the files; arrays already read stay valid (their mappings
+        keep the files' pages)."""
+        if self._open is not None:
+            self._open[1].close()
+            self._open = None
+        self._maps.clear()
+        try:
+            for name in os.listdir(self.folder):
+                os.unlink(os.path.join(self.folder, name))
+            os.rmdir(self.folder)
+        except OSError:  # a mapped file cannot be removed (Windows): at exit
+            atexit.register(shutil.rmtree, self.folder, ignore_errors=True)
+
+
+def _write(file, name, values):
+    """Write ``values`` at the file's end, aligned; their slot."""
+    values = np.ascontiguousarray(values)
+    offset = file.tell()
+    if offset % _ALIGN:
+        file.write(b"\0" * (_ALIGN - offset % _ALIGN))
+        offset = file.tell()
+    file.write(values.data)
+    return _Slot(name, offset, values.dtype, values.shape)
+
+
+def value_store(kind):
+    """A new store of the kind ``value_store`` names ("memory" or "disk")."""
+    return DiskStore() if kind == "disk" else MemoryStore()
