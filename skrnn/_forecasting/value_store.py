@@ -139,11 +139,19 @@ class DiskStore:
 def _write(file, name, values):
     """Write ``values`` at the file's end, aligned; their slot."""
     values = np.ascontiguousarray(values)
-    offset = file.tell()
-    if offset % _ALIGN:
-        file.write(b"\0" * (_ALIGN - offset % _ALIGN))
+    try:
         offset = file.tell()
-    file.write(values.data)
+        if offset % _ALIGN:
+            file.write(b"\0" * (_ALIGN - offset % _ALIGN))
+            offset = file.tell()
+        file.write(values.data)
+    except OSError as error:  # a full disk: say where, and what to do
+        raise OSError(
+            error.errno,
+            f"Writing the panel's values to {os.path.dirname(file.name)!r} failed "
+            f"({error.strerror or error}): free space there, point TMPDIR to a "
+            "larger disk, or fit with value_store='memory'.",
+        ) from error
     return _Slot(name, offset, values.dtype, values.shape)
 
 

@@ -102,6 +102,29 @@ def test_disk_store_gives_back_what_was_written_read_only_and_removes_its_files(
     assert os.listdir(temp_folder) == []
 
 
+def test_a_full_disk_is_an_error_naming_the_folder_and_the_remedy(
+    temp_folder, monkeypatch
+):
+    store = DiskStore()
+
+    class _Full:
+        name = os.path.join(store.folder, "values.bin")
+
+        def tell(self):
+            return 0
+
+        def write(self, data):
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(store, "_open", ("values.bin", _Full()))
+    with pytest.raises(OSError, match=r"No space left on device\).*TMPDIR") as error:
+        store.put(np.arange(3.0))
+    assert error.value.errno == 28 and store.folder in str(error.value)
+    monkeypatch.undo()
+    store.close()
+    assert os.listdir(temp_folder) == []
+
+
 def test_memory_store_keeps_arrays_as_they_are():
     store = value_store("memory")
     values = np.arange(4.0)
