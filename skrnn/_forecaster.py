@@ -229,7 +229,9 @@ class SequenceForecaster(KerasModelMixin, RegressorMixin, BaseEstimator):
         pressure, so a panel whose values do not fit in memory can be fitted;
         the files are unlinked once mapped. The same forecasts either way.
         Other inputs (dicts, pandas) are already in memory and are not
-        copied to disk.
+        copied to disk. With ``distribution="multi_worker"``, "disk" also
+        has each worker read its own shard of the source into a folder the
+        workers share (see :ref:`multi_worker`).
     cell, units, bidirectional, epochs, batch_size, learning_rate, \
 early_stopping, n_iter_no_change : "auto" or as in :class:`RNNRegressor`, \
 default="auto"

@@ -2,7 +2,9 @@
 
 Every worker (one process per machine, or several on one) runs the same
 script: it reads the same data, resolves the same plan and builds the same
-network from the same seed. Training is Keras' data parallelism on the JAX
+network from the same seed. A panel source read to disk
+(``value_store="disk"``) is read by the workers together, each its shard,
+into a folder they share (:class:`SharedReading`). Training is Keras' data parallelism on the JAX
 backend (:class:`keras.distribution.DataParallel`): each batch of
 ``batch_size`` samples is cut into one equal part per worker, each worker
 computes the gradients of its part, and the gradients are averaged across the
@@ -26,6 +28,9 @@ does not run under it (keras-team/keras#20585: "Attempt to convert a value
 import contextlib
 import functools
 import os
+import pickle
+import socket
+import tempfile
 import threading
 
 from ._backend import backend_name, get_keras, joined_workers
@@ -82,6 +87,80 @@ def shard():
 
     _start()
     return jax.process_index(), jax.process_count()
+
+
+class SharedReading:
+    """A panel source that the workers read together, each its own shard.
+
+    Worker ``index`` of ``count`` reads every ``count``-th row group (dask:
+    partition) of the source, from the ``index``-th, and writes the values
+    it reads to a folder that every worker shares (made by worker 0 in its
+    ``tempfile.gettempdir()``, ``TMPDIR``, and named to the others): the
+    workers then exchange what each read -- the series' pieces, their first
+    stamps and steps, where their values lie -- and each maps the values of
+    every piece, so every worker holds the whole panel (as one process reading
+    it would) having read a share of it. A worker's reading error is every
+    worker's error (none is left waiting for the others).
+    """
+
+    def __init__(self):
+        self.index, self.count = shard()
+        folder = tempfile.mkdtemp(prefix="skrnn-values-") if self.index == 0 else ""
+        self.folder = _broadcast_text(folder)
+        self._hosts = None
+
+    def gather(self, payload):
+        """Every worker's ``payload`` (a picklable object), in worker order."""
+        path = os.path.join(self.folder, f"read-{self.index}.pkl")
+        with open(path, "wb") as file:
+            pickle.dump((socket.gethostname(), payload), file, protocol=5)
+        _barrier("skrnn-read")
+        gathered = []
+        for worker in range(self.count):
+            # Written by the workers of this fit into the folder worker 0 made
+            # (mkdtemp: only this user may write there).
+            with open(os.path.join(self.folder, f"read-{worker}.pkl"), "rb") as file:
+                gathered.append(pickle.load(file))
+        self._hosts = {host for host, _ in gathered}
+        return [payload for _, payload in gathered]
+
+    def finish(self, store):
+        """Once every worker has mapped what it reads: each removes the files
+        it wrote, then worker 0 the folder. Workers on several machines (a
+        shared file system, where a file removed by one is gone for the
+        others) leave the folder to the job's end."""
+        _barrier("skrnn-mapped")
+        if self._hosts is None or len(self._hosts) > 1:
+            store.seal()
+            return
+        store.close(remove_folder=False)
+        with contextlib.suppress(OSError):
+            os.unlink(os.path.join(self.folder, f"read-{self.index}.pkl"))
+        _barrier("skrnn-removed")
+        if self.index == 0:
+            with contextlib.suppress(OSError):
+                os.rmdir(self.folder)
+
+
+def _barrier(name):
+    """Wait until every worker gets here."""
+    from jax.experimental import multihost_utils
+
+    multihost_utils.sync_global_devices(name)
+
+
+def _broadcast_text(text, size=4096):
+    """Worker 0's ``text``, on every worker."""
+    import numpy as np
+    from jax.experimental import multihost_utils
+
+    raw = np.zeros(size, np.uint8)
+    encoded = text.encode()
+    if len(encoded) > size:
+        raise ValueError(f"The temporary folder's path is too long: {text!r}.")
+    raw[: len(encoded)] = np.frombuffer(encoded, np.uint8)
+    received = np.asarray(multihost_utils.broadcast_one_to_all(raw))
+    return bytes(received).rstrip(b"\0").decode()
 
 
 @contextlib.contextmanager

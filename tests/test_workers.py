@@ -62,6 +62,113 @@ def test_two_workers_train_the_network_one_process_trains(tmp_path):
     assert first["loss"][-1] < first["loss"][0]  # it trained
 
 
+_SHARDS = textwrap.dedent(
+    """
+    import json, os, sys
+    import numpy as np
+    import skrnn._forecasting.sources as sources
+    from skrnn import SequenceForecaster
+
+    rows = []  # the rows this process read from the file
+    read = sources._partition_segments
+
+    def counted(partition, columns, store):
+        rows.append(len(partition))
+        return read(partition, columns, store)
+
+    sources._partition_segments = counted
+    several = int(os.environ.get("KERAS_DISTRIBUTION_NUM_PROCESSES", "1")) > 1
+    params = dict(
+        horizon=6, season_length=24, n_networks=1, units=8, epochs=2,
+        batch_size=32, value_store="disk", random_state=0,
+        distribution="multi_worker" if several else None,
+    )
+    fc = SequenceForecaster(**params).fit(sys.argv[1])
+    forecast = fc.predict()
+    n_read = sum(rows)
+    import dask.dataframe as dd
+    import pandas as pd
+
+    frame = dd.from_pandas(pd.read_parquet(sys.argv[1]), npartitions=4, sort=False)
+    rows.clear()
+    from_dask = SequenceForecaster(**params).fit(frame).predict().compute()
+    n_dask = sum(rows)
+    try:  # one row group lacks a series id: every worker's error
+        SequenceForecaster(**params).fit(sys.argv[2])
+        error = None
+    except ValueError as caught:
+        error = str(caught)
+    json.dump(
+        {
+            "rows": n_read,
+            "dask_rows": n_dask,
+            "dask_same": from_dask["y"].tolist() == forecast["y"].tolist(),
+            "loss": [float(v) for v in fc.history_["loss"]],
+            "forecast": forecast["y"].tolist(),
+            "mapped": not fc.y_["s3"].flags.writeable,
+            "error": error,
+        },
+        open(sys.argv[-1], "w"),
+    )
+    """
+)
+
+
+@pytest.mark.slow
+def test_workers_read_their_own_shards_of_a_parquet_panel(tmp_path, monkeypatch):
+    pytest.importorskip("jax")
+    pytest.importorskip("pyarrow")
+    pytest.importorskip("dask.dataframe")
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    t = np.arange(200)
+    times = pd.date_range("2024-01-01", periods=200, freq="h")
+    long = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "unique_id": f"s{k}",
+                    "ds": times,
+                    "y": 50
+                    + 10 * k
+                    + 8 * np.sin(2 * np.pi * t / 24 + k)
+                    + rng.normal(0, 1, 200),
+                }
+            )
+            for k in range(8)
+        ]
+    )
+    good, bad = tmp_path / "panel.parquet", tmp_path / "bad.parquet"
+    long.to_parquet(good, index=False, row_group_size=400)  # 4 row groups
+    spoiled = long.copy()
+    spoiled.iloc[1300, 0] = None  # in the 4th row group: worker 1's shard
+    spoiled.to_parquet(bad, index=False, row_group_size=400)
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
+    arguments = (good, bad)
+    first, second = (r for _, r in run_workers(tmp_path, _SHARDS, 2, arguments))
+    ((_, alone),) = run_workers(tmp_path, _SHARDS, 1, arguments)
+    # Each worker read two of the four row groups; one process all of them.
+    assert first["rows"] == second["rows"] == 800 and alone["rows"] == 1600
+    # Of a dask DataFrame, two of its four partitions; the same forecasts.
+    assert first["dask_rows"] == second["dask_rows"] == 800
+    assert first["dask_same"] and second["dask_same"] and alone["dask_same"]
+    # Both hold the whole panel, mapped from the files the two wrote, and
+    # train the network one process trains from the whole file.
+    assert first["mapped"] and second["mapped"]
+    np.testing.assert_array_equal(first["forecast"], second["forecast"])
+    np.testing.assert_allclose(first["forecast"], alone["forecast"], rtol=1e-5)
+    np.testing.assert_allclose(first["loss"], alone["loss"], rtol=1e-5)
+    # The worker whose shard holds the bad row says what is wrong; the other
+    # names the worker, instead of waiting for it.
+    assert "has missing values" in second["error"]
+    assert first["error"].startswith("Worker 1 could not read its shard")
+    assert "has missing values" in first["error"]
+    assert os.listdir(temp) == []  # every file and folder removed
+
+
 @pytest.mark.skipif(
     os.environ.get("KERAS_BACKEND", "tensorflow") != "tensorflow",
     reason="the refusal names the TensorFlow backend",

@@ -179,7 +179,11 @@ def read_observations(X, y=None, *, estimator, fitted=None, method="fit", static
         _check_form(fitted, form, method)
     if form == "source":
         observations = read_source_observations(
-            X, estimator, fitted, allow_empty=method == "update"
+            X,
+            estimator,
+            fitted,
+            allow_empty=method == "update",
+            shared=method in ("fit", "update"),
         )
     elif form == "panel":
         observations = _read_panel(X, estimator, fitted)
@@ -530,17 +534,34 @@ def _read_panel(data, estimator, fitted, input_name="X"):
     return Observations(ids, values, indexes, None, container, features=features)
 
 
-def read_source_observations(data, estimator, fitted=None, allow_empty=False):
+def read_source_observations(
+    data, estimator, fitted=None, allow_empty=False, shared=False
+):
     """A panel source (Parquet, Arrow dataset, dask; or one dask partition, a
     pandas frame of the same columns), read chunk by chunk. ``allow_empty``:
     a source without rows is a panel of no series (an ``update`` with nothing
-    new), not an error."""
+    new), not an error. ``shared``: a ``fit`` or ``update`` that every worker
+    runs alike -- with ``distribution="multi_worker"`` and
+    ``value_store="disk"`` each worker reads its shard of the source
+    (:class:`skrnn._workers.SharedReading`)."""
+    kind = getattr(estimator, "value_store", "memory")
+    reading = None
+    if (
+        shared
+        and kind == "disk"
+        and getattr(estimator, "distribution", None) == "multi_worker"
+        and not isinstance(data, pd.DataFrame)
+    ):
+        from .._workers import SharedReading
+
+        reading = SharedReading()
     panel = sources.read_source(
         data,
         sources.LongColumns.of(estimator),
         known_ids=None if fitted is None else fitted.ids,
         allow_empty=allow_empty,
-        store=value_store(getattr(estimator, "value_store", "memory")),
+        store=value_store(kind, None if reading is None else reading.folder),
+        shared=reading,
     )
     columns = panel.columns
     if fitted is None:

@@ -118,10 +118,11 @@ def import_pyarrow_dataset():
 
 
 # -------------------------------------------------------------------- read
-def source_chunks(data, columns):
+def source_chunks(data, columns, shard=None):
     """Pandas frames of a few rows each (one record batch, or one dask
     partition as a pandas frame; a dask DataFrame is read by
-    :func:`_dask_segments`).
+    :func:`_dask_segments`). ``shard``: ``(index, count)``, the row groups of
+    one worker of several (:func:`_shard_of`).
 
     Only the three columns are read; a missing one is a ValueError naming it.
     """
@@ -138,6 +139,7 @@ def source_chunks(data, columns):
         dataset = _parquet_dataset(path, columns)
     _check_columns(dataset.schema.names, columns)
     dataset = _checked_dataset(dataset, columns, given=given)
+    dataset, every = _shard_of(dataset, shard)
     # No read-ahead, no reading threads, no pre-buffered row groups: memory
     # holds the record batch being read. With any of them Arrow decoded ahead
     # of the (slower) reading of each batch into series: 20,000 series of 500
@@ -153,7 +155,9 @@ def source_chunks(data, columns):
     # Converted to pandas in this thread too: the conversion's threads left
     # freed memory in their own heaps (100,000 series of 1,000 steps: +576 MB
     # at most while read and +492 MB once read, +534 MB and +468 MB without).
-    for batch in batches:
+    for number, batch in enumerate(batches):
+        if every is not None and number % every[1] != every[0]:
+            continue  # another worker's batch (a dataset not of files)
         if batch.num_rows:
             # The columns as columns, also where pandas stored them as its
             # index (frame.set_index([...]).to_parquet(path)).
@@ -163,7 +167,27 @@ def source_chunks(data, columns):
             )
 
 
-def _dask_segments(frame, columns, store):
+def _shard_of(dataset, shard):
+    """``(dataset, every)``: a dataset of files (Parquet) cut to one worker's
+    row groups -- every ``count``-th of the files' row groups in order, from
+    the ``index``-th -- and ``every`` None; any other dataset as it is, and
+    ``every`` the ``(index, count)`` of the record batches to keep."""
+    if shard is None:
+        return dataset, None
+    module = import_pyarrow_dataset()
+    if not isinstance(dataset, module.FileSystemDataset):
+        return dataset, shard
+    index, count = shard
+    pieces = []
+    for fragment in dataset.get_fragments():
+        split = getattr(fragment, "split_by_row_group", None)
+        pieces.extend(split() if split is not None else [fragment])
+    return module.FileSystemDataset(
+        pieces[index::count], dataset.schema, dataset.format, dataset.filesystem
+    ), None
+
+
+def _dask_segments(frame, columns, store, shard=None):
     """``(segments by series id, time zone)`` of each partition of a dask
     frame that holds rows.
 
@@ -181,6 +205,8 @@ def _dask_segments(frame, columns, store):
 
     _check_columns(list(frame.columns), columns)
     partitions = frame[columns.names()].to_delayed()
+    if shard is not None:  # every count-th partition, from the index-th
+        partitions = partitions[shard[0] :: shard[1]]
     read = dask.delayed(_partition_segments, pure=True)
     return [
         segments
@@ -424,7 +450,9 @@ def _check_columns(available, columns):
         )
 
 
-def read_source(data, columns, known_ids=None, allow_empty=False, store=None):
+def read_source(
+    data, columns, known_ids=None, allow_empty=False, store=None, shared=None
+):
     """Read a panel source into a :class:`SourcePanel`, chunk by chunk.
 
     ``known_ids``: the series a fitted forecaster knows (None in a fresh fit);
@@ -434,6 +462,10 @@ def read_source(data, columns, known_ids=None, allow_empty=False, store=None):
     (:mod:`~skrnn._forecasting.value_store`; None: in memory). A disk store
     takes each chunk's values as it is read, so that memory holds a chunk, the
     series being joined and the series' small objects, not the panel.
+    ``shared``: a :class:`skrnn._workers.SharedReading` -- this worker reads
+    its shard of the source into ``store`` (a disk store in the workers'
+    shared folder) and the workers exchange what they read: every worker
+    returns the whole panel.
 
     A series' rows are kept per chunk as its values and, where its time stamps
     are evenly spaced (every Parquet file of a regular panel), their first
@@ -451,19 +483,22 @@ def read_source(data, columns, known_ids=None, allow_empty=False, store=None):
     """
     store = MemoryStore() if store is None else store
     try:
-        return _read_source(data, columns, known_ids, allow_empty, store)
+        return _read_source(data, columns, known_ids, allow_empty, store, shared)
     finally:
-        store.close()  # a disk store's files removed, on errors too
+        if shared is None:
+            store.close()  # a disk store's files removed, on errors too
+        else:
+            shared.finish(store)
 
 
-def _read_source(data, columns, known_ids, allow_empty, store):
+def _read_source(data, columns, known_ids, allow_empty, store, shared):
     short = known_ids is not None  # new observations: 1 or 2 stamps may do
     parts = {}  # series id -> list of _Segment, in reading order
     zones = {}  # the time column's time zone by name (None: time-zone-free)
-    for segments, zone in _chunk_segments(data, columns, store):
-        for key, more in segments.items():
-            parts.setdefault(key, []).extend(more)
-        zones.setdefault(None if zone is None else str(zone), zone)
+    if shared is None:
+        _read_chunks(parts, zones, _chunk_segments(data, columns, store))
+    else:
+        _read_shards(parts, zones, data, columns, store, shared)
     if len(zones) > 1:
         raise ValueError(
             f"The time column {columns.time!r} holds time stamps of several time "
@@ -527,13 +562,49 @@ def _read_source(data, columns, known_ids, allow_empty, store):
     return SourcePanel(source_kind(data), ids, values, indexes, columns)
 
 
-def _chunk_segments(data, columns, store):
+def _read_chunks(parts, zones, chunks):
+    """Add each chunk's segments to ``parts`` and its time zone to ``zones``."""
+    for segments, zone in chunks:
+        for key, more in segments.items():
+            parts.setdefault(key, []).extend(more)
+        zones.setdefault(None if zone is None else str(zone), zone)
+
+
+def _read_shards(parts, zones, data, columns, store, shared):
+    """Read this worker's shard, then add every worker's segments (in worker
+    order) to ``parts`` and time zones to ``zones``. An error reading any
+    shard is raised by every worker."""
+    mine, my_zones, error = {}, {}, None
+    try:
+        shard = (shared.index, shared.count)
+        _read_chunks(mine, my_zones, _chunk_segments(data, columns, store, shard))
+        store.seal()  # complete: the other workers map it
+    except Exception as caught:  # noqa: BLE001 -- every worker raises it below
+        error = caught
+    gathered = shared.gather(
+        (mine, my_zones, None if error is None else (type(error), str(error)))
+    )
+    if error is not None:
+        raise error
+    for worker, (segments, worker_zones, failed) in enumerate(gathered):
+        if failed is not None:
+            kind, message = failed
+            kind = kind if issubclass(kind, ValueError | OSError) else ValueError
+            raise kind(f"Worker {worker} could not read its shard: {message}")
+        for key, more in segments.items():
+            parts.setdefault(key, []).extend(more)
+        for name, zone in worker_zones.items():
+            zones.setdefault(name, zone)
+
+
+def _chunk_segments(data, columns, store, shard=None):
     """``(segments by series id, time zone)`` of each chunk of a source that
-    holds rows (a record batch, a dask partition), their values in ``store``."""
+    holds rows (a record batch, a dask partition), their values in ``store``;
+    ``shard``: ``(index, count)``, the chunks of one worker of several."""
     if _is_dask_frame(data):
-        yield from _dask_segments(data, columns, store)
+        yield from _dask_segments(data, columns, store, shard)
         return
-    for chunk in source_chunks(data, columns):
+    for chunk in source_chunks(data, columns, shard):
         yield _partition_segments(chunk, columns, store)
 
 

@@ -41,10 +41,13 @@ class MemoryStore:
     def put(self, values):
         return values
 
+    def seal(self):
+        pass
+
     def get(self, values):
         return values
 
-    def close(self):
+    def close(self, remove_folder=True):
         pass
 
 
@@ -69,24 +72,30 @@ class DiskStore:
     once do not share a file). ``get`` maps a file once it is complete (a file
     still being appended to is closed first) and returns a read-only view.
     ``close`` unlinks the files (their mappings stay valid) and the folder.
+
+    ``folder``: a folder to write into, such as one that several workers
+    share (:class:`skrnn._workers.SharedReading`); their stores map each
+    other's files, and each removes its own (``close(remove_folder=False)``).
     """
 
     def __init__(self, folder=None):
         self.folder = folder or tempfile.mkdtemp(prefix="skrnn-values-")
-        self._own = folder is None  # False in a copy made for a dask task
+        self._task_copy = False  # True in a copy made for a dask task
         self._open = None  # (name, file) that put appends to
         self._maps = {}  # file name -> mmap
+        self._written = []  # the files this store wrote
 
     def __getstate__(self):  # a dask task's copy: the folder only
         return {"folder": self.folder}
 
     def __setstate__(self, state):
         self.__init__(state["folder"])
+        self._task_copy = True
 
     def spill(self, parts):
         """Write the values of one chunk's segments (``{id: [segment]}``);
         each segment's ``values`` becomes its slot."""
-        if self._own:
+        if not self._task_copy:
             for segments in parts.values():
                 for segment in segments:
                     segment.values = self.put(segment.values)
@@ -103,16 +112,22 @@ class DiskStore:
         if self._open is None:
             name = f"values-{uuid.uuid4().hex}.bin"
             self._open = (name, open(os.path.join(self.folder, name), "wb"))
+            self._written.append(name)
         name, file = self._open
         return _write(file, name, values)
+
+    def seal(self):
+        """Close the file ``put`` appends to: complete, others may map it."""
+        if self._open is not None:
+            self._open[1].close()
+            self._open = None
 
     def get(self, slot):
         """The array at ``slot`` (an array is returned as it is)."""
         if not isinstance(slot, _Slot):
             return slot
         if self._open is not None and self._open[0] == slot.name:
-            self._open[1].close()
-            self._open = None
+            self.seal()
         mapped = self._maps.get(slot.name)
         if mapped is None:
             with open(os.path.join(self.folder, slot.name), "rb") as file:
@@ -121,17 +136,18 @@ class DiskStore:
         count = int(np.prod(slot.shape))
         return np.frombuffer(mapped, slot.dtype, count, slot.offset).reshape(slot.shape)
 
-    def close(self):
+    def close(self, remove_folder=True):
         """Remove the files; arrays already read stay valid (their mappings
-        keep the files' pages)."""
-        if self._open is not None:
-            self._open[1].close()
-            self._open = None
+        keep the files' pages). ``remove_folder=False``: remove only the
+        files this store wrote, and leave the folder."""
+        self.seal()
         self._maps.clear()
         try:
-            for name in os.listdir(self.folder):
+            names = os.listdir(self.folder) if remove_folder else self._written
+            for name in names:
                 os.unlink(os.path.join(self.folder, name))
-            os.rmdir(self.folder)
+            if remove_folder:
+                os.rmdir(self.folder)
         except OSError:  # a mapped file cannot be removed (Windows): at exit
             atexit.register(shutil.rmtree, self.folder, ignore_errors=True)
 
@@ -155,6 +171,7 @@ def _write(file, name, values):
     return _Slot(name, offset, values.dtype, values.shape)
 
 
-def value_store(kind):
-    """A new store of the kind ``value_store`` names ("memory" or "disk")."""
-    return DiskStore() if kind == "disk" else MemoryStore()
+def value_store(kind, folder=None):
+    """A new store of the kind ``value_store`` names ("memory" or "disk"),
+    a disk store in ``folder`` if given."""
+    return DiskStore(folder) if kind == "disk" else MemoryStore()

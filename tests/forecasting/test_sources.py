@@ -611,3 +611,39 @@ def test_a_source_of_series_of_other_frequencies_is_refused(tmp_path):
     model = SequenceForecaster(units=4, epochs=1, calibration=None, random_state=0)
     with pytest.raises(ValueError, match=r"series\['b'\] has a DatetimeIndex of freq"):
         model.fit(path)
+
+
+@pytest.mark.parametrize("kind", ["file", "folder", "in_memory"])
+def test_workers_shards_of_a_source_cover_its_rows_once(tmp_path, kind):
+    from skrnn._forecasting.sources import LongColumns, source_chunks
+
+    long = _long(_panel(4), shuffle=False)
+    if kind == "file":
+        source = tmp_path / "p.parquet"
+        long.to_parquet(source, index=False, row_group_size=50)  # 6 row groups
+    elif kind == "folder":
+        source = tmp_path / "parts"
+        source.mkdir()
+        for part, rows in enumerate(np.array_split(np.arange(len(long)), 3)):
+            long.iloc[rows].to_parquet(
+                source / f"part-{part}.parquet", index=False, row_group_size=40
+            )
+    else:  # not a dataset of files: every count-th record batch
+        import pyarrow as pa
+
+        table = pa.Table.from_pandas(long, preserve_index=False)
+        source = pa_dataset.dataset(table.to_batches(max_chunksize=50))
+    columns = LongColumns()
+
+    def rows(shard):
+        chunks = list(source_chunks(source, columns, shard))
+        return pd.concat(chunks)[columns.names()] if chunks else None
+
+    whole = rows(None)
+    first, second = rows((0, 2)), rows((1, 2))
+    assert 0 < len(first) < len(whole) and 0 < len(second) < len(whole)
+    both = pd.concat([first, second]).sort_values(["unique_id", "ds"])
+    pd.testing.assert_frame_equal(
+        both.reset_index(drop=True),
+        whole.sort_values(["unique_id", "ds"]).reset_index(drop=True),
+    )
