@@ -4,6 +4,8 @@ Run from the repository root (needs JAX: ``pip install -e ".[jax]"``)::
 
     python benchmarks/bench_workers.py                       # 2,000 x 500
     python benchmarks/bench_workers.py --series 500 --steps 300   # a smoke test
+    # reading a Parquet panel: one process against two workers, each its shard
+    python benchmarks/bench_workers.py --read --series 100000 --steps 500
 
 What is measured
 ----------------
@@ -17,6 +19,14 @@ backend, first in one process, then in two worker processes on this machine
 (from the ``verbose=1`` lines; the first epoch compiles), its ratio two
 workers / one, whole fit times, and the largest relative difference between
 the forecasts of the two runs (the same network up to float32 sums).
+
+With ``--read``, the panel is written to Parquet (1,000 series per row
+group) and only its reading is timed -- what ``fit`` does before its plan --
+with ``value_store="disk"``: one process reads the whole file; two workers
+(``distribution="multi_worker"``) each read their shard (every other row
+group) and map the other's. Printed: each process's reading time, the
+anonymous memory it holds once read, and whether the workers' panels equal
+the one process's.
 
 The script prints what it ran and exits 0.
 """
@@ -69,6 +79,71 @@ _WORKER = textwrap.dedent(
     )
     """
 )
+
+
+_READER = textwrap.dedent(
+    """
+    import hashlib, json, os, sys, time
+    import numpy as np
+    from skrnn import SequenceForecaster
+    from skrnn._forecasting.data import read_source_observations
+
+    path, out = sys.argv[1], sys.argv[-1]
+
+    def anon():
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("RssAnon:"):
+                    return int(line.split()[1]) * 1024
+        return 0
+
+    several = int(os.environ.get("KERAS_DISTRIBUTION_NUM_PROCESSES", "1")) > 1
+    fc = SequenceForecaster(
+        value_store="disk", distribution="multi_worker" if several else None
+    )
+    if several:  # the workers joined and waiting for each other: clocks start
+        from skrnn._workers import _barrier, shard
+        shard()
+        _barrier("start")
+    before = anon()
+    start = time.perf_counter()
+    panel = read_source_observations(path, fc, shared=True)
+    seconds = time.perf_counter() - start
+    digest = hashlib.sha256()
+    for values in panel.targets:
+        digest.update(np.ascontiguousarray(values).tobytes())
+    json.dump(
+        {
+            "read": seconds,
+            "anon_mb": (anon() - before) / 2**20,
+            "n_series": len(panel.ids),
+            "digest": digest.hexdigest(),
+        },
+        open(out, "w"),
+    )
+    """
+)
+
+
+def _read(args):
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from bench_panel_scale import write_panel
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "panel.parquet")
+        write_panel(path, args.series, args.steps)
+        print(f"Parquet: {os.path.getsize(path) / 2**20:.0f} MB", flush=True)
+        rows = []
+        for n_workers in (1, 2, 1, 2):  # alternated
+            results = run_workers(folder, _READER, n_workers, (path,), args.pin)
+            rows.append((n_workers, [result for _, result in results]))
+    digests = {r["digest"] for _, results in rows for r in results}
+    print(f"{'processes':>9s} {'read s (each)':>16s} {'anonymous MB (each)':>22s}")
+    for n_workers, results in rows:
+        reads = " ".join(f"{r['read']:.1f}" for r in results)
+        anons = " ".join(f"{r['anon_mb']:.0f}" for r in results)
+        print(f"{n_workers:>9d} {reads:>16s} {anons:>22s}")
+    print(f"every process holds the same panel: {len(digests) == 1}")
 
 
 def _free_port():
@@ -155,8 +230,15 @@ def main():
         help="let every process run on every core (by default each runs on a "
         "core of its own: the one process on the first, worker k on the k-th)",
     )
+    parser.add_argument(
+        "--read",
+        action="store_true",
+        help="time reading a Parquet panel (value_store='disk'), not training",
+    )
     args = parser.parse_args()
     args.pin = args.pin and hasattr(os, "sched_setaffinity")
+    if args.read:
+        return _read(args)
     print(
         f"panel {args.series} x {args.steps}, epochs={args.epochs}, "
         f"batch_size={args.batch_size}, JAX backend, "
