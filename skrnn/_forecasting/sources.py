@@ -208,6 +208,7 @@ def _dask_segments(frame, columns, store, shard=None):
     if shard is not None:  # every count-th partition, from the index-th
         partitions = partitions[shard[0] :: shard[1]]
     read = dask.delayed(_partition_segments, pure=True)
+    store = store.for_tasks()  # tasks run at once: a file each
     return [
         segments
         for segments in dask.compute(

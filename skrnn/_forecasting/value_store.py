@@ -38,6 +38,9 @@ class MemoryStore:
     def spill(self, parts):
         return parts
 
+    def for_tasks(self):
+        return self
+
     def put(self, values):
         return values
 
@@ -84,6 +87,13 @@ class DiskStore:
         self._open = None  # (name, file) that put appends to
         self._maps = {}  # file name -> mmap
         self._written = []  # the files this store wrote
+
+    def for_tasks(self):
+        """A copy for dask tasks, which may run at once in threads of this
+        process: each chunk is written to a file of its own."""
+        copy = DiskStore(self.folder)
+        copy._task_copy = True
+        return copy
 
     def __getstate__(self):  # a dask task's copy: the folder only
         return {"folder": self.folder}

@@ -91,13 +91,16 @@ def test_disk_store_gives_back_what_was_written_read_only_and_removes_its_files(
     assert os.listdir(temp_folder) == []
     # Arrays read before close stay valid: their mappings hold the pages.
     np.testing.assert_array_equal(b, second)
-    # A dask task's copy writes each chunk to a file of its own, in the folder.
+    # Dask tasks' copies (in threads, or pickled to other processes) write
+    # each chunk to a file of its own, in the folder.
     other = DiskStore()
-    copy = pickle.loads(pickle.dumps(other))
-    assert copy.folder == other.folder
-    slots = [copy.spill({"c": [_Segment(first + k)]})["c"][0].values for k in (0, 1)]
-    assert len(os.listdir(other.folder)) == 2
-    np.testing.assert_array_equal(other.get(slots[1]), first + 1)
+    for copy in (other.for_tasks(), pickle.loads(pickle.dumps(other))):
+        assert copy.folder == other.folder
+        slots = [
+            copy.spill({"c": [_Segment(first + k)]})["c"][0].values for k in (0, 1)
+        ]
+        np.testing.assert_array_equal(other.get(slots[1]), first + 1)
+    assert len(os.listdir(other.folder)) == 4
     other.close()
     assert os.listdir(temp_folder) == []
 
@@ -143,7 +146,8 @@ def test_disk_store_forecasts_like_memory_from_parquet_folders_and_dask(
     folder.mkdir()
     for part, rows in enumerate(np.array_split(np.arange(len(long)), 3)):
         long.iloc[rows].to_parquet(folder / f"part-{part}.parquet", index=False)
-    frame = dd.from_pandas(long, npartitions=2, sort=False)
+    # Partitions read at once by dask's threads, each into a file of its own.
+    frame = dd.from_pandas(long, npartitions=6, sort=False)
     expected = _forecaster().fit(path)
     forecast = expected.predict()
     intervals = expected.predict_interval(coverage=0.5)
@@ -153,7 +157,7 @@ def test_disk_store_forecasts_like_memory_from_parquet_folders_and_dask(
         got = fc.predict()
         got = got.compute() if hasattr(got, "compute") else got
         np.testing.assert_array_equal(got["y"].to_numpy(), forecast["y"].to_numpy())
-        for key in ("s0", "s2"):
+        for key in ("s0", "s1", "s2"):
             np.testing.assert_array_equal(fc.y_[key], expected.y_[key])
             assert _mapped(fc.y_[key]) and not fc.y_[key].flags.writeable
         assert os.listdir(temp_folder) == []  # unlinked once mapped
