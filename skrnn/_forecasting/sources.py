@@ -582,15 +582,17 @@ def _read_shards(parts, zones, data, columns, store, shared):
         store.seal()  # complete: the other workers map it
     except Exception as caught:  # noqa: BLE001 -- every worker raises it below
         error = caught
-    gathered = shared.gather(
-        (mine, my_zones, None if error is None else (type(error), str(error)))
-    )
+    failed = None  # sent as text: any error pickles
+    if error is not None:
+        failed = (isinstance(error, OSError), f"{type(error).__name__}: {error}")
+        mine, my_zones = {}, {}
+    gathered = shared.gather((mine, my_zones, failed))
     if error is not None:
         raise error
     for worker, (segments, worker_zones, failed) in enumerate(gathered):
         if failed is not None:
-            kind, message = failed
-            kind = kind if issubclass(kind, ValueError | OSError) else ValueError
+            is_os_error, message = failed
+            kind = OSError if is_os_error else ValueError
             raise kind(f"Worker {worker} could not read its shard: {message}")
         for key, more in segments.items():
             parts.setdefault(key, []).extend(more)

@@ -81,25 +81,26 @@ class DiskStore:
     other's files, and each removes its own (``close(remove_folder=False)``).
     """
 
-    def __init__(self, folder=None):
+    def __init__(self, folder=None, token=None):
         self.folder = folder or tempfile.mkdtemp(prefix="skrnn-values-")
+        # In the name of every file this store and its copies write.
+        self._token = token or uuid.uuid4().hex[:16]
         self._task_copy = False  # True in a copy made for a dask task
         self._open = None  # (name, file) that put appends to
         self._maps = {}  # file name -> mmap
-        self._written = []  # the files this store wrote
 
     def for_tasks(self):
         """A copy for dask tasks, which may run at once in threads of this
         process: each chunk is written to a file of its own."""
-        copy = DiskStore(self.folder)
+        copy = DiskStore(self.folder, self._token)
         copy._task_copy = True
         return copy
 
-    def __getstate__(self):  # a dask task's copy: the folder only
-        return {"folder": self.folder}
+    def __getstate__(self):  # a dask task's copy: the folder and the token
+        return {"folder": self.folder, "token": self._token}
 
     def __setstate__(self, state):
-        self.__init__(state["folder"])
+        self.__init__(state["folder"], state["token"])
         self._task_copy = True
 
     def spill(self, parts):
@@ -110,7 +111,7 @@ class DiskStore:
                 for segment in segments:
                     segment.values = self.put(segment.values)
             return parts
-        name = f"chunk-{uuid.uuid4().hex}.bin"
+        name = f"chunk-{self._token}-{uuid.uuid4().hex}.bin"
         with open(os.path.join(self.folder, name), "wb") as file:
             for segments in parts.values():
                 for segment in segments:
@@ -120,9 +121,8 @@ class DiskStore:
     def put(self, values):
         """Append one array to the store's current file; its slot."""
         if self._open is None:
-            name = f"values-{uuid.uuid4().hex}.bin"
+            name = f"values-{self._token}-{uuid.uuid4().hex}.bin"
             self._open = (name, open(os.path.join(self.folder, name), "wb"))
-            self._written.append(name)
         name, file = self._open
         return _write(file, name, values)
 
@@ -149,11 +149,13 @@ class DiskStore:
     def close(self, remove_folder=True):
         """Remove the files; arrays already read stay valid (their mappings
         keep the files' pages). ``remove_folder=False``: remove only the
-        files this store wrote, and leave the folder."""
+        files this store and its copies wrote, and leave the folder."""
         self.seal()
         self._maps.clear()
         try:
-            names = os.listdir(self.folder) if remove_folder else self._written
+            names = os.listdir(self.folder)
+            if not remove_folder:
+                names = [name for name in names if f"-{self._token}-" in name]
             for name in names:
                 os.unlink(os.path.join(self.folder, name))
             if remove_folder:

@@ -204,3 +204,21 @@ def test_a_bad_panel_read_to_disk_is_refused_and_leaves_no_files(tmp_path, temp_
 def test_an_unknown_value_store_is_refused_naming_it(tmp_path):
     with pytest.raises(ValueError, match="'value_store' parameter .* 'ram'"):
         _forecaster(value_store="ram").fit({"a": np.arange(50.0)})
+
+
+def test_stores_sharing_a_folder_remove_only_their_own_files(temp_folder):
+    mine, theirs = DiskStore(), None
+    theirs = DiskStore(mine.folder)  # another worker's store in the shared folder
+    values = np.arange(6.0)
+    slots = [mine.put(values), theirs.put(values + 1)]
+    slots.append(mine.for_tasks().spill({"a": [_Segment(values + 2)]})["a"][0].values)
+    mine.seal()
+    theirs.seal()
+    arrays = [theirs.get(slot) for slot in slots]  # each maps the other's
+    mine.close(remove_folder=False)  # its file and its task copy's
+    assert len(os.listdir(mine.folder)) == 1
+    theirs.close(remove_folder=False)
+    assert os.listdir(mine.folder) == []
+    os.rmdir(mine.folder)
+    for k, array in enumerate(arrays):  # mapped: valid once removed
+        np.testing.assert_array_equal(array, values + k)
