@@ -117,6 +117,9 @@ class SharedReading:
         _barrier("skrnn-read")
         gathered = []
         for worker in range(self.count):
+            if worker == self.index:  # its own, as it is
+                gathered.append((socket.gethostname(), payload))
+                continue
             # Written by the workers of this fit into the folder worker 0 made
             # (mkdtemp: only this user may write there).
             with open(os.path.join(self.folder, f"read-{worker}.pkl"), "rb") as file:

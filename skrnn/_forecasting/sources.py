@@ -533,7 +533,7 @@ def _read_source(data, columns, known_ids, allow_empty, store, shared):
             series = np.concatenate([store.get(segment.values) for segment in segments])
             order = np.argsort(times, kind="stable")
             times, series = times[order], series[order]
-            _check_series(series_id, times, series, columns)
+            _check_series(series_id, times, columns)
             series = store.put(series)
             # Rows out of order on a regular grid, or on a calendar (months):
             if zone is None:
@@ -546,10 +546,8 @@ def _read_source(data, columns, known_ids, allow_empty, store, shared):
             segments = sorted(segments, key=lambda segment: segment.start)
             if len(segments) == 1:
                 series = store.get(segments[0].values)
-                _check_finite(series_id, series, columns)
             else:
                 series = np.concatenate([store.get(s.values) for s in segments])
-                _check_finite(series_id, series, columns)
                 series = store.put(series)
             grids[len(ids)] = (series_id, grid)
         del segments
@@ -884,6 +882,11 @@ def _add_chunk(parts, chunk, columns):
             f"The value column {columns.target!r} must be numeric; got {value.dtype}."
         )
     values = value.to_numpy(dtype=_value_dtype(value), na_value=np.nan)
+    # Every value is checked here, a chunk at a time (the first bad row's
+    # series named), so the series need no check once joined.
+    bad = np.flatnonzero(~np.isfinite(values))
+    if len(bad):
+        raise _not_finite(_plain(ids.iloc[bad[0]]), columns)
     times = _times(time, columns)
     codes, uniques = pd.factorize(ids, sort=False)
     order = np.argsort(codes, kind="stable")
@@ -927,16 +930,14 @@ def _times(column, columns):
     )
 
 
-def _check_finite(series_id, values, columns):
-    if not np.all(np.isfinite(values)):
-        raise ValueError(
-            f"Series {series_id!r} has missing or infinite values in column "
-            f"{columns.target!r}: fill or drop them first."
-        )
+def _not_finite(series_id, columns):
+    return ValueError(
+        f"Series {series_id!r} has missing or infinite values in column "
+        f"{columns.target!r}: fill or drop them first."
+    )
 
 
-def _check_series(series_id, times, values, columns):
-    _check_finite(series_id, values, columns)
+def _check_series(series_id, times, columns):
     repeated = np.flatnonzero(times[1:] == times[:-1])
     if len(repeated):
         raise ValueError(

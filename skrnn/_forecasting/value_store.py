@@ -104,18 +104,26 @@ class DiskStore:
         self._task_copy = True
 
     def spill(self, parts):
-        """Write the values of one chunk's segments (``{id: [segment]}``);
-        each segment's ``values`` becomes its slot."""
-        if not self._task_copy:
-            for segments in parts.values():
-                for segment in segments:
-                    segment.values = self.put(segment.values)
-            return parts
-        name = f"chunk-{self._token}-{uuid.uuid4().hex}.bin"
-        with open(os.path.join(self.folder, name), "wb") as file:
-            for segments in parts.values():
-                for segment in segments:
-                    segment.values = _write(file, name, segment.values)
+        """Write the values of one chunk's segments (``{id: [segment]}``),
+        those of one dtype in one write (a chunk's are of one); each
+        segment's ``values`` becomes its slot."""
+        by_dtype = {}
+        for pieces in parts.values():
+            for segment in pieces:
+                by_dtype.setdefault(segment.values.dtype, []).append(segment)
+        for dtype, segments in by_dtype.items():
+            joined = np.concatenate([segment.values for segment in segments])
+            if self._task_copy:
+                name = f"chunk-{self._token}-{uuid.uuid4().hex}.bin"
+                with open(os.path.join(self.folder, name), "wb") as file:
+                    slot = _write(file, name, joined)
+            else:
+                slot = self.put(joined)
+            offset = slot.offset
+            for segment in segments:
+                shape = segment.values.shape
+                segment.values = _Slot(slot.name, offset, dtype, shape)
+                offset += dtype.itemsize * int(np.prod(shape))
         return parts
 
     def put(self, values):
