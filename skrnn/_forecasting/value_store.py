@@ -150,6 +150,12 @@ class DiskStore:
         if mapped is None:
             with open(os.path.join(self.folder, slot.name), "rb") as file:
                 mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+            # Training reads windows at random places: no read-ahead. With
+            # it, each page fault read its neighbours too and filled a file
+            # cache smaller than the values with pages no batch read (4,000
+            # series of 25,000 steps in 800 MB: a 314 s epoch, 36 s without).
+            if hasattr(mmap, "MADV_RANDOM"):  # POSIX
+                mapped.madvise(mmap.MADV_RANDOM)
             self._maps[slot.name] = mapped
         count = int(np.prod(slot.shape))
         return np.frombuffer(mapped, slot.dtype, count, slot.offset).reshape(slot.shape)

@@ -128,6 +128,23 @@ def test_a_full_disk_is_an_error_naming_the_folder_and_the_remedy(
     assert os.listdir(temp_folder) == []
 
 
+@pytest.mark.skipif(not hasattr(mmap, "MADV_RANDOM"), reason="POSIX madvise")
+def test_mapped_values_are_read_without_read_ahead(temp_folder, monkeypatch):
+    advice = []
+
+    class _Spy(mmap.mmap):
+        def madvise(self, option, *args):
+            advice.append(option)
+            return super().madvise(option, *args)
+
+    monkeypatch.setattr(mmap, "mmap", _Spy)
+    store = DiskStore()
+    array = store.get(store.put(np.arange(4.0)))
+    np.testing.assert_array_equal(array, np.arange(4.0))
+    assert advice == [mmap.MADV_RANDOM]  # training reads windows at random
+    store.close()
+
+
 def test_memory_store_keeps_arrays_as_they_are():
     store = value_store("memory")
     values = np.arange(4.0)
