@@ -11,6 +11,9 @@ Run from the repository root (needs pyarrow: ``pip install -e ".[parquet]"``)::
     # the in-memory dict beside Parquet, and ten times the series, in one run:
     python benchmarks/bench_panel_scale.py --sizes 10000x400 100000x400 \\
         1000000x400 --dict 10000x400 100000x400
+    # the values held in memory (default) and on disk (value_store="disk"):
+    python benchmarks/bench_panel_scale.py --sizes 20000x500 100000x1000 \\
+        --disk 20000x500 100000x1000
 
 What is measured
 ----------------
@@ -38,6 +41,12 @@ the last one held out for early stopping and the intervals):
   the hold-out forecasts) and ``predict()`` are timed too, with the peak
   RSS of ``predict()`` above the resident set just before it (the long
   DataFrame of every series' forecasts).
+* the peaks of the process's anonymous memory ("anonymous": its own, which
+  the system cannot drop) and of its pages of mapped files ("mapped": the
+  values of ``value_store="disk"``, which the system drops under memory
+  pressure), above their sizes just before ``fit``, sampled every 10 ms.
+  Measured 2026-12-06: 100,000 x 1,000 held 870 MB anonymous with the values
+  in memory, 547 MB (and 400 MB mapped) with ``--disk``; the same losses.
 * what the materialised windows would take (float32), for reference.
 
 The script prints what it ran and exits 0.

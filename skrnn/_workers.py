@@ -2,13 +2,13 @@
 
 Every worker (one process per machine, or several on one) runs the same
 script: it reads the same data, resolves the same plan and builds the same
-network from the same seed. A panel source read to disk
-(``value_store="disk"``) is read by the workers together, each its shard,
-into a folder they share (:class:`SharedReading`). Training is Keras' data parallelism on the JAX
-backend (:class:`keras.distribution.DataParallel`): each batch of
-``batch_size`` samples is cut into one equal part per worker, each worker
-computes the gradients of its part, and the gradients are averaged across the
-workers before every step (one all-reduce, :func:`average_once_per_step`), so
+network from the same seed (a panel source read to disk,
+``value_store="disk"``, the workers read together, each its shard, into a
+folder they share: :class:`SharedReading`). Training is Keras' data
+parallelism on the JAX backend (:class:`keras.distribution.DataParallel`):
+each batch of ``batch_size`` samples is cut into one equal part per worker,
+each worker computes the gradients of its part, and the gradients are
+averaged across the workers before every step (one all-reduce, :func:`average_once_per_step`), so
 every worker holds the same network after each step, the one a single
 process would hold up to the order of float32 sums. Everything else (early
 stopping's hold-out, the forecasts, the intervals) each worker computes alike.
