@@ -8,10 +8,11 @@ folder they share: :class:`SharedReading`). Training is Keras' data
 parallelism on the JAX backend (:class:`keras.distribution.DataParallel`):
 each batch of ``batch_size`` samples is cut into one equal part per worker,
 each worker computes the gradients of its part, and the gradients are
-averaged across the workers before every step (one all-reduce, :func:`average_once_per_step`), so
-every worker holds the same network after each step, the one a single
-process would hold up to the order of float32 sums. Everything else (early
-stopping's hold-out, the forecasts, the intervals) each worker computes alike.
+averaged across the workers before every step (one all-reduce,
+:func:`average_once_per_step`), so every worker holds the same network after
+each step, the one a single process would hold up to the order of float32
+sums. Everything else (early stopping's hold-out, the forecasts, the
+intervals) each worker computes alike.
 
 The workers find each other through the environment, as
 :func:`keras.distribution.initialize` reads it:
