@@ -12,12 +12,13 @@ as the arrays that view it; Windows cannot remove a mapped file, and removes
 them at the process' exit where they are no longer mapped).
 
 Both stores take a read chunk's segments (:meth:`spill`, in the reading
-process or in a dask task: a disk store pickles as its folder's name), single
+process or in a dask task: a disk store pickles as its folder), single
 arrays (:meth:`put`, a series joined from several chunks) and give the arrays
 back (:meth:`get`).
 """
 
 import atexit
+import contextlib
 import mmap
 import os
 import shutil
@@ -115,8 +116,9 @@ class DiskStore:
             joined = np.concatenate([segment.values for segment in segments])
             if self._task_copy:
                 name = f"chunk-{self._token}-{uuid.uuid4().hex}.bin"
-                with open(os.path.join(self.folder, name), "wb") as file:
-                    slot = _write(file, name, joined)
+                with _writing(self.folder):
+                    with open(os.path.join(self.folder, name), "wb") as file:
+                        slot = _write(file, name, joined)
             else:
                 slot = self.put(joined)
             offset = slot.offset
@@ -128,17 +130,19 @@ class DiskStore:
 
     def put(self, values):
         """Append one array to the store's current file; its slot."""
-        if self._open is None:
-            name = f"values-{self._token}-{uuid.uuid4().hex}.bin"
-            self._open = (name, open(os.path.join(self.folder, name), "wb"))
-        name, file = self._open
-        return _write(file, name, values)
+        with _writing(self.folder):
+            if self._open is None:
+                name = f"values-{self._token}-{uuid.uuid4().hex}.bin"
+                self._open = (name, open(os.path.join(self.folder, name), "wb"))
+            name, file = self._open
+            return _write(file, name, values)
 
     def seal(self):
         """Close the file ``put`` appends to: complete, others may map it."""
         if self._open is not None:
-            self._open[1].close()
-            self._open = None
+            file, self._open = self._open[1], None
+            with _writing(self.folder):
+                file.close()  # its last writes flushed
 
     def get(self, slot):
         """The array at ``slot`` (an array is returned as it is)."""
@@ -181,20 +185,33 @@ class DiskStore:
 def _write(file, name, values):
     """Write ``values`` at the file's end, aligned; their slot."""
     values = np.ascontiguousarray(values)
-    try:
+    offset = file.tell()
+    if offset % _ALIGN:
+        file.write(b"\0" * (_ALIGN - offset % _ALIGN))
         offset = file.tell()
-        if offset % _ALIGN:
-            file.write(b"\0" * (_ALIGN - offset % _ALIGN))
-            offset = file.tell()
-        file.write(values.data)
-    except OSError as error:  # a full disk: say where, and what to do
-        raise OSError(
+    file.write(values.data)
+    return _Slot(name, offset, values.dtype, values.shape)
+
+
+class _FailedWrite(OSError):
+    """Writing values to the store's folder failed, worded for the user."""
+
+
+@contextlib.contextmanager
+def _writing(folder):
+    """Say where and what to do when creating, writing or closing (flushing)
+    a file in ``folder`` fails, a full disk most likely."""
+    try:
+        yield
+    except _FailedWrite:
+        raise
+    except OSError as error:
+        raise _FailedWrite(
             error.errno,
-            f"Writing the panel's values to {os.path.dirname(file.name)!r} failed "
+            f"Writing the panel's values to {folder!r} failed "
             f"({error.strerror or error}): free space there, point TMPDIR to a "
             "larger disk, or fit with value_store='memory'.",
         ) from error
-    return _Slot(name, offset, values.dtype, values.shape)
 
 
 def value_store(kind, folder=None):

@@ -110,19 +110,29 @@ def test_a_full_disk_is_an_error_naming_the_folder_and_the_remedy(
 ):
     store = DiskStore()
 
-    class _Full:
-        name = os.path.join(store.folder, "values.bin")
+    class _Full:  # a file on a full disk: writes, or the flush at close, fail
+        def __init__(self, failing):
+            self.failing = failing
 
         def tell(self):
             return 0
 
         def write(self, data):
-            raise OSError(28, "No space left on device")
+            if self.failing == "write":
+                raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(store, "_open", ("values.bin", _Full()))
-    with pytest.raises(OSError, match=r"No space left on device\).*TMPDIR") as error:
-        store.put(np.arange(3.0))
-    assert error.value.errno == 28 and store.folder in str(error.value)
+        def close(self):
+            if self.failing == "close":
+                raise OSError(28, "No space left on device")
+
+    for failing in ("write", "close"):
+        monkeypatch.setattr(store, "_open", ("values.bin", _Full(failing)))
+        with pytest.raises(
+            OSError, match=r"No space left on device\).*TMPDIR"
+        ) as error:
+            store.put(np.arange(3.0))
+            store.seal()
+        assert error.value.errno == 28 and store.folder in str(error.value)
     monkeypatch.undo()
     store.close()
     assert os.listdir(temp_folder) == []
