@@ -155,12 +155,15 @@ def test_mapped_values_are_read_without_read_ahead(temp_folder, monkeypatch):
     store.close()
 
 
-def test_memory_store_keeps_arrays_as_they_are():
+def test_memory_store_keeps_arrays_as_they_are(temp_folder):
     store = value_store("memory")
     values = np.arange(4.0)
     assert isinstance(store, MemoryStore) and store.put(values) is values
     assert store.get(values) is values
-    assert isinstance(value_store("disk"), DiskStore)
+    disk = value_store("disk")
+    assert isinstance(disk, DiskStore)
+    disk.close()
+    assert os.listdir(temp_folder) == []
 
 
 def test_disk_store_forecasts_like_memory_from_parquet_folders_and_dask(
