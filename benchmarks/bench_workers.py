@@ -88,14 +88,12 @@ _READER = textwrap.dedent(
     from skrnn import SequenceForecaster
     from skrnn._forecasting.data import read_source_observations
 
-    path, out = sys.argv[1], sys.argv[-1]
+    path, benchmarks, out = sys.argv[1], sys.argv[2], sys.argv[-1]
+    sys.path.insert(0, benchmarks)
+    from _timing import vm_status
 
     def anon():
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("RssAnon:"):
-                    return int(line.split()[1]) * 1024
-        return 0
+        return vm_status("RssAnon") or 0
 
     several = int(os.environ.get("KERAS_DISTRIBUTION_NUM_PROCESSES", "1")) > 1
     fc = SequenceForecaster(
@@ -135,7 +133,8 @@ def _read(args):
         print(f"Parquet: {os.path.getsize(path) / 2**20:.0f} MB", flush=True)
         rows = []
         for n_workers in (1, 2, 1, 2):  # alternated
-            results = run_workers(folder, _READER, n_workers, (path,), args.pin)
+            arguments = (path, os.path.dirname(os.path.abspath(__file__)))
+            results = run_workers(folder, _READER, n_workers, arguments, args.pin)
             rows.append((n_workers, [result for _, result in results]))
     digests = {r["digest"] for _, results in rows for r in results}
     print(f"{'processes':>9s} {'read s (each)':>16s} {'anonymous MB (each)':>22s}")

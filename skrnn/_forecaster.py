@@ -62,7 +62,7 @@ from ._forecasting.training import (
     release_windows,
     train_networks,
 )
-from ._forecasting.value_store import VALUE_STORES, value_store
+from ._forecasting.value_store import VALUE_STORES, store_kind, value_store
 from ._model_state import KerasModelMixin
 from ._params import SHARED_PARAMS, Count, constraints
 from ._recipes import LOSSES
@@ -922,8 +922,7 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         )
         ids, histories, indexes = self._histories()
         # Series read from a source to disk stay there once extended.
-        kind = getattr(self, "value_store", "memory")  # pickled without it: memory
-        store = value_store(kind if is_source(X) else "memory")
+        store = value_store(store_kind(self) if is_source(X) else "memory")
         state = appended_history(
             ids, histories, indexes, new, self.X_, self._with_covariates, store
         )

@@ -34,7 +34,7 @@ from .covariate_data import (
 from .covariates import static_rows
 from .seasonality import nominal_step
 from .series import series_index
-from .value_store import value_store
+from .value_store import store_kind, value_store
 
 # "arrow" and "dask": a long panel read from Parquet / an Arrow dataset or a
 # dask DataFrame (skrnn._forecasting.sources); ``level_names`` holds its id and time
@@ -544,7 +544,7 @@ def read_source_observations(
     runs alike -- with ``distribution="multi_worker"`` and
     ``value_store="disk"`` each worker reads its shard of the source
     (:class:`skrnn._workers.SharedReading`)."""
-    kind = getattr(estimator, "value_store", "memory")
+    kind = store_kind(estimator)
     reading = None
     if (
         shared

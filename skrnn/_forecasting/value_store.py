@@ -214,6 +214,12 @@ def _writing(folder):
         ) from error
 
 
+def store_kind(estimator):
+    """The estimator's ``value_store`` ("memory" for one pickled before the
+    parameter existed)."""
+    return getattr(estimator, "value_store", "memory")
+
+
 def value_store(kind, folder=None):
     """A new store of the kind ``value_store`` names ("memory" or "disk"),
     a disk store in ``folder`` if given."""
