@@ -6,9 +6,8 @@ import inspect
 import numpy as np
 
 from ._backend import get_keras
+from ._layers import recurrent_class
 from ._per_backend import recurrent_layer_options
-
-_CELLS = {"lstm": "LSTM", "gru": "GRU", "simple": "SimpleRNN"}
 
 _OPTIMIZERS = {
     "adam": "Adam",
@@ -132,7 +131,7 @@ def build_network(
         x = inputs
         if mask_value is not None:
             x = layers.Masking(mask_value=mask_value, name="masking")(x)
-    cell_class = getattr(layers, _CELLS[cell])
+    cell_class = recurrent_class(cell)
     mean_pooled = pooling == "mean" and not return_sequences
 
     def recurrent_layer(n_units, sequences, go_backwards=False):

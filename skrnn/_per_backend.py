@@ -59,6 +59,18 @@ def fused_optimizer(optimizer):
     return optimizer
 
 
+def compiled_training_gru():
+    """``f(layer, sequences)``: a training GRU's output with its recurrence
+    compiled (:func:`skrnn._tensorflow.training_gru`), or None where Keras'
+    own loop serves: JAX compiles the whole step with XLA already, PyTorch
+    runs eagerly, and on a GPU Keras runs cuDNN's fused kernel.
+    """
+    tf_parts = _tensorflow()
+    if tf_parts is None or tf_parts.has_gpu():
+        return None
+    return tf_parts.training_gru
+
+
 @contextlib.contextmanager
 def training_scope(model):
     """Where ``model`` trains; yields a list for the generators of its datasets.

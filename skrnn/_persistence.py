@@ -46,6 +46,7 @@ from ._file_format import (
     write_file,
 )
 from ._file_schema import CLASSES, class_ids, declared, resolve
+from ._layers import custom_objects
 
 # Decoding estimator.json: values of the wrong type or shape anywhere in it.
 _MALFORMED_CONTENT = (
@@ -76,7 +77,9 @@ def model_from_bytes(data, *, safe_mode=True):
         path = os.path.join(folder, "model.keras")
         with open(path, "wb") as file:
             file.write(data)
-        return keras.saving.load_model(path, safe_mode=safe_mode)
+        return keras.saving.load_model(
+            path, custom_objects=custom_objects(), safe_mode=safe_mode
+        )
 
 
 # ------------------------------------------------------------------ writing
@@ -596,7 +599,9 @@ class _Reader:
             with open(path, "wb") as file:
                 file.write(data)
             try:
-                return keras.saving.load_model(path, safe_mode=True)
+                return keras.saving.load_model(
+                    path, custom_objects=custom_objects(), safe_mode=True
+                )
             except Exception as exc:  # Keras raises many types for a bad network
                 message = str(exc).replace(folder + os.sep, "")
                 raise InvalidFileError(
