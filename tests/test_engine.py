@@ -611,3 +611,41 @@ def test_only_the_latest_trained_network_keeps_its_traced_step():
     # A dropped step is traced anew when its network trains again.
     assert _engine.train(first, data, y, None, _config(epochs=1)).n_epochs == 1
     assert second.train_function is None
+
+
+# ------------------------------------------------ batch normalisation statistics
+def _batch_norm_inputs(model, X):
+    import keras
+
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            reader = keras.Model(model.inputs[0], layer.input)
+            values = keras.ops.convert_to_numpy(reader(X, training=False))
+            yield layer, values.reshape(-1, values.shape[-1]).astype(np.float64)
+
+
+def test_batch_norm_statistics_are_those_of_the_trained_network_inputs():
+    # Keras' moving averages trail the weights; after a fit each batch
+    # normalisation holds the mean and variance of what it reads, in order.
+    import keras
+
+    data, targets = _data(n=60, steps=12)
+    spec = _spec(input_shape=(12, 2), conv_filters=(8, 8), conv_pool_size=2)
+    model = _engine.build_model(spec)
+    _engine.train(model, data, targets, None, _config(epochs=2), spec=spec)
+    checked = 0
+    for layer, values in _batch_norm_inputs(model, data.dense):
+        np.testing.assert_allclose(
+            keras.ops.convert_to_numpy(layer.moving_mean),
+            values.mean(axis=0),
+            rtol=1e-4,
+            atol=1e-5,
+        )
+        np.testing.assert_allclose(
+            keras.ops.convert_to_numpy(layer.moving_variance),
+            values.var(axis=0),
+            rtol=1e-4,
+            atol=1e-5,
+        )
+        checked += 1
+    assert checked == 2
