@@ -1,13 +1,14 @@
-"""skrnn's own Keras layers: a GRU whose training loop runs compiled.
+"""skrnn's own Keras layers: a GRU and an LSTM whose training loops run compiled.
 
 Defined on first use (``import skrnn`` imports no Keras) and registered with
-Keras as ``skrnn>GRU``, so that a saved network loads with it.
+Keras as ``skrnn>GRU`` and ``skrnn>LSTM``, so that a saved network loads with
+them.
 """
 
 import threading
 
 from ._backend import get_keras
-from ._per_backend import compiled_training_gru
+from ._per_backend import compiled_training_recurrence
 
 _LOCK = threading.Lock()
 _CLASSES = {}
@@ -15,27 +16,40 @@ _CLASSES = {}
 
 def recurrent_class(cell):
     """The Keras layer class that builds a ``cell`` ("lstm", "gru", "simple")."""
-    if cell == "gru":
-        return gru_class()
-    return getattr(get_keras().layers, {"lstm": "LSTM", "simple": "SimpleRNN"}[cell])
+    if cell == "simple":
+        return get_keras().layers.SimpleRNN
+    return _classes()[cell]
 
 
 def gru_class():
     """skrnn's ``GRU``: ``keras.layers.GRU`` with its training loop compiled."""
+    return _classes()["gru"]
+
+
+def lstm_class():
+    """skrnn's ``LSTM``: ``keras.layers.LSTM`` with its training loop compiled."""
+    return _classes()["lstm"]
+
+
+def _classes():
     with _LOCK:
-        if "gru" not in _CLASSES:
-            _CLASSES["gru"] = _define_gru(get_keras())
-        return _CLASSES["gru"]
+        if not _CLASSES:
+            _CLASSES.update(_define(get_keras()))
+        return _CLASSES
 
 
 def compile_training_loops(layers):
-    """Let skrnn's GRU layers among ``layers`` train through compiled loops;
-    whether any changed (a training step traced before must be traced anew).
-    Once on, a layer keeps them: its compiled loops are kept for its shapes."""
-    gru = gru_class()
+    """Let skrnn's recurrent layers among ``layers`` train through compiled
+    loops; whether any changed (a training step traced before must be traced
+    anew). Once on, a layer keeps them: its compiled loops are kept for its
+    shapes. Nothing changes where Keras' own loop serves anyway (not
+    TensorFlow, a GPU): the step traced there stays."""
+    if not compiled_training_recurrence():
+        return False
+    own = tuple(_classes().values())
     changed = False
     for layer in layers:
-        if isinstance(layer, gru) and not layer.compiled_training:
+        if isinstance(layer, own) and not layer.compiled_training:
             layer.compiled_training = True
             changed = True
     return changed
@@ -43,25 +57,20 @@ def compile_training_loops(layers):
 
 def custom_objects():
     """skrnn's layers by the names Keras saves them under, defined."""
-    gru = gru_class()
-    return {"skrnn>GRU": gru}
+    return {f"skrnn>{cls.__name__}": cls for cls in _classes().values()}
 
 
-def _define_gru(keras):
+def _define(keras):
     activations = keras.activations
 
-    @keras.saving.register_keras_serializable(package="skrnn", name="GRU")
-    class GRU(keras.layers.GRU):
-        """``keras.layers.GRU``, the same layer, weights and configuration.
-
-        In a long enough fit on TensorFlow's CPU (``compiled_training``, set
-        by skrnn's training engine), a layer without a mask, dropout, a
-        state carried in or out, unrolling or activations of its own runs
-        its recurrence as one compiled loop
-        (:func:`skrnn._tensorflow.training_gru`): the same function, several
-        times faster at small batches. Everything else (predicting, a GPU's
-        cuDNN kernel, JAX, PyTorch) is Keras' own GRU.
-        """
+    class _CompiledTraining:
+        """In a long enough fit on TensorFlow's CPU (``compiled_training``,
+        set by skrnn's training engine), a layer without a mask, dropout, a
+        state carried in or out, unrolling or activations of its own runs its
+        recurrence as one compiled loop
+        (:func:`skrnn._tensorflow.training_recurrence`): the same function,
+        several times faster at small batches. Everything else (predicting, a
+        GPU's cuDNN kernel, JAX, PyTorch) is Keras' own layer."""
 
         # Set by the training engine for a fit long enough to pay for
         # compiling (see skrnn._engine); a layer built elsewhere runs Keras' loop.
@@ -74,7 +83,7 @@ def _define_gru(keras):
                 and initial_state is None
                 and mask is None
             ):
-                compiled = self._compilable() and compiled_training_gru()
+                compiled = self._compilable() and compiled_training_recurrence()
                 if compiled:
                     return compiled(self, sequences)
             return super().call(
@@ -90,9 +99,23 @@ def _define_gru(keras):
                 and cell.dropout == 0
                 and cell.recurrent_dropout == 0
                 and cell.use_bias
-                and cell.reset_after
                 and cell.activation is activations.tanh
                 and cell.recurrent_activation is activations.sigmoid
             )
 
-    return GRU
+    register = keras.saving.register_keras_serializable
+
+    @register(package="skrnn", name="GRU")
+    class GRU(_CompiledTraining, keras.layers.GRU):
+        """``keras.layers.GRU``, the same layer, weights and configuration;
+        its training loop compiled where it pays (``_CompiledTraining``)."""
+
+        def _compilable(self):
+            return self.cell.reset_after and super()._compilable()
+
+    @register(package="skrnn", name="LSTM")
+    class LSTM(_CompiledTraining, keras.layers.LSTM):
+        """``keras.layers.LSTM``, the same layer, weights and configuration;
+        its training loop compiled where it pays (``_CompiledTraining``)."""
+
+    return {"gru": GRU, "lstm": LSTM}

@@ -59,16 +59,16 @@ def fused_optimizer(optimizer):
     return optimizer
 
 
-def compiled_training_gru():
-    """``f(layer, sequences)``: a training GRU's output with its recurrence
-    compiled (:func:`skrnn._tensorflow.training_gru`), or None where Keras'
-    own loop serves: JAX compiles the whole step with XLA already, PyTorch
-    runs eagerly, and on a GPU Keras runs cuDNN's fused kernel.
+def compiled_training_recurrence():
+    """``f(layer, sequences)``: a training GRU's or LSTM's output with its
+    recurrence compiled (:func:`skrnn._tensorflow.training_recurrence`), or
+    None where Keras' own loop serves: JAX compiles the whole step with XLA
+    already, PyTorch runs eagerly, and on a GPU Keras runs cuDNN's kernels.
     """
     tf_parts = _tensorflow()
     if tf_parts is None or tf_parts.has_gpu():
         return None
-    return tf_parts.training_gru
+    return tf_parts.training_recurrence
 
 
 @contextlib.contextmanager

@@ -844,43 +844,89 @@ class _Pipelines:
 PIPELINES = _Pipelines()
 
 
-# ------------------------------------------------------ the GRU's recurrence
-# TensorFlow runs a Keras GRU's loop operation by operation, step by step, in
-# its graph executor: at the small batches of skrnn's fits a training step
-# costs the same whatever the batch size (the default recipe at OSULeaf's
-# shape, 14 series of 107 pooled steps: ~100 ms of a ~145 ms step in the six
-# recurrent loops, 2 cores), the per-operation dispatch of ~1,300 loop
-# iterations forward and backward, not arithmetic. Here a training GRU
+# ------------------------------------------------- the recurrent loops
+# TensorFlow runs a Keras GRU's (or LSTM's) loop operation by operation, step
+# by step, in its graph executor: at the small batches of skrnn's fits a
+# training step costs the same whatever the batch size (the default recipe at
+# OSULeaf's shape, 14 series of 107 pooled steps: ~100 ms of a ~145 ms step
+# in the six recurrent loops, 2 cores), the per-operation dispatch of ~1,300
+# loop iterations forward and backward, not arithmetic. Here a training layer
 # instead multiplies its inputs by its kernel for all steps at once, then runs
 # the recurrence (and, for its gradient, the recurrence backwards) as one
-# XLA-compiled loop each: ~30 ms for the same six loops. The arithmetic is the
-# GRU's (Keras' gate order and ``reset_after``); XLA's exp and tanh and the
-# order of the sums differ from the generic kernels' by float32 rounding.
+# XLA-compiled loop each: ~30 ms for the same six loops. The arithmetic is
+# Keras' (its gate order; the GRU's ``reset_after``); XLA's exp and tanh and
+# the order of the sums differ from the generic kernels' by float32 rounding.
 
 
-def _gru_programs():
-    """The compiled forward and backward recurrences (made once a process)."""
-    with _GRU_LOCK:
-        if not _GRU_PROGRAMS:
-            _GRU_PROGRAMS.append(_define_gru_programs(get_tf()))
-        return _GRU_PROGRAMS[0]
+def _recurrence(cell):
+    """The compiled recurrence of ``cell`` ("gru", "lstm"), made once a process:
+    ``f(projected, recurrent_kernel, *recurrent_bias)`` -> states
+    (steps, batch, units), differentiable."""
+    with _RECURRENCE_LOCK:
+        if cell not in _RECURRENCES:
+            define = {"gru": _define_gru, "lstm": _define_lstm}[cell]
+            _RECURRENCES[cell] = define(get_tf())
+        return _RECURRENCES[cell]
 
 
-_GRU_LOCK = threading.Lock()
-_GRU_PROGRAMS = []
+_RECURRENCE_LOCK = threading.Lock()
+_RECURRENCES = {}
 
 
-def _define_gru_programs(tf):
-    @tf.function(jit_compile=True, autograph=False)
+def _loop(tf, n_steps, step, carried, dtype, n_outputs, reverse=False):
+    """``step(i, carried) -> (carried, outputs)`` for i = 0 .. n_steps - 1 (or
+    backwards); the last ``carried`` and the ``n_outputs`` outputs stacked by i."""
+
+    def body(t, carried, arrays):
+        i = n_steps - 1 - t if reverse else t
+        carried, outputs = step(i, carried)
+        return (
+            t + 1,
+            carried,
+            [a.write(i, o) for a, o in zip(arrays, outputs, strict=True)],
+        )
+
+    arrays = [tf.TensorArray(dtype, size=n_steps) for _ in range(n_outputs)]
+    _, carried, arrays = tf.while_loop(
+        lambda t, *_: t < n_steps, body, (tf.constant(0), carried, arrays)
+    )
+    return carried, [a.stack() for a in arrays]
+
+
+def _differentiable(tf, forward, backward):
+    """``forward(*inputs) -> (states, saved)`` with ``backward(d_states, states,
+    saved, *inputs) -> gradients of inputs`` as its gradient."""
+
+    @tf.custom_gradient
+    def recurrence(*inputs):
+        # Not differentiated (the gradient is backward): a tape watching the
+        # inputs would make TensorFlow build a forward function that also
+        # returns the loop's intermediate lists, which XLA refuses.
+        states, saved = forward(*map(tf.stop_gradient, inputs))
+
+        def gradient(d_states):
+            return backward(d_states, states, saved, *inputs)
+
+        return states, gradient
+
+    return recurrence
+
+
+def _previous(tf, states):
+    """The states before each step: zeros, then ``states`` but the last."""
+    return tf.concat([tf.zeros_like(states[:1]), states[:-1]], 0)
+
+
+def _define_gru(tf):
+    compiled = tf.function(jit_compile=True, autograph=False)
+
+    @compiled
     def forward(projected, recurrent_kernel, recurrent_bias):
-        """States (steps, batch, units) and what the gradient needs: the
-        gates ``z``, ``r``, the candidate ``n`` and the recurrent part of
-        the candidate's pre-activation, side by side."""
+        """States and what the gradient needs: the gates ``z``, ``r``, the
+        candidate ``n`` and the recurrent part of its pre-activation."""
         units = recurrent_kernel.shape[0]
-        n_steps = tf.shape(projected)[0]
-        state = tf.zeros((tf.shape(projected)[1], units), projected.dtype)
 
-        def step(t, state, states, saved):
+        def step(t, state):
             x = projected[t]
             recurrent = tf.matmul(state, recurrent_kernel) + recurrent_bias
             gates = tf.sigmoid(x[:, : 2 * units] + recurrent[:, : 2 * units])
@@ -888,79 +934,110 @@ def _define_gru_programs(tf):
             candidate_recurrent = recurrent[:, 2 * units :]
             n = tf.tanh(x[:, 2 * units :] + r * candidate_recurrent)
             new = n + z * (state - n)
-            saved = saved.write(t, tf.concat([gates, n, candidate_recurrent], 1))
-            return t + 1, new, states.write(t, new), saved
+            return new, (new, tf.concat([gates, n, candidate_recurrent], 1))
 
-        _, _, states, saved = tf.while_loop(
-            lambda t, *_: t < n_steps,
-            step,
-            (
-                tf.constant(0),
-                state,
-                tf.TensorArray(projected.dtype, size=n_steps),
-                tf.TensorArray(projected.dtype, size=n_steps),
-            ),
+        state = tf.zeros((tf.shape(projected)[1], units), projected.dtype)
+        _, (states, saved) = _loop(
+            tf, tf.shape(projected)[0], step, state, projected.dtype, 2
         )
-        return states.stack(), saved.stack()
+        return states, saved
 
-    @tf.function(jit_compile=True, autograph=False)
-    def backward(state_gradients, states, saved, recurrent_kernel):
-        """Gradients of the projected inputs, the recurrent kernel and the
-        recurrent bias, from those of the states."""
+    @compiled
+    def backward(d_states, states, saved, projected, recurrent_kernel, bias):
         units = recurrent_kernel.shape[0]
-        n_steps = tf.shape(states)[0]
-        previous = tf.concat([tf.zeros_like(states[:1]), states[:-1]], 0)
+        previous = _previous(tf, states)
         transposed = tf.transpose(recurrent_kernel)
 
-        def step(t, carried, gradients):
-            i = n_steps - 1 - t
+        def step(i, carried):
             kept = saved[i]
             z, r = kept[:, :units], kept[:, units : 2 * units]
             n, candidate_recurrent = (
                 kept[:, 2 * units : 3 * units],
                 kept[:, 3 * units :],
             )
-            d_state = state_gradients[i] + carried
+            d_state = d_states[i] + carried
             d_n = d_state * (1 - z) * (1 - n * n)
             d_z = d_state * (previous[i] - n) * z * (1 - z)
             d_r = d_n * candidate_recurrent * r * (1 - r)
             d_recurrent = tf.concat([d_z, d_r, d_n * r], 1)
             carried = d_state * z + tf.matmul(d_recurrent, transposed)
-            return t + 1, carried, gradients.write(i, tf.concat([d_recurrent, d_n], 1))
+            return carried, (d_recurrent, d_n)
 
-        _, _, gradients = tf.while_loop(
-            lambda t, *_: t < n_steps,
+        _, (d_recurrent, d_n) = _loop(
+            tf,
+            tf.shape(states)[0],
             step,
-            (
-                tf.constant(0),
-                tf.zeros_like(states[0]),
-                tf.TensorArray(states.dtype, size=n_steps),
-            ),
+            tf.zeros_like(states[0]),
+            states.dtype,
+            2,
+            reverse=True,
         )
-        gradients = gradients.stack()
-        d_recurrent = gradients[..., : 3 * units]
-        d_projected = tf.concat(
-            [d_recurrent[..., : 2 * units], gradients[..., 3 * units :]], -1
-        )
+        d_projected = tf.concat([d_recurrent[..., : 2 * units], d_n], -1)
         d_kernel = tf.einsum("tbu,tbv->uv", previous, d_recurrent)
-        d_bias = tf.reduce_sum(d_recurrent, [0, 1])
-        return d_projected, d_kernel, d_bias
+        return d_projected, d_kernel, tf.reduce_sum(d_recurrent, [0, 1])
 
-    @tf.custom_gradient
-    def recurrence(projected, recurrent_kernel, recurrent_bias):
-        # Not differentiated (the gradient is the function below): a tape
-        # watching the inputs would make TensorFlow build a forward function
-        # that also returns the loop's intermediate lists, which XLA refuses.
-        states, saved = forward(
-            *map(tf.stop_gradient, (projected, recurrent_kernel, recurrent_bias))
+    return _differentiable(tf, forward, backward)
+
+
+def _define_lstm(tf):
+    compiled = tf.function(jit_compile=True, autograph=False)
+
+    @compiled
+    def forward(projected, recurrent_kernel):
+        """States and what the gradient needs: the gates ``i``, ``f``, ``o``,
+        the candidate ``g`` and the cell state ``c``."""
+        units = recurrent_kernel.shape[0]
+
+        def step(t, carried):
+            state, cell = carried
+            z = projected[t] + tf.matmul(state, recurrent_kernel)
+            i = tf.sigmoid(z[:, :units])
+            f = tf.sigmoid(z[:, units : 2 * units])
+            g = tf.tanh(z[:, 2 * units : 3 * units])
+            o = tf.sigmoid(z[:, 3 * units :])
+            cell = f * cell + i * g
+            state = o * tf.tanh(cell)
+            return (state, cell), (state, tf.concat([i, f, g, o, cell], 1))
+
+        zeros = tf.zeros((tf.shape(projected)[1], units), projected.dtype)
+        _, (states, saved) = _loop(
+            tf, tf.shape(projected)[0], step, (zeros, zeros), projected.dtype, 2
         )
+        return states, saved
 
-        def gradient(d_states):
-            return backward(d_states, states, saved, recurrent_kernel)
+    @compiled
+    def backward(d_states, states, saved, projected, recurrent_kernel):
+        units = recurrent_kernel.shape[0]
+        previous = _previous(tf, states)
+        previous_cells = _previous(tf, saved[..., 4 * units :])
+        transposed = tf.transpose(recurrent_kernel)
 
-        return states, gradient
+        def step(t, carried):
+            d_carried_state, d_cell = carried
+            kept = saved[t]
+            i, f = kept[:, :units], kept[:, units : 2 * units]
+            g, o = kept[:, 2 * units : 3 * units], kept[:, 3 * units : 4 * units]
+            tanh_cell = tf.tanh(kept[:, 4 * units :])
+            d_state = d_states[t] + d_carried_state
+            d_cell = d_cell + d_state * o * (1 - tanh_cell * tanh_cell)
+            d_z = tf.concat(
+                [
+                    d_cell * g * i * (1 - i),
+                    d_cell * previous_cells[t] * f * (1 - f),
+                    d_cell * i * (1 - g * g),
+                    d_state * tanh_cell * o * (1 - o),
+                ],
+                1,
+            )
+            return (tf.matmul(d_z, transposed), d_cell * f), (d_z,)
 
-    return recurrence
+        zeros = tf.zeros_like(states[0])
+        _, (d_z,) = _loop(
+            tf, tf.shape(states)[0], step, (zeros, zeros), states.dtype, 1, reverse=True
+        )
+        return d_z, tf.einsum("tbu,tbv->uv", previous, d_z)
+
+    return _differentiable(tf, forward, backward)
 
 
 def has_gpu():
@@ -973,24 +1050,32 @@ def has_gpu():
 _HAS_GPU = []
 
 
-def training_gru(layer, sequences):
-    """A Keras ``GRU`` layer's output in training, its recurrence compiled.
+def training_recurrence(layer, sequences):
+    """A Keras ``GRU`` or ``LSTM`` layer's output in training, its recurrence
+    compiled (:func:`_recurrence`).
 
-    For a layer that :func:`skrnn._layers` found fusable (no mask, no
-    dropout, no state carried in or out, Keras' activations, ``reset_after``).
+    For a layer that :mod:`skrnn._layers` found compilable (no mask, no
+    dropout, no state carried in or out, Keras' activations; a GRU's
+    ``reset_after``).
     """
     tf = get_tf()
-    recurrence = _gru_programs()
+    keras = get_keras()
     cell = layer.cell
     inputs = tf.convert_to_tensor(sequences)
     dtype = inputs.dtype
     kernel = tf.cast(tf.convert_to_tensor(cell.kernel), dtype)
     recurrent_kernel = tf.cast(tf.convert_to_tensor(cell.recurrent_kernel), dtype)
     bias = tf.cast(tf.convert_to_tensor(cell.bias), dtype)
-    projected = tf.einsum("btf,fg->tbg", inputs, kernel) + bias[0]
+    if isinstance(layer, keras.layers.GRU):
+        recurrence = _recurrence("gru")
+        input_bias, recurrent_bias = bias[0], (bias[1],)
+    else:
+        recurrence = _recurrence("lstm")
+        input_bias, recurrent_bias = bias, ()
+    projected = tf.einsum("btf,fg->tbg", inputs, kernel) + input_bias
     if layer.go_backwards:
         projected = tf.reverse(projected, [0])
-    states = recurrence(projected, recurrent_kernel, bias[1])
+    states = recurrence(projected, recurrent_kernel, *recurrent_bias)
     if layer.return_sequences:
         return tf.transpose(states, (1, 0, 2))
     return states[-1]

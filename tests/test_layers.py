@@ -1,4 +1,4 @@
-"""skrnn's GRU layer: Keras' GRU, with its training loop compiled on TensorFlow."""
+"""skrnn's GRU and LSTM layers: Keras', with their training loops compiled on TensorFlow."""
 
 import numpy as np
 import pytest
@@ -6,13 +6,13 @@ import pytest
 from skrnn import RNNClassifier, RNNRegressor, _layers, _per_backend
 
 
-def _pair(**options):
-    """A Keras GRU and skrnn's, with the same (non-trivial) weights."""
+def _pair(cell="gru", **options):
+    """A Keras GRU (or LSTM) and skrnn's, with the same (non-trivial) weights."""
     import keras
 
     rng = np.random.default_rng(0)
-    keras_gru = keras.layers.GRU(6, **options)
-    ours = _layers.gru_class()(6, **options)
+    keras_gru = getattr(keras.layers, cell.upper())(6, **options)
+    ours = _layers.recurrent_class(cell)(6, **options)
     for layer in (keras_gru, ours):
         layer.build((None, 13, 4))
     weights = [
@@ -37,22 +37,23 @@ def _output_and_gradients(layer, x, mask=None):
 
 
 @pytest.mark.tensorflow_only
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
 @pytest.mark.parametrize("return_sequences", [True, False])
 @pytest.mark.parametrize("go_backwards", [False, True])
-def test_compiled_training_gru_computes_keras_gru_and_its_gradients(
-    monkeypatch, return_sequences, go_backwards
+def test_compiled_training_loop_computes_keras_layer_and_its_gradients(
+    monkeypatch, cell, return_sequences, go_backwards
 ):
     import tensorflow as tf
 
     from skrnn import _tensorflow
 
     calls = []
-    original = _tensorflow.training_gru
+    original = _tensorflow.training_recurrence
     monkeypatch.setattr(
-        _tensorflow, "training_gru", lambda *a: calls.append(1) or original(*a)
+        _tensorflow, "training_recurrence", lambda *a: calls.append(1) or original(*a)
     )
     keras_gru, ours = _pair(
-        return_sequences=return_sequences, go_backwards=go_backwards
+        cell, return_sequences=return_sequences, go_backwards=go_backwards
     )
     ours.compiled_training = True
     x = tf.constant(np.random.default_rng(1).normal(size=(5, 13, 4)), tf.float32)
@@ -65,6 +66,7 @@ def test_compiled_training_gru_computes_keras_gru_and_its_gradients(
         np.testing.assert_allclose(g, e, rtol=1e-4, atol=1e-5 * np.abs(e).max())
 
 
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
 @pytest.mark.parametrize(
     "options, masked",
     [
@@ -77,17 +79,19 @@ def test_compiled_training_gru_computes_keras_gru_and_its_gradients(
         ({}, True),
     ],
 )
-def test_gru_takes_keras_own_loop_where_the_compiled_one_does_not_apply(
-    monkeypatch, options, masked
+def test_layers_take_keras_own_loop_where_the_compiled_one_does_not_apply(
+    monkeypatch, cell, options, masked
 ):
+    if cell == "lstm" and "reset_after" in options:
+        pytest.skip("a GRU's option")
     import keras
 
     monkeypatch.setattr(
         _layers,
-        "compiled_training_gru",
+        "compiled_training_recurrence",
         lambda: pytest.fail("the compiled loop was taken"),
     )
-    layer = _layers.gru_class()(3, **options)
+    layer = _layers.recurrent_class(cell)(3, **options)
     layer.compiled_training = True
     x = np.random.default_rng(0).normal(size=(2, 5, 2)).astype("float32")
     mask = np.array([[True] * 5, [True] * 3 + [False] * 2]) if masked else None
@@ -100,7 +104,7 @@ def test_gru_predicts_with_keras_own_loop(monkeypatch):
 
     monkeypatch.setattr(
         _layers,
-        "compiled_training_gru",
+        "compiled_training_recurrence",
         lambda: pytest.fail("the compiled loop was taken"),
     )
     keras_gru, ours = _pair()
@@ -112,23 +116,21 @@ def test_gru_predicts_with_keras_own_loop(monkeypatch):
 
 def test_compiled_loop_only_on_tensorflow_without_a_gpu(monkeypatch):
     monkeypatch.setattr(_per_backend, "_tensorflow", lambda: None)
-    assert _per_backend.compiled_training_gru() is None
+    assert _per_backend.compiled_training_recurrence() is None
 
 
-def test_estimators_build_skrnn_gru_and_it_round_trips(tmp_path):
-    import keras
-
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+def test_estimators_build_skrnn_layers_and_they_round_trip(tmp_path, cell):
     from skrnn import load_estimator, save_estimator
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(40, 9, 2)).astype("float32")
     y = X[:, :, 0].sum(axis=1)
-    est = RNNRegressor(cell="gru", units=4, epochs=2, random_state=0).fit(X, y)
-    grus = [layer for layer in est.model_.layers if isinstance(layer, keras.layers.GRU)]
-    assert [type(layer) for layer in grus] == [_layers.gru_class()]
-    save_estimator(est, tmp_path / "gru.skrnn")
-    loaded = load_estimator(tmp_path / "gru.skrnn")
-    assert type(loaded.model_.layers[1]) is _layers.gru_class()
+    est = RNNRegressor(cell=cell, units=4, epochs=2, random_state=0).fit(X, y)
+    assert type(est.model_.layers[1]) is _layers.recurrent_class(cell)
+    save_estimator(est, tmp_path / "net.skrnn")
+    loaded = load_estimator(tmp_path / "net.skrnn")
+    assert type(loaded.model_.layers[1]) is _layers.recurrent_class(cell)
     np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
 
 
@@ -137,9 +139,9 @@ def test_long_fits_train_through_the_compiled_loop_short_ones_do_not(monkeypatch
     from skrnn import _engine, _tensorflow
 
     calls = []
-    original = _tensorflow.training_gru
+    original = _tensorflow.training_recurrence
     monkeypatch.setattr(
-        _tensorflow, "training_gru", lambda *a: calls.append(1) or original(*a)
+        _tensorflow, "training_recurrence", lambda *a: calls.append(1) or original(*a)
     )
     rng = np.random.default_rng(0)
     X = rng.normal(size=(16, 24))
