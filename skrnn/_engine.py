@@ -65,6 +65,12 @@ _STATISTICS_CHUNK = 256
 # 500 series, 30 epochs of 10 batches, lost 0.3 s at 12 steps and gained
 # 0.5 s at 48 (2 cores, 2026-12-06).
 COMPILE_LOOPS_AFTER = 10_000
+# ... in batches of at most this many samples: the compiled loop's small
+# matrix products are slower than TensorFlow's at larger batches. The recipe
+# on PLAID (batches of 54, 100 steps): 10 epochs 47.9 s compiled against
+# 39.2 s with Keras' loops; on OSULeaf (batches of 20) 26 s against 48 s; a
+# named LSTM(32) in batches of 30 alike (10.3 s against 10.1 s), 2026-12-06.
+COMPILE_LOOPS_MAX_BATCH = 32
 
 
 class TrainingDivergedError(ValueError):
@@ -754,10 +760,12 @@ def _train_batches(
         data, targets, weights, indices, shuffle=True, **options
     )
     recurrent_steps = config.epochs * steps * float(np.median(data.lengths))
-    if recurrent_steps >= COMPILE_LOOPS_AFTER and compile_training_loops(
-        inner_layers(model)
-    ):
-        _drop_traced_steps(model)  # traced with Keras' loops
+    compiled = (
+        recurrent_steps >= COMPILE_LOOPS_AFTER
+        and config.batch_size <= COMPILE_LOOPS_MAX_BATCH
+    )
+    if compile_training_loops(inner_layers(model), compiled):
+        _drop_traced_steps(model)  # traced with the other loops
     validation_data = validation_steps = None
     if val is not None:
         # Batches of the fixed training size would pad the last one and weigh its

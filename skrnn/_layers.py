@@ -38,19 +38,18 @@ def _classes():
         return _CLASSES
 
 
-def compile_training_loops(layers):
+def compile_training_loops(layers, wanted):
     """Let skrnn's recurrent layers among ``layers`` train through compiled
-    loops; whether any changed (a training step traced before must be traced
-    anew). Once on, a layer keeps them: its compiled loops are kept for its
-    shapes. Nothing changes where Keras' own loop serves anyway (not
-    TensorFlow, a GPU): the step traced there stays."""
+    loops (``wanted``) or Keras' own; whether any changed (a training step
+    traced before must then be traced anew). Nothing changes where Keras' own
+    loop serves anyway (not TensorFlow, a GPU): the step traced there stays."""
     if not compiled_training_recurrence():
         return False
     own = tuple(_classes().values())
     changed = False
     for layer in layers:
-        if isinstance(layer, own) and not layer.compiled_training:
-            layer.compiled_training = True
+        if isinstance(layer, own) and layer.compiled_training != wanted:
+            layer.compiled_training = wanted
             changed = True
     return changed
 

@@ -157,3 +157,9 @@ def test_long_fits_train_through_the_compiled_loop_short_ones_do_not(monkeypatch
     np.testing.assert_allclose(
         long.predict_proba(X), short.predict_proba(X), rtol=1e-4, atol=1e-5
     )
+    # Batches larger than COMPILE_LOOPS_MAX_BATCH: Keras' loop again.
+    X_big, y_big = np.tile(X, (4, 1)), np.tile(y, 4)
+    RNNClassifier(n_networks=1, epochs=2, batch_size=64, random_state=0).fit(
+        X_big, y_big
+    )
+    assert len(calls) == 2
