@@ -59,7 +59,7 @@ _VALIDATION_BATCH = 4096
 _STATISTICS_CHUNK = 256
 
 # A fit of at least this many recurrent steps (epochs x batches x the median
-# sample's length) trains skrnn's GRU layers through compiled loops
+# sample's length) trains skrnn's GRU and LSTM layers through compiled loops
 # (skrnn._layers; TensorFlow on a CPU). Compiling them costs a fit ~0.3 s
 # (per batch shape), and they save ~50 us per layer and step: a GRU(16) on
 # 500 series, 30 epochs of 10 batches, lost 0.3 s at 12 steps and gained
