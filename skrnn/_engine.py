@@ -71,6 +71,38 @@ COMPILE_LOOPS_AFTER = 10_000
 # 39.2 s with Keras' loops; on OSULeaf (batches of 20) 26 s against 48 s; a
 # named LSTM(32) in batches of 30 alike (10.3 s against 10.1 s), 2026-12-06.
 COMPILE_LOOPS_MAX_BATCH = 32
+# ... for at most this many kinds of fit (network, batch size, length) in a
+# process: TensorFlow keeps every program it compiled until the process ends
+# (~10 MB a new GRU size: 15 sizes fitted compiled grew the process by 161
+# MB, by 33 MB with Keras' loops), so a search over many network sizes would
+# grow without bound (up to ~80 MB here). Later kinds train with Keras' loops.
+COMPILE_LOOPS_KINDS = 8
+
+
+class _CompiledShapes:
+    """The kinds of fit that trained through compiled loops in this process."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._kinds = set()
+
+    def admits(self, kind):
+        """Whether a fit of ``kind`` may compile: a kind compiled before, or a
+        new one while fewer than COMPILE_LOOPS_KINDS have been."""
+        try:
+            hash(kind)
+        except TypeError:  # an unhashable spec (a loss object): Keras' loops
+            return False
+        with self._lock:
+            if kind in self._kinds:
+                return True
+            if len(self._kinds) >= COMPILE_LOOPS_KINDS:
+                return False
+            self._kinds.add(kind)
+            return True
+
+
+_COMPILED_SHAPES = _CompiledShapes()
 
 
 class TrainingDivergedError(ValueError):
@@ -759,10 +791,13 @@ def _train_batches(
     dataset, steps = sequence_dataset(
         data, targets, weights, indices, shuffle=True, **options
     )
-    recurrent_steps = config.epochs * steps * float(np.median(data.lengths))
+    median_steps = float(np.median(data.lengths))
     compiled = (
-        recurrent_steps >= COMPILE_LOOPS_AFTER
+        config.epochs * steps * median_steps >= COMPILE_LOOPS_AFTER
         and config.batch_size <= COMPILE_LOOPS_MAX_BATCH
+        and _COMPILED_SHAPES.admits(
+            (_trainers.pool_key(spec), config.batch_size, median_steps)
+        )
     )
     if compile_training_loops(inner_layers(model), compiled):
         _drop_traced_steps(model)  # traced with the other loops

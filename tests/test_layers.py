@@ -157,6 +157,13 @@ def test_long_fits_train_through_the_compiled_loop_short_ones_do_not(monkeypatch
     np.testing.assert_allclose(
         long.predict_proba(X), short.predict_proba(X), rtol=1e-4, atol=1e-5
     )
+    # A new kind of fit past COMPILE_LOOPS_KINDS (the compiled programs stay
+    # for the process): Keras' loop.
+    monkeypatch.setattr(_engine, "_COMPILED_SHAPES", _engine._CompiledShapes())
+    monkeypatch.setattr(_engine, "COMPILE_LOOPS_KINDS", 0)
+    RNNClassifier(n_networks=1, epochs=2, random_state=0).fit(X, y)
+    assert len(calls) == 2
+    monkeypatch.setattr(_engine, "COMPILE_LOOPS_KINDS", 8)
     # Batches larger than COMPILE_LOOPS_MAX_BATCH: Keras' loop again.
     X_big, y_big = np.tile(X, (4, 1)), np.tile(y, 4)
     RNNClassifier(n_networks=1, epochs=2, batch_size=64, random_state=0).fit(
