@@ -89,10 +89,6 @@ class _CompiledShapes:
     def admits(self, kind):
         """Whether a fit of ``kind`` may compile: a kind compiled before, or a
         new one while fewer than COMPILE_LOOPS_KINDS have been."""
-        try:
-            hash(kind)
-        except TypeError:  # an unhashable spec (a loss object): Keras' loops
-            return False
         with self._lock:
             if kind in self._kinds:
                 return True
@@ -620,6 +616,14 @@ def _train(model, data, targets, weights, config, spec, *, own):
                 lambda epoch, rate: cosine_rate(epoch, config.epochs, initial)
             ),
         )
+    # skrnn's own network, trained whole in this process: its batch
+    # normalisations take their inputs' statistics once trained.
+    own_network = (
+        spec is not None
+        and spec.builder is None
+        and spec.distribution != "multi_worker"
+        and config.tbptt_steps is None
+    )
     try:
         if config.learning_rate is not None:
             _restart_rate(model, config.learning_rate)
@@ -649,6 +653,8 @@ def _train(model, data, targets, weights, config, spec, *, own):
         record["state"].restore(model)
         if not record["epochs"]:
             raise
+        if own_network:
+            _recompute_batch_statistics(model, data)
         return TrainingResult(
             _history(record), len(record["epochs"]), True, record["held_out"]
         )
@@ -666,12 +672,7 @@ def _train(model, data, targets, weights, config, spec, *, own):
             "network was left as it was before this fit. Lower learning_rate, or "
             "scale the inputs and targets (large values overflow float32)."
         )
-    if (
-        spec is not None
-        and spec.builder is None
-        and spec.distribution != "multi_worker"
-        and config.tbptt_steps is None
-    ):
+    if own_network:
         _recompute_batch_statistics(model, data)
     return TrainingResult(
         _history(record), len(record["epochs"]), held_out=record["held_out"]

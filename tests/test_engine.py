@@ -624,28 +624,40 @@ def _batch_norm_inputs(model, X):
             yield layer, values.reshape(-1, values.shape[-1]).astype(np.float64)
 
 
+def _assert_statistics_of_inputs(model, X):
+    import keras
+
+    checked = 0
+    for layer, values in _batch_norm_inputs(model, X):
+        for moving, expected in (
+            (layer.moving_mean, values.mean(axis=0)),
+            (layer.moving_variance, values.var(axis=0)),
+        ):
+            np.testing.assert_allclose(
+                keras.ops.convert_to_numpy(moving), expected, rtol=1e-4, atol=1e-5
+            )
+        checked += 1
+    assert checked == 2
+
+
 def test_batch_norm_statistics_are_those_of_the_trained_network_inputs():
     # Keras' moving averages trail the weights; after a fit each batch
     # normalisation holds the mean and variance of what it reads, in order.
-    import keras
-
     data, targets = _data(n=60, steps=12)
     spec = _spec(input_shape=(12, 2), conv_filters=(8, 8), conv_pool_size=2)
     model = _engine.build_model(spec)
     _engine.train(model, data, targets, None, _config(epochs=2), spec=spec)
-    checked = 0
-    for layer, values in _batch_norm_inputs(model, data.dense):
-        np.testing.assert_allclose(
-            keras.ops.convert_to_numpy(layer.moving_mean),
-            values.mean(axis=0),
-            rtol=1e-4,
-            atol=1e-5,
-        )
-        np.testing.assert_allclose(
-            keras.ops.convert_to_numpy(layer.moving_variance),
-            values.var(axis=0),
-            rtol=1e-4,
-            atol=1e-5,
-        )
-        checked += 1
-    assert checked == 2
+    _assert_statistics_of_inputs(model, data.dense)
+
+
+def test_an_interrupted_fit_also_recomputes_batch_norm_statistics():
+    data, targets = _data(steps=12)
+    spec = _spec(input_shape=(12, 2), conv_filters=(8, 8), conv_pool_size=2)
+    model = _engine.build_model(spec)
+    _interrupted_at(model, 12, [])  # the third batch of the third epoch
+    # The network itself (a pooled trainer would not carry the interruption).
+    result = _engine._train(
+        model, data, targets, None, _config(epochs=5), spec, own=True
+    )
+    assert result.interrupted and result.n_epochs == 2
+    _assert_statistics_of_inputs(model, data.dense)
