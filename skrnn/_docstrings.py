@@ -126,15 +126,18 @@ epochs : int or "auto", default="auto"
     300 samples on; 300 up to 100 samples), within 20 and 100 for strings
     and tokens. A classifier's numeric recipe, with its cosine schedule,
     reads 15,000 samples within 100 and 150 epochs (fewer epochs on sets
-    under 300 samples). With ``lr_schedule="plateau"`` "auto" epochs are a
+    under 300 samples), and over 320 samples, whose batches it caps at 32,
+    as many updates as batches of a tenth would make (PLAID's 537 series:
+    60 epochs of 32). With ``lr_schedule="plateau"`` "auto" epochs are a
     bound, not a count: the fit
     ends earlier once the schedule is spent (the rate at its floor, the loss
     stalled 10 more epochs). ``n_iter_`` tells how many ran. A number trains
     exactly that many.
 batch_size : int or "auto", default="auto"
     Samples per gradient step. "auto": a tenth of the training samples
-    within 8 and 128 for numbers; a hundredth within 16 and 128 for strings
-    and tokens.
+    within 8 and 128 for numbers (within 8 and 32 in a classifier's numeric
+    recipe, whose recurrent loops run compiled up to 32); a hundredth within
+    16 and 128 for strings and tokens.
 optimizer : {"adam", "adamw", "nadam", "rmsprop", "sgd", "adagrad"}, default="adam"
     Keras optimizer.
 learning_rate : float, default=1e-3

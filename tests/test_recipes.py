@@ -31,7 +31,41 @@ def test_unnamed_network_takes_the_recipe_of_its_input():
     # A classifier's recipe trains along a cosine, small sets for fewer epochs
     # than a plain network: 15,000 samples read, within 100 and 150 epochs.
     resolved = resolve_sequence_params(_params(), "series", 500, classifier=True)
-    assert resolved["epochs"] == 100 and resolved["lr_schedule"] == "cosine"
+    assert resolved["lr_schedule"] == "cosine"
+    # In batches of at most 32, for as many updates as 100 epochs of 50.
+    assert resolved["batch_size"] == 32 and resolved["epochs"] == 64
+
+
+@pytest.mark.parametrize(
+    "n_samples, batch, epochs",
+    [
+        (60, 8, 150),  # under the cap: 15,000 samples read, within 100 and 150
+        (200, 20, 100),
+        (320, 32, 100),
+        (375, 32, 85),  # 100 epochs x 32 / 38, rounded up: ~1,000 updates
+        (537, 32, 60),
+        (5000, 32, 25),  # 100 epochs of 128 a batch, in batches of 32
+    ],
+)
+def test_a_classifiers_recipe_caps_its_batches_at_32_and_keeps_the_updates(
+    n_samples, batch, epochs
+):
+    resolved = resolve_sequence_params(_params(), "series", n_samples, True)
+    assert (resolved["batch_size"], resolved["epochs"]) == (batch, epochs)
+    updates = epochs * -(-n_samples // batch)
+    reference = min(max(round(n_samples / 10), 8), 128)
+    wanted = min(max(-(-15_000 // n_samples), 100), 150) * -(-n_samples // reference)
+    assert abs(updates - wanted) <= max(0.05 * wanted, 20)
+    # A named batch size keeps the epochs of the samples read; named epochs
+    # keep the capped batches.
+    named = resolve_sequence_params(_params(batch_size=64), "series", n_samples, True)
+    assert named["batch_size"] == 64
+    assert named["epochs"] == min(max(-(-15_000 // n_samples), 100), 150)
+    named = resolve_sequence_params(_params(epochs=7), "series", n_samples, True)
+    assert (named["batch_size"], named["epochs"]) == (batch, 7)
+    # The regressor's recipe and a named network: a tenth, within 8 and 128.
+    regressor = resolve_sequence_params(_params(), "series", n_samples)
+    assert regressor["batch_size"] == reference
 
 
 @pytest.mark.parametrize(
@@ -274,7 +308,7 @@ def test_strings_train_on_smaller_batches_and_fewer_epochs():
     recipe = resolve_sequence_params(
         RNNClassifier().get_params(deep=False), "series", 1200, classifier=True
     )
-    assert (recipe["batch_size"], recipe["epochs"]) == (120, 100)
+    assert (recipe["batch_size"], recipe["epochs"]) == (32, 27)
     mid = resolve_sequence_params(
         RNNClassifier().get_params(deep=False), "series", 120, classifier=True
     )
