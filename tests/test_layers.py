@@ -146,11 +146,13 @@ def test_long_fits_train_through_the_compiled_loop_short_ones_do_not(monkeypatch
     rng = np.random.default_rng(0)
     X = rng.normal(size=(16, 24))
     y = np.repeat(["a", "b"], 8)
+    # The recipe's recurrent layer (a bidirectional GRU) without its front end.
+    NAMED = dict(cell="gru", units=4, bidirectional=True, epochs=2, random_state=0)
     # 2 epochs x 2 batches x 24 steps: not worth compiling.
-    short = RNNClassifier(n_networks=1, epochs=2, random_state=0).fit(X, y)
+    short = RNNClassifier(**NAMED).fit(X, y)
     assert not calls
     monkeypatch.setattr(_engine, "COMPILE_LOOPS_AFTER", 96)
-    long = RNNClassifier(n_networks=1, epochs=2, random_state=0).fit(X, y)
+    long = RNNClassifier(**NAMED).fit(X, y)
     # Traced once: the forward and the backward direction of the one network.
     assert len(calls) == 2
     # The same network trained, to float32 rounding (the step was traced anew).
@@ -161,12 +163,10 @@ def test_long_fits_train_through_the_compiled_loop_short_ones_do_not(monkeypatch
     # for the process): Keras' loop.
     monkeypatch.setattr(_engine, "_COMPILED_SHAPES", _engine._CompiledShapes())
     monkeypatch.setattr(_engine, "COMPILE_LOOPS_KINDS", 0)
-    RNNClassifier(n_networks=1, epochs=2, random_state=0).fit(X, y)
+    RNNClassifier(**NAMED).fit(X, y)
     assert len(calls) == 2
     monkeypatch.setattr(_engine, "COMPILE_LOOPS_KINDS", 8)
     # Batches larger than COMPILE_LOOPS_MAX_BATCH: Keras' loop again.
     X_big, y_big = np.tile(X, (4, 1)), np.tile(y, 4)
-    RNNClassifier(n_networks=1, epochs=2, batch_size=64, random_state=0).fit(
-        X_big, y_big
-    )
+    RNNClassifier(**NAMED, batch_size=64).fit(X_big, y_big)
     assert len(calls) == 2
