@@ -163,11 +163,11 @@ SEQUENCE_TRAINING = {
 # and the front end costs the same per sample at any batch. Where the cap
 # applies (over 320 samples) and ``batch_size`` is "auto", the epochs shrink
 # in proportion ("updates_as": as many updates as batches of a tenth within 8
-# and 128 would make). On PLAID's validation split (375 series) batches of 32
-# for 85 epochs scored 0.895 and 0.889 (random states 0, 1) against 0.883 and
-# 0.889 with batches of 38 for 100 epochs; on its whole training file (537
-# series) an epoch took 2.3 s against 2.7-4.6 s, 60 epochs against 100
-# (research/ucr_research.md, round 11).
+# and 128 would make). On PLAID's validation splits (375 series; three
+# splits, two random states) batches of 32 for 85 epochs scored +2, 0, -3 and
+# -1 series of 162 against batches of 38 for 100 epochs (mean -0.003) in
+# 0.56-0.84 of the time; on its test file -8 of 537 in one run, in 0.55 of
+# the time (research/ucr_research.md, round 11).
 SEQUENCE_TRAINING["recipe"] = {
     **SEQUENCE_TRAINING["numeric"],
     "sample_passes": 15_000,
