@@ -173,7 +173,7 @@ SEQUENCE_TRAINING["recipe"] = {
     "sample_passes": 15_000,
     "epochs": (100, 150),
     "batch_size": (8, 32),
-    "updates_as": (8, 128),
+    "updates_as": SEQUENCE_TRAINING["numeric"]["batch_size"],
     "lr_schedule": "cosine",
 }
 
