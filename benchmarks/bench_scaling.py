@@ -28,7 +28,7 @@ What is measured
    is sampled after the warm-up and after every 10 fits. Target: growth after
    the warm-up <= 30 MB. Variants, on 200 x 24 x 1 float32 samples:
    ``RNNRegressor(epochs=1)`` (the default recipe: a convolutional front end,
-   a bidirectional GRU, 3 networks), ``RNNRegressor(cell="lstm", units=8,
+   a bidirectional GRU, 2 networks), ``RNNRegressor(cell="lstm", units=8,
    epochs=1, n_networks=1, conv_filters=(), bidirectional=False,
    scale_inputs="standard")`` (a named plain network), the same plain network
    on a ragged list of 200 sequences of 12 to 24 steps (length buckets), and

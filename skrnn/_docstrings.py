@@ -204,15 +204,17 @@ parameter            numeric series   per-step,        strings,     named networ
 ===================  ===============  ===============  ===========  ==============
 ``cell``             "gru"            "gru"            "gru"        "gru"
 ``units``            64               64               64           64
-``bidirectional``    True             True (c)         True (c)     False
+``bidirectional``    True             True (b)         True (b)     False
 ``conv_filters``     (128, 128)       ()               ()           ()
 ``pooling``          "mean"           "last"           "last"       "last"
-``n_networks``       3                1                1            1
-``scale_inputs``     "instance"       "instance" (c)   (none)       "standard"
-``max_steps``        128              128 (c)          None         None
+``n_networks``       3 (a)            1                1            1
+``scale_inputs``     "instance"       "instance" (b)   (none)       "standard"
+``max_steps``        128              128 (b)          None         None
 ===================  ===============  ===============  ===========  ==============
 
-(c) Per-step outputs (``return_sequences``, ``tbptt_steps``) are causal:
+(a) 2 for :class:`RNNRegressor`: two networks scored as three on the
+regression sets' validation splits, in two thirds of the time.
+(b) Per-step outputs (``return_sequences``, ``tbptt_steps``) are causal:
 one direction and ``scale_inputs="standard"``, so each step's output reads
 the steps up to it only, never the next value it may be trained to predict
 (nor a level and scale computed over later steps); they are never shortened

@@ -95,7 +95,7 @@ class RNNRegressor(RegressorMixin, BaseRNN):
     >>> y = X[:, -3:, 0].sum(axis=1)
     >>> reg = RNNRegressor(epochs=5, random_state=0).fit(X, y)  # the recipe
     >>> reg.training_params_["conv_filters"], reg.training_params_["n_networks"]
-    ((128, 128), 3)
+    ((128, 128), 2)
     >>> reg.predict(X[:2]).shape
     (2,)
     >>> plain = RNNRegressor(cell="simple", units=3, epochs=5).fit(X, y)  # named

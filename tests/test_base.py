@@ -334,7 +334,10 @@ def test_registry_release_keeps_entries_of_other_fits(fitted_fast):
 def test_n_networks_auto_is_an_ensemble_of_the_unnamed_recipe_only():
     X, y = _data()
     recipe = dict(epochs=1, conv_filters=(4,), random_state=0)
-    assert RNNRegressor(**recipe).fit(X, y).n_networks_ == 3
+    # Two networks for the regressor's recipe, three for the classifier's.
+    assert RNNRegressor(**recipe).fit(X, y).n_networks_ == 2
+    labels = np.where(y > np.median(y), "a", "b")
+    assert RNNClassifier(**recipe).fit(X, labels).n_networks_ == 3
     # A named network is built alone, front end or not.
     assert RNNRegressor(units=3, **recipe).fit(X, y).n_networks_ == 1
     assert RNNRegressor(**FAST).fit(X, y).n_networks_ == 1

@@ -24,13 +24,19 @@ def _params(**given):
 
 def test_unnamed_network_takes_the_recipe_of_its_input():
     resolved = resolve_sequence_params(_params(), "series", 500)
+    # A regressor's recipe is the classifier's network, two of them averaged.
     for name, value in SEQUENCE_RECIPES["series"].items():
-        assert resolved[name] == value, name
+        assert resolved[name] == (2 if name == "n_networks" else value), name
     assert resolved["epochs"] == 100 and resolved["batch_size"] == 50
     assert resolved["lr_schedule"] == "plateau"
+    named = resolve_sequence_params(_params(n_networks=3), "series", 500)
+    assert named["n_networks"] == 3 and named["conv_filters"] == (128, 128)
     # A classifier's recipe trains along a cosine, small sets for fewer epochs
     # than a plain network: 15,000 samples read, within 100 and 150 epochs.
     resolved = resolve_sequence_params(_params(), "series", 500, classifier=True)
+    for name, value in SEQUENCE_RECIPES["series"].items():
+        assert resolved[name] == value, name
+    assert resolved["n_networks"] == 3
     assert resolved["lr_schedule"] == "cosine"
     # In batches of at most 32, for as many updates as 100 epochs of 50.
     assert resolved["batch_size"] == 32 and resolved["epochs"] == 64
@@ -195,18 +201,18 @@ def test_the_seeds_simple_rnn_has_19_weights():
     assert reg.n_networks_ == 1 and reg.conv_filters_ == ()
 
 
-@pytest.mark.slow  # the full recipe (3 x two Conv1D(128) + BiGRU(64)): 4 s to trace
+@pytest.mark.slow  # the full recipe (2 x two Conv1D(128) + BiGRU(64)): 3 s to trace
 # for a new input; the RNNRegressor docstring fits it in the fast tier
 def test_the_default_regressor_builds_the_recipe():
     rng = np.random.RandomState(0)
     X = rng.normal(size=(24, 12, 2))
     reg = RNNRegressor(epochs=1, random_state=0).fit(X, X[:, -1, 0])
     assert reg.training_params_["conv_filters"] == (128, 128)
-    assert reg.training_params_["n_networks"] == 3 == reg.n_networks_
+    assert reg.training_params_["n_networks"] == 2 == reg.n_networks_
     assert reg.training_params_["bidirectional"] is True
     assert reg.training_params_["epochs"] == 1 == reg.n_iter_
     kinds = [type(layer).__name__ for layer in reg.model_.layers]
-    assert kinds.count("Conv1D") == 6 and kinds.count("Bidirectional") == 3
+    assert kinds.count("Conv1D") == 4 and kinds.count("Bidirectional") == 2
     assert reg.model_.input_shape[-1] == 6  # 2 features + 2 x 2 instance channels
 
 
