@@ -213,7 +213,7 @@ parameter            numeric series   per-step,        strings,     named networ
 ===================  ===============  ===============  ===========  ==============
 
 (a) 2 for :class:`RNNRegressor`: two networks scored as three on the
-regression sets' validation splits, in two thirds of the time.
+regression sets' validation splits, for two thirds of the arithmetic.
 (b) Per-step outputs (``return_sequences``, ``tbptt_steps``) are causal:
 one direction and ``scale_inputs="standard"``, so each step's output reads
 the steps up to it only, never the next value it may be trained to predict
