@@ -70,8 +70,8 @@ SEQUENCE_RECIPES = {
 # A regressor's numeric recipe averages two networks, not three: on the two
 # regression sets' validation splits two scored as three (Tecator mean RMSE
 # 1.190 against 1.247 over five paired random states, 3 of 5 lower;
-# Covid3Month 0.0410 against 0.0408 over four, 2 of 4 lower) in about two
-# thirds of the time; one network cost Covid3Month in all four (0.0426 against
+# Covid3Month 0.0410 against 0.0408 over four, 2 of 4 lower) for two thirds
+# of the arithmetic; one network cost Covid3Month in all four (0.0426 against
 # 0.0408). The classifier keeps three (they gain 0.04 mean accuracy over one,
 # round 3). research/ucr_research.md, round 13.
 REGRESSOR_SERIES_RECIPE = {**SEQUENCE_RECIPES["series"], "n_networks": 2}

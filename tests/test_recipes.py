@@ -201,7 +201,7 @@ def test_the_seeds_simple_rnn_has_19_weights():
     assert reg.n_networks_ == 1 and reg.conv_filters_ == ()
 
 
-@pytest.mark.slow  # the full recipe (2 x two Conv1D(128) + BiGRU(64)): 3 s to trace
+@pytest.mark.slow  # the full recipe (2 x two Conv1D(128) + BiGRU(64)): seconds to trace
 # for a new input; the RNNRegressor docstring fits it in the fast tier
 def test_the_default_regressor_builds_the_recipe():
     rng = np.random.RandomState(0)
