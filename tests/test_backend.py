@@ -4,6 +4,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import types
 
 import numpy as np
@@ -33,8 +34,10 @@ def _interrupting_import(monkeypatch, *, leaves_modules):
 
 def test_ctrl_c_during_the_import_arrives_once_it_is_done(unloaded, monkeypatch):
     loaded = object()
+    callers = []  # the threads that ran the import (a failure names them)
 
     def import_keras():
+        callers.append(threading.current_thread().name)
         # Ctrl-C half-way through, raised in this thread: os.kill's process-wide
         # signal may land on another thread (JAX starts some), and Python then
         # runs the handler a moment later, after the import (a failed JAX run).
@@ -43,8 +46,15 @@ def test_ctrl_c_during_the_import_arrives_once_it_is_done(unloaded, monkeypatch)
 
     monkeypatch.setattr(_backend, "_import_keras", import_keras)
     handler = signal.getsignal(signal.SIGINT)
-    with pytest.raises(KeyboardInterrupt):
+    # Twice under load (one core for two workers; cProfile) this did not raise,
+    # never in a plain run: the names of the threads that imported tell whether
+    # another test's leftover thread reached the unloaded loader first.
+    try:
         _backend.get_keras()
+    except KeyboardInterrupt:
+        pass
+    else:
+        pytest.fail(f"no KeyboardInterrupt; the import ran in {callers}")
     # The import was completed before the interrupt was raised: nothing to redo.
     assert _backend.get_keras() is loaded
     assert signal.getsignal(signal.SIGINT) is handler
