@@ -1,10 +1,10 @@
 """The lazy backend loader: a Ctrl-C while TensorFlow is first imported."""
 
+import contextlib
 import signal
 import subprocess
 import sys
 import textwrap
-import threading
 import types
 
 import numpy as np
@@ -32,12 +32,25 @@ def _interrupting_import(monkeypatch, *, leaves_modules):
     monkeypatch.setattr(_backend, "_import_keras", import_keras)
 
 
+@contextlib.contextmanager
+def _sigint_handler(handler):
+    """SIGINT handled by ``handler`` in the block; the process's own after it.
+
+    The tests of the held Ctrl-C set the handler they are about: a worker
+    process of this suite was found with SIGINT ignored (SIG_IGN, left by a
+    library an earlier test ran there; seen on one core for two workers).
+    """
+    outer = signal.signal(signal.SIGINT, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, outer)
+
+
 def test_ctrl_c_during_the_import_arrives_once_it_is_done(unloaded, monkeypatch):
     loaded = object()
-    callers = []  # the threads that ran the import (a failure names them)
 
     def import_keras():
-        callers.append(threading.current_thread().name)
         # Ctrl-C half-way through, raised in this thread: os.kill's process-wide
         # signal may land on another thread (JAX starts some), and Python then
         # runs the handler a moment later, after the import (a failed JAX run).
@@ -45,24 +58,13 @@ def test_ctrl_c_during_the_import_arrives_once_it_is_done(unloaded, monkeypatch)
         return loaded
 
     monkeypatch.setattr(_backend, "_import_keras", import_keras)
-    # Python's own Ctrl-C handler, as a user's session has it. A worker process
-    # of this suite was found with SIGINT ignored (SIG_IGN, left by a library
-    # an earlier test ran there; seen on one core for two workers): an ignored
-    # Ctrl-C raises nothing, by design, and the loader keeps it so.
-    outer = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        try:
+    with _sigint_handler(signal.default_int_handler):  # Python's own, a user's
+        with pytest.raises(KeyboardInterrupt):
             _backend.get_keras()
-        except KeyboardInterrupt:
-            pass
-        else:
-            pytest.fail(f"no KeyboardInterrupt; the import ran in {callers}")
         # The import was completed before the interrupt was raised: nothing to
         # redo.
         assert _backend.get_keras() is loaded
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
-    finally:
-        signal.signal(signal.SIGINT, outer)
 
 
 def test_an_ignored_ctrl_c_stays_ignored_through_the_import(unloaded, monkeypatch):
@@ -73,12 +75,9 @@ def test_an_ignored_ctrl_c_stays_ignored_through_the_import(unloaded, monkeypatc
         return loaded
 
     monkeypatch.setattr(_backend, "_import_keras", import_keras)
-    outer = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
+    with _sigint_handler(signal.SIG_IGN):
         assert _backend.get_keras() is loaded  # nothing raised, nothing held
         assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
-    finally:
-        signal.signal(signal.SIGINT, outer)
 
 
 def test_the_backend_import_leaves_the_global_generators_alone(unloaded, monkeypatch):
