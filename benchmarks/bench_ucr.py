@@ -269,6 +269,16 @@ def run_aeon(aeon_python, name, validate, model="rocket", epochs="default"):
     return _json_run(command + ["1" if validate else "0", model, str(epochs)], env)
 
 
+def add_checkouts_argument(parser):
+    """``--checkouts``: other source trees of skrnn to time beside this one."""
+    parser.add_argument(
+        "--checkouts",
+        nargs="*",
+        default=[],
+        help="other skrnn source trees (git worktrees) to run beside this one",
+    )
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sets", nargs="*", default=list(SETS), choices=SETS)
@@ -287,12 +297,7 @@ def main(argv=None):
         choices=["tensorflow", "jax", "torch"],
         help="Keras backends for the skrnn rows (one process each)",
     )
-    parser.add_argument(
-        "--checkouts",
-        nargs="*",
-        default=[],
-        help="other skrnn source trees (git worktrees) to run beside this one",
-    )
+    add_checkouts_argument(parser)
     parser.add_argument("--keras-epochs", type=int, default=20)
     parser.add_argument(
         "--peer-epochs",
