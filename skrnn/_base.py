@@ -27,6 +27,7 @@ from ._recipes import (
     ARCHITECTURE,
     COMBINE,
     ENSEMBLE_COMBINATION,
+    FITTED_PATIENCE,
     is_one_of,
     per_step_outputs,
     refuse_changed_network,
@@ -298,6 +299,13 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
             # "auto" epochs of the plateau schedule are a bound: the schedule,
             # once spent, ends the fit.
             stop_at_floor=epochs == "auto" and est.epochs == "auto",
+            # The recipe's stop on a fitted training set, for "auto" epochs too.
+            stop_below=(
+                wanted.get("stop_below")
+                if epochs == "auto" and est.epochs == "auto"
+                else None
+            ),
+            stop_patience=FITTED_PATIENCE,
             verbose=est.verbose,
             group_batches=est.distribution is None,
             learning_rate=None if reset else est._restarted_rate(),

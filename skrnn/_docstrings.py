@@ -128,8 +128,9 @@ epochs : int or "auto", default="auto"
     reads 15,000 samples within 100 and 150 epochs (fewer epochs on sets
     under 300 samples), and over 320 samples, whose batches it caps at 32,
     as many updates as batches of a tenth would make (PLAID's 537 series:
-    60 epochs of 32). With ``lr_schedule="plateau"`` "auto" epochs are a
-    bound, not a count: the fit
+    60 epochs of 32), and ends earlier once its training set is fitted (the
+    training loss below 0.02 for 5 epochs in a row). With
+    ``lr_schedule="plateau"`` "auto" epochs are a bound, not a count: the fit
     ends earlier once the schedule is spent (the rate at its floor, the loss
     stalled 10 more epochs). ``n_iter_`` tells how many ran. A number trains
     exactly that many.
@@ -189,8 +190,10 @@ ATTRIBUTES = """\
 training_params_ : dict
     What was built and how it trained: ``cell``, ``units``,
     ``bidirectional``, ``conv_filters``, ``pooling``, ``n_networks``,
-    ``scale_inputs``, ``max_steps``, ``epochs`` and ``batch_size``, each as
-    named or with "auto" resolved."""
+    ``scale_inputs``, ``max_steps``, ``epochs``, ``batch_size`` and
+    ``lr_schedule``, each as named or with "auto" resolved, and
+    ``stop_below``: the training loss below which (for 5 epochs in a row)
+    "auto" epochs end, or None where every epoch is trained."""
 
 RULE = """\
 Parameters left at "auto" are resolved at ``fit`` and recorded in

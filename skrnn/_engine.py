@@ -293,6 +293,10 @@ class TrainingConfig:
     # epochs left would move the weights by at most 1e-5 a step). For
     # ``epochs="auto"``, where ``epochs`` is an upper bound.
     stop_at_floor: bool = False
+    # End training once the training loss has stayed below this for
+    # ``stop_patience`` epochs (the training set is fitted); None never.
+    stop_below: float | None = None
+    stop_patience: int = 5
     # 1 or 2: a line per epoch (skrnn._progress), into ``progress`` when given
     # (a Progress counting the networks of an ensemble); Keras' own bar is off.
     verbose: int = 0
@@ -490,6 +494,20 @@ def _callback_classes():
                 if float(rate) <= np.float32(self.min_lr):
                     self.model.stop_training = True
 
+        class FittedStop(keras.callbacks.Callback):
+            """End training once the training loss has stayed below ``below``
+            for ``patience`` consecutive epochs."""
+
+            def __init__(self, below, patience):
+                super().__init__()
+                self.below, self.patience, self.run = below, patience, 0
+
+            def on_epoch_end(self, epoch, logs=None):
+                loss = (logs or {}).get("loss")
+                self.run = self.run + 1 if loss is not None and loss < self.below else 0
+                if self.run >= self.patience:
+                    self.model.stop_training = True
+
         class Validation(keras.callbacks.Callback):
             """Put each epoch's ``val_loss`` in its logs, before the callbacks
             that read it: the mean loss of the held-out batches ``passes()``
@@ -526,6 +544,7 @@ def _callback_classes():
             Validation=Validation,
             CopyWeights=CopyWeights,
             PlateauSchedule=PlateauSchedule,
+            FittedStop=FittedStop,
         )
     return _CALLBACKS
 
@@ -602,6 +621,11 @@ def _train(model, data, targets, weights, config, spec, *, own):
     record = {"epochs": [], "state": start, "diverged": None, "held_out": None}
     callbacks = [_callback_classes()["Snapshot"](model, record)]
     callbacks += keras_callbacks(config.verbose, config.epochs, config.progress)
+    if config.stop_below is not None:
+        callbacks.insert(
+            0,
+            _callback_classes()["FittedStop"](config.stop_below, config.stop_patience),
+        )
     if config.lr_schedule == "plateau":
         callbacks.insert(0, _plateau_schedule(config.stop_at_floor))
     elif config.lr_schedule == "cosine":

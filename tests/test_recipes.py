@@ -7,9 +7,11 @@ from sklearn.utils._param_validation import InvalidParameterError
 
 from skrnn import RNNClassifier, RNNRegressor, SequenceForecaster
 from skrnn._recipes import (
+    FITTED_PATIENCE,
     FORECAST_RECIPES,
     PLAIN_NETWORK,
     SEQUENCE_RECIPES,
+    SEQUENCE_TRAINING,
     auto_batch_size,
     auto_epochs,
     resolve_forecast_params,
@@ -110,6 +112,56 @@ def test_a_classifier_records_the_cosine_recipe_a_regressor_the_plateau():
     # (A named classifier's plateau: test_auto_training_follows_the_network...)
 
 
+def test_only_a_classifiers_auto_epochs_stop_on_a_fitted_training_set():
+    def stop(classifier=True, **named):
+        params = _params(**named)
+        return resolve_sequence_params(params, "series", 100, classifier)["stop_below"]
+
+    assert stop() == SEQUENCE_TRAINING["recipe"]["stop_below"] == 0.02
+    # Named epochs are trained in full; the regressor's plateau schedule and a
+    # named network's training have their own ends.
+    assert stop(epochs=120) is None
+    assert stop(classifier=False) is None
+    assert stop(units=8) is None
+
+
+def test_auto_epochs_end_after_the_patience_below_the_threshold(monkeypatch):
+    X = np.random.default_rng(0).normal(size=(24, 10, 1))
+    y = np.arange(24) % 2
+    fast = dict(n_networks=1, conv_filters=(4,), random_state=0)
+    # Every loss is below this threshold: the fit ends after the patience.
+    monkeypatch.setitem(SEQUENCE_TRAINING["recipe"], "stop_below", 1e9)
+    clf = RNNClassifier(**fast).fit(X, y)
+    assert clf.training_params_["epochs"] >= 100 > FITTED_PATIENCE
+    assert clf.training_params_["stop_below"] == 1e9
+    assert len(clf.history_["loss"]) == clf.n_iter_ == FITTED_PATIENCE
+    # Named epochs: every one of them.
+    named = RNNClassifier(epochs=7, **fast).fit(X, y)
+    assert named.training_params_["stop_below"] is None
+    assert len(named.history_["loss"]) == 7
+    # A warm start's "auto" epochs stop the same way.
+    clf.set_params(warm_start=True).fit(X, y)
+    assert len(clf.history_["loss"]) == 2 * FITTED_PATIENCE
+
+
+def test_the_fitted_stop_counts_consecutive_epochs_below_the_threshold():
+    from types import SimpleNamespace
+
+    from skrnn._engine import _callback_classes
+
+    stop = _callback_classes()["FittedStop"](0.01, 3)
+    model = SimpleNamespace(stop_training=False)
+    stop.set_model(model)
+    # A loss at or above the threshold, or not a number, starts the count again.
+    for epoch, loss in enumerate([0.5, 0.005, 0.004, 0.01, 0.009, float("nan"), 0.008]):
+        stop.on_epoch_end(epoch, {"loss": loss})
+        assert not model.stop_training, epoch
+    stop.on_epoch_end(7, {"loss": 0.007})
+    assert not model.stop_training
+    stop.on_epoch_end(8, {"loss": 0.006})
+    assert model.stop_training
+
+
 @pytest.mark.parametrize("named", [{"cell": "lstm"}, {"units": 8}, {"units": (8, 4)}])
 def test_naming_cell_or_units_builds_the_plain_network(named):
     resolved = resolve_sequence_params(_params(**named), "series", 500)
@@ -197,6 +249,7 @@ def test_the_seeds_simple_rnn_has_19_weights():
         "epochs": 1,
         "batch_size": 8,
         "lr_schedule": "plateau",
+        "stop_below": None,
     }
     assert reg.n_networks_ == 1 and reg.conv_filters_ == ()
 
