@@ -299,12 +299,9 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
             # "auto" epochs of the plateau schedule are a bound: the schedule,
             # once spent, ends the fit.
             stop_at_floor=epochs == "auto" and est.epochs == "auto",
-            # The recipe's stop on a fitted training set, for "auto" epochs too.
-            stop_below=(
-                wanted.get("stop_below")
-                if epochs == "auto" and est.epochs == "auto"
-                else None
-            ),
+            # The recipe's stop on a fitted training set (None where the
+            # estimator's epochs are named): not for a call's own epochs.
+            stop_below=wanted["stop_below"] if epochs == "auto" else None,
             stop_patience=FITTED_PATIENCE,
             verbose=est.verbose,
             group_batches=est.distribution is None,

@@ -47,17 +47,24 @@ def _sigint_handler(handler):
         signal.signal(signal.SIGINT, outer)
 
 
-def test_ctrl_c_during_the_import_arrives_once_it_is_done(unloaded, monkeypatch):
+@pytest.fixture
+def interrupted_import(unloaded, monkeypatch):
+    """The backend's import with a Ctrl-C half-way through; what it loads."""
     loaded = object()
 
     def import_keras():
-        # Ctrl-C half-way through, raised in this thread: os.kill's process-wide
-        # signal may land on another thread (JAX starts some), and Python then
-        # runs the handler a moment later, after the import (a failed JAX run).
+        # Raised in this thread: os.kill's process-wide signal may land on
+        # another thread (JAX starts some), and Python then runs the handler a
+        # moment later, after the import (a failed JAX run).
         signal.raise_signal(signal.SIGINT)
         return loaded
 
     monkeypatch.setattr(_backend, "_import_keras", import_keras)
+    return loaded
+
+
+def test_ctrl_c_during_the_import_arrives_once_it_is_done(interrupted_import):
+    loaded = interrupted_import
     with _sigint_handler(signal.default_int_handler):  # Python's own, a user's
         with pytest.raises(KeyboardInterrupt):
             _backend.get_keras()
@@ -67,16 +74,11 @@ def test_ctrl_c_during_the_import_arrives_once_it_is_done(unloaded, monkeypatch)
         assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
 
 
-def test_an_ignored_ctrl_c_stays_ignored_through_the_import(unloaded, monkeypatch):
-    loaded = object()
-
-    def import_keras():
-        signal.raise_signal(signal.SIGINT)
-        return loaded
-
-    monkeypatch.setattr(_backend, "_import_keras", import_keras)
+def test_an_ignored_ctrl_c_stays_ignored_through_the_import(interrupted_import):
     with _sigint_handler(signal.SIG_IGN):
-        assert _backend.get_keras() is loaded  # nothing raised, nothing held
+        assert (
+            _backend.get_keras() is interrupted_import
+        )  # nothing raised, nothing held
         assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
 
 
