@@ -32,6 +32,7 @@ from ._recipes import (
     per_step_outputs,
     refuse_changed_network,
     refuse_named_with_model,
+    refuse_unshiftable,
     resolve_sequence_params,
     sequence_recipe_kind,
 )
@@ -66,6 +67,7 @@ _WARM_PARAMS = (
     "tbptt_steps",
     "dropout",
     "recurrent_dropout",
+    "random_shift",
 )
 
 
@@ -101,6 +103,7 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
         conv_filters="auto",
         conv_kernel_size=8,
         pooling="auto",
+        random_shift="auto",
         lr_schedule="auto",
         n_networks="auto",
         model=None,
@@ -131,6 +134,7 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
         self.conv_filters = conv_filters
         self.conv_kernel_size = conv_kernel_size
         self.pooling = pooling
+        self.random_shift = random_shift
         self.lr_schedule = lr_schedule
         self.n_networks = n_networks
         self.model = model
@@ -495,6 +499,17 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
                 "mask_value, or sequences of different lengths with "
                 "return_sequences=True. Use conv_filters=()."
             )
+        ragged_padded = self._input_kind == "ragged" and not params["conv_filters"]
+        if ragged_padded and named["random_shift"] == "auto":
+            params["random_shift"] = 0.0  # padding would be shifted in
+        if params["random_shift"] > 0:
+            refuse_unshiftable(
+                params["random_shift"],
+                symbols=not self._numeric,
+                mask_value=self.mask_value,
+                per_step=per_step_outputs(named),
+                padded=ragged_padded,
+            )
         if params["n_networks"] > 1 and (
             self.return_sequences or self.tbptt_steps is not None
         ):
@@ -555,6 +570,7 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
             conv_kernel_size=self.conv_kernel_size,
             conv_pool_size=self._conv_pool_size(),
             pooling=params["pooling"],
+            random_shift=params["random_shift"],
             n_members=self._members,
             optimizer=self.optimizer,
             learning_rate=self.learning_rate,

@@ -85,6 +85,17 @@ pooling : {"auto", "mean", "last"}, default="auto"
     for numeric series (a named ``conv_filters``, even ``()``, keeps the
     recipe), "last" elsewhere and for a named network. Ignored with
     ``return_sequences``.
+random_shift : float in [0, 0.5] or "auto", default="auto"
+    Augments the training series: each is shifted in time by a random number
+    of steps, up to this fraction of its length either way, its first or
+    last step repeated into the steps it leaves, drawn anew for every series,
+    batch and network; predictions read the series as they are. 0 turns it
+    off. "auto": 0.1 for a classifier's numeric recipe (its network not
+    named, whole series in, one output each), 0 elsewhere (a regressor's
+    target may depend on where a pattern lies). More than 0 needs whole
+    numeric series without padding: not strings or tokens, ``mask_value``,
+    per-step outputs, series of different lengths without a convolutional
+    front end, or ``model``.
 lr_schedule : {"auto", "plateau", "cosine"} or None, default="auto"
     How the learning rate changes during a fit. "plateau" halves it each
     time the training loss has not improved for 10 epochs, down to 1e-5
@@ -189,9 +200,9 @@ verbose : {0, 1, 2} or bool, default=0
 ATTRIBUTES = """\
 training_params_ : dict
     What was built and how it trained: ``cell``, ``units``,
-    ``bidirectional``, ``conv_filters``, ``pooling``, ``n_networks``,
-    ``scale_inputs``, ``max_steps``, ``epochs``, ``batch_size`` and
-    ``lr_schedule``, each as named or with "auto" resolved, and
+    ``bidirectional``, ``conv_filters``, ``pooling``, ``random_shift``,
+    ``n_networks``, ``scale_inputs``, ``max_steps``, ``epochs``,
+    ``batch_size`` and ``lr_schedule``, each as named or with "auto" resolved, and
     ``stop_below``: the training loss below which (for 5 epochs in a row)
     "auto" epochs end, or None where every epoch is trained."""
 
@@ -210,6 +221,7 @@ parameter            numeric series   per-step,        strings,     named networ
 ``bidirectional``    True             True (b)         True (b)     False
 ``conv_filters``     (128, 128)       ()               ()           ()
 ``pooling``          "mean"           "last"           "last"       "last"
+``random_shift``     0.1 (c)          0                0            0
 ``n_networks``       3 (a)            1                1            1
 ``scale_inputs``     "instance"       "instance" (b)   (none)       "standard"
 ``max_steps``        128              128 (b)          None         None
@@ -225,6 +237,9 @@ the steps up to it only, never the next value it may be trained to predict
 ``bidirectional=True`` or ``scale_inputs="instance"`` to read whole
 sequences (e.g. to tag every step); truncated backpropagation refuses
 ``bidirectional=True``.
+(c) 0 for :class:`RNNRegressor`: the shift was chosen on the
+classification sets, and a regression target may depend on where a
+pattern lies.
 
 So ``RNNRegressor(cell="simple", units=3)`` on one feature is a
 ``SimpleRNN(3)`` and a ``Dense(1)``: 19 weights."""

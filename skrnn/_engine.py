@@ -151,6 +151,8 @@ class NetworkSpec:
     conv_kernel_size: int = 8
     conv_pool_size: int = 1
     pooling: str = "last"
+    # Fraction of their length training series are shifted by at random (0: off).
+    random_shift: float = 0.0
     # Independent networks in one model, outputs stacked on axis 1 (see
     # build_network); :func:`train` repeats the targets once per member.
     n_members: int = 1
@@ -175,6 +177,7 @@ class NetworkSpec:
             ("learning_rate", float),
             ("dropout", float),
             ("recurrent_dropout", float),
+            ("random_shift", float),
             ("embedding_dim", int),
             ("conv_kernel_size", int),
             ("conv_pool_size", int),
@@ -202,6 +205,7 @@ class NetworkSpec:
             conv_kernel_size=self.conv_kernel_size,
             conv_pool_size=self.conv_pool_size,
             pooling=self.pooling,
+            random_shift=self.random_shift,
             n_members=self.n_members,
             seed=self.seed,
         )

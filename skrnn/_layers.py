@@ -1,8 +1,9 @@
-"""skrnn's own Keras layers: a GRU and an LSTM whose training loops run compiled.
+"""skrnn's own Keras layers: a GRU and an LSTM whose training loops run
+compiled, and the random shift in time that augments training series.
 
 Defined on first use (``import skrnn`` imports no Keras) and registered with
-Keras as ``skrnn>GRU`` and ``skrnn>LSTM``, so that a saved network loads with
-them.
+Keras as ``skrnn>GRU``, ``skrnn>LSTM`` and ``skrnn>RandomShift``, so that a
+saved network loads with them.
 """
 
 import threading
@@ -31,11 +32,20 @@ def lstm_class():
     return _classes()["lstm"]
 
 
+def random_shift_class():
+    """skrnn's ``RandomShift``: series shifted in time at random while training."""
+    return _classes()["random_shift"]
+
+
 def _classes():
     with _LOCK:
         if not _CLASSES:
             _CLASSES.update(_define(get_keras()))
         return _CLASSES
+
+
+def _recurrent_classes():
+    return tuple(cls for key, cls in _classes().items() if key != "random_shift")
 
 
 def compile_training_loops(layers, wanted):
@@ -45,7 +55,7 @@ def compile_training_loops(layers, wanted):
     loop serves anyway (not TensorFlow, a GPU): the step traced there stays."""
     if not compiled_training_recurrence():
         return False
-    own = tuple(_classes().values())
+    own = _recurrent_classes()
     changed = False
     for layer in layers:
         if isinstance(layer, own) and layer.compiled_training != wanted:
@@ -117,4 +127,46 @@ def _define(keras):
         """``keras.layers.LSTM``, the same layer, weights and configuration;
         its training loop compiled where it pays (``_CompiledTraining``)."""
 
-    return {"gru": GRU, "lstm": LSTM}
+    @register(package="skrnn", name="RandomShift")
+    class RandomShift(keras.layers.Layer):
+        """Each series shifted in time by a random number of steps, while
+        training only: up to ``fraction`` of its length either way, drawn anew
+        for every series of every batch, its first or last step repeated into
+        the steps it leaves. At prediction the layer passes its input through.
+
+        A series' class rarely depends on where in the window its pattern
+        starts; a small training set shows the network few of those positions
+        (ACSF1's 100 series, research/ucr_research.md round 15).
+        """
+
+        def __init__(self, fraction, seed=None, **kwargs):
+            super().__init__(**kwargs)
+            self.fraction = float(fraction)
+            self.seed = seed
+            self.seed_generator = keras.random.SeedGenerator(seed)
+
+        def call(self, inputs, training=False):
+            if not training or self.fraction == 0:
+                return inputs
+            ops = keras.ops
+            n_steps = ops.shape(inputs)[1]
+            most = ops.cast(n_steps, "float32") * self.fraction
+            draw = keras.random.uniform(
+                (ops.shape(inputs)[0], 1), -1.0, 1.0, seed=self.seed_generator
+            )
+            shifts = ops.cast(ops.round(draw * most), "int32")
+            steps = ops.arange(n_steps, dtype="int32")[None, :] + shifts
+            steps = ops.clip(steps, 0, n_steps - 1)
+            return ops.take_along_axis(inputs, steps[:, :, None], axis=1)
+
+        def compute_output_shape(self, input_shape):
+            return input_shape
+
+        def get_config(self):
+            return {
+                **super().get_config(),
+                "fraction": self.fraction,
+                "seed": self.seed,
+            }
+
+    return {"gru": GRU, "lstm": LSTM, "random_shift": RandomShift}

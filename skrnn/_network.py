@@ -6,7 +6,7 @@ import inspect
 import numpy as np
 
 from ._backend import get_keras
-from ._layers import recurrent_class
+from ._layers import random_shift_class, recurrent_class
 from ._per_backend import recurrent_layer_options
 
 _OPTIMIZERS = {
@@ -37,6 +37,7 @@ def build_network(
     conv_kernel_size=8,
     conv_pool_size=1,
     pooling="last",
+    random_shift=0.0,
     batch_size=None,
     stateful=False,
     n_members=1,
@@ -77,6 +78,11 @@ def build_network(
         What the output layer reads without ``return_sequences``: the last
         recurrent layer's final state, or the mean of its outputs over the
         steps (``GlobalAveragePooling1D``, which skips masked steps).
+    random_shift : float, default=0.0
+        With more than 0, each member's first layer shifts its training series
+        in time by up to this fraction of their length
+        (:func:`~skrnn._layers.random_shift_class`); predictions read them as
+        they are. The inputs must not hold padding.
     batch_size, stateful : int or None, bool
         A fixed batch size and recurrent layers that carry their state from one
         batch to the next (truncated backpropagation through time).
@@ -150,6 +156,10 @@ def build_network(
         )
 
     def member(x, suffix):
+        if random_shift > 0:
+            x = random_shift_class()(
+                random_shift, seed=draw(), name=name("random_shift")
+            )(x)
         for block, filters in enumerate(conv_filters):
             x = layers.Conv1D(
                 filters,

@@ -89,6 +89,7 @@ SEQUENCE_PARAMS = {
     "conv_filters": ("auto", [AUTO, tuple, list]),
     "conv_kernel_size": (8, [Count(1)]),
     "pooling": ("auto", [StrOptions({"auto", "mean", "last"})]),
+    "random_shift": ("auto", [Number(0, 0.5, closed="both"), AUTO]),
     "lr_schedule": ("auto", [StrOptions({"auto", "plateau", "cosine"}), None]),
 }
 

@@ -170,3 +170,35 @@ def test_long_fits_train_through_the_compiled_loop_short_ones_do_not(monkeypatch
     X_big, y_big = np.tile(X, (4, 1)), np.tile(y, 4)
     RNNClassifier(**NAMED, batch_size=64).fit(X_big, y_big)
     assert len(calls) == 2
+
+
+# ------------------------------------------------------------- random shift
+def test_random_shift_moves_each_series_within_its_fraction_while_training_only():
+    import keras
+
+    n_series, n_steps = 200, 20
+    steps = np.arange(n_steps, dtype="float32")
+    # Two channels that move together: the step number and its negative.
+    x = np.stack([np.tile(steps, (n_series, 1)), -np.tile(steps, (n_series, 1))], -1)
+    layer = _layers.random_shift_class()(0.2, seed=3)
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(layer(x, training=False)), x
+    )
+    out = keras.ops.convert_to_numpy(layer(x, training=True))
+    np.testing.assert_array_equal(out[..., 1], -out[..., 0])
+    # One shift per series, read at the middle step (never clipped).
+    shifts = out[:, n_steps // 2, 0] - n_steps // 2
+    for row, shift in zip(out[:, :, 0], shifts, strict=True):
+        # Shifted later (a positive shift reads later steps) the last step
+        # repeats into the end; earlier, the first step into the start.
+        np.testing.assert_array_equal(row, np.clip(steps + shift, 0, n_steps - 1))
+    # At most a fifth of 20 steps either way, each of -4..4 drawn.
+    assert set(shifts.astype(int)) == set(range(-4, 5))
+    again = keras.ops.convert_to_numpy(layer(x, training=True))
+    assert not np.array_equal(again, out)
+    # The same seed draws the same shifts; the configuration round-trips.
+    twin = _layers.random_shift_class().from_config(layer.get_config())
+    assert (twin.fraction, twin.seed) == (0.2, 3)
+    np.testing.assert_array_equal(
+        keras.ops.convert_to_numpy(twin(x, training=True)), out
+    )

@@ -1,6 +1,8 @@
 """The rule for "auto": the recipe when the network is not named, the plain
 network when it is; every estimator records what it built."""
 
+import pickle
+
 import numpy as np
 import pytest
 from sklearn.utils._param_validation import InvalidParameterError
@@ -26,9 +28,11 @@ def _params(**given):
 
 def test_unnamed_network_takes_the_recipe_of_its_input():
     resolved = resolve_sequence_params(_params(), "series", 500)
-    # A regressor's recipe is the classifier's network, two of them averaged.
+    # A regressor's recipe is the classifier's network, two of them averaged,
+    # its training series never shifted.
     for name, value in SEQUENCE_RECIPES["series"].items():
-        assert resolved[name] == (2 if name == "n_networks" else value), name
+        expected = {"n_networks": 2, "random_shift": 0.0}.get(name, value)
+        assert resolved[name] == expected, name
     assert resolved["epochs"] == 100 and resolved["batch_size"] == 50
     assert resolved["lr_schedule"] == "plateau"
     named = resolve_sequence_params(_params(n_networks=3), "series", 500)
@@ -38,7 +42,7 @@ def test_unnamed_network_takes_the_recipe_of_its_input():
     resolved = resolve_sequence_params(_params(), "series", 500, classifier=True)
     for name, value in SEQUENCE_RECIPES["series"].items():
         assert resolved[name] == value, name
-    assert resolved["n_networks"] == 3
+    assert resolved["n_networks"] == 3 and resolved["random_shift"] == 0.1
     assert resolved["lr_schedule"] == "cosine"
     # In batches of at most 32, for as many updates as 100 epochs of 50.
     assert resolved["batch_size"] == 32 and resolved["epochs"] == 64
@@ -123,6 +127,84 @@ def test_only_a_classifiers_auto_epochs_stop_on_a_fitted_training_set():
     assert stop(epochs=120) is None
     assert stop(classifier=False) is None
     assert stop(units=8) is None
+
+
+def test_only_a_classifiers_recipe_shifts_its_training_series():
+    def shift(kind="series", classifier=True, **named):
+        params = _params(**named)
+        return resolve_sequence_params(params, kind, 100, classifier)["random_shift"]
+
+    assert shift() == 0.1
+    assert shift(classifier=False) == 0.0
+    # Per-step outputs, a padding mask, symbols and a named network: none.
+    assert shift("steps") == shift("symbols") == shift(units=8) == 0.0
+    # Named, it is built as named, on a named network and a regressor too.
+    assert shift(units=8, random_shift=0.3) == 0.3
+    assert shift(classifier=False, random_shift=0.2) == 0.2
+    assert shift(random_shift=0) == 0
+
+
+def _shift_layers(estimator):
+    return [layer for layer in estimator.model_.layers if "random_shift" in layer.name]
+
+
+def test_each_network_of_the_recipe_shifts_its_own_training_series():
+    X = np.random.default_rng(0).normal(size=(24, 10, 1))
+    y = np.arange(24) % 2
+    fast = dict(epochs=1, n_networks=2, conv_filters=(4,), random_state=0)
+    clf = RNNClassifier(**fast).fit(X, y)
+    assert clf.training_params_["random_shift"] == 0.1
+    layers = _shift_layers(clf)
+    assert [layer.fraction for layer in layers] == [0.1, 0.1]
+    assert layers[0].seed != layers[1].seed  # each network draws its own shifts
+    # Off at predict: the same probabilities, call after call, and after a
+    # round trip through pickle.
+    proba = clf.predict_proba(X)
+    np.testing.assert_array_equal(clf.predict_proba(X), proba)
+    np.testing.assert_array_equal(
+        pickle.loads(pickle.dumps(clf)).predict_proba(X), proba
+    )
+    # The same random state draws the same shifts: the same network.
+    again = RNNClassifier(**fast).fit(X, y)
+    np.testing.assert_array_equal(again.predict_proba(X), proba)
+    # None in a regressor's recipe or where 0 is named.
+    assert _shift_layers(RNNRegressor(**fast).fit(X, y.astype(float))) == []
+    assert _shift_layers(RNNClassifier(random_shift=0, **fast).fit(X, y)) == []
+    # A warm start keeps the shift it was built with.
+    clf.set_params(warm_start=True, random_shift=0.2)
+    with pytest.raises(ValueError, match="random_shift"):
+        clf.fit(X, y)
+
+
+@pytest.mark.parametrize(
+    "named, message",
+    [
+        (dict(mask_value=-1.0), "mask_value=-1.0 marks padding"),
+        (dict(return_sequences=True), "per-step outputs"),
+        (dict(conv_filters=(), ragged=True), "padded without a convolutional"),
+        (dict(strings=True), "strings and tokens are embedded"),
+        (dict(units=4, model=lambda **kw: None), "random_shift would not be used"),
+    ],
+)
+def test_a_shift_that_would_move_padding_or_targets_is_an_error(named, message):
+    rng = np.random.default_rng(0)
+    if named.pop("ragged", False):
+        X = [rng.normal(size=(n, 1)) for n in (8, 9, 10, 11)]
+    elif named.pop("strings", False):
+        X = ["ACGT", "GATTACA", "CAT", "TAG"]
+    else:
+        X = rng.normal(size=(4, 10, 1))
+    y = np.array([0, 1, 0, 1])
+    if named.get("return_sequences"):
+        y = np.tile(y[:, None], (1, 10))
+    clf = RNNClassifier(random_shift=0.1, epochs=1, **named)
+    with pytest.raises(ValueError, match=message):
+        clf.fit(X, y)
+    # Left at "auto", none of these shifts anything.
+    named.pop("model", None)
+    if "units" not in named:
+        auto = RNNClassifier(epochs=1, n_networks=1, **named).fit(X, y)
+        assert auto.training_params_["random_shift"] == 0.0
 
 
 def test_auto_epochs_end_after_the_patience_below_the_threshold(monkeypatch):
@@ -243,6 +325,7 @@ def test_the_seeds_simple_rnn_has_19_weights():
         "bidirectional": False,
         "conv_filters": (),
         "pooling": "last",
+        "random_shift": 0.0,
         "n_networks": 1,
         "scale_inputs": "standard",
         "max_steps": None,
