@@ -121,7 +121,10 @@ def test_only_a_classifiers_auto_epochs_stop_on_a_fitted_training_set():
         params = _params(**named)
         return resolve_sequence_params(params, "series", 100, classifier)["stop_below"]
 
-    assert stop() == SEQUENCE_TRAINING["recipe"]["stop_below"] == 0.02
+    assert stop() == SEQUENCE_TRAINING["recipe"]["stop_below"] == 0.04
+    # Series read as they are fit closer: the threshold chosen for them.
+    assert stop(random_shift=0) == 0.02 == stop(random_shift=0.0)
+    assert stop(random_shift=0.2) == 0.04
     # Named epochs are trained in full; the regressor's plateau schedule and a
     # named network's training have their own ends.
     assert stop(epochs=120) is None
