@@ -475,7 +475,11 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
                 "(or None)."
             )
         params = resolve_sequence_params(
-            named, kind, len(X), classifier=is_classifier(self)
+            named,
+            kind,
+            len(X),
+            classifier=is_classifier(self),
+            ragged=self._input_kind == "ragged",
         )
         if self.model is not None:  # recorded as what the user's network is
             params.update(cell=None, units=None, bidirectional=None, pooling=None)
@@ -499,16 +503,13 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
                 "mask_value, or sequences of different lengths with "
                 "return_sequences=True. Use conv_filters=()."
             )
-        ragged_padded = self._input_kind == "ragged" and not params["conv_filters"]
-        if ragged_padded and named["random_shift"] == "auto":
-            params["random_shift"] = 0.0  # padding would be shifted in
         if params["random_shift"] > 0:
             refuse_unshiftable(
                 params["random_shift"],
                 symbols=not self._numeric,
                 mask_value=self.mask_value,
                 per_step=per_step_outputs(named),
-                padded=ragged_padded,
+                padded=self._input_kind == "ragged" and not params["conv_filters"],
             )
         if params["n_networks"] > 1 and (
             self.return_sequences or self.tbptt_steps is not None

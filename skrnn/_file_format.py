@@ -32,11 +32,35 @@ FORMAT = "skrnn-estimator"
 # of which one ends in NUL ("__strings__" in the header: NumPy's str arrays
 # drop trailing NULs) came later without a new version: readers before them
 # refuse such a file as holding an unknown entry, never read it wrongly.
-FORMAT_VERSION = 5
+# 6: RNNRegressor and RNNClassifier have ``random_shift``; files of earlier
+# versions, which lack it, are read with the value those estimators trained
+# with (ADDED_PARAMETERS).
+FORMAT_VERSION = 6
 OLDEST_READABLE = 3
 # Classes whose state changed since the oldest readable version: files older
 # than this version hold such an estimator in a form this skrnn cannot rebuild.
 OLDEST_READABLE_FOR = {"skrnn.SequenceForecaster": 4}
+# Parameters a class gained after the oldest readable version: class ->
+# {parameter: (the version that added it, the value that reproduces what the
+# class did before)}. A file older than that version lacks the parameter; it is
+# read with that value (also recorded in ``training_params_``, which holds the
+# resolved architecture).
+ADDED_PARAMETERS = {
+    "skrnn.RNNRegressor": {"random_shift": (6, 0.0)},
+    "skrnn.RNNClassifier": {"random_shift": (6, 0.0)},
+}
+
+
+def fill_added_parameters(state, added):
+    """Give ``state`` (an estimator's ``__dict__`` from an older skrnn) the
+    parameters it lacks, ``added`` (name -> value), and record them in its
+    ``training_params_``."""
+    for name, value in added.items():
+        state.setdefault(name, value)
+        resolved = state.get("training_params_")
+        if isinstance(resolved, dict):
+            resolved.setdefault(name, value)
+
 
 # What load_estimator reads at most, generous for real models: a file is
 # refused before its members are decompressed past these.

@@ -35,12 +35,14 @@ from sklearn.utils._param_validation import (
 
 from ._backend import get_keras
 from ._file_format import (
+    ADDED_PARAMETERS,
     ARRAY_NAME,
     MEMBER_NAME,
     OLDEST_READABLE,
     OLDEST_READABLE_FOR,
     Archive,
     InvalidFileError,
+    fill_added_parameters,
     read_header,
     read_npy,
     write_file,
@@ -634,7 +636,14 @@ class _Reader:
                     f"{name} declares no attribute {attribute!r}: a file may set "
                     "only its parameters and fitted attributes"
                 )
-        missing = [p for p in parameters if p not in node["__dict__"]]
+        added = {
+            parameter: value
+            for parameter, (version, value) in ADDED_PARAMETERS.get(name, {}).items()
+            if self.version < version
+        }
+        missing = [
+            p for p in parameters if p not in node["__dict__"] and p not in added
+        ]
         if name.startswith("skrnn.") and missing:
             raise InvalidFileError(f"{name} lacks its parameter {missing[0]!r}")
         state = {}
@@ -646,6 +655,7 @@ class _Reader:
                     f"attribute {attribute!r} of {name} must be {kind.what}; got "
                     f"{_describe(value)}"
                 )
+        fill_added_parameters(state, added)
         cls = resolve(CLASSES[name])
         try:
             _validate_parameters(cls, state)

@@ -302,6 +302,46 @@ def test_files_of_older_formats_are_refused_clearly(fitted, tmp_path):
         load_estimator(tmp_path / "v2.skrnn")
 
 
+def _without_random_shift(version):
+    """A header as a skrnn before ``random_shift`` wrote it."""
+
+    def change(header):
+        header["version"] = version
+        state = header["root"]["state"]["__dict__"]
+        del state["random_shift"]
+        del state["training_params_"]["__dict__"]["random_shift"]
+
+    return change
+
+
+def test_files_and_pickles_from_before_random_shift_load_as_they_trained(
+    saved, tmp_path
+):
+    estimator = load_estimator(saved)
+    X = np.random.RandomState(1).rand(4, 3, 1)
+    # A version 5 file has no random_shift: it never shifted, and is read so.
+    old = _rewrite(saved, tmp_path / "v5.skrnn", header=_without_random_shift(5))
+    loaded = load_estimator(old)
+    assert loaded.random_shift == 0.0 == loaded.get_params()["random_shift"]
+    assert loaded.training_params_["random_shift"] == 0.0
+    np.testing.assert_array_equal(loaded.predict(X), estimator.predict(X))
+    clone(loaded)  # every parameter there
+    # A file of this version must hold it.
+    new = _rewrite(saved, tmp_path / "v6.skrnn", header=_without_random_shift(6))
+    _invalid(new, "skrnn.RNNRegressor lacks its parameter 'random_shift'$")
+    # A pickle from before: the same value.
+    state = estimator.__getstate__()
+    del state["random_shift"]
+    state["training_params_"] = {
+        k: v for k, v in state["training_params_"].items() if k != "random_shift"
+    }
+    unpickled = RNNRegressor.__new__(RNNRegressor)
+    unpickled.__setstate__(state)
+    assert unpickled.random_shift == 0.0
+    assert unpickled.training_params_["random_shift"] == 0.0
+    np.testing.assert_array_equal(unpickled.predict(X), estimator.predict(X))
+
+
 # ------------------------------------------------------------ untrusted files
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory):
@@ -915,7 +955,7 @@ def test_a_panel_saves_its_time_indexes_as_ranges_and_loads_them_shared(
     nodes = header["root"]["state"]["__dict__"]["index_"]["__dict__"]
     # A first stamp and a length per series, not one integer a step.
     assert [node["__index__"] for node in nodes.values()] == ["datetime_range"] * 3
-    assert header["version"] == 5
+    assert header["version"] == 6
     for loaded in (
         load_estimator(tmp_path / "p.skrnn"),
         pickle.loads(pickle.dumps(fc)),

@@ -145,6 +145,16 @@ def test_only_a_classifiers_recipe_shifts_its_training_series():
     assert shift(units=8, random_shift=0.3) == 0.3
     assert shift(classifier=False, random_shift=0.2) == 0.2
     assert shift(random_shift=0) == 0
+    # Ragged series without a front end are padded: "auto" shifts none, and
+    # the fitted-set stop reads the unshifted threshold.
+    ragged = resolve_sequence_params(
+        _params(conv_filters=()), "series", 100, True, True
+    )
+    assert ragged["random_shift"] == 0.0 and ragged["stop_below"] == 0.02
+    assert (
+        resolve_sequence_params(_params(), "series", 100, True, True)["random_shift"]
+        == 0.1
+    )  # resampled for the front end: shifted
 
 
 def _shift_layers(estimator):
