@@ -40,15 +40,22 @@ OLDEST_READABLE = 3
 # Classes whose state changed since the oldest readable version: files older
 # than this version hold such an estimator in a form this skrnn cannot rebuild.
 OLDEST_READABLE_FOR = {"skrnn.SequenceForecaster": 4}
-# Parameters a class gained after the oldest readable version: class ->
-# {parameter: (the version that added it, the value that reproduces what the
-# class did before)}. A file older than that version lacks the parameter; it is
-# read with that value (also recorded in ``training_params_``, which holds the
-# resolved architecture).
-ADDED_PARAMETERS = {
-    "skrnn.RNNRegressor": {"random_shift": (6, 0.0)},
-    "skrnn.RNNClassifier": {"random_shift": (6, 0.0)},
-}
+# Parameters added since the oldest readable version: parameter -> (the
+# version that added it, the value that reproduces what estimators did
+# before). An estimator whose class has the parameter, from a file older than
+# that version (or a pickle without it), is read with that value, also
+# recorded in its ``training_params_``.
+ADDED_PARAMETERS = {"random_shift": (6, 0.0)}
+
+
+def added_parameters(parameters, version=None):
+    """The ADDED_PARAMETERS among ``parameters`` (a class's), name -> value; with
+    a file's ``version``, only those newer than it."""
+    return {
+        name: value
+        for name, (since, value) in ADDED_PARAMETERS.items()
+        if name in parameters and (version is None or version < since)
+    }
 
 
 def fill_added_parameters(state, added):

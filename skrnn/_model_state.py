@@ -9,8 +9,7 @@ import copy
 import warnings
 
 from . import _per_backend
-from ._file_format import ADDED_PARAMETERS, fill_added_parameters
-from ._file_schema import class_ids
+from ._file_format import added_parameters, fill_added_parameters
 from ._recipes import LOSSES, changed_params
 
 
@@ -184,7 +183,7 @@ class KerasModelMixin:
         state = dict(state)
         # A pickle from a skrnn before some parameter existed: the value that
         # reproduces what the estimator did then.
-        fill_added_parameters(state, _added_parameters(type(self), state))
+        fill_added_parameters(state, added_parameters(self._get_param_names()))
         model_bytes = state.pop("_model_bytes", None)
         models_bytes = state.pop("_models_bytes", None)
         if models_bytes is not None:
@@ -201,15 +200,3 @@ class KerasModelMixin:
             state["model_"] = model_from_bytes(model_bytes, safe_mode=False)
             state["_predictor"] = _per_backend.make_predictor(state["model_"])
         super().__setstate__(state)
-
-
-def _added_parameters(cls, state):
-    """Parameters of skrnn's class ``cls`` (or the skrnn class it derives from)
-    that ``state`` lacks, newer than it: name -> the value it trained with."""
-    ids = class_ids()
-    known = next((ids[c] for c in cls.__mro__ if c in ids), None)
-    return {
-        name: value
-        for name, (_, value) in ADDED_PARAMETERS.get(known, {}).items()
-        if name not in state
-    }

@@ -35,13 +35,13 @@ from sklearn.utils._param_validation import (
 
 from ._backend import get_keras
 from ._file_format import (
-    ADDED_PARAMETERS,
     ARRAY_NAME,
     MEMBER_NAME,
     OLDEST_READABLE,
     OLDEST_READABLE_FOR,
     Archive,
     InvalidFileError,
+    added_parameters,
     fill_added_parameters,
     read_header,
     read_npy,
@@ -636,11 +636,7 @@ class _Reader:
                     f"{name} declares no attribute {attribute!r}: a file may set "
                     "only its parameters and fitted attributes"
                 )
-        added = {
-            parameter: value
-            for parameter, (version, value) in ADDED_PARAMETERS.get(name, {}).items()
-            if self.version < version
-        }
+        added = added_parameters(parameters, self.version)
         missing = [
             p for p in parameters if p not in node["__dict__"] and p not in added
         ]
