@@ -10,6 +10,7 @@ layer and loss they need.
 
 import numpy as np
 from sklearn.base import BaseEstimator, _fit_context, is_classifier
+from sklearn.utils._param_validation import validate_parameter_constraints
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
 from . import _backend, _engine
@@ -28,6 +29,7 @@ from ._recipes import (
     COMBINE,
     ENSEMBLE_COMBINATION,
     FITTED_PATIENCE,
+    copy_offsets,
     is_one_of,
     per_step_outputs,
     refuse_changed_network,
@@ -35,6 +37,7 @@ from ._recipes import (
     refuse_unshiftable,
     resolve_sequence_params,
     sequence_recipe_kind,
+    shifted_copies,
 )
 
 # Parameters the fitted network was built for, or that shape what it reads
@@ -104,6 +107,7 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
         conv_kernel_size=8,
         pooling="auto",
         random_shift="auto",
+        predict_shifts="auto",
         lr_schedule="auto",
         n_networks="auto",
         model=None,
@@ -135,6 +139,7 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
         self.conv_kernel_size = conv_kernel_size
         self.pooling = pooling
         self.random_shift = random_shift
+        self.predict_shifts = predict_shifts
         self.lr_schedule = lr_schedule
         self.n_networks = n_networks
         self.model = model
@@ -503,6 +508,8 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
                 "mask_value, or sequences of different lengths with "
                 "return_sequences=True. Use conv_filters=()."
             )
+        # Copies named without a shift: refused before any training.
+        shifted_copies(self.predict_shifts, params["random_shift"])
         if params["random_shift"] > 0:
             refuse_unshiftable(
                 params["random_shift"],
@@ -599,16 +606,19 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
             ],
             "predict",
         )
+        n_copies = self._shifted_copies()
         X = validate_sequences(self, X, reset=False)
         if self._numeric:
             X = self.input_encoder_.transform(X)
         predictor = self._compiled_predictor()
         # A shape predicted again and again (serving) is compiled with XLA.
-        # Samples of one length for a network that reads padding take the
-        # padded lengths too: on JAX each new length compiled (0.45 s a call
-        # serving single sequences of any length).
-        if X.is_dense and not self._padded_input:
-            return self._combine(predictor(X.dense, compile_hot=True))
+        # Series of one length are read whole, those of different lengths
+        # resampled to one included (never padded: their front end would read
+        # the padding). Samples of one length for a network that reads padding
+        # take the padded lengths too: on JAX each new length compiled (0.45 s
+        # a call serving single sequences of any length).
+        if X.is_dense and (not self._padded_input or self._resampled):
+            return self._combine(self._predict_copies(predictor, X.dense, n_copies))
         outputs = [None] * len(X)
         masked = self._padded_input
         for group in self._prediction_groups(X.lengths):
@@ -625,6 +635,36 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
         if self.return_sequences:  # a list only for sequences of different lengths
             return outputs if len(set(X.lengths.tolist())) > 1 else np.stack(outputs)
         return self._combine(np.stack(outputs))
+
+    def _shifted_copies(self):
+        """How many shifted copies of each series a prediction averages.
+
+        ``predict_shifts`` is read at prediction only (it may change after
+        ``fit``), so it is checked here, before the data are read.
+        """
+        validate_parameter_constraints(
+            {"predict_shifts": self._parameter_constraints["predict_shifts"]},
+            {"predict_shifts": self.predict_shifts},
+            caller_name=type(self).__name__,
+        )
+        return shifted_copies(
+            self.predict_shifts, self.training_params_["random_shift"]
+        )
+
+    def _predict_copies(self, predictor, dense, n_copies):
+        """The network's outputs on ``dense`` series, averaged over ``n_copies``
+        shifted copies (one: the series as they are)."""
+        shift = self.training_params_["random_shift"]
+        offsets = copy_offsets(n_copies, shift, dense.shape[1])
+        if offsets == [0]:
+            return predictor(dense, compile_hot=True)
+        steps = np.arange(dense.shape[1])
+        total = None
+        for offset in offsets:
+            copy = np.take(dense, np.clip(steps + offset, 0, len(steps) - 1), axis=1)
+            outputs = predictor(copy, compile_hot=True).astype(np.float64)
+            total = outputs if total is None else total + outputs
+        return total / len(offsets)
 
     def _combine(self, outputs):
         """The ensemble's output: its members' (probabilities, values) combined

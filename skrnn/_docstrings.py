@@ -96,6 +96,17 @@ random_shift : float in [0, 0.5] or "auto", default="auto"
     numeric series without padding: not strings or tokens, ``mask_value``,
     per-step outputs, series of different lengths without a convolutional
     front end, or ``model``.
+predict_shifts : int or "auto", default="auto"
+    Copies of each series, shifted in time, whose outputs are averaged at
+    prediction (probabilities, values): 1 reads each series once, as it is;
+    k > 1 reads it k times, shifted by evenly spaced steps from
+    -``random_shift`` to +``random_shift`` of its length, the range it
+    trained on (3 copies at ``random_shift=0.1``: -0.1, 0 and +0.1 of the
+    length), the first or last step repeated as in training, for k times the
+    prediction's arithmetic. "auto": 3 where the network trained on shifted
+    series (``random_shift`` above 0), else 1. More than 1 needs
+    ``random_shift`` above 0 (an error otherwise). Only prediction reads it:
+    it may be changed after ``fit``.
 lr_schedule : {"auto", "plateau", "cosine"} or None, default="auto"
     How the learning rate changes during a fit. "plateau" halves it each
     time the training loss has not improved for 10 epochs, down to 1e-5

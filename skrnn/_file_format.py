@@ -35,7 +35,9 @@ FORMAT = "skrnn-estimator"
 # 6: RNNRegressor and RNNClassifier have ``random_shift``; files of earlier
 # versions, which lack it, are read with the value those estimators trained
 # with (ADDED_PARAMETERS).
-FORMAT_VERSION = 6
+# 7: RNNRegressor and RNNClassifier have ``predict_shifts``; files of earlier
+# versions are read with 1 (each series read once, as they predicted).
+FORMAT_VERSION = 7
 OLDEST_READABLE = 3
 # Classes whose state changed since the oldest readable version: files older
 # than this version hold such an estimator in a form this skrnn cannot rebuild.
@@ -44,8 +46,10 @@ OLDEST_READABLE_FOR = {"skrnn.SequenceForecaster": 4}
 # version that added it, the value that reproduces what estimators did
 # before). An estimator whose class has the parameter, from a file older than
 # that version (or a pickle without it), is read with that value, also
-# recorded in its ``training_params_``.
-ADDED_PARAMETERS = {"random_shift": (6, 0.0)}
+# recorded in its ``training_params_`` unless only prediction reads it
+# (PREDICTION_PARAMETERS: not resolved at fit).
+ADDED_PARAMETERS = {"random_shift": (6, 0.0), "predict_shifts": (7, 1)}
+PREDICTION_PARAMETERS = frozenset({"predict_shifts"})
 
 
 def added_parameters(parameters, version=None):
@@ -65,7 +69,7 @@ def fill_added_parameters(state, added):
     for name, value in added.items():
         state.setdefault(name, value)
         resolved = state.get("training_params_")
-        if isinstance(resolved, dict):
+        if isinstance(resolved, dict) and name not in PREDICTION_PARAMETERS:
             resolved.setdefault(name, value)
 
 

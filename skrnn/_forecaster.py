@@ -272,7 +272,7 @@ validation_fraction, warm_start, distribution, random_state, verbose :
         ``embedding_dim``, ``return_sequences``, ``tbptt_steps``,
         ``scale_inputs``, ``max_steps``, ``conv_filters``,
         ``conv_kernel_size``, ``pooling``, ``random_shift``,
-        ``lr_schedule`` -- do not apply:
+        ``predict_shifts``, ``lr_schedule`` -- do not apply:
         the forecaster cuts its own equal-length numeric windows of
         ``window_`` steps and scales them with ``scale`` or ``normalize``.)
 

@@ -302,14 +302,15 @@ def test_files_of_older_formats_are_refused_clearly(fitted, tmp_path):
         load_estimator(tmp_path / "v2.skrnn")
 
 
-def _without_random_shift(version):
-    """A header as a skrnn before ``random_shift`` wrote it."""
+def _without(version, *names):
+    """A header as a skrnn before the parameters ``names`` wrote it."""
 
     def change(header):
         header["version"] = version
         state = header["root"]["state"]["__dict__"]
-        del state["random_shift"]
-        del state["training_params_"]["__dict__"]["random_shift"]
+        for name in names:
+            del state[name]
+            state["training_params_"]["__dict__"].pop(name, None)
 
     return change
 
@@ -319,27 +320,61 @@ def test_files_and_pickles_from_before_random_shift_load_as_they_trained(
 ):
     estimator = load_estimator(saved)
     X = np.random.RandomState(1).rand(4, 3, 1)
-    # A version 5 file has no random_shift: it never shifted, and is read so.
-    old = _rewrite(saved, tmp_path / "v5.skrnn", header=_without_random_shift(5))
+    # A version 5 file has neither random_shift nor predict_shifts: it never
+    # shifted, read each series once, and is read so.
+    both = ("random_shift", "predict_shifts")
+    old = _rewrite(saved, tmp_path / "v5.skrnn", header=_without(5, *both))
     loaded = load_estimator(old)
     assert loaded.random_shift == 0.0 == loaded.get_params()["random_shift"]
     assert loaded.training_params_["random_shift"] == 0.0
+    assert loaded.predict_shifts == 1 == loaded.get_params()["predict_shifts"]
+    assert "predict_shifts" not in loaded.training_params_  # not resolved at fit
     np.testing.assert_array_equal(loaded.predict(X), estimator.predict(X))
     clone(loaded)  # every parameter there
-    # A file of this version must hold it.
-    new = _rewrite(saved, tmp_path / "v6.skrnn", header=_without_random_shift(6))
+    # Version 6 has random_shift but not predict_shifts.
+    v6 = _rewrite(saved, tmp_path / "v6.skrnn", header=_without(6, "predict_shifts"))
+    assert load_estimator(v6).predict_shifts == 1
+    # A file of a version that has a parameter must hold it.
+    new = _rewrite(saved, tmp_path / "v6b.skrnn", header=_without(6, "random_shift"))
     _invalid(new, "skrnn.RNNRegressor lacks its parameter 'random_shift'$")
-    # A pickle from before: the same value.
+    new = _rewrite(saved, tmp_path / "v7.skrnn", header=_without(7, "predict_shifts"))
+    _invalid(new, "skrnn.RNNRegressor lacks its parameter 'predict_shifts'$")
+    # A pickle from before: the same values.
     state = estimator.__getstate__()
-    del state["random_shift"]
+    for name in both:
+        del state[name]
     state["training_params_"] = {
         k: v for k, v in state["training_params_"].items() if k != "random_shift"
     }
     unpickled = RNNRegressor.__new__(RNNRegressor)
     unpickled.__setstate__(state)
-    assert unpickled.random_shift == 0.0
+    assert unpickled.random_shift == 0.0 and unpickled.predict_shifts == 1
     assert unpickled.training_params_["random_shift"] == 0.0
+    assert "predict_shifts" not in unpickled.training_params_
     np.testing.assert_array_equal(unpickled.predict(X), estimator.predict(X))
+
+
+def test_a_shifted_classifier_saved_before_predict_shifts_reads_each_series_once(
+    tmp_path,
+):
+    X = np.random.default_rng(0).normal(size=(24, 10, 1))
+    y = np.arange(24) % 2
+    clf = RNNClassifier(epochs=1, n_networks=1, conv_filters=(4,), random_state=0)
+    clf.fit(X, y)
+    assert clf.training_params_["random_shift"] == 0.1
+    once = clf.set_params(predict_shifts=1).predict_proba(X)
+    clf.set_params(predict_shifts="auto")
+    save_estimator(clf, tmp_path / "c.skrnn")
+    header = _without(6, "predict_shifts")
+    old = load_estimator(
+        _rewrite(tmp_path / "c.skrnn", tmp_path / "v6.skrnn", header=header)
+    )
+    assert old.predict_shifts == 1
+    np.testing.assert_array_equal(old.predict_proba(X), once)
+    # Saved now, it keeps "auto": three copies, as before the save.
+    now = load_estimator(tmp_path / "c.skrnn")
+    assert now.predict_shifts == "auto"
+    np.testing.assert_array_equal(now.predict_proba(X), clf.predict_proba(X))
 
 
 # ------------------------------------------------------------ untrusted files
@@ -955,7 +990,7 @@ def test_a_panel_saves_its_time_indexes_as_ranges_and_loads_them_shared(
     nodes = header["root"]["state"]["__dict__"]["index_"]["__dict__"]
     # A first stamp and a length per series, not one integer a step.
     assert [node["__index__"] for node in nodes.values()] == ["datetime_range"] * 3
-    assert header["version"] == 6
+    assert header["version"] == _file_format.FORMAT_VERSION
     for loaded in (
         load_estimator(tmp_path / "p.skrnn"),
         pickle.loads(pickle.dumps(fc)),

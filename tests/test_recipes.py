@@ -16,9 +16,11 @@ from skrnn._recipes import (
     SEQUENCE_TRAINING,
     auto_batch_size,
     auto_epochs,
+    copy_offsets,
     resolve_forecast_params,
     resolve_sequence_params,
     sequence_recipe_kind,
+    shifted_copies,
 )
 
 
@@ -218,6 +220,81 @@ def test_a_shift_that_would_move_padding_or_targets_is_an_error(named, message):
     if "units" not in named:
         auto = RNNClassifier(epochs=1, n_networks=1, **named).fit(X, y)
         assert auto.training_params_["random_shift"] == 0.0
+
+
+def test_copies_are_shifted_evenly_across_the_training_shifts_range():
+    assert copy_offsets(1, 0.1, 400) == [0]
+    assert copy_offsets(3, 0.1, 400) == [-40, 0, 40]
+    assert copy_offsets(5, 0.1, 400) == [-40, -20, 0, 20, 40]
+    assert copy_offsets(5, 0.1, 45) == [-4, -2, 0, 2, 4]  # 4.5 and 2.25 rounded
+    assert shifted_copies("auto", 0.1) == 3 and shifted_copies("auto", 0.0) == 1
+    assert shifted_copies(5, 0.1) == 5 and shifted_copies(1, 0.0) == 1
+    with pytest.raises(ValueError, match="predict_shifts=3: .*random_shift=0.0"):
+        shifted_copies(3, 0.0)
+
+
+def _outputs_of_shifted_copies(clf, X, offsets):
+    """What the network outputs on the encoded series, each shifted as the
+    RandomShift layer shifts (step t reads step t + offset), averaged."""
+    from skrnn._inputs import validate_sequences
+
+    dense = clf.input_encoder_.transform(validate_sequences(clf, X, reset=False)).dense
+    steps = np.arange(dense.shape[1])
+    outputs = [
+        np.asarray(
+            clf.model_(dense[:, np.clip(steps + o, 0, len(steps) - 1)], training=False)
+        )
+        for o in offsets
+    ]
+    return np.mean(outputs, axis=0)
+
+
+def test_predictions_average_shifted_copies_where_the_network_trained_shifted():
+    X = np.random.default_rng(0).normal(size=(24, 40, 1))
+    y = (X[:, 10:20, 0].sum(axis=1) > 0).astype(int)
+    clf = RNNClassifier(epochs=2, n_networks=1, conv_filters=(4,), random_state=0)
+    clf.fit(X, y)
+    assert clf.predict_shifts == "auto" and clf.training_params_["random_shift"] == 0.1
+    assert "predict_shifts" not in clf.training_params_  # read at prediction only
+    # Three copies: shifted by -4, 0 and +4 of the 40 steps (0.1 either way).
+    p1 = _outputs_of_shifted_copies(clf, X, [-4, 0, 4])[:, 0]
+    proba = clf.predict_proba(X)
+    np.testing.assert_allclose(proba[:, 1], p1, rtol=1e-5, atol=1e-6)
+    # Changed after fit, no refit: one copy, the series as they are.
+    once = clf.set_params(predict_shifts=1).predict_proba(X)
+    np.testing.assert_allclose(
+        once[:, 1], _outputs_of_shifted_copies(clf, X, [0])[:, 0], rtol=1e-5, atol=1e-6
+    )
+    assert np.abs(once - proba).max() > 1e-4  # the copies changed something
+    five = clf.set_params(predict_shifts=5).predict_proba(X)
+    np.testing.assert_allclose(
+        five[:, 1],
+        _outputs_of_shifted_copies(clf, X, [-4, -2, 0, 2, 4])[:, 0],
+        rtol=1e-5,
+        atol=1e-6,
+    )
+    # A bad value is refused before any prediction, and the estimator is intact.
+    with pytest.raises(InvalidParameterError, match="predict_shifts"):
+        clf.set_params(predict_shifts=0).predict(X)
+    np.testing.assert_array_equal(
+        clf.set_params(predict_shifts=1).predict_proba(X), once
+    )
+
+
+def test_copies_named_without_a_shift_are_an_error_at_fit_and_predict():
+    X = np.random.default_rng(0).normal(size=(24, 40, 1))
+    y = np.arange(24) % 2
+    fast = dict(epochs=1, n_networks=1, conv_filters=(4,), random_state=0)
+    with pytest.raises(ValueError, match="predict_shifts=3: copies are shifted"):
+        RNNClassifier(random_shift=0, predict_shifts=3, **fast).fit(X, y)
+    # Unshifted, "auto" reads each series once: the network's own outputs.
+    reg = RNNRegressor(**fast).fit(X, y.astype(float))
+    assert reg.training_params_["random_shift"] == 0.0
+    expected = reg.predict(X)
+    reg.set_params(predict_shifts=2)
+    with pytest.raises(ValueError, match="random_shift=0.0 .series read as they are"):
+        reg.predict(X)
+    np.testing.assert_array_equal(reg.set_params(predict_shifts=1).predict(X), expected)
 
 
 def test_auto_epochs_end_after_the_patience_below_the_threshold(monkeypatch):
