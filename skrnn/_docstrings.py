@@ -89,10 +89,11 @@ random_shift : float in [0, 0.5] or "auto", default="auto"
     Augments the training series: each is shifted in time by a random number
     of steps, up to this fraction of its length either way, its first or
     last step repeated into the steps it leaves, drawn anew for every series,
-    batch and network; predictions read the series as they are. 0 turns it
-    off. "auto": 0.1 for a classifier's numeric recipe (its network not
-    named, whole series in, one output each), 0 elsewhere (a regressor's
-    target may depend on where a pattern lies). More than 0 needs whole
+    batch and network; predictions average copies shifted across that range
+    (``predict_shifts``). 0 turns it off. "auto": 0.1 for a classifier's
+    numeric recipe (its network not named, whole series in, one output
+    each), 0 elsewhere (a regressor's target may depend on where a pattern
+    lies). More than 0 needs whole
     numeric series without padding: not strings or tokens, ``mask_value``,
     per-step outputs, series of different lengths without a convolutional
     front end, or ``model``.
@@ -234,6 +235,7 @@ parameter            numeric series   per-step,        strings,     named networ
 ``conv_filters``     (128, 128)       ()               ()           ()
 ``pooling``          "mean"           "last"           "last"       "last"
 ``random_shift``     0.1 (c)          0                0            0
+``predict_shifts``   3 (d)            1                1            1
 ``n_networks``       3 (a)            1                1            1
 ``scale_inputs``     "instance"       "instance" (b)   (none)       "standard"
 ``max_steps``        128              128 (b)          None         None
@@ -252,6 +254,7 @@ sequences (e.g. to tag every step); truncated backpropagation refuses
 (c) 0 for :class:`RNNRegressor`: the shift was chosen on the
 classification sets, and a regression target may depend on where a
 pattern lies.
+(d) Follows ``random_shift``: 3 copies where it is above 0, else 1.
 
 So ``RNNRegressor(cell="simple", units=3)`` on one feature is a
 ``SimpleRNN(3)`` and a ``Dense(1)``: 19 weights."""
