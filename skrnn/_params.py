@@ -90,6 +90,7 @@ SEQUENCE_PARAMS = {
     "conv_kernel_size": (8, [Count(1)]),
     "pooling": ("auto", [StrOptions({"auto", "mean", "last"})]),
     "random_shift": ("auto", [Number(0, 0.5, closed="both"), AUTO]),
+    # Read at prediction only: "auto" is resolved there, not in training_params_.
     "predict_shifts": ("auto", [Count(1), AUTO]),
     "lr_schedule": ("auto", [StrOptions({"auto", "plateau", "cosine"}), None]),
 }
