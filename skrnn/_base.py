@@ -656,15 +656,18 @@ class BaseRNN(KerasModelMixin, BaseEstimator):
         shifted copies (one: the series as they are)."""
         shift = self.training_params_["random_shift"]
         offsets = copy_offsets(n_copies, shift, dense.shape[1])
-        if offsets == [0]:
+        if offsets == [0]:  # the series as they are: no copy of the input
             return predictor(dense, compile_hot=True)
         steps = np.arange(dense.shape[1])
-        total = None
-        for offset in offsets:
-            copy = np.take(dense, np.clip(steps + offset, 0, len(steps) - 1), axis=1)
-            outputs = predictor(copy, compile_hot=True).astype(np.float64)
-            total = outputs if total is None else total + outputs
-        return total / len(offsets)
+        # One shifted copy of the input at a time; the outputs are small.
+        outputs = [
+            predictor(
+                np.take(dense, np.clip(steps + o, 0, len(steps) - 1), axis=1),
+                compile_hot=True,
+            )
+            for o in offsets
+        ]
+        return np.mean(outputs, axis=0, dtype=np.float64)
 
     def _combine(self, outputs):
         """The ensemble's output: its members' (probabilities, values) combined

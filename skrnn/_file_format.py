@@ -64,8 +64,8 @@ def added_parameters(parameters, version=None):
 
 def fill_added_parameters(state, added):
     """Give ``state`` (an estimator's ``__dict__`` from an older skrnn) the
-    parameters it lacks, ``added`` (name -> value), and record them in its
-    ``training_params_``."""
+    parameters it lacks, ``added`` (name -> value), and record those fit
+    resolves in its ``training_params_`` (not PREDICTION_PARAMETERS)."""
     for name, value in added.items():
         state.setdefault(name, value)
         resolved = state.get("training_params_")
