@@ -35,18 +35,27 @@ def _steps(data, weights):
     return steps, weights
 
 
+def _weighted_mean_and_std(values, weights):
+    """Per-column mean and standard deviation, weighted."""
+    mean = np.average(values, axis=0, weights=weights)
+    return mean, np.sqrt(np.average((values - mean) ** 2, axis=0, weights=weights))
+
+
 def _weighted_mean_and_scale(values, weights):
     """Per-column mean and standard deviation (1 where it is 0), weighted."""
-    mean = np.average(values, axis=0, weights=weights)
-    std = np.sqrt(np.average((values - mean) ** 2, axis=0, weights=weights))
+    mean, std = _weighted_mean_and_std(values, weights)
     return mean, np.where(std > 0, std, 1.0)
 
 
-# Floors of the training scale of the level channels that instance scaling adds:
-# sets z-normalised at the source have (nearly) one mean and one spread, and
-# dividing by their tiny spread across series would blow noise up into features.
-_MEAN_SCALE_FLOOR = 0.01  # times the raw channel's standard deviation
-_LOG_STD_SCALE_FLOOR = 0.01
+# Level channels that carry nothing: on sets z-normalised at the source every
+# series has (nearly) one mean and one spread, and their spread across the
+# training series is rounding noise. Such a channel (spread below these
+# thresholds) is set to 0 on every series, its scale infinite: dividing by the
+# tiny spread would blow the noise up into features, and a floored scale left a
+# channel that never moved in training free to move by whole units on a series
+# normalised slightly differently at prediction (research log, round 17).
+_MEAN_SPREAD_THRESHOLD = 0.01  # times the raw channel's standard deviation
+_LOG_STD_SPREAD_THRESHOLD = 0.01
 _LOG_STD_EPSILON = 1e-6
 
 
@@ -60,9 +69,9 @@ class InputEncoder:
         deviation. "instance" first z-normalises each series and channel over
         its own real steps and appends the series' mean and log standard
         deviation of each channel as constant channels (``3 * n_channels`` in
-        all), then standardises every channel with training statistics (the
-        level channels' scales floored). None leaves values as they are. True
-        means "standard".
+        all), then standardises every channel with training statistics (level
+        channels that barely vary across the training series are set to 0).
+        None leaves values as they are. True means "standard".
     masked : bool
         Append the "real step" channel (variable-length data, or ``mask_value``).
     mask_value : float or None
@@ -139,9 +148,10 @@ class InputEncoder:
             steps, raw = steps[real], raw[real]
             weights = None if weights is None else weights[real]
         if len(steps) and (weights is None or weights.sum() > 0):
-            self.mean_, self.scale_ = _weighted_mean_and_scale(steps, weights)
+            self.mean_, std = _weighted_mean_and_std(steps, weights)
+            self.scale_ = np.where(std > 0, std, 1.0)
             if self._instance:
-                self.scale_ = _floor_level_scales(self.scale_, raw, weights)
+                _drop_flat_level_channels(self.scale_, std, raw, weights)
         return self
 
     @property
@@ -232,14 +242,19 @@ def _instance_channels(values, mask_value=None):
     return np.concatenate([z, level], axis=-1)
 
 
-def _floor_level_scales(scale, raw, weights):
-    """Floor the training scales of the mean and log-std channels (see above)."""
+def _drop_flat_level_channels(scale, std, raw, weights):
+    """Set to infinity, in place, the scales of the level channels whose training
+    spread ``std`` is below the thresholds above (the channels become 0)."""
     n = raw.shape[1]
     _, raw_scale = _weighted_mean_and_scale(raw, weights)
-    scale = scale.copy()
-    scale[n : 2 * n] = np.maximum(scale[n : 2 * n], _MEAN_SCALE_FLOOR * raw_scale)
-    scale[2 * n :] = np.maximum(scale[2 * n :], _LOG_STD_SCALE_FLOOR)
-    return scale
+    flat = np.concatenate(
+        [
+            np.zeros(n, bool),
+            std[n : 2 * n] < _MEAN_SPREAD_THRESHOLD * raw_scale,
+            std[2 * n :] < _LOG_STD_SPREAD_THRESHOLD,
+        ]
+    )
+    scale[flat] = np.inf
 
 
 def _resample(values, n_steps):

@@ -67,14 +67,57 @@ def test_instance_scaling_shape_and_level_channels():
     assert np.ptp(encoded[:, :, 2:], axis=1).max() < 1e-5
 
 
-def test_level_scales_are_floored_for_series_normalised_at_the_source():
-    rng = np.random.RandomState(0)
-    X = rng.normal(size=(20, 50, 1))
-    X = (X - X.mean(axis=1, keepdims=True)) / X.std(axis=1, keepdims=True)
+def _z_normalised(X):
+    return (X - X.mean(axis=1, keepdims=True)) / X.std(axis=1, keepdims=True)
+
+
+def test_level_channels_that_barely_vary_are_set_to_zero():
+    # Series z-normalised at the source: their means are ~1e-17 apart and their
+    # log-stds ~1e-16. Those channels carry nothing and are set to 0, so a
+    # series normalised slightly differently encodes exactly as the original.
+    X = _z_normalised(np.random.RandomState(0).normal(size=(20, 50, 1)))
     encoder = InputEncoder(scale="instance").fit(Sequences(dense=X))
-    # Means ~1e-17 and log-stds ~1e-16 apart: not divided by their own spread.
-    assert encoder.scale_[1] >= 0.01 * X.std() and encoder.scale_[2] >= 0.01
-    assert np.abs(encoder.transform(Sequences(dense=X)).dense).max() < 10
+    assert np.isfinite(encoder.scale_[0]) and np.isinf(encoder.scale_[1:]).all()
+    encoded = encoder.transform(Sequences(dense=X)).dense
+    assert np.isfinite(encoded).all() and not encoded[..., 1:].any()
+    shifted = encoder.transform(Sequences(dense=1.05 * X + 0.05)).dense
+    np.testing.assert_allclose(shifted, encoded, atol=1e-5)
+
+
+def test_level_channels_that_vary_keep_their_training_spread():
+    rng = np.random.RandomState(0)
+    # Levels vary across the series, spreads are equal: the mean channel is a
+    # feature (scaled by its spread), the log-std channel is set to 0.
+    X = _z_normalised(rng.normal(size=(20, 50, 1))) + rng.normal(size=(20, 1, 1))
+    encoder = InputEncoder(scale="instance").fit(Sequences(dense=X))
+    np.testing.assert_allclose(encoder.scale_[1], X.mean(axis=1).std(), rtol=1e-6)
+    assert np.isinf(encoder.scale_[2])
+    level = encoder.transform(Sequences(dense=X)).dense[:, 0, 1]
+    np.testing.assert_allclose(level.std(), 1.0, rtol=1e-5)
+    # Spreads just above the threshold (1% of the raw spread) are kept.
+    X = (
+        _z_normalised(rng.normal(size=(20, 50, 1)))
+        + np.linspace(0, 0.05, 20)[:, None, None]
+    )
+    encoder = InputEncoder(scale="instance").fit(Sequences(dense=X))
+    assert np.isfinite(encoder.scale_[1])
+
+
+def test_series_normalised_slightly_differently_predict_alike(tmp_path):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 24))
+    y = np.where(X[:, :12].sum(axis=1) > X[:, 12:].sum(axis=1), "a", "b")
+    X = _z_normalised(X[..., None])[..., 0]  # as UCR sets come
+    clf = RNNClassifier(
+        units=4, conv_filters=(4,), scale_inputs="instance", epochs=2, n_networks=1
+    )
+    clf.fit(X, y)
+    proba = clf.predict_proba(X)
+    np.testing.assert_allclose(clf.predict_proba(1.05 * X + 0.05), proba, atol=1e-5)
+    save_estimator(clf, tmp_path / "c.skrnn")
+    loaded = load_estimator(tmp_path / "c.skrnn")
+    assert np.isinf(loaded.input_encoder_.scale_[1:]).all()
+    np.testing.assert_allclose(loaded.predict_proba(X), proba, atol=1e-6)
 
 
 def test_scaling_can_be_turned_off():
