@@ -7,6 +7,7 @@ measured with one thread: ``SKRNN_NUM_THREADS=1 OMP_NUM_THREADS=1``)::
     python benchmarks/bench_ucr.py --sets OSULeaf ACSF1 # a subset
     python benchmarks/bench_ucr.py --validate           # _TRAIN split 70/30, no _TEST
     python benchmarks/bench_ucr.py --aeon-python /tmp/aeon-venv/bin/python
+    python benchmarks/bench_ucr.py --random-state 1     # skrnn's rows seeded with 1
 
 Sets (``../shared/data/ucr``, ``.ts`` files read by ``skrnn.datasets.load_ts``):
 OSULeaf, PLAID (unequal lengths), ACSF1 (1,460 steps) scored by accuracy;
@@ -17,7 +18,8 @@ recipe can be chosen without looking at the test files.
 Rows per set, each with its fit time:
 
 * ``skrnn defaults`` -- ``RNNClassifier(random_state=0)`` /
-  ``RNNRegressor(random_state=0)`` on the arrays as loaded (a ragged list for
+  ``RNNRegressor(random_state=0)`` (``--random-state`` sets another seed, to
+  see how far one fit's score moves with it) on the arrays as loaded (a ragged list for
   PLAID), string labels: the estimators' own recipe (instance scaling,
   resampling of unequal lengths, folding, Conv1D front end + bidirectional GRU
   with mean pooling; the classifier on a cosine schedule in batches of at most
@@ -218,7 +220,9 @@ from skrnn import RNNClassifier, RNNRegressor
 import keras  # imported before the clock starts, as aeon's rows do
 # skrnn caps the backend's threads itself (SKRNN_NUM_THREADS, OMP_NUM_THREADS).
 classification = y_train.dtype.kind in "US"
-estimator = (RNNClassifier if classification else RNNRegressor)(random_state=0)
+estimator = (RNNClassifier if classification else RNNRegressor)(
+    random_state=int(sys.argv[2])
+)
 start = time.perf_counter()
 pred = np.asarray(estimator.fit(X_train, y_train).predict(X_test))
 seconds = time.perf_counter() - start
@@ -229,8 +233,9 @@ print(json.dumps({"score": score, "fit_s": seconds, "skrnn": skrnn.__file__}))
 """
 
 
-def run_skrnn(split, backend, checkout=None):
-    """skrnn's defaults on ``split`` (the four arrays), in a process on ``backend``.
+def run_skrnn(split, backend, checkout=None, random_state=0):
+    """skrnn's defaults on ``split`` (the four arrays), in a process on ``backend``,
+    seeded with ``random_state``.
 
     ``checkout``: another source tree of skrnn (``git worktree add``) whose
     package is imported instead of the installed one, to time two versions
@@ -246,7 +251,8 @@ def run_skrnn(split, backend, checkout=None):
         # Run outside any source tree: ``python -c`` puts its working folder
         # first on the path, ahead of PYTHONPATH (from the repository's root,
         # its own skrnn would shadow the checkout's).
-        result = _json_run([sys.executable, "-c", SKRNN_SCRIPT, path], env, folder)
+        command = [sys.executable, "-c", SKRNN_SCRIPT, path, str(random_state)]
+        result = _json_run(command, env, folder)
     if checkout:
         expected = Path(checkout).resolve() / "skrnn"
         if Path(result["skrnn"]).resolve().parent != expected:
@@ -298,6 +304,12 @@ def main(argv=None):
         help="Keras backends for the skrnn rows (one process each)",
     )
     add_checkouts_argument(parser)
+    parser.add_argument(
+        "--random-state",
+        type=int,
+        default=0,
+        help="random_state of the skrnn rows (0 for the figures in the docs)",
+    )
     parser.add_argument("--keras-epochs", type=int, default=20)
     parser.add_argument(
         "--peer-epochs",
@@ -356,7 +368,7 @@ def main(argv=None):
                     value, seconds = result["score"], result["fit_s"]
                 elif contender == "skrnn":
                     split = (X_train, y_train, X_test, y_test)
-                    result = run_skrnn(split, *backend)
+                    result = run_skrnn(split, *backend, args.random_state)
                     value, seconds = result["score"], result["fit_s"]
                 else:
                     if contender == "nn":
@@ -389,7 +401,10 @@ def main(argv=None):
                 ]
             )
     split = "validation split of _TRAIN (30%)" if args.validate else "_TEST files"
-    print(f"\nScored on: {split}; threads: {threads or 'default'}")
+    print(
+        f"\nScored on: {split}; threads: {threads or 'default'}; "
+        f"skrnn's random_state: {args.random_state}"
+    )
     print_table(["set", "contender", "metric", "score", "fit+predict s"], rows)
 
 
