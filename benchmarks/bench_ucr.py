@@ -19,10 +19,10 @@ Rows per set, each with its fit time:
 
 * ``skrnn defaults`` -- ``RNNClassifier(random_state=0)`` /
   ``RNNRegressor(random_state=0)`` (``--random-state`` sets another seed, to
-  see how far one fit's score moves with it) on the arrays as loaded (a ragged list for
-  PLAID), string labels: the estimators' own recipe (instance scaling,
-  resampling of unequal lengths, folding, Conv1D front end + bidirectional GRU
-  with mean pooling; the classifier on a cosine schedule in batches of at most
+  see how far one fit's score moves with it) on the arrays as loaded (a
+  ragged list for PLAID), string labels: the estimators' own recipe
+  (instance scaling, resampling of unequal lengths, folding, Conv1D front end
+  + bidirectional GRU with mean pooling; the classifier on a cosine schedule in batches of at most
   32, the regressor on the plateau schedule in batches of a tenth; the average
   of three such networks trained side by side, two for the regressor). The
   issue's target: mean accuracy over the three classification sets >= 0.90
