@@ -285,6 +285,9 @@ def _zone_from_json(node):
     name = node["name"]
     if not isinstance(name, str):
         raise TypeError(f"time zone name {name!r} is not a string")
+    import zoneinfo
+
+    zone = zoneinfo.ZoneInfo(name)  # refuses paths and names of no zone
     if node.get("library") == "pytz":
         try:
             import pytz
@@ -292,9 +295,12 @@ def _zone_from_json(node):
             pass
         else:
             return pytz.timezone(name)
-    import zoneinfo
+    if node.get("library") == "dateutil":  # a dependency of pandas
+        from dateutil import tz as dateutil_tz
 
-    return zoneinfo.ZoneInfo(name)
+        # The name is a zone zoneinfo knows (checked above), never a path.
+        return dateutil_tz.gettz(name) or zone
+    return zone
 
 
 # What a file's root may be: the estimators save_estimator is documented for.

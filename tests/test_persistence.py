@@ -931,7 +931,14 @@ def test_an_array_header_larger_than_its_data(saved, tmp_path):
 
 
 @pytest.mark.parametrize(
-    "tz", [None, "UTC", datetime.timezone(datetime.timedelta(hours=-3)), "Asia/Kolkata"]
+    "tz",
+    [
+        None,
+        "UTC",
+        datetime.timezone(datetime.timedelta(hours=-3)),
+        "Asia/Kolkata",
+        "dateutil/Europe/Berlin",  # dateutil's zone comes back as dateutil's
+    ],
 )
 @pytest.mark.parametrize("unit", ["s", "ns"])
 def test_datetime_indexes_round_trip_exactly(tmp_path, tz, unit):
@@ -942,6 +949,7 @@ def test_datetime_indexes_round_trip_exactly(tmp_path, tz, unit):
     loaded = load_estimator(tmp_path / "i.skrnn").index_
     pd.testing.assert_index_equal(loaded, holder.index_, exact=True)
     assert loaded.freq == holder.index_.freq and str(loaded.tz) == str(index.tz)
+    assert type(loaded.tz) is type(index.tz)
 
 
 def test_a_time_zone_without_a_name_cannot_be_saved(tmp_path):
