@@ -7,7 +7,13 @@ import pandas as pd
 import pytest
 
 from skrnn import SequenceForecaster, load_estimator, save_estimator
-from skrnn._conformal import conformal_offsets, order_statistic, order_statistics
+from skrnn._conformal import (
+    bounds,
+    conformal_offsets,
+    order_statistic,
+    order_statistics,
+    scaled_errors,
+)
 
 SMALL = dict(window=12, season_length=12, epochs=3, units=8, random_state=0)
 
@@ -94,6 +100,26 @@ def test_pooled_offsets_grow_with_the_step_beyond_the_calibrated_ones():
     width = offsets[1] - offsets[0]
     assert np.all(np.diff(width[3:]) > 0)
     assert width[11] > 1.5 * width[0]
+
+
+def test_intervals_of_signed_errors_correct_a_bias_beside_the_forecast():
+    """The quantiles are of signed errors: a forecast that was always too low
+    gets an interval above it, which need not contain the forecast itself (as
+    the user guide says), and covers the actual values."""
+    rng = np.random.default_rng(0)
+    forecast = np.full((200, 3), 10.0)
+    actual = forecast + 2.0 + rng.uniform(0.0, 1.0, size=forecast.shape)
+    scores = scaled_errors(actual, forecast, scale=1.0, log=False)
+    offsets = conformal_offsets(scores, [0.05, 0.95], 3)
+    lower, upper = bounds(
+        np.array([[10.0]] * 3), offsets, 1.0, log=False, positive=False
+    )
+    assert np.all(lower > 10.0)  # the whole interval above the point forecast
+    inside = (actual >= lower[:, 0]) & (actual <= upper[:, 0])
+    assert inside.mean() >= 0.85
+    # Errors of both signs: the interval holds the forecast.
+    centred = conformal_offsets(scores - 2.5, [0.05, 0.95], 3)
+    assert np.all(centred[0] < 0) and np.all(centred[1] > 0)
 
 
 @pytest.mark.slow  # a statistical check of coverage: fits that learn
