@@ -164,7 +164,7 @@ class KerasModelMixin:
         return predictors
 
     def __getstate__(self):
-        from ._persistence import model_to_bytes
+        from ._persistence import model_to_bytes, stream_states
 
         state = dict(super().__getstate__())
         for name in self._transient_attributes:
@@ -175,10 +175,16 @@ class KerasModelMixin:
             state["_models_bytes"] = [model_to_bytes(m) for m in models]
         elif model is not None:
             state["_model_bytes"] = model_to_bytes(model)
+        if models is not None or model is not None:
+            # The random streams' positions (the .keras bytes hold weights):
+            # continued training draws the masks the original would.
+            state["_stream_states"] = [
+                stream_states(m) for m in (models if models is not None else [model])
+            ]
         return state
 
     def __setstate__(self, state):
-        from ._persistence import model_from_bytes
+        from ._persistence import model_from_bytes, set_stream_states
 
         state = dict(state)
         # A pickle from a skrnn before some parameter existed: the value that
@@ -186,10 +192,14 @@ class KerasModelMixin:
         fill_added_parameters(state, added_parameters(self._get_param_names()))
         model_bytes = state.pop("_model_bytes", None)
         models_bytes = state.pop("_models_bytes", None)
+        streams = state.pop("_stream_states", None)  # None: an older pickle
         if models_bytes is not None:
             state["models_"] = [
                 model_from_bytes(data, safe_mode=False) for data in models_bytes
             ]
+            if streams is not None:
+                for model, states in zip(state["models_"], streams, strict=True):
+                    set_stream_states(model, states)
             state["model_"] = state["models_"][0]
             state["_predictor"] = _per_backend.make_predictor(state["model_"])
             state["_predictors"] = [state["_predictor"]] + [
@@ -198,5 +208,7 @@ class KerasModelMixin:
         elif model_bytes is not None:
             # A pickle is trusted code already; allow custom layers of a `model`.
             state["model_"] = model_from_bytes(model_bytes, safe_mode=False)
+            if streams:
+                set_stream_states(state["model_"], streams[0])
             state["_predictor"] = _per_backend.make_predictor(state["model_"])
         super().__setstate__(state)

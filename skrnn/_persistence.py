@@ -72,6 +72,48 @@ def model_to_bytes(model):
             return file.read()
 
 
+def _stream_variables(model):
+    """The states of the network's random streams (dropout masks, the random
+    shift), in the order of ``model.variables``: the variables a ``.keras``
+    file leaves out (it stores the weights only)."""
+    weights = {id(v) for v in model.weights}
+    return [v for v in model.variables if id(v) not in weights]
+
+
+def stream_states(model):
+    """Each random stream's state as a list of ints (JSON as it is), so that a
+    loaded network goes on drawing where the saved one stopped."""
+    to_numpy = get_keras().ops.convert_to_numpy
+    return [[int(x) for x in to_numpy(v).ravel()] for v in _stream_variables(model)]
+
+
+def set_stream_states(model, states):
+    """Assign :func:`stream_states`' ``states`` to ``model``'s random streams;
+    a ValueError (nothing assigned) if they do not fit its streams."""
+    variables = _stream_variables(model)
+    fits = (
+        isinstance(states, list)
+        and len(states) == len(variables)
+        and all(
+            isinstance(state, list)
+            and len(state) == math.prod(v.shape)
+            and all(
+                type(x) is int and 0 <= x <= np.iinfo(np.dtype(v.dtype)).max
+                for x in state
+            )
+            for state, v in zip(states, variables, strict=False)
+        )
+    )
+    if not fits:
+        raise ValueError(
+            f"the random streams' states do not fit the network's "
+            f"{len(variables)} streams (for each, a list of its ints within its "
+            "dtype's range)"
+        )
+    for state, variable in zip(states, variables, strict=True):
+        variable.assign(np.asarray(state, dtype=variable.dtype).reshape(variable.shape))
+
+
 def model_from_bytes(data, *, safe_mode=True):
     """Load a Keras model from .keras bytes."""
     keras = get_keras()
@@ -132,7 +174,7 @@ class _Writer:
                 name = f"model_{len(self.models)}.keras"
                 self.models[name] = model_to_bytes(value)
                 self.model_names[id(value)] = name
-            return {"__keras__": name}
+            return {"__keras__": name, "streams": stream_states(value)}
         return self._object(value, where)
 
     def _dict(self, value, where):
@@ -437,7 +479,15 @@ class _Reader:
         if "__random_state__" in node:
             return self._random_state(node["__random_state__"])
         if "__keras__" in node:
-            return self._network(node["__keras__"])
+            network = self._network(node["__keras__"])
+            if "streams" in node:  # files of format 7 before they were written
+                try:
+                    set_stream_states(network, node["streams"])
+                except ValueError as exc:
+                    raise InvalidFileError(
+                        f"network {node['__keras__']!r}: {exc}"
+                    ) from None
+            return network
         if "__object__" in node:
             return self._object(node)
         raise InvalidFileError(f"unknown entry in estimator.json: {sorted(node)}")

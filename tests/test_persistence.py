@@ -377,6 +377,50 @@ def test_a_shifted_classifier_saved_before_predict_shifts_reads_each_series_once
     np.testing.assert_array_equal(now.predict_proba(X), clf.predict_proba(X))
 
 
+# ------------------------------------------------- random streams after a load
+def _reload(estimator, how, tmp_path):
+    if how == "pickle":
+        return pickle.loads(pickle.dumps(estimator))
+    save_estimator(estimator, tmp_path / "e.skrnn")
+    return load_estimator(tmp_path / "e.skrnn")
+
+
+@pytest.mark.parametrize("how", ["pickle", "file"])
+def test_training_goes_on_after_a_load_as_the_original_would(how, tmp_path):
+    """Dropout masks and random shifts are drawn from random streams whose
+    positions a .keras file does not hold: they are saved beside it, so a
+    loaded estimator's next epochs draw what the original's would have."""
+    keras = pytest.importorskip("keras")
+    X, y = _sign_data()
+    estimator = RNNClassifier(
+        units=4,
+        dropout=0.3,
+        random_shift=0.2,
+        predict_shifts=1,
+        epochs=2,
+        warm_start=True,
+        random_state=0,
+    ).fit(X, y)
+    loaded = _reload(estimator, how, tmp_path)
+    rewound = pickle.loads(pickle.dumps(estimator))
+    for variable in rewound.model_.variables:  # the streams as Keras reloads them
+        if "seed_generator" in variable.path:
+            seed = keras.ops.convert_to_numpy(variable)[0]
+            variable.assign(np.array([seed, 0], variable.dtype))
+    for model in (estimator, loaded, rewound):
+        model.fit(X, y)
+    expected = estimator.predict_proba(X)
+    np.testing.assert_allclose(loaded.predict_proba(X), expected, atol=1e-6)
+    # Streams started again draw other masks and shifts: the check can fail.
+    assert np.abs(rewound.predict_proba(X) - expected).max() > 1e-4
+
+
+def _sign_data():
+    rng = np.random.RandomState(1)
+    X = rng.normal(size=(40, 6, 2)).astype(np.float32)
+    return X, np.where(X[:, :, 0].sum(axis=1) > 0, "up", "down")
+
+
 # ------------------------------------------------------------ untrusted files
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory):
@@ -414,6 +458,42 @@ def _rewrite(source, target, header=None, members=()):
 def _invalid(path, reason):
     with pytest.raises(ValueError, match="^not a valid skrnn file: " + reason):
         load_estimator(path)
+
+
+def _set_streams(value):
+    def change(data):
+        (node,) = _keras_nodes(data)
+        if value is None:
+            del node["streams"]  # as a file of format 7 written before them
+        else:
+            node["streams"] = value
+
+    return change
+
+
+def _keras_nodes(node):
+    if isinstance(node, dict):
+        if "__keras__" in node:
+            return [node]
+        return [found for value in node.values() for found in _keras_nodes(value)]
+    if isinstance(node, list):
+        return [found for value in node for found in _keras_nodes(value)]
+    return []
+
+
+def test_a_network_s_random_streams_are_checked_and_may_be_absent(saved, tmp_path):
+    with zipfile.ZipFile(saved) as archive:
+        (node,) = _keras_nodes(json.loads(archive.read("estimator.json")))
+    assert node["streams"] and all(len(state) == 2 for state in node["streams"])
+    streams = node["streams"]
+    for bad in ([], streams + [[1, 2]], [[1, 2, 3]] * len(streams), "0", [[-1, 0]]):
+        path = _rewrite(saved, tmp_path / "s.skrnn", header=_set_streams(bad))
+        _invalid(path, "network 'model_0.keras': the random streams' states do not fit")
+    older = _rewrite(saved, tmp_path / "older.skrnn", header=_set_streams(None))
+    X = np.random.RandomState(0).rand(10, 3, 1)
+    np.testing.assert_array_equal(
+        load_estimator(older).predict(X), load_estimator(saved).predict(X)
+    )
 
 
 def test_random_bytes_and_truncated_files(saved, tmp_path):
