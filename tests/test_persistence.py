@@ -386,12 +386,12 @@ def _reload(estimator, how, tmp_path):
 
 
 @pytest.mark.parametrize("how", ["pickle", "file"])
-def test_training_goes_on_after_a_load_as_the_original_would(how, tmp_path):
+def test_training_goes_on_after_a_load_as_the_original_would(how, tmp_path, sign_data):
     """Dropout masks and random shifts are drawn from random streams whose
     positions a .keras file does not hold: they are saved beside it, so a
     loaded estimator's next epochs draw what the original's would have."""
     keras = pytest.importorskip("keras")
-    X, y = _sign_data()
+    X, y = sign_data
     estimator = RNNClassifier(
         units=4,
         dropout=0.3,
@@ -413,12 +413,6 @@ def test_training_goes_on_after_a_load_as_the_original_would(how, tmp_path):
     np.testing.assert_allclose(loaded.predict_proba(X), expected, atol=1e-6)
     # Streams started again draw other masks and shifts: the check can fail.
     assert np.abs(rewound.predict_proba(X) - expected).max() > 1e-4
-
-
-def _sign_data():
-    rng = np.random.RandomState(1)
-    X = rng.normal(size=(40, 6, 2)).astype(np.float32)
-    return X, np.where(X[:, :, 0].sum(axis=1) > 0, "up", "down")
 
 
 # ------------------------------------------------------------ untrusted files
