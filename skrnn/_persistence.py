@@ -327,9 +327,6 @@ def _zone_from_json(node):
     name = node["name"]
     if not isinstance(name, str):
         raise TypeError(f"time zone name {name!r} is not a string")
-    import zoneinfo
-
-    zone = zoneinfo.ZoneInfo(name)  # refuses paths and names of no zone
     if node.get("library") == "pytz":
         try:
             import pytz
@@ -337,6 +334,9 @@ def _zone_from_json(node):
             pass
         else:
             return pytz.timezone(name)
+    import zoneinfo
+
+    zone = zoneinfo.ZoneInfo(name)  # refuses paths and names of no zone
     if node.get("library") == "dateutil":  # a dependency of pandas
         from dateutil import tz as dateutil_tz
 
