@@ -59,6 +59,16 @@ _INT = _scalar("an int", int)
 _REAL = _scalar("a number", int, float)
 _STR = _Kind("a str", lambda v: isinstance(v, str))
 _INDEX = _Kind("a pandas Index", lambda v: isinstance(v, pd.Index))
+# A forecaster's time axis, as ``fit`` keeps it: counted steps, or stamps on a
+# frequency (forecasts continue it; any other index is not a time axis).
+_TIME_INDEX = _Kind(
+    "a RangeIndex of positive step, a DatetimeIndex with a frequency or a PeriodIndex",
+    lambda v: (
+        (isinstance(v, pd.RangeIndex) and v.step > 0)
+        or (isinstance(v, pd.DatetimeIndex) and v.freq is not None)
+        or isinstance(v, pd.PeriodIndex)
+    ),
+)
 _KERAS = _Kind("a keras.Model", lambda v: isinstance(v, get_keras().Model))
 
 
@@ -158,7 +168,6 @@ _PIPELINE_STEP = _Kind(
         and (type(v[1]) in class_ids() or v[1] is None or v[1] == "passthrough")
     ),
 )
-_OPTIONAL_INDEX = _either(_NONE, _INDEX)
 
 # What a file may set on each class of CLASSES, besides the parameters of its
 # ``__init__`` (whose values the class's ``_parameter_constraints`` check, where
@@ -201,7 +210,9 @@ STATE = {
         "n_targets_": _INT,
         "y_": _either(_FLOATS, _dict_of(_NAME, _FLOATS)),
         "X_": _either(_NONE, _FLOATS, _dict_of(_NAME, _FLOATS)),
-        "index_": _either(_NONE, _INDEX, _dict_of(_NAME, _OPTIONAL_INDEX)),
+        "index_": _either(
+            _NONE, _TIME_INDEX, _dict_of(_NAME, _either(_NONE, _TIME_INDEX))
+        ),
         "series_ids_": _list_of(_NAME),
         "target_transforms_": _either(_NONE, _list_of(_OPTIONAL_TRANSFORM)),
         "covariate_scaler_": _either(_NONE, _instance("sklearn.StandardScaler")),

@@ -604,6 +604,8 @@ class _Reader:
                 raise InvalidFileError(
                     "a datetime range's start and periods are not ints"
                 )
+            if not isinstance(node.get("freq"), str):
+                raise InvalidFileError("a datetime range has no frequency")
             if periods < 1 or unit not in ("s", "ms", "us", "ns"):
                 raise InvalidFileError(
                     f"a datetime range of {periods} periods in unit {unit!r}"

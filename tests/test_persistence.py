@@ -1096,6 +1096,8 @@ def test_a_panel_saves_its_time_indexes_as_ranges_and_loads_them_shared(
         ({"periods": True}, "a datetime range's start and periods are not ints"),
         ({"unit": "D"}, "a datetime range of 40 periods in unit 'D'"),
         ({"freq": "not a frequency"}, "a datetime range is invalid"),
+        # Without one pandas would count days: forecasts dated silently wrong.
+        ({"freq": None}, "a datetime range has no frequency"),
         # A calendar frequency builds a Python object a stamp: charged as one
         # (at 8 bytes a stamp this range took minutes and gigabytes).
         ({"periods": 2**26, "freq": "MS"}, "a datetime range of 4294967296 bytes"),
@@ -1110,6 +1112,30 @@ def test_a_crafted_datetime_range_is_refused_before_it_costs_memory(
         header["root"]["state"]["__dict__"]["index_"]["__dict__"]["s0"].update(change)
 
     _invalid(_rewrite(saved_panel, tmp_path / "c.skrnn", header=craft), message)
+
+
+@pytest.mark.parametrize(
+    "node",
+    [
+        {"__index__": "plain", "values": ["a"] * 40, "name": None},
+        {"__index__": "range", "start": 40, "stop": 0, "step": -1, "name": None},
+    ],
+)
+def test_a_time_index_that_is_no_time_axis_is_refused_at_load(
+    staggered, tmp_path, node
+):
+    """Only what fit keeps as a time axis loads as one: predict continued any
+    other index with an AttributeError (strings) or backwards (a falling range)."""
+    _, saved_panel = staggered
+
+    def craft(header):
+        header["root"]["state"]["__dict__"]["index_"]["__dict__"]["s0"] = node
+
+    _invalid(
+        _rewrite(saved_panel, tmp_path / "c.skrnn", header=craft),
+        "attribute 'index_' of skrnn.SequenceForecaster must be None or a "
+        "RangeIndex of positive step, a DatetimeIndex with a frequency or a PeriodIndex",
+    )
 
 
 def test_a_panel_of_thousands_of_series_saves_to_a_file_that_loads(tmp_path):
