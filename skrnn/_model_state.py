@@ -208,7 +208,8 @@ class KerasModelMixin:
         elif model_bytes is not None:
             # A pickle is trusted code already; allow custom layers of a `model`.
             state["model_"] = model_from_bytes(model_bytes, safe_mode=False)
-            if streams:
-                set_stream_states(state["model_"], streams[0])
+            if streams is not None:
+                (states,) = streams  # one network, one list of streams
+                set_stream_states(state["model_"], states)
             state["_predictor"] = _per_backend.make_predictor(state["model_"])
         super().__setstate__(state)
