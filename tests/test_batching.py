@@ -33,6 +33,18 @@ def _dataset(data, targets, **options):
     )
 
 
+@pytest.mark.tensorflow_only
+def test_training_pipelines_run_without_tf_datas_tuning_thread():
+    # Its buffers are fixed, and tf.data's tuning thread held up the release of
+    # a fit's iterator until its next wake-up: seconds after the last epoch,
+    # more the longer the fit (skrnn._tensorflow._new_pipeline).
+    X, y = _windows(400)
+    dataset, _ = _dataset(Sequences(dense=X), y)
+    assert dataset.options().autotune.enabled is False
+    held_out, _ = _dataset(Sequences(dense=X), y, shuffle=False, group_batches=False)
+    assert held_out.options().autotune.enabled is False
+
+
 def test_a_pass_copies_one_group_of_batches_at_a_time():
     # The windows of a long series are a strided view: a pass that built all
     # its batches first held a copy of every window (512 MB for 1,000,000
