@@ -768,7 +768,7 @@ def _new_pipeline(generate, signature, *, rows, group, prefetch):
     # No autotuning: the buffers are fixed (``prefetch``), and tf.data's tuning
     # thread, which wakes at doubling intervals, held up the release of a fit's
     # iterator until its next wake-up: the fit returned seconds after its last
-    # epoch (7.5 s after a 14 s fit, 31 s after a 54 s one; about one fit in two).
+    # epoch in most fits (7.5 s after a 14 s fit, 31 s after a 54 s one).
     options = tf.data.Options()
     options.autotune.enabled = False
     dataset = dataset.with_options(options)
