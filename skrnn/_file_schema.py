@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ._backend import get_keras
+from ._forecasting.series import is_time_axis
 
 # Stable identifier written in a file -> "module:attribute" of the class it names.
 # Files never name private modules, so code can move without breaking them: a
@@ -59,15 +60,10 @@ _INT = _scalar("an int", int)
 _REAL = _scalar("a number", int, float)
 _STR = _Kind("a str", lambda v: isinstance(v, str))
 _INDEX = _Kind("a pandas Index", lambda v: isinstance(v, pd.Index))
-# A forecaster's time axis, as ``fit`` keeps it: counted steps, or stamps on a
-# frequency (forecasts continue it; any other index is not a time axis).
+# A forecaster's time axis, as ``fit`` keeps it (forecasts continue it).
 _TIME_INDEX = _Kind(
     "a RangeIndex of positive step, a DatetimeIndex with a frequency or a PeriodIndex",
-    lambda v: (
-        (isinstance(v, pd.RangeIndex) and v.step > 0)
-        or (isinstance(v, pd.DatetimeIndex) and v.freq is not None)
-        or isinstance(v, pd.PeriodIndex)
-    ),
+    is_time_axis,
 )
 _KERAS = _Kind("a keras.Model", lambda v: isinstance(v, get_keras().Model))
 

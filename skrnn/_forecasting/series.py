@@ -51,6 +51,17 @@ def series_index(data, *, short=False):
     return None
 
 
+def is_time_axis(index):
+    """Whether ``index`` is a time axis in the form :func:`series_index` keeps:
+    a RangeIndex of positive step, a DatetimeIndex with a frequency, or a
+    PeriodIndex (what forecasts continue)."""
+    return (
+        (isinstance(index, pd.RangeIndex) and index.step > 0)
+        or (isinstance(index, pd.DatetimeIndex) and index.freq is not None)
+        or isinstance(index, pd.PeriodIndex)
+    )
+
+
 def with_frequency(index):
     """A DatetimeIndex with its regular frequency set (inferred if missing).
 

@@ -7,6 +7,7 @@ import pytest
 from skrnn._forecasting.series import (
     continue_index,
     extended_index,
+    is_time_axis,
     series_index,
     steps_after,
 )
@@ -138,3 +139,23 @@ def test_an_update_that_leaves_a_gap_is_an_error():
     later = pd.date_range("2020-07-31", periods=2, freq="ME")
     with pytest.raises(ValueError, match=r"update\(\) needs the steps right after"):
         extended_index(MONTHS, later, 2)
+
+
+def test_is_time_axis_takes_only_what_series_index_keeps():
+    hourly = pd.date_range("2024-01-01", periods=4, freq="h")
+    kept = [
+        pd.RangeIndex(0, 4),
+        hourly,
+        pd.period_range("2024-01", periods=4, freq="M"),
+    ]
+    assert all(is_time_axis(index) for index in kept)
+    assert all(
+        is_time_axis(series_index(pd.Series(range(4), index=index))) for index in kept
+    )
+    for other in [
+        pd.RangeIndex(4, 0, -1),
+        pd.DatetimeIndex(hourly.values),  # no frequency
+        pd.Index(["a", "b", "c", "d"]),
+        pd.Index([0, 1, 2, 3]),  # series_index keeps it as a RangeIndex
+    ]:
+        assert not is_time_axis(other)
