@@ -189,6 +189,8 @@ def test_a_forecast_from_covariates_needs_their_future_values():
         model.predict()
     with pytest.raises(ValueError, match="X has 1 features"):
         model.predict(X[180:, :1])
+    with pytest.raises(ValueError, match=r"X=20: .*one row per step"):
+        model.predict(20)
     with pytest.raises(ValueError, match="different numbers of steps: 20 and 19"):
         model.score(X[180:], y[180:199])
     with pytest.raises(ValueError, match="past_covariates need strategy='direct'"):
@@ -201,6 +203,14 @@ def test_predict_without_covariates_rejects_X():
     model = SequenceForecaster(window=4, **FAST).fit(_sine(40))
     with pytest.raises(ValueError, match="without covariates"):
         model.predict(np.zeros((3, 1)))
+    # A number of steps where X goes (statsmodels' forecast(steps) habit) is
+    # told where the number of steps goes.
+    steps = r"X=5: X holds future covariates, not a number of steps.*horizon=1 "
+    with pytest.raises(ValueError, match=steps + r".*set_params\(horizon=5\)"):
+        model.predict(5)
+    with pytest.raises(ValueError, match="X=5"):
+        model.predict(np.int64(5))
+    assert model.set_params(horizon=5).predict().shape == (5,)
 
 
 @pytest.mark.slow

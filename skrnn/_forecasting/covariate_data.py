@@ -8,6 +8,8 @@ one long frame of the target and covariate columns, split into these by
 row per step of its target. Errors name the series and the column.
 """
 
+import numbers
+
 import numpy as np
 import pandas as pd
 from sklearn.utils.validation import validate_data
@@ -204,6 +206,25 @@ def check_future_times(X, ids, kind, future):
             )
 
 
+def _refuse_a_number_of_steps(steps, spec, horizon, estimator):
+    """``predict(5)``: where the number of steps goes instead (statsmodels'
+    ``forecast(steps)`` habit), with covariates or without."""
+    if spec is not None and spec.future_names:
+        raise ValueError(
+            f"X={steps}: X holds future covariates, not a number of steps. "
+            "This forecaster was fitted with known-future covariates: pass their "
+            f"values for the steps to forecast ({list(spec.future_names)!r}), one "
+            "row per step; it forecasts as many steps as X has rows."
+        )
+    raise ValueError(
+        f"X={steps}: X holds future covariates, not a number of steps. This "
+        f"{type(estimator).__name__} forecasts horizon={horizon} step(s); for "
+        f"{steps}, fit with horizon={steps} (a direct network then learns all "
+        f"{steps}), or call set_params(horizon={steps}) on the fitted one (it "
+        "feeds its forecasts back in), then call it without X."
+    )
+
+
 def predict_covariates(X, spec, ids, kind, *, horizon, estimator):
     """``(n_steps, future)``: the steps ``predict(X)`` forecasts and each
     series' covariates of those steps (None without covariates).
@@ -214,6 +235,8 @@ def predict_covariates(X, spec, ids, kind, *, horizon, estimator):
     are forecast. ``estimator`` checks a single series' columns as
     scikit-learn does, and is named in errors.
     """
+    if isinstance(X, numbers.Integral) and not isinstance(X, bool):
+        _refuse_a_number_of_steps(int(X), spec, horizon, estimator)
     if spec is None or not spec.future_names:
         if X is not None:
             kind = "covariates" if spec is None else "known-future covariates"

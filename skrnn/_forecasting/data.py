@@ -17,6 +17,7 @@ takes one path. :class:`Container` records how the data came, so that
 :mod:`skrnn._forecasting.output` returns results alike.
 """
 
+import contextlib
 import dataclasses
 
 import numpy as np
@@ -376,14 +377,55 @@ def _fitted_covariate_names(estimator):
 
 
 def _values(data, estimator, input_name):
-    """Finite float64 values, or scikit-learn's error naming ``input_name``."""
-    return check_array(
-        data,
-        ensure_2d=False,
-        dtype=np.float64,
-        input_name=input_name,
-        estimator=estimator,
-    )
+    """Finite float64 values, or an error naming ``input_name`` and the first
+    missing or infinite value's time (see :func:`_gaps_named`)."""
+    with _gaps_named(data, estimator, input_name):
+        return check_array(
+            data,
+            ensure_2d=False,
+            dtype=np.float64,
+            input_name=input_name,
+            estimator=estimator,
+        )
+
+
+@contextlib.contextmanager
+def _gaps_named(data, estimator, input_name):
+    """scikit-learn's error for a NaN or infinite value in a series, said for
+    a series: where the first one is and what to do (its advice, imputers and
+    HistGradientBoosting, is for tables of samples)."""
+    try:
+        yield
+    except ValueError as error:
+        text = str(error)
+        if " contains NaN" not in text and " contains infinity" not in text:
+            raise
+        try:
+            values = np.asarray(data, dtype=np.float64)
+            rows = ~np.isfinite(values.reshape(len(values), -1)).all(axis=1)
+        except (TypeError, ValueError):  # not numbers: scikit-learn's words
+            raise error from None
+        if not rows.any():
+            raise
+        row = int(np.argmax(rows))
+        index = getattr(data, "index", None)
+        at = f"at {index[row]}" if index is not None else f"at step {row}"
+        columns = getattr(data, "columns", None)
+        if columns is not None and len(columns) > 1:
+            bad = ~np.isfinite(values.reshape(len(values), -1)[row])
+            at = f"in column {columns[int(np.argmax(bad))]!r} {at}"
+        name = type(estimator).__name__
+        if "NaN" in text:
+            raise ValueError(
+                f"{input_name} has a missing value (NaN) {at} ({int(rows.sum())} "
+                f"step(s) in all). {name} reads series without gaps: fill them "
+                "first (for example with pandas' Series.interpolate()), or let the "
+                "series start after them."
+            ) from None
+        raise ValueError(
+            f"{input_name} has an infinite value {at} ({int(rows.sum())} step(s) "
+            f"in all). {name} reads finite values only: replace it with a number."
+        ) from None
 
 
 def _ndim(data):
@@ -441,7 +483,8 @@ def _read_series(X, estimator, fitted):
     features, values = {}, None
     if fitted is None:
         probe = clone(estimator)
-        values = validate_data(probe, _as_2d(X), reset=True, dtype=np.float64)
+        with _gaps_named(X, estimator, "X"):
+            values = validate_data(probe, _as_2d(X), reset=True, dtype=np.float64)
         features = _recorded_features(probe)
     else:
         check_series_columns(estimator, X)

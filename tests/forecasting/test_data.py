@@ -124,7 +124,7 @@ def test_a_fresh_read_returns_the_columns_to_record_and_leaves_the_estimator_alo
     assert observations.features["n_features_in_"] == 1
     assert list(observations.features["feature_names_in_"]) == ["promo"]
     assert observations.covariate_names == ("promo",)
-    with pytest.raises(ValueError, match="Input X contains NaN"):
+    with pytest.raises(ValueError, match=r"X has a missing value \(NaN\) at step 1"):
         read_observations(np.array([1.0, np.nan, 3.0]), estimator=estimator)
     with pytest.raises(ValueError, match="must be 1-D or 2-D"):
         read_observations(np.ones((2, 3, 4)), estimator=estimator)
@@ -239,3 +239,47 @@ def test_a_panel_of_arrays_and_dated_series_is_refused():
         [plain, np.arange(30.0) + 1], estimator=SequenceForecaster()
     )
     assert not read.container.pandas
+
+
+def test_a_gap_in_a_series_is_named_by_its_time_and_column():
+    # scikit-learn's advice for NaN (imputers, HistGradientBoosting) is for
+    # tables; a series says where its first gap is and how to fill it.
+    estimator = SequenceForecaster(**FAST)
+    times = pd.date_range("2000-01-01", periods=30, freq="D")
+    series = pd.Series(_series(30), index=times)
+    gaps = series.where((series.index < times[4]) | (series.index > times[6]))
+    fill = r"3 step\(s\) in all\)\. SequenceForecaster reads series without gaps.*interpolate"
+    with pytest.raises(
+        ValueError, match=r"X has a missing value \(NaN\) at 2000-01-05 .*" + fill
+    ):
+        read_observations(gaps, estimator=estimator)
+    with pytest.raises(
+        ValueError, match=r"X\['b'\] has a missing value \(NaN\) at 2000-01-05"
+    ):
+        read_observations({"a": series, "b": gaps}, estimator=estimator)
+    frame = pd.DataFrame({"sales": series, "visits": gaps})
+    with pytest.raises(ValueError, match=r"in column 'visits' at 2000-01-05"):
+        read_observations(frame, estimator=estimator)
+    with pytest.raises(
+        ValueError, match=r"an infinite value at 2000-01-02 .*finite values only"
+    ):
+        read_observations(
+            series.where(series.index != times[1], np.inf), estimator=estimator
+        )
+    # The target of fit(X, y) and the new steps of update() alike.
+    with pytest.raises(
+        ValueError, match=r"y has a missing value \(NaN\) at 2000-01-05"
+    ):
+        SequenceForecaster(**FAST).fit(
+            pd.DataFrame({"promo": np.ones(30)}, index=times), gaps
+        )
+    model = SequenceForecaster(calibration=None, **FAST).fit(series)
+    before = model.predict()
+    later = pd.Series(
+        [1.0, np.nan], index=pd.date_range("2000-01-31", periods=2, freq="D")
+    )
+    with pytest.raises(
+        ValueError, match=r"X has a missing value \(NaN\) at 2000-02-01"
+    ):
+        model.update(later)
+    np.testing.assert_array_equal(model.predict(), before)  # the model is untouched
