@@ -400,11 +400,14 @@ def _gaps_named(data, estimator, input_name):
         text = str(error)
         if " contains NaN" not in text and " contains infinity" not in text:
             raise
+        missing = "NaN" in text  # scikit-learn names NaN where both are
         try:
             values = np.asarray(data, dtype=np.float64)
-            rows = ~np.isfinite(values.reshape(len(values), -1)).all(axis=1)
+            values = values.reshape(len(values), -1)
         except (TypeError, ValueError):  # not numbers: scikit-learn's words
             raise error from None
+        bad = np.isnan(values) if missing else np.isinf(values)
+        rows = bad.any(axis=1)
         if not rows.any():
             raise
         row = int(np.argmax(rows))
@@ -412,10 +415,9 @@ def _gaps_named(data, estimator, input_name):
         at = f"at {index[row]}" if index is not None else f"at step {row}"
         columns = getattr(data, "columns", None)
         if columns is not None and len(columns) > 1:
-            bad = ~np.isfinite(values.reshape(len(values), -1)[row])
-            at = f"in column {columns[int(np.argmax(bad))]!r} {at}"
+            at = f"in column {columns[int(np.argmax(bad[row]))]!r} {at}"
         name = type(estimator).__name__
-        if "NaN" in text:
+        if missing:
             raise ValueError(
                 f"{input_name} has a missing value (NaN) {at} ({int(rows.sum())} "
                 f"step(s) in all). {name} reads series without gaps: fill them "

@@ -260,6 +260,9 @@ def test_a_gap_in_a_series_is_named_by_its_time_and_column():
     frame = pd.DataFrame({"sales": series, "visits": gaps})
     with pytest.raises(ValueError, match=r"in column 'visits' at 2000-01-05"):
         read_observations(frame, estimator=estimator)
+    both = gaps.where(series.index != times[1], np.inf)  # inf before the NaNs
+    with pytest.raises(ValueError, match=r"missing value \(NaN\) at 2000-01-05"):
+        read_observations(both, estimator=estimator)
     with pytest.raises(
         ValueError, match=r"an infinite value at 2000-01-02 .*finite values only"
     ):
