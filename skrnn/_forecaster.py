@@ -690,7 +690,8 @@ validation_fraction, warm_start, distribution, random_state, verbose :
             of the fitted data: 1-D for a 1-D series, 2-D for several columns, a
             pandas Series/DataFrame whose index continues the series' index (a
             DatetimeIndex, PeriodIndex or evenly spaced integer index; else
-            positions counted on from the series' length); for a panel, a dict,
+            positions counted on from the series' length, and ``fit`` warns
+            about an integer index with uneven steps); for a panel, a dict,
             list or long Series of such forecasts; for a panel read from
             Parquet, Arrow or dask, a long DataFrame (dask for dask) with the
             columns ``id_col``, ``time_col``, ``target_col``.

@@ -19,6 +19,7 @@ takes one path. :class:`Container` records how the data came, so that
 
 import contextlib
 import dataclasses
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -34,7 +35,7 @@ from .covariate_data import (
 )
 from .covariates import static_rows
 from .seasonality import nominal_step
-from .series import series_index
+from .series import integer_index_break, series_index
 from .value_store import store_kind, value_store
 
 # "arrow" and "dask": a long panel read from Parquet / an Arrow dataset or a
@@ -471,7 +472,26 @@ def _one_series(data, estimator, input_name, fitted, values=None):
         container = Container("series", True, name=data.name)
     else:
         container = Container("1d" if _ndim(data) == 1 else "2d")
+    _warn_uneven_integer_index(data, "the series")
     return values, series_index(data, short=fitted is not None), container
+
+
+def _warn_uneven_integer_index(data, where):
+    """Warn that an integer index whose steps are not even (a RangeIndex after
+    ``dropna``, say) is read as positions: its values are taken as consecutive
+    steps, which they may not be."""
+    gap = integer_index_break(data)
+    if gap is not None:
+        warnings.warn(
+            f"The integer index of {where} is not evenly spaced, increasing steps "
+            f"({gap[0]} is followed by {gap[1]}), so it is not read as a time "
+            "axis: the values are taken as consecutive steps and forecasts are "
+            "indexed by position. If steps are missing (rows dropped, say), "
+            "reindex and fill them first; if the index is not time, pass the "
+            "values alone (reset_index(drop=True)).",
+            UserWarning,
+            stacklevel=2,
+        )
 
 
 def _read_series(X, estimator, fitted):
@@ -659,6 +679,8 @@ def _read_items(items, estimator, input_name, short=False, explicit=False):
             )
         ids.append(series_id)
         values.append(array[:, np.newaxis])
+        if not explicit:
+            _warn_uneven_integer_index(series, where)
         try:
             index = series_index(series, short=short)
             if index is None and explicit:

@@ -51,6 +51,25 @@ def series_index(data, *, short=False):
     return None
 
 
+def integer_index_break(data):
+    """The first two labels where the integer index of ``data`` stops being
+    evenly spaced, increasing steps (what :func:`series_index` keeps as a time
+    axis); None for any other index, or an even one."""
+    index = getattr(data, "index", None)
+    if not isinstance(index, pd.Index) or isinstance(index, pd.MultiIndex):
+        return None
+    if isinstance(index, pd.RangeIndex):
+        return None if index.step > 0 or len(index) < 2 else (index[0], index[1])
+    if len(index) < 2 or not pd.api.types.is_integer_dtype(index.dtype):
+        return None
+    labels = np.asarray(index)
+    steps = np.diff(labels)
+    if steps[0] > 0 and (steps == steps[0]).all():
+        return None
+    at = 1 if steps[0] <= 0 else 1 + int(np.argmax(steps != steps[0]))
+    return labels[at - 1].item(), labels[at].item()
+
+
 def is_time_axis(index):
     """Whether ``index`` is a time axis in the form :func:`series_index` keeps:
     a RangeIndex of positive step, a DatetimeIndex with a frequency, or a

@@ -4,9 +4,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from skrnn import SequenceForecaster
 from skrnn._forecasting.series import (
     continue_index,
     extended_index,
+    integer_index_break,
     is_time_axis,
     series_index,
     steps_after,
@@ -49,6 +51,42 @@ def test_integer_steps_are_kept_as_a_range():
 )
 def test_data_without_a_time_axis_has_no_index(data):
     assert series_index(data) is None
+
+
+@pytest.mark.parametrize(
+    "index, expected",
+    [
+        (pd.Index([1, 2, 4]), (2, 4)),
+        (pd.Index([0, 1, 2, 3, 9, 10]), (3, 9)),
+        (pd.Index([5, 4, 3]), (5, 4)),
+        (pd.Index([3, 3, 4]), (3, 3)),
+        (pd.RangeIndex(10, 0, -2), (10, 8)),
+        (pd.Index([10, 12, 14]), None),  # evenly spaced: a time axis
+        (pd.RangeIndex(0, 5), None),
+        (pd.Index([7]), None),
+        (pd.Index(list("abc")), None),  # labels: not an integer index
+        (MONTHS, None),
+    ],
+)
+def test_integer_index_break_names_the_first_uneven_step(index, expected):
+    assert integer_index_break(_series(index)) == expected
+    assert integer_index_break(np.arange(3.0)) is None
+
+
+def test_a_forecaster_warns_that_an_uneven_integer_index_is_read_as_positions():
+    # A RangeIndex after dropna has gaps: its values are taken as consecutive
+    # steps, which must not happen unsaid (a DatetimeIndex with gaps is an
+    # error; an integer index may be labels, so this warns).
+    values = np.sin(np.arange(40) / 3) + 5
+    dropped = pd.Series(values, index=np.r_[0:20, 25:45])
+    fast = dict(window=4, units=2, epochs=1, calibration=None, random_state=0)
+    with pytest.warns(
+        UserWarning, match=r"index of the series .*\(19 is followed by 25\)"
+    ):
+        model = SequenceForecaster(**fast).fit(dropped)
+    assert model.predict().index.equals(pd.RangeIndex(40, 41))  # positions
+    with pytest.warns(UserWarning, match=r"index of X\['a'\] .*reset_index"):
+        SequenceForecaster(**fast).fit({"a": dropped, "b": values})
 
 
 def test_gaps_and_irregular_stamps_are_errors():
