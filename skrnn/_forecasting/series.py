@@ -27,11 +27,11 @@ def series_index(data, *, short=False):
     if pd.api.types.is_integer_dtype(index.dtype) and not isinstance(
         index, pd.MultiIndex
     ):
+        if integer_index_break(data) is not None:
+            return None
         step = int(index[1] - index[0]) if len(index) > 1 else 1
-        expected = pd.RangeIndex(index[0], index[0] + step * len(index), step)
-        if step > 0 and np.array_equal(index, expected):
-            return pd.RangeIndex(expected.start, expected.stop, step, name=index.name)
-        return None
+        start = int(index[0])
+        return pd.RangeIndex(start, start + step * len(index), step, name=index.name)
     if isinstance(index, pd.DatetimeIndex):
         if short and len(index) < 3 and index.freq is None:
             if not (index.is_unique and index.is_monotonic_increasing):
