@@ -16,13 +16,23 @@ from ._inputs import per_step_targets
 _SINGLE_LABEL = ("binary", "multiclass")
 
 
+def _is_missing(value):
+    """None, NaN, NaT or pandas' NA: what a label column holds where a label is missing."""
+    if value is None:
+        return True
+    try:
+        return bool(value != value)
+    except TypeError:  # pandas' NA: its comparisons are NA, whose truth is undefined
+        return True
+
+
 def _check_label_types(y):
     """Labels mixing strings and numbers would sort and compare arbitrarily."""
     values = np.asarray(y, dtype=object).ravel()
-    missing = [position for position, value in enumerate(values) if value is None]
+    missing = [position for position, value in enumerate(values) if _is_missing(value)]
     if missing:
         raise ValueError(
-            f"y holds None (a missing label) at position {missing[0]}"
+            f"y holds {values[missing[0]]!r} (a missing label) at position {missing[0]}"
             f"{f' and {len(missing) - 1} more' if len(missing) > 1 else ''}: every "
             "sample needs a label; drop the unlabelled samples."
         )

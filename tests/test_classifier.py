@@ -1,6 +1,7 @@
 """RNNClassifier: labels, probabilities, weights, learning."""
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from skrnn import RNNClassifier
@@ -201,3 +202,29 @@ def test_labels_mixing_strings_and_numbers_are_an_error():
     X = np.random.RandomState(0).rand(10, 4, 1)
     with pytest.raises(ValueError, match="mixes string and numeric labels"):
         RNNClassifier(epochs=1).fit(X, [1, "1"] * 5)
+
+
+@pytest.mark.parametrize(
+    "missing, shown",
+    [(None, "None"), (np.nan, "nan"), (pd.NA, "<NA>")],
+)
+def test_a_missing_label_is_named_with_its_position(missing, shown):
+    # pandas 3 reads None in a column of strings as NaN: the message must not
+    # call that a mix of strings and numbers.
+    X = np.random.RandomState(0).rand(10, 4, 1)
+    labels = ["a", "b"] * 5
+    labels[3] = labels[7] = missing
+    for y in (labels, np.array(labels, dtype=object), pd.Series(labels)):
+        # pandas may hold the gap as its own kind of missing value (NaN)
+        held = shown if not isinstance(y, pd.Series) else r"(None|nan|<NA>)"
+        with pytest.raises(
+            ValueError,
+            match=rf"y holds {held} \(a missing label\) at position 3 and 1 more",
+        ):
+            RNNClassifier(epochs=1).fit(X, y)
+    numbers = np.r_[np.zeros(5), np.ones(5)]
+    numbers[3] = np.nan
+    with pytest.raises(
+        ValueError, match=r"y holds nan \(a missing label\) at position 3: "
+    ):
+        RNNClassifier(epochs=1).fit(X, numbers)
