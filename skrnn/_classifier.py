@@ -26,15 +26,33 @@ def _is_missing(value):
         return True
 
 
-def _check_label_types(y):
-    """Labels mixing strings and numbers would sort and compare arbitrarily."""
-    values = np.asarray(y, dtype=object).ravel()
+def _check_label_types(y, lengths=None):
+    """Labels mixing strings and numbers would sort and compare arbitrarily.
+
+    ``lengths``: y is per-step labels, flattened; a label is then located by its
+    sample and step.
+    """
+    values = np.asarray(y, dtype=object)
+    shape = values.shape
+    values = values.ravel()
     missing = [position for position, value in enumerate(values) if _is_missing(value)]
     if missing:
+        if lengths is not None:
+            ends = np.cumsum(lengths)
+            sample = int(np.searchsorted(ends, missing[0], side="right"))
+            step = missing[0] - (int(ends[sample - 1]) if sample else 0)
+            where, needs = f"sample {sample}, step {step}", "every step"
+            advice = "label it, or end that sequence before it (sequences may differ in length)"
+        else:
+            where = f"position {missing[0]}"
+            if len(shape) == 2:
+                row, column = np.unravel_index(missing[0], shape)
+                where = f"row {row}, column {column}"
+            needs, advice = "every sample", "drop the unlabelled samples"
         raise ValueError(
-            f"y holds {values[missing[0]]!r} (a missing label) at position {missing[0]}"
-            f"{f' and {len(missing) - 1} more' if len(missing) > 1 else ''}: every "
-            "sample needs a label; drop the unlabelled samples."
+            f"y holds {values[missing[0]]!r} (a missing label) at {where}"
+            f"{f' and {len(missing) - 1} more' if len(missing) > 1 else ''}: "
+            f"{needs} needs a label; {advice}."
         )
     kinds = {isinstance(value, str) for value in values}
     if len(kinds) > 1:
@@ -317,6 +335,7 @@ class RNNClassifier(ClassifierMixin, BaseRNN):
                 "per sample (a label per character)."
             )
         flat = np.concatenate([np.asarray(labels) for labels in steps])
+        _check_label_types(flat, lengths=[len(labels) for labels in steps])
         check_classification_targets(flat)
         codes = self._encode_labels(flat, reset=reset, classes=classes)
         codes = codes.astype(np.float32)[:, np.newaxis]

@@ -228,3 +228,33 @@ def test_a_missing_label_is_named_with_its_position(missing, shown):
         ValueError, match=r"y holds nan \(a missing label\) at position 3: "
     ):
         RNNClassifier(epochs=1).fit(X, numbers)
+
+
+def test_a_missing_per_step_label_is_named_by_sample_and_step():
+    X = np.random.RandomState(0).rand(6, 5, 1)
+    fast = dict(epochs=1, return_sequences=True)
+    for missing in (None, np.nan):
+        y = np.array([["a", "b", "a", "b", "a"]] * 6, dtype=object)
+        y[2, 3] = missing
+        with pytest.raises(ValueError, match=r"at sample 2, step 3: every step needs"):
+            RNNClassifier(**fast).fit(X, y)
+    # sequences of different lengths: located in the sample's own steps
+    Xs = [np.zeros((n, 1)) for n in (3, 4, 5)]
+    ys = [np.array(["a", "b", "a"]), np.array(["a", "b", None, "a"], dtype=object)]
+    ys.append(np.array(["a", "b", "a", "b", "a"]))
+    with pytest.raises(
+        ValueError, match=r"None \(a missing label\) at sample 1, step 2"
+    ):
+        RNNClassifier(**fast).fit(Xs, ys)
+    mixed = np.array([[0, 1, 0, 1, 0]] * 6, dtype=object)
+    mixed[2, 3] = "1"
+    with pytest.raises(ValueError, match="mixes string and numeric labels"):
+        RNNClassifier(**fast).fit(X, mixed)
+
+
+def test_a_missing_multilabel_entry_is_named_by_row_and_column():
+    X = np.random.RandomState(0).rand(6, 5, 1)
+    y = np.array([[0, 1], [1, 0]] * 3, dtype=float)
+    y[4, 1] = np.nan
+    with pytest.raises(ValueError, match=r"nan \(a missing label\) at row 4, column 1"):
+        RNNClassifier(epochs=1).fit(X, y)
