@@ -71,6 +71,7 @@ _WARM_PARAMS = (
     "dropout",
     "recurrent_dropout",
     "random_shift",
+    "label_smoothing",
 )
 
 

@@ -37,6 +37,7 @@ from . import _trainers, _workers
 from ._backend import backend_name, get_keras, release_free_heap
 from ._batching import sequence_batches, sequence_dataset
 from ._layers import compile_training_loops
+from ._losses import smoothed_loss
 from ._network import (
     build_custom_network,
     build_network,
@@ -153,6 +154,9 @@ class NetworkSpec:
     pooling: str = "last"
     # Fraction of their length training series are shifted by at random (0: off).
     random_shift: float = 0.0
+    # The classifier's labels smoothed by this much in its loss (0: Keras' own
+    # loss, ``loss``).
+    label_smoothing: float = 0.0
     # Independent networks in one model, outputs stacked on axis 1 (see
     # build_network); :func:`train` repeats the targets once per member.
     n_members: int = 1
@@ -178,6 +182,7 @@ class NetworkSpec:
             ("dropout", float),
             ("recurrent_dropout", float),
             ("random_shift", float),
+            ("label_smoothing", float),
             ("embedding_dim", int),
             ("conv_kernel_size", int),
             ("conv_pool_size", int),
@@ -363,7 +368,7 @@ def _build_uncompiled(spec):
 def compile_model(model, spec):
     model.compile(
         optimizer=fused_optimizer(make_optimizer(spec.optimizer, spec.learning_rate)),
-        loss=spec.loss,
+        loss=smoothed_loss(spec.loss, spec.label_smoothing),
         steps_per_execution=spec.steps_per_execution,
         jit_compile=spec.jit_compile if backend_name() == "tensorflow" else "auto",
     )

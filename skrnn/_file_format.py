@@ -37,7 +37,9 @@ FORMAT = "skrnn-estimator"
 # with (ADDED_PARAMETERS).
 # 7: RNNRegressor and RNNClassifier have ``predict_shifts``; files of earlier
 # versions are read with 1 (each series read once, as they predicted).
-FORMAT_VERSION = 7
+# 8: RNNClassifier has ``label_smoothing``; files of earlier versions are read
+# with 0 (the labels as they are, as those classifiers trained).
+FORMAT_VERSION = 8
 OLDEST_READABLE = 3
 # Classes whose state changed since the oldest readable version: files older
 # than this version hold such an estimator in a form this skrnn cannot rebuild.
@@ -46,10 +48,15 @@ OLDEST_READABLE_FOR = {"skrnn.SequenceForecaster": 4}
 # version that added it, the value that reproduces what estimators did
 # before). An estimator whose class has the parameter, from a file older than
 # that version (or a pickle without it), is read with that value, also
-# recorded in its ``training_params_`` unless only prediction reads it
-# (PREDICTION_PARAMETERS: not resolved at fit).
-ADDED_PARAMETERS = {"random_shift": (6, 0.0), "predict_shifts": (7, 1)}
-PREDICTION_PARAMETERS = frozenset({"predict_shifts"})
+# recorded in its ``training_params_`` unless fit resolves nothing of it
+# (UNRESOLVED_PARAMETERS: ``predict_shifts`` is read at prediction,
+# ``label_smoothing`` as named).
+ADDED_PARAMETERS = {
+    "random_shift": (6, 0.0),
+    "predict_shifts": (7, 1),
+    "label_smoothing": (8, 0.0),
+}
+UNRESOLVED_PARAMETERS = frozenset({"predict_shifts", "label_smoothing"})
 
 
 def added_parameters(parameters, version=None):
@@ -65,11 +72,11 @@ def added_parameters(parameters, version=None):
 def fill_added_parameters(state, added):
     """Give ``state`` (an estimator's ``__dict__`` from an older skrnn) the
     parameters it lacks, ``added`` (name -> value), and record those fit
-    resolves in its ``training_params_`` (not PREDICTION_PARAMETERS)."""
+    resolves in its ``training_params_`` (not UNRESOLVED_PARAMETERS)."""
     for name, value in added.items():
         state.setdefault(name, value)
         resolved = state.get("training_params_")
-        if isinstance(resolved, dict) and name not in PREDICTION_PARAMETERS:
+        if isinstance(resolved, dict) and name not in UNRESOLVED_PARAMETERS:
             resolved.setdefault(name, value)
 
 

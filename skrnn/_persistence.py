@@ -48,7 +48,8 @@ from ._file_format import (
     write_file,
 )
 from ._file_schema import CLASSES, class_ids, declared, resolve
-from ._layers import custom_objects
+from ._layers import custom_objects as layer_objects
+from ._losses import custom_objects as loss_objects
 
 # Decoding estimator.json: values of the wrong type or shape anywhere in it.
 _MALFORMED_CONTENT = (
@@ -63,6 +64,11 @@ _MALFORMED_CONTENT = (
 
 
 # ----------------------------------------------------------------- pickling
+def custom_objects():
+    """skrnn's Keras classes a saved network may name: layers and losses."""
+    return {**layer_objects(), **loss_objects()}
+
+
 def model_to_bytes(model):
     """Serialise a Keras model (architecture, weights, optimizer) as .keras bytes."""
     with tempfile.TemporaryDirectory() as folder:

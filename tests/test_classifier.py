@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.utils._param_validation import InvalidParameterError
 
 from skrnn import RNNClassifier
 
@@ -258,3 +259,36 @@ def test_a_missing_multilabel_entry_is_named_by_row_and_column():
     y[4, 1] = np.nan
     with pytest.raises(ValueError, match=r"nan \(a missing label\) at row 4, column 1"):
         RNNClassifier(epochs=1).fit(X, y)
+
+
+def test_named_label_smoothing_is_the_loss_it_trains_with():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(24, 10, 1))
+    fast = dict(epochs=1, n_networks=1, conv_filters=(4,), random_state=0)
+    # Unnamed: Keras' own cross-entropy, as before the parameter existed.
+    plain = RNNClassifier(**fast).fit(X, np.arange(24) % 3)
+    assert plain.label_smoothing == 0.0
+    assert plain.model_.loss == "sparse_categorical_crossentropy"
+    assert "label_smoothing" not in plain.training_params_
+    three = RNNClassifier(**fast, label_smoothing=0.1).fit(X, np.arange(24) % 3)
+    config = three.model_.loss.get_config()
+    assert (config["amount"], config["kind"]) == (0.1, "sparse")
+    two = RNNClassifier(**fast, label_smoothing=0.2).fit(X, np.arange(24) % 2)
+    config = two.model_.loss.get_config()
+    assert (config["amount"], config["kind"]) == (0.2, "binary")
+    # Smoothed by 0.3, the network is trained towards 0.85 / 0.15: a longer
+    # fit of separable classes stays near that, far from the plain network's
+    # certainty.
+    y = (X[:, :5, 0].mean(axis=1) > 0).astype(int)
+    sure = dict(fast, epochs=60, learning_rate=0.01)
+    certain = RNNClassifier(**sure).fit(X, y).predict_proba(X)
+    smooth = RNNClassifier(**sure, label_smoothing=0.3).fit(X, y)
+    assert smooth.predict_proba(X).max() < 0.95 and certain.max() > 0.99
+    assert smooth.score(X, y) == 1.0  # and it still learnt the rule
+    for bad in (1.0, -0.1, "auto"):
+        with pytest.raises(InvalidParameterError, match="label_smoothing"):
+            RNNClassifier(label_smoothing=bad).fit(X, y)
+    # A warm start keeps the loss it was compiled with.
+    smooth.set_params(warm_start=True, label_smoothing=0.1)
+    with pytest.raises(ValueError, match=r"label_smoothing changed .*0\.3 -> 0\.1"):
+        smooth.fit(X, y)

@@ -377,6 +377,60 @@ def test_a_shifted_classifier_saved_before_predict_shifts_reads_each_series_once
     np.testing.assert_array_equal(now.predict_proba(X), clf.predict_proba(X))
 
 
+@pytest.mark.parametrize("how", ["pickle", "file"])
+def test_a_smoothed_classifier_loads_with_its_loss_and_goes_on_training(how, tmp_path):
+    X = np.random.default_rng(0).normal(size=(24, 10, 1))
+    y = np.arange(24) % 3
+    clf = RNNClassifier(
+        epochs=2,
+        n_networks=1,
+        conv_filters=(4,),
+        label_smoothing=0.1,
+        warm_start=True,
+        random_state=0,
+    ).fit(X, y)
+    loaded = _reload(clf, how, tmp_path)
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    assert loaded.model_.loss.get_config()["amount"] == 0.1
+    # The warm start continues with the same loss: the same numbers.
+    for model in (clf, loaded):
+        model.fit(X, y)
+    np.testing.assert_allclose(loaded.predict_proba(X), clf.predict_proba(X), atol=1e-6)
+
+
+def test_files_and_pickles_from_before_label_smoothing_load_as_they_trained(
+    tmp_path,
+):
+    X = np.random.default_rng(0).normal(size=(24, 10, 1))
+    y = np.arange(24) % 3
+    # Classifiers before label_smoothing trained on the labels as they are.
+    clf = RNNClassifier(**SMALL).fit(X, y)
+    save_estimator(clf, tmp_path / "c.skrnn")
+    v7 = _rewrite(
+        tmp_path / "c.skrnn",
+        tmp_path / "v7.skrnn",
+        header=_without(7, "label_smoothing"),
+    )
+    old = load_estimator(v7)
+    assert old.label_smoothing == 0.0  # named, not resolved: not recorded
+    assert "label_smoothing" not in old.training_params_
+    np.testing.assert_array_equal(old.predict_proba(X), clf.predict_proba(X))
+    clone(old)
+    v8 = _rewrite(
+        tmp_path / "c.skrnn",
+        tmp_path / "v8.skrnn",
+        header=_without(8, "label_smoothing"),
+    )
+    _invalid(v8, "skrnn.RNNClassifier lacks its parameter 'label_smoothing'$")
+    state = clf.__getstate__()
+    del state["label_smoothing"]
+    unpickled = RNNClassifier.__new__(RNNClassifier)
+    unpickled.__setstate__(state)
+    assert unpickled.label_smoothing == 0.0
+    assert "label_smoothing" not in unpickled.training_params_
+    np.testing.assert_array_equal(unpickled.predict_proba(X), clf.predict_proba(X))
+
+
 # ------------------------------------------------- random streams after a load
 def _reload(estimator, how, tmp_path):
     if how == "pickle":
