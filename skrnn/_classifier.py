@@ -35,10 +35,16 @@ def _check_label_types(y, lengths=None):
     ``lengths``: y is per-step labels, flattened; a label is then located by its
     sample and step.
     """
-    values = np.asarray(y, dtype=object)
-    shape = values.shape
-    values = values.ravel()
-    missing = [position for position, value in enumerate(values) if _is_missing(value)]
+    typed = np.asarray(y) if hasattr(y, "__array__") else None
+    if typed is not None and typed.dtype.kind in "biuUS":
+        return  # one kind of label, none missing
+    if typed is not None and typed.dtype.kind in "fc":  # numbers: NaN is missing
+        shape, values = typed.shape, typed.ravel()
+        missing = np.flatnonzero(np.isnan(values)).tolist()
+    else:  # a list or objects: each value looked at
+        values = np.asarray(y, dtype=object)
+        shape, values = values.shape, values.ravel()
+        missing = [i for i, value in enumerate(values) if _is_missing(value)]
     if missing:
         if lengths is not None:
             ends = np.cumsum(lengths)
@@ -52,11 +58,15 @@ def _check_label_types(y, lengths=None):
                 row, column = np.unravel_index(missing[0], shape)
                 where = f"row {row}, column {column}"
             needs, advice = "every sample", "drop the unlabelled samples"
+        shown = values[missing[0]]
+        shown = shown.item() if isinstance(shown, np.generic) else shown
         raise ValueError(
-            f"y holds {values[missing[0]]!r} (a missing label) at {where}"
+            f"y holds {shown!r} (a missing label) at {where}"
             f"{f' and {len(missing) - 1} more' if len(missing) > 1 else ''}: "
             f"{needs} needs a label; {advice}."
         )
+    if values.dtype != object:
+        return  # numbers only
     kinds = {isinstance(value, str) for value in values}
     if len(kinds) > 1:
         raise ValueError(
