@@ -264,7 +264,7 @@ def test_a_missing_multilabel_entry_is_named_by_row_and_column():
 def test_named_label_smoothing_is_the_loss_it_trains_with():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(24, 10, 1))
-    fast = dict(epochs=1, n_networks=1, conv_filters=(4,), random_state=0)
+    fast = dict(epochs=1, units=4, random_state=0)
     # Unnamed: Keras' own cross-entropy, as before the parameter existed.
     plain = RNNClassifier(**fast).fit(X, np.arange(24) % 3)
     assert plain.label_smoothing == 0.0
@@ -280,7 +280,7 @@ def test_named_label_smoothing_is_the_loss_it_trains_with():
     # fit of separable classes stays near that, far from the plain network's
     # certainty.
     y = (X[:, :5, 0].mean(axis=1) > 0).astype(int)
-    sure = dict(fast, epochs=60, learning_rate=0.01)
+    sure = dict(fast, units=8, epochs=40, learning_rate=0.01)
     certain = RNNClassifier(**sure).fit(X, y).predict_proba(X)
     smooth = RNNClassifier(**sure, label_smoothing=0.3).fit(X, y)
     assert smooth.predict_proba(X).max() < 0.95 and certain.max() > 0.99
