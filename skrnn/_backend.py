@@ -78,6 +78,27 @@ _INTERRUPTED_MESSAGE = (
 )
 
 
+class DefinedOnFirstUse:
+    """skrnn's classes built on Keras (layers, losses): ``define(keras)``
+    returns them by key, called once, on first use (``import skrnn`` imports
+    no Keras). Calling the object returns that dict."""
+
+    def __init__(self, define):
+        self._define = define
+        self._lock = threading.Lock()
+        self._classes = {}
+
+    def __call__(self):
+        with self._lock:
+            if not self._classes:
+                self._classes.update(self._define(get_keras()))
+            return self._classes
+
+    def custom_objects(self):
+        """The classes by the names Keras saves them under (``skrnn>Name``)."""
+        return {f"skrnn>{cls.__name__}": cls for cls in self().values()}
+
+
 def _backend_modules():
     """Names of the Keras and backend modules imported so far."""
     return {

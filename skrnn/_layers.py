@@ -6,13 +6,10 @@ Keras as ``skrnn>GRU``, ``skrnn>LSTM`` and ``skrnn>RandomShift``, so that a
 saved network loads with them.
 """
 
-import threading
-
-from ._backend import get_keras
+from ._backend import DefinedOnFirstUse, get_keras
 from ._per_backend import compiled_training_recurrence
 
-_LOCK = threading.Lock()
-_CLASSES = {}
+_classes = DefinedOnFirstUse(lambda keras: _define(keras))
 
 
 def recurrent_class(cell):
@@ -37,13 +34,6 @@ def random_shift_class():
     return _classes()["random_shift"]
 
 
-def _classes():
-    with _LOCK:
-        if not _CLASSES:
-            _CLASSES.update(_define(get_keras()))
-        return _CLASSES
-
-
 def _recurrent_classes():
     return tuple(cls for key, cls in _classes().items() if key != "random_shift")
 
@@ -66,7 +56,7 @@ def compile_training_loops(layers, wanted):
 
 def custom_objects():
     """skrnn's layers by the names Keras saves them under, defined."""
-    return {f"skrnn>{cls.__name__}": cls for cls in _classes().values()}
+    return _classes.custom_objects()
 
 
 def _define(keras):

@@ -5,12 +5,9 @@ Keras as ``skrnn>SmoothedCrossEntropy``, so that a saved network loads with
 it (:func:`custom_objects`).
 """
 
-import threading
+from ._backend import DefinedOnFirstUse
 
-from ._backend import get_keras
-
-_LOCK = threading.Lock()
-_CLASSES = {}
+_classes = DefinedOnFirstUse(lambda keras: _define(keras))
 
 # The probabilities' floor before the logarithm, as Keras' own cross-entropies
 # clip theirs.
@@ -34,14 +31,7 @@ def smoothed_loss(loss, amount):
 
 def custom_objects():
     """skrnn's losses by the names Keras saves them under, defined."""
-    return {f"skrnn>{cls.__name__}": cls for cls in _classes().values()}
-
-
-def _classes():
-    with _LOCK:
-        if not _CLASSES:
-            _CLASSES.update(_define(get_keras()))
-        return _CLASSES
+    return _classes.custom_objects()
 
 
 def _define(keras):
