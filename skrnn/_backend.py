@@ -1,4 +1,5 @@
-"""Lazy access to Keras on whichever backend it runs, seeding, threads.
+"""Lazy access to Keras on whichever backend it runs, seeding, threads, and
+the walk through a network's layers that the modules above share.
 
 Nothing here imports TensorFlow, JAX, PyTorch or Keras at module import time:
 ``import skrnn`` stays instant, and the backend is loaded by the first call to
@@ -97,6 +98,26 @@ class DefinedOnFirstUse:
     def custom_objects(self):
         """The classes by the names Keras saves them under (``skrnn>Name``)."""
         return {f"skrnn>{cls.__name__}": cls for cls in self().values()}
+
+
+def inner_layers(layer):
+    """``layer`` and every layer inside it (wrappers, bidirectional halves,
+    nested models), each once."""
+    keras = get_keras()
+    found, stack, seen = [], [layer], set()
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        found.append(current)
+        for name in ("layers", "forward_layer", "backward_layer", "layer"):
+            inner = getattr(current, name, None)
+            if isinstance(inner, (list, tuple)):
+                stack.extend(inner)
+            elif isinstance(inner, keras.layers.Layer):
+                stack.append(inner)
+    return found
 
 
 def _backend_modules():

@@ -34,14 +34,13 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from . import _trainers, _workers
-from ._backend import backend_name, get_keras, release_free_heap
+from ._backend import backend_name, get_keras, inner_layers, release_free_heap
 from ._batching import sequence_batches, sequence_dataset
 from ._layers import compile_training_loops
 from ._losses import smoothed_loss
 from ._network import (
     build_custom_network,
     build_network,
-    inner_layers,
     join_members,
     make_optimizer,
 )

@@ -323,26 +323,6 @@ def _takes(function, name):
     )
 
 
-def inner_layers(layer):
-    """``layer`` and every layer inside it (wrappers, bidirectional halves,
-    nested models), each once."""
-    keras = get_keras()
-    found, stack, seen = [], [layer], set()
-    while stack:
-        current = stack.pop()
-        if id(current) in seen:
-            continue
-        seen.add(id(current))
-        found.append(current)
-        for name in ("layers", "forward_layer", "backward_layer", "layer"):
-            inner = getattr(current, name, None)
-            if isinstance(inner, (list, tuple)):
-                stack.extend(inner)
-            elif isinstance(inner, keras.layers.Layer):
-                stack.append(inner)
-    return found
-
-
 def _defined_tensors(model):
     """The model's input and output tensors, or (None, None) before it is built."""
     try:

@@ -17,9 +17,7 @@ import weakref
 
 import numpy as np
 
-from . import _layers
-from ._backend import at_least_min_batch, get_keras, in_chunks
-from ._network import inner_layers
+from ._backend import at_least_min_batch, get_keras, in_chunks, inner_layers
 from ._pools import FreeLists
 
 
@@ -384,6 +382,11 @@ def _recurrent_layers(layer):
 _SHARED_FORWARDS_SIZE = 8
 
 
+# Layers whose configuration says what they compute: Keras' own and skrnn's
+# (skrnn._layers), told by the module that defines their class.
+_PACKAGE = __name__.rpartition(".")[0] + "."
+
+
 def _architecture_key(model, dtype, sample_shape):
     """What a forward pass is traced for: ``model``'s configuration with the
     layers named by position and without seeds, its input and its variables'
@@ -401,10 +404,7 @@ def _architecture_key(model, dtype, sample_shape):
     layers = inner_layers(model)
     for layer in layers:
         if (
-            not (
-                type(layer).__module__.startswith("keras.")
-                or type(layer).__module__ == _layers.__name__
-            )
+            not type(layer).__module__.startswith(("keras.", _PACKAGE))
             or isinstance(layer, keras.layers.Lambda)
             or getattr(layer, "stateful", False)
         ):

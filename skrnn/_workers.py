@@ -34,8 +34,7 @@ import socket
 import tempfile
 import threading
 
-from ._backend import backend_name, get_keras, joined_workers
-from ._network import inner_layers
+from ._backend import backend_name, get_keras, inner_layers, joined_workers
 
 ENVIRONMENT = (
     "KERAS_DISTRIBUTION_JOB_ADDRESSES",

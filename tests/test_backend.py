@@ -315,6 +315,9 @@ def test_networks_of_one_architecture_share_a_forward_pass_and_keep_their_number
     shared, traces = _shared_forwards(monkeypatch)
     X = np.random.RandomState(0).rand(5, 6, 2).astype(np.float32)
     models = [_network(units=(4, 3), seed=seed) for seed in (0, 1, 2)]
+    # Their recurrent layers are skrnn's own LSTM, shared as Keras' own are.
+    layers = _backend.inner_layers(models[0])
+    assert "skrnn._layers" in {type(layer).__module__ for layer in layers}
     predictors = [_tensorflow.CompiledPredictor(model) for model in models]
     outputs = [predictor(X) for predictor in predictors]
     assert len(traces) == 1 and len(shared) == 1
