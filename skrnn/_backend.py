@@ -291,7 +291,8 @@ def padded_steps(n_steps):
     slower than TensorFlow), so there the length is rounded up to the next of
     8, 12, 16, 24, 32, 48, ... (a power of two or one and a half times one):
     at most two shapes per doubling of the length, less than half the
-    length more (masked) padding.
+    length more (masked) padding; lengths of 1 to 8 all take 8 (one program
+    for the short peptides or words that would otherwise compile one each).
     """
     if backend_name() == "tensorflow":
         return n_steps
@@ -301,7 +302,7 @@ def padded_steps(n_steps):
 def rounded_steps(n_steps):
     """``n_steps`` rounded up to 8, 12, 16, 24, 32, 48, ... (see :func:`padded_steps`)."""
     if n_steps <= 8:
-        return n_steps
+        return 8
     power = 1 << (int(n_steps) - 1).bit_length()  # the power of two >= n_steps
     three_quarters = 3 * power // 4
     return three_quarters if n_steps <= three_quarters else power
