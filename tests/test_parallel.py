@@ -130,3 +130,35 @@ def test_tf_distribute_strategies_train_on_cpu(distribution):
     np.testing.assert_allclose(
         strategy.predict(X), plain.predict(X), rtol=1e-4, atol=1e-5
     )
+
+
+@pytest.mark.slow
+@pytest.mark.tensorflow_only
+@pytest.mark.parametrize("distribution", ["default", "mirrored"])
+def test_compiled_loops_train_under_a_strategy_as_without_one(
+    distribution, monkeypatch
+):
+    # A fit long enough for skrnn's compiled GRU loops (skrnn._engine) traces
+    # them inside the strategy's replica step as well, and trains the numbers
+    # of the fit without a strategy.
+    from skrnn import RNNClassifier, _engine, _tensorflow, _trainers
+
+    calls = []
+    original = _tensorflow.training_recurrence
+    monkeypatch.setattr(
+        _tensorflow, "training_recurrence", lambda *a: calls.append(1) or original(*a)
+    )
+    monkeypatch.setattr(_engine, "COMPILE_LOOPS_AFTER", 96)
+    monkeypatch.setattr(_engine, "_COMPILED_SHAPES", _engine._CompiledShapes())
+    # No trainer traced by an earlier test: the plain fit traces its own.
+    monkeypatch.setattr(_trainers, "POOL", _trainers.TrainerPool())
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(16, 24)), np.repeat(["a", "b"], 8)
+    options = dict(cell="gru", units=4, bidirectional=True, epochs=2, random_state=0)
+    plain = RNNClassifier(**options).fit(X, y)
+    assert len(calls) == 2  # the forward and the backward direction
+    strategy = RNNClassifier(distribution=distribution, **options).fit(X, y)
+    assert len(calls) == 4
+    np.testing.assert_allclose(
+        strategy.predict_proba(X), plain.predict_proba(X), rtol=1e-4, atol=1e-5
+    )
