@@ -294,6 +294,14 @@ def _validate_array(estimator, X, *, reset):
         return X3
     if not reset and estimator._input_kind != "2d":
         X2 = check_array(X, dtype=DTYPE, estimator=estimator, input_name="X")
+        if estimator.n_features_in_ != 1:
+            raise ValueError(
+                f"{_name(estimator)} was fitted on sequences of "
+                f"{estimator.n_features_in_} features per time step, but X is 2-D "
+                f"{X2.shape}: a 2-D X is read as (samples, steps), one feature per "
+                "step. Pass X of shape (samples, steps, features); one sequence "
+                "of shape (steps, features) as X[np.newaxis]."
+            )
         _record_or_check_features(estimator, 1, reset=False, kind="3d")
         return X2[:, :, np.newaxis]
     X2 = None

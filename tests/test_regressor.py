@@ -98,6 +98,11 @@ def test_three_d_input_accepts_other_lengths_at_predict():
     assert reg.predict(X[:, :4]).shape == (30,)
     with pytest.raises(ValueError, match="3 features per time step.*expecting 2"):
         reg.predict(np.concatenate([X, X[:, :, :1]], axis=2))
+    # One sequence of (steps, features) passed as 2-D: read as 6 samples of 2
+    # steps of one feature, refused with the way to pass it.
+    with pytest.raises(ValueError, match=r"2-D \(6, 2\).*X\[np.newaxis\]"):
+        reg.predict(X[0])
+    assert reg.predict(X[0][np.newaxis]).shape == (1,)
 
 
 def test_multi_output_targets():
