@@ -25,6 +25,7 @@ import json
 import math
 import os
 import tempfile
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -377,7 +378,10 @@ def save_estimator(estimator, path):
     estimator : estimator
         A skrnn estimator, fitted or not, or a ``Pipeline`` of supported steps.
     path : str or path-like
-        File to write, conventionally ending in ``.skrnn``.
+        File to write, conventionally ending in ``.skrnn``. A name Keras
+        gives its models (``.keras``, ``.h5``) is written with a warning: the
+        file is an estimator file, which ``keras.models.load_model`` cannot
+        read (``estimator.model_.save(path)`` saves the network alone).
 
     See Also
     --------
@@ -400,9 +404,31 @@ def save_estimator(estimator, path):
             f"save_estimator writes skrnn estimators and Pipelines of them; got "
             f"a {type(estimator).__name__}. Use joblib.dump for other objects."
         )
+    _warn_of_a_keras_name(path)
     writer = _Writer()
     root = writer.encode(estimator, type(estimator).__name__)
     write_file(path, root, writer.finish(), writer.models)
+
+
+# File names Keras saves and loads its models under.
+_KERAS_SUFFIXES = (".keras", ".h5", ".hdf5", ".weights.h5")
+
+
+def _warn_of_a_keras_name(path):
+    """Warn where ``path`` looks like a Keras model file: the file written is
+    an estimator file, which ``keras.models.load_model`` cannot read."""
+    name = os.fspath(path)
+    if isinstance(name, bytes):
+        name = os.fsdecode(name)
+    if name.lower().endswith(_KERAS_SUFFIXES):
+        warnings.warn(
+            f"save_estimator writes an skrnn estimator file, not a Keras model: "
+            f"{os.path.basename(name)!r} will load with skrnn.load_estimator, not "
+            "with keras.models.load_model. Name it '.skrnn', or save the network "
+            "alone with estimator.model_.save(path).",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 def _is_date_range(index):

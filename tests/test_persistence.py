@@ -166,6 +166,18 @@ def test_safe_format_round_trip(fitted, tmp_path, name):
         )
 
 
+@pytest.mark.parametrize("suffix", [".keras", ".H5", ".weights.h5"])
+def test_a_file_named_as_a_keras_model_is_written_with_a_warning(
+    fitted, tmp_path, suffix
+):
+    estimator, X = fitted["regressor"]
+    path = tmp_path / f"model{suffix}"
+    with pytest.warns(UserWarning, match="not a Keras model.*load_estimator"):
+        save_estimator(estimator, path)
+    # Written all the same: an estimator file, read back by load_estimator.
+    np.testing.assert_array_equal(load_estimator(path).predict(X), estimator.predict(X))
+
+
 def test_safe_format_keeps_pandas_forecast_index(fitted, tmp_path):
     estimator, _ = fitted["forecaster"]
     save_estimator(estimator, tmp_path / "f.skrnn")
