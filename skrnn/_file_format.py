@@ -39,7 +39,9 @@ FORMAT = "skrnn-estimator"
 # versions are read with 1 (each series read once, as they predicted).
 # 8: RNNClassifier has ``label_smoothing``; files of earlier versions are read
 # with 0 (the labels as they are, as those classifiers trained).
-FORMAT_VERSION = 8
+# 9: NumPy numbers as their type ("__numpy__": the dtype's name and the value),
+# where earlier versions wrote them as plain numbers (np.int64(3) loaded as 3).
+FORMAT_VERSION = 9
 OLDEST_READABLE = 3
 # Classes whose state changed since the oldest readable version: files older
 # than this version hold such an estimator in a form this skrnn cannot rebuild.

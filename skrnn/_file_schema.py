@@ -55,9 +55,10 @@ def _scalar(what, *types):
 
 _ANY = _Kind("anything", lambda v: True)
 _NONE = _Kind("None", lambda v: v is None)
-_BOOL = _Kind("a bool", lambda v: isinstance(v, bool))
-_INT = _scalar("an int", int)
-_REAL = _scalar("a number", int, float)
+# NumPy's numbers are accepted where Python's are: a file keeps their type.
+_BOOL = _Kind("a bool", lambda v: isinstance(v, (bool, np.bool_)))
+_INT = _scalar("an int", int, np.integer)
+_REAL = _scalar("a number", int, float, np.integer, np.floating)
 _STR = _Kind("a str", lambda v: isinstance(v, str))
 _INDEX = _Kind("a pandas Index", lambda v: isinstance(v, pd.Index))
 # A forecaster's time axis, as ``fit`` keeps it (forecasts continue it).
@@ -118,7 +119,9 @@ def _nested(what, leaf):
 
 
 def _is_json_scalar(value):
-    return value is None or isinstance(value, (bool, int, float, str))
+    return value is None or isinstance(
+        value, (bool, int, float, str, np.bool_, np.integer, np.floating)
+    )
 
 
 # A name pandas or the user gave (a Series name, a series id, a level name).

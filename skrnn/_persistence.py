@@ -134,6 +134,13 @@ def model_from_bytes(data, *, safe_mode=True):
 
 
 # ------------------------------------------------------------------ writing
+# NumPy numbers kept as their type (a parameter np.int64(3) loads as
+# np.int64(3), not 3), by their dtype's name. Others go as Python values.
+NUMPY_SCALARS = {
+    np.dtype(t).name: np.dtype(t)
+    for t in (np.bool_, np.int8, np.int16, np.int32, np.int64)
+    + (np.uint8, np.uint16, np.uint32, np.uint64, np.float16, np.float32, np.float64)
+}
 # Arrays up to this size are stored side by side in shared members, one per
 # dtype of at most POOL_BYTES each: a panel's series (one array each, 20,000 of
 # them for 20,000 series) would otherwise be a member each, past MAX_MEMBERS.
@@ -156,10 +163,12 @@ class _Writer:
         return self.arrays
 
     def encode(self, value, where):
+        if isinstance(value, np.generic):  # before float: np.float64 is one
+            if value.dtype.name in NUMPY_SCALARS:  # its type kept: np.int64(3)
+                return {"__numpy__": value.dtype.name, "value": value.item()}
+            return value.item()
         if value is None or isinstance(value, (bool, int, float, str)):
             return value
-        if isinstance(value, np.generic):
-            return value.item()
         if isinstance(value, tuple):
             return {"__tuple__": [self.encode(v, where) for v in value]}
         if isinstance(value, list):
@@ -510,6 +519,8 @@ class _Reader:
             return self._index(node)
         if "__random_state__" in node:
             return self._random_state(node["__random_state__"])
+        if "__numpy__" in node:
+            return self._numpy_scalar(node)
         if "__keras__" in node:
             network = self._network(node["__keras__"])
             if "streams" in node:  # files of format 7 before they were written
@@ -523,6 +534,24 @@ class _Reader:
         if "__object__" in node:
             return self._object(node)
         raise InvalidFileError(f"unknown entry in estimator.json: {sorted(node)}")
+
+    def _numpy_scalar(self, node):
+        """A NumPy number of a dtype of NUMPY_SCALARS, its value of the
+        dtype's Python type and within its range."""
+        name, value = node.get("__numpy__"), node.get("value")
+        dtype = NUMPY_SCALARS.get(name) if isinstance(name, str) else None
+        if dtype is None:
+            raise InvalidFileError(f"a NumPy number of an unknown dtype: {name!r}")
+        python_type = {"b": bool, "i": int, "u": int, "f": float}[dtype.kind]
+        if type(value) is not python_type:
+            raise InvalidFileError(
+                f"a NumPy {name} holds a {type(value).__name__}: {value!r}"
+            )
+        try:
+            with np.errstate(over="raise", invalid="raise"):
+                return dtype.type(value)
+        except (OverflowError, FloatingPointError):
+            raise InvalidFileError(f"{value!r} is out of the range of {name}") from None
 
     def _random_state(self, state):
         """A NumPy RandomState of a Mersenne Twister state, every part checked:

@@ -244,25 +244,74 @@ def _equal_params(a, b):
             assert value == b[key], key
 
 
-def test_safe_format_stores_int_class_weight_keys_and_a_random_state(tmp_path):
-    rng = np.random.RandomState(0)
-    X = rng.rand(30, 4, 1)
+def _saved_and_loaded_classifier(path, **params):
+    """A one-epoch classifier of ``params`` on two classes, saved to ``path``:
+    ``(X, it, what the file loads)``."""
+    X = np.random.RandomState(0).rand(30, 4, 1)
     y = (X[:, -1, 0] > 0.5).astype(int)
-    clf = RNNClassifier(
+    clf = RNNClassifier(epochs=1, n_networks=1, **params).fit(X, y)
+    save_estimator(clf, path)
+    return X, clf, load_estimator(path)
+
+
+def test_safe_format_stores_int_class_weight_keys_and_a_random_state(tmp_path):
+    X, clf, loaded = _saved_and_loaded_classifier(
+        tmp_path / "c.skrnn",
         class_weight={0: 2.0, 1: 1.0},
         random_state=np.random.RandomState(0),
-        epochs=1,
         units=4,
-        n_networks=1,
-    ).fit(X, y)
-    save_estimator(clf, tmp_path / "c.skrnn")
-    loaded = load_estimator(tmp_path / "c.skrnn")
+    )
     assert loaded.class_weight == {0: 2.0, 1: 1.0}
     assert all(type(key) is int for key in loaded.class_weight)
     _equal_params(loaded.get_params(), clf.get_params())
     np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
     with zipfile.ZipFile(tmp_path / "c.skrnn") as archive:
         assert not any("pickle" in name for name in archive.namelist())
+
+
+def test_numpy_numbers_keep_their_type_through_a_file(tmp_path):
+    # A grid of np.arange values hands NumPy numbers to the parameters: a file
+    # wrote them as plain numbers (np.int64(3) loaded as 3, np.float32(0.01)
+    # as 0.009999999776482582).
+    X, clf, loaded = _saved_and_loaded_classifier(
+        tmp_path / "c.skrnn",
+        units=np.int64(3),
+        learning_rate=np.float32(0.01),
+        class_weight={np.int64(0): np.float64(2.0), 1: 1.0},
+        random_state=0,
+    )
+    params = loaded.get_params()
+    assert type(params["units"]) is np.int64 and params["units"] == 3
+    assert type(params["learning_rate"]) is np.float32
+    assert params["learning_rate"] == np.float32(0.01)
+    assert [type(key) for key in params["class_weight"]] == [np.int64, int]
+    assert type(params["class_weight"][0]) is np.float64
+    assert repr(loaded) == repr(clf)
+    _equal_params(params, clf.get_params())
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    loaded.predict(X)  # no parameter reads as changed since fit
+
+    def entry(header):
+        return header["root"]["state"]["__dict__"]["units"]
+
+    def retyped(name, value):
+        def change(header):
+            entry(header).update({"__numpy__": name, "value": value})
+
+        return change
+
+    for name, value, reason in [
+        ("object", 3, "a NumPy number of an unknown dtype: 'object'"),
+        ("int8", 300, "300 is out of the range of int8"),
+        ("uint8", -1, "-1 is out of the range of uint8"),
+        ("float16", 1e10, "10000000000.0 is out of the range of float16"),
+        ("int64", 3.5, "a NumPy int64 holds a float: 3.5"),
+        ("bool", 1, "a NumPy bool holds a int: 1"),
+    ]:
+        path = tmp_path / f"{name}.skrnn"
+        _invalid(
+            _rewrite(tmp_path / "c.skrnn", path, header=retyped(name, value)), reason
+        )
 
 
 @pytest.mark.parametrize("start", ["2024-03-29", "2024-10-25"])
