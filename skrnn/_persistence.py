@@ -425,7 +425,10 @@ _KERAS_SUFFIXES = (".keras", ".h5", ".hdf5", ".weights.h5")
 
 def _warn_of_a_keras_name(path):
     """Warn where ``path`` looks like a Keras model file: the file written is
-    an estimator file, which ``keras.models.load_model`` cannot read."""
+    an estimator file, which ``keras.models.load_model`` cannot read. A file
+    object (zipfile writes to one) has no name to read."""
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        return
     name = os.fspath(path)
     if isinstance(name, bytes):
         name = os.fsdecode(name)

@@ -178,6 +178,15 @@ def test_a_file_named_as_a_keras_model_is_written_with_a_warning(
     np.testing.assert_array_equal(load_estimator(path).predict(X), estimator.predict(X))
 
 
+def test_a_file_object_is_written_without_a_name_to_warn_of(fitted):
+    # zipfile writes to a file object as well: no name, no warning, no error.
+    estimator, X = fitted["regressor"]
+    buffer = io.BytesIO()
+    save_estimator(estimator, buffer)
+    loaded = load_estimator(io.BytesIO(buffer.getvalue()))
+    np.testing.assert_array_equal(loaded.predict(X), estimator.predict(X))
+
+
 def test_safe_format_keeps_pandas_forecast_index(fitted, tmp_path):
     estimator, _ = fitted["forecaster"]
     save_estimator(estimator, tmp_path / "f.skrnn")
