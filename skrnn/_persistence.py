@@ -420,7 +420,7 @@ def save_estimator(estimator, path):
 
 
 # File names Keras saves and loads its models under.
-_KERAS_SUFFIXES = (".keras", ".h5", ".hdf5", ".weights.h5")
+_KERAS_SUFFIXES = (".keras", ".h5", ".hdf5")  # ".weights.h5" ends in ".h5"
 
 
 def _warn_of_a_keras_name(path):
