@@ -283,6 +283,26 @@ def backend_name():
     return get_keras().backend.backend()
 
 
+def to_numpy(value):
+    """A copy of a Keras variable or a backend tensor as a NumPy array, without
+    warnings.
+
+    Keras' ``ops.convert_to_numpy`` calls ``np.array`` on it, and NumPy 2 warns
+    (``DeprecationWarning``: the ``__array__`` of TensorFlow's tensors and of
+    Keras' variables takes no ``copy`` argument) once a call: a fit that copies
+    its optimizer's variables out every epoch gave a user's test run tens of
+    warnings a fit. TensorFlow's tensors and variables, Keras' on TensorFlow
+    included, convert with ``numpy()``; elsewhere a Keras variable converts
+    through its backend value (whose ``numpy()`` warns on JAX in turn).
+    """
+    keras = get_keras()
+    if keras.backend.backend() == "tensorflow":
+        return np.array(value.numpy())  # a copy, never a view of a variable
+    if isinstance(value, keras.Variable):
+        value = value.value
+    return keras.ops.convert_to_numpy(value)
+
+
 def padded_steps(n_steps):
     """The length a batch of masked sequences of at most ``n_steps`` is padded to.
 

@@ -34,7 +34,13 @@ import numpy as np
 from sklearn.model_selection import train_test_split
 
 from . import _trainers, _workers
-from ._backend import backend_name, get_keras, inner_layers, release_free_heap
+from ._backend import (
+    backend_name,
+    get_keras,
+    inner_layers,
+    release_free_heap,
+    to_numpy,
+)
 from ._batching import sequence_batches, sequence_dataset
 from ._layers import compile_training_loops
 from ._losses import smoothed_loss
@@ -397,10 +403,10 @@ class _State:
     """Weights and optimizer variables of a model, copied out."""
 
     def __init__(self, model):
-        self.weights = [np.array(w) for w in model.get_weights()]
+        self.weights = [to_numpy(w) for w in model.weights]
         optimizer = getattr(model, "optimizer", None)
         variables = optimizer.variables if optimizer is not None else []
-        self.optimizer = [get_keras().ops.convert_to_numpy(v) for v in variables]
+        self.optimizer = [to_numpy(v) for v in variables]
 
     def restore(self, model):
         model.set_weights(self.weights)
@@ -485,21 +491,48 @@ def _callback_classes():
                 self.record["epochs"].append(logs)
                 self.record["state"] = _State(self.source)
 
-        class PlateauSchedule(keras.callbacks.ReduceLROnPlateau):
-            """Keras' plateau schedule (factor 0.5, patience 10, floor 1e-5),
-            which can end training once the floor is reached and the loss
-            stalls again: where Keras would halve the rate but cannot."""
+        class PlateauSchedule(keras.callbacks.Callback):
+            """Keras' ``ReduceLROnPlateau(monitor="loss", factor=0.5,
+            patience=10, min_lr=1e-5)``, step for step (its ``min_delta`` of
+            1e-4, compared in float32 as Keras' ``ops.less`` does), which can end
+            training once the floor is reached and the loss stalls again: where
+            Keras would halve the rate but cannot.
+
+            Not Keras' callback itself: it reads the rate with ``np.array`` on a
+            Keras variable, one NumPy ``DeprecationWarning`` every epoch of every
+            fit (``__array__`` without ``copy``); a test checks that the two
+            give the same rates and stops.
+            """
+
+            factor, patience, min_lr, min_delta = 0.5, 10, 1e-5, 1e-4
 
             def __init__(self, stop_at_floor):
-                super().__init__(monitor="loss", factor=0.5, patience=10, min_lr=1e-5)
+                super().__init__()
                 self.stop_at_floor = stop_at_floor
+                self.best, self.wait = None, 0
+
+            def on_train_begin(self, logs=None):
+                self.best, self.wait = None, 0
 
             def on_epoch_end(self, epoch, logs=None):
-                super().on_epoch_end(epoch, logs)
+                optimizer = self.model.optimizer
+                rate = float(to_numpy(optimizer.learning_rate))
+                logs = logs or {}
+                logs["learning_rate"] = rate  # as Keras' callback adds it
+                loss = logs["loss"]
+                improved = self.best is None or (
+                    np.float32(loss + self.min_delta) < np.float32(self.best)
+                )
+                if improved:
+                    self.best, self.wait = loss, 0
+                else:
+                    self.wait += 1
+                    if self.wait >= self.patience and rate > np.float32(self.min_lr):
+                        optimizer.learning_rate = max(rate * self.factor, self.min_lr)
+                        self.wait = 0
                 if not self.stop_at_floor or self.wait < self.patience:
                     return
-                rate = keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)
-                if float(rate) <= np.float32(self.min_lr):
+                if float(to_numpy(optimizer.learning_rate)) <= np.float32(self.min_lr):
                     self.model.stop_training = True
 
         class FittedStop(keras.callbacks.Callback):
@@ -640,7 +673,7 @@ def _train(model, data, targets, weights, config, spec, *, own):
         initial = (
             spec.learning_rate
             if spec is not None
-            else float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
+            else float(to_numpy(model.optimizer.learning_rate))
         )
         callbacks.insert(
             0,
@@ -739,7 +772,7 @@ def _recompute_batch_statistics(model, data):
         count = 0
         for start in range(0, len(samples), _STATISTICS_CHUNK):
             chunk = samples[start : start + _STATISTICS_CHUNK]
-            values = keras.ops.convert_to_numpy(reader(chunk, training=False))
+            values = to_numpy(reader(chunk, training=False))
             values = values.reshape(-1, values.shape[-1]).astype(np.float64)
             total = total + values.sum(axis=0)
             squares = squares + np.square(values).sum(axis=0)

@@ -34,7 +34,7 @@ from sklearn.utils._param_validation import (
     validate_parameter_constraints,
 )
 
-from ._backend import get_keras
+from ._backend import get_keras, to_numpy
 from ._file_format import (
     ARRAY_NAME,
     MEMBER_NAME,
@@ -90,7 +90,6 @@ def _stream_variables(model):
 def stream_states(model):
     """Each random stream's state as a list of ints (JSON as it is), so that a
     loaded network goes on drawing where the saved one stopped."""
-    to_numpy = get_keras().ops.convert_to_numpy
     return [[int(x) for x in to_numpy(v).ravel()] for v in _stream_variables(model)]
 
 

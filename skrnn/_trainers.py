@@ -28,7 +28,7 @@ import contextlib
 import dataclasses
 
 from . import _workers
-from ._backend import get_keras
+from ._backend import to_numpy
 from ._per_backend import forget_compiled_programs
 from ._pools import FreeLists
 
@@ -79,7 +79,6 @@ def copy_state(source, target, *, via_host=False):
     ``via_host``: through NumPy arrays, for a ``source`` whose variables span
     other processes (:func:`worker_training`).
     """
-    to_numpy = get_keras().ops.convert_to_numpy if via_host else None
     for origin, destination in zip(
         _state_variables(source), _state_variables(target), strict=True
     ):
@@ -98,7 +97,6 @@ def copy_optimizer_state(source, target):
         raise RuntimeError("the two networks' optimizers hold other variables")
     # Through NumPy: on JAX the two would otherwise share buffers, which a
     # training step of either donates (and deletes) under the other.
-    to_numpy = get_keras().ops.convert_to_numpy
     for origin, destination in zip(origins, destinations, strict=True):
         destination.assign(to_numpy(origin))
 

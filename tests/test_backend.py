@@ -6,6 +6,7 @@ import subprocess
 import sys
 import textwrap
 import types
+import warnings
 
 import numpy as np
 import pytest
@@ -420,3 +421,41 @@ def test_a_string_equal_to_a_layer_name_is_not_taken_for_it():
 
     assert key(network("relu")) != key(network("tanh"))
     assert key(network("relu")) == key(network("relu"))
+
+
+def test_to_numpy_copies_variables_and_tensors_without_a_numpy_warning():
+    # Keras' convert_to_numpy calls np.array on a variable, whose __array__
+    # takes no copy argument: NumPy 2 warned once a call.
+    keras = _backend.get_keras()
+    variable = keras.Variable(np.arange(6, dtype="float32").reshape(2, 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        values = _backend.to_numpy(variable)
+        tensor = _backend.to_numpy(keras.ops.convert_to_tensor(values) * 2)
+    assert type(values) is np.ndarray and values.dtype == np.float32
+    np.testing.assert_array_equal(values, np.arange(6).reshape(2, 3))
+    np.testing.assert_array_equal(tensor, 2 * values)
+    variable.assign(np.zeros((2, 3), "float32"))  # the copy keeps its values
+    np.testing.assert_array_equal(values, np.arange(6).reshape(2, 3))
+
+
+def test_fits_and_predictions_raise_no_numpy_array_copy_warning(sum_data, sign_data):
+    """Before, each epoch copied the optimizer's variables out through Keras'
+    convert_to_numpy (tens of warnings a fit) and the regressor's plateau
+    schedule (Keras' ReduceLROnPlateau) warned once an epoch."""
+    from skrnn import RNNClassifier, SequenceForecaster
+
+    X, y = sum_data
+    Xc, yc = sign_data
+    series = np.sin(np.arange(80) / 3)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        regressor = RNNRegressor(units=4, epochs=3, random_state=0, n_networks=1)
+        regressor.fit(X[:40], y[:40]).predict(X[:5])
+        classifier = RNNClassifier(cell="gru", units=4, epochs=3, random_state=0)
+        classifier.fit(Xc[:40], yc[:40]).predict_proba(Xc[:5])
+        forecaster = SequenceForecaster(window=6, units=4, epochs=3, random_state=0)
+        forecaster.fit(series).predict()
+    assert regressor.training_params_["lr_schedule"] == "plateau"
+    copies = [str(w.message) for w in caught if "__array__" in str(w.message)]
+    assert not copies, copies[:3]

@@ -229,6 +229,59 @@ def test_cosine_schedule_starts_each_fit_from_the_named_rate():
     assert after_first == pytest.approx(_engine.cosine_rate(2, 3, 1e-3))
 
 
+@pytest.mark.parametrize("stop_at_floor", [False, True])
+def test_the_plateau_schedule_halves_where_keras_reduce_lr_on_plateau_does(
+    stop_at_floor,
+):
+    """skrnn's schedule is Keras' ReduceLROnPlateau(monitor="loss", factor=0.5,
+    patience=10, min_lr=1e-5) rewritten (Keras' warns once an epoch): the
+    same rates after every epoch of a loss curve with falls, falls within
+    min_delta (1e-4; one only in float32), stalls, and a floor reached."""
+    keras = _engine.get_keras()
+    losses = np.concatenate(
+        [
+            np.linspace(1.0, 0.5, 6),  # epochs 0-5: falls, the best 0.5
+            [0.5 - 9e-5] * 3,  # 6-8: within min_delta, not a fall
+            np.full(5, 0.5),  # 9-13
+            [0.5 - 1e-4 - 1e-12],  # 14: a fall in float64, not in float32
+            [0.5],  # 15: the tenth epoch without a fall: halved
+            [0.4],  # 16: a fall
+            np.full(12, 0.45),  # 17-28: halved again at 26, to the floor
+            0.4 - 2e-4 * np.arange(1, 5),  # 29-32: falls at the floor
+            np.full(20, 0.45),  # 33-52: stalled 10 epochs at 42
+        ]
+    )
+
+    def run(schedule):
+        model = _engine.build_model(_spec(learning_rate=4e-5))
+        schedule.set_model(model)
+        schedule.on_train_begin()
+        rates, logged, stopped = [], [], None
+        for epoch, loss in enumerate(losses):
+            logs = {"loss": float(loss)}
+            schedule.on_epoch_end(epoch, logs)
+            rates.append(float(model.optimizer.learning_rate))
+            logged.append(logs["learning_rate"])
+            if model.stop_training and stopped is None:
+                stopped = epoch
+        return rates, logged, stopped
+
+    rates, logged, stopped = run(_engine._plateau_schedule(stop_at_floor))
+    keras_schedule = keras.callbacks.ReduceLROnPlateau(
+        monitor="loss", factor=0.5, patience=10, min_lr=1e-5
+    )
+    keras_rates, keras_logged, _ = run(keras_schedule)
+    assert rates == keras_rates and logged == keras_logged
+    # Halved twice, to the floor (rates read from float32 variables).
+    halved = [
+        epoch for epoch in range(1, len(rates)) if rates[epoch] < rates[epoch - 1]
+    ]
+    assert halved == [15, 26]
+    np.testing.assert_allclose([rates[0], rates[15], rates[26]], [4e-5, 2e-5, 1e-5])
+    # At the floor, the stall that follows ends training only when asked.
+    assert stopped == (42 if stop_at_floor else None)
+
+
 @pytest.mark.parametrize("stop_at_floor, n_epochs", [(True, 21), (False, 30)])
 def test_a_spent_plateau_schedule_ends_training_only_when_asked(
     stop_at_floor, n_epochs
