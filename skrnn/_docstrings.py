@@ -111,7 +111,8 @@ predict_shifts : int or "auto", default="auto"
 lr_schedule : {"auto", "plateau", "cosine"} or None, default="auto"
     How the learning rate changes during a fit. "plateau" halves it each
     time the training loss has not improved for 10 epochs, down to 1e-5
-    (``keras.callbacks.ReduceLROnPlateau``); "cosine" lowers it from
+    (as ``keras.callbacks.ReduceLROnPlateau`` with ``factor=0.5``,
+    ``patience=10``, ``min_lr=1e-5``); "cosine" lowers it from
     ``learning_rate`` to 1e-5 along half a cosine over the fit's epochs;
     None keeps it constant. "auto": "cosine" for a classifier's numeric
     recipe (its network not named, whole series in, one output each),
