@@ -288,18 +288,21 @@ def to_numpy(value):
     warnings.
 
     Keras' ``ops.convert_to_numpy`` calls ``np.array`` on it, and NumPy 2 warns
-    (``DeprecationWarning``: the ``__array__`` of TensorFlow's tensors and of
-    Keras' variables takes no ``copy`` argument) once a call: a fit that copies
-    its optimizer's variables out every epoch gave a user's test run tens of
-    warnings a fit. TensorFlow's tensors and variables, Keras' on TensorFlow
-    included, convert with ``numpy()``; elsewhere a Keras variable converts
-    through its backend value (whose ``numpy()`` warns on JAX in turn).
+    (``DeprecationWarning``: the ``__array__`` of TensorFlow's and PyTorch's
+    tensors and of Keras' variables takes no ``copy`` argument) once a call: a
+    fit that copies its optimizer's variables out every epoch gave a user's
+    test run tens of warnings a fit. A Keras variable is read through its
+    backend value; TensorFlow's and PyTorch's tensors convert with their own
+    ``numpy()``, JAX's arrays with Keras' conversion.
     """
     keras = get_keras()
-    if keras.backend.backend() == "tensorflow":
-        return np.array(value.numpy())  # a copy, never a view of a variable
     if isinstance(value, keras.Variable):
         value = value.value
+    name = keras.backend.backend()
+    if name == "tensorflow":
+        return np.array(value.numpy())  # a copy, never a view of a variable
+    if name == "torch":
+        return np.array(value.detach().cpu().numpy())
     return keras.ops.convert_to_numpy(value)
 
 
