@@ -236,12 +236,13 @@ def test_copies_are_shifted_evenly_across_the_training_shifts_range():
 def _outputs_of_shifted_copies(clf, X, offsets):
     """What the network outputs on the encoded series, each shifted as the
     RandomShift layer shifts (step t reads step t + offset), averaged."""
+    from skrnn._backend import to_numpy
     from skrnn._inputs import validate_sequences
 
     dense = clf.input_encoder_.transform(validate_sequences(clf, X, reset=False)).dense
     steps = np.arange(dense.shape[1])
     outputs = [
-        np.asarray(
+        to_numpy(
             clf.model_(dense[:, np.clip(steps + o, 0, len(steps) - 1)], training=False)
         )
         for o in offsets
