@@ -1,5 +1,7 @@
 """scikit-learn's own estimator checks on the skrnn estimators."""
 
+import os
+
 import pytest
 from sklearn.base import clone
 from sklearn.utils.estimator_checks import (
@@ -107,8 +109,20 @@ EXPECTED_FAILED_CHECKS = {
 }
 
 
+# On PyTorch, Keras' predict_on_batch rounds a row differently by the size of
+# the batch it is in (1.8e-7 absolute seen on 20 rows; the check allows 1e-7).
+_SUBSET_REASON = (
+    "float32 CPU kernels on PyTorch round a row differently depending on the size "
+    "of its batch; see the reproducibility guide"
+)
+
+
 def _expected_failures(estimator):
-    return EXPECTED_FAILED_CHECKS.get(type(estimator).__name__, {})
+    name = type(estimator).__name__
+    expected = dict(EXPECTED_FAILED_CHECKS.get(name, {}))
+    if os.environ.get("KERAS_BACKEND") == "torch" and name != "SequenceForecaster":
+        expected["check_methods_subset_invariance"] = _SUBSET_REASON
+    return expected
 
 
 def _check_name(check):
